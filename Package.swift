@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+// metaprior — probabilistic meta-learning on the GNU Scientific Library.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import PackageDescription
+
+let package = Package(
+    name: "metaprior",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "metaprior", targets: ["MetaPriorCLI"]),
+        .library(name: "MetaPrior", targets: ["MetaPrior"]),
+        .library(name: "GSL", targets: ["GSL"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The C library itself: a module map and one shim header, nothing else.
+        .systemLibrary(
+            name: "CGSL",
+            pkgConfig: "gsl",
+            providers: [.apt(["libgsl-dev"]), .brew(["gsl"])]
+        ),
+        // The only code that imports CGSL: safe storage, linear algebra, random streams,
+        // distributions, optimisation and quadrature, with one error funnel.
+        .target(name: "GSL", dependencies: ["CGSL"]),
+        // The toolkit: data, episodes, features, models, export, evaluation.
+        .target(
+            name: "MetaPrior",
+            dependencies: ["GSL"],
+            resources: [.copy("Resources/sleepstudy.csv")]
+        ),
+        // The `metaprior` command: argument parsing and files only.
+        .executableTarget(
+            name: "MetaPriorCLI",
+            dependencies: [
+                "MetaPrior",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "GSLTests", dependencies: ["GSL"]),
+        .testTarget(name: "MetaPriorTests", dependencies: ["MetaPrior", "GSL"]),
+        // Runs the built `metaprior` binary as a user would; depends on it so it is built.
+        .testTarget(name: "CLITests", dependencies: ["MetaPriorCLI"]),
+    ]
+)
