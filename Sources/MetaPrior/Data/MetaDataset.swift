@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import GSL
+
+/// One task T_i: its data set D_i of (x, y) rows and an optional descriptor z_i.
+public struct TaskData: Sendable, Equatable {
+    /// The task identifier, as written in the task column.
+    public var id: String
+    /// Inputs, one row per observation, columns in the order of ``MetaDataset/inputNames``.
+    public var inputs: Matrix
+    /// Targets, one per observation. For classification, the class index into
+    /// ``MetaDataset/classNames``.
+    public var targets: [Double]
+    /// The task descriptor z_i (metadata about the task as a whole), in the order of
+    /// ``MetaDataset/descriptorNames``; `nil` when the data set has no descriptors.
+    public var descriptor: [Double]?
+    /// The weight w_i of the task's log-likelihood in a fit (1 unless a weight column is given).
+    public var weight: Double
+
+    public init(id: String, inputs: Matrix, targets: [Double], descriptor: [Double]? = nil, weight: Double = 1) {
+        self.id = id
+        self.inputs = inputs
+        self.targets = targets
+        self.descriptor = descriptor
+        self.weight = weight
+    }
+
+    /// Number of observations n_i.
+    public var count: Int { targets.count }
+}
+
+/// Whether targets are real numbers or class labels.
+public enum TargetKind: Sendable, Equatable {
+    case regression
+    /// Class labels; targets hold indices into the class names.
+    case classification(classNames: [String])
+}
+
+/// A meta-dataset: a collection of tasks that share input columns and a target.
+public struct MetaDataset: Sendable, Equatable {
+    /// Names of the input columns, in order.
+    public var inputNames: [String]
+    /// Name of the target column.
+    public var targetName: String
+    /// Name of the task column.
+    public var taskColumn: String
+    /// Regression or classification.
+    public var kind: TargetKind
+    /// Names of the descriptor columns (empty when there are no descriptors).
+    public var descriptorNames: [String]
+    /// The tasks, in order of first appearance in the file.
+    public var tasks: [TaskData]
+
+    public init(inputNames: [String], targetName: String, taskColumn: String = "task",
+                kind: TargetKind = .regression, descriptorNames: [String] = [], tasks: [TaskData]) {
+        self.inputNames = inputNames
+        self.targetName = targetName
+        self.taskColumn = taskColumn
+        self.kind = kind
+        self.descriptorNames = descriptorNames
+        self.tasks = tasks
+    }
+
+    /// Total number of observations over all tasks.
+    public var observationCount: Int { tasks.reduce(0) { $0 + $1.count } }
+
+    /// Class names, when the targets are class labels.
+    public var classNames: [String]? {
+        if case .classification(let names) = kind { return names }
+        return nil
+    }
+}
