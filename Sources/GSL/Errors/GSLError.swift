@@ -21,6 +21,8 @@ public struct GSLError: Error, Equatable, CustomStringConvertible, Sendable {
         public static let invalidArgument = Code(rawValue: 4)
         /// `GSL_EFAILED`: a generic failure.
         public static let failed = Code(rawValue: 5)
+        /// `GSL_EBADFUNC`: a user-supplied function misbehaved (e.g. returned a non-finite value).
+        public static let badFunction = Code(rawValue: 9)
         /// `GSL_ENOMEM`: allocation failed.
         public static let outOfMemory = Code(rawValue: 8)
         /// `GSL_EMAXITER`: an iteration limit was reached.
