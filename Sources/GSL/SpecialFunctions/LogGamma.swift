@@ -12,11 +12,14 @@ import Foundation
 /// - Throws: ``GSLError/Code/domain`` at the poles x = 0, −1, −2, …;
 ///   ``GSLError/Code/invalidArgument`` for NaN.
 public func lnGamma(_ x: Double) throws -> Double {
-    try evaluateSpecialFunction("lnGamma(\(x))", arguments: [("x", x)],
-                                reason: x <= 0 && x == x.rounded()
-                                    ? "x = \(x) is a pole of the gamma function (0 or a negative integer)" : nil) {
-        gsl_sf_lngamma_e(x, $0)
+    let operation = "lnGamma(\(x))"
+    // GSL reports the poles as GSL_EDOM itself; checking first gives the message a reason
+    // (and matches digamma, where GSL does not catch them).
+    if x <= 0, x == x.rounded() {
+        throw GSLError(.domain, operation: operation,
+                       reason: "x = \(x) is a pole of the gamma function (0 or a negative integer)")
     }
+    return try evaluateSpecialFunction(operation, arguments: [("x", x)]) { gsl_sf_lngamma_e(x, $0) }
 }
 
 /// The log of the multivariate gamma function,
