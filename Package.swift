@@ -25,11 +25,7 @@ let package = Package(
         // distributions, optimisation and quadrature, with one error funnel.
         .target(name: "GSL", dependencies: ["CGSL"]),
         // The toolkit: data, episodes, features, models, export, evaluation.
-        .target(
-            name: "MetaPrior",
-            dependencies: ["GSL"],
-            resources: [.copy("Resources/sleepstudy.csv")]
-        ),
+        .target(name: "MetaPrior", dependencies: ["GSL"]),
         // The `metaprior` command: argument parsing and files only.
         .executableTarget(
             name: "MetaPriorCLI",
@@ -42,5 +38,8 @@ let package = Package(
         .testTarget(name: "MetaPriorTests", dependencies: ["MetaPrior", "GSL"]),
         // Runs the built `metaprior` binary as a user would; depends on it so it is built.
         .testTarget(name: "CLITests", dependencies: ["MetaPriorCLI"]),
-    ]
+    ],
+    // Swift 5 mode: the parallel loops hand non-Sendable closures to Dispatch on purpose
+    // (each chunk writes only its own slot; see DeterministicParallel).
+    swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import GSL
+
+/// A basis made concrete: f(x) ∈ R^d for inputs x ∈ R^p, with everything needed to rebuild it
+/// (centres, widths, periods, random frequencies) so that a prior file alone reproduces the
+/// features on a new task. Every basis starts with an intercept feature.
+public struct FeatureMap: Sendable, Equatable, Codable {
+    /// The spec the map was built from, e.g. `rbf:20`.
+    public let spec: String
+    /// Names of the input columns, in the order the map reads them.
+    public let inputNames: [String]
+    /// Names of the features, in order (`(Intercept)`, `x`, `x^2`, `rbf.1`, …).
+    public let featureNames: [String]
+    /// Polynomial degree (poly).
+    public let degree: Int?
+    /// RBF centres, one row per centre (rbf).
+    public let centres: [[Double]]?
+    /// RBF width (rbf) or RFF lengthscale (rff).
+    public let width: Double?
+    /// Start and length of the period of each input (fourier).
+    public let origins: [Double]?
+    public let periods: [Double]?
+    /// Number of harmonics (fourier).
+    public let harmonics: Int?
+    /// Random frequencies ω_k, one row per feature, and phases b_k (rff).
+    public let frequencies: [[Double]]?
+    public let phases: [Double]?
+    /// Seed of the random features (rff).
+    public let seed: UInt64?
+
+    enum CodingKeys: String, CodingKey {
+        case spec, inputNames = "inputs", featureNames = "features", degree, centres, width,
+             origins, periods, harmonics, frequencies, phases, seed
+    }
+
+    /// Number of features d.
+    public var dimension: Int { featureNames.count }
+
+    /// Builds the map for `spec` from the meta-train inputs (their range places RBF centres
+    /// and Fourier periods).
+    /// - Throws: ``InputError`` when the inputs cannot support the basis (e.g. no input columns
+    ///   for an RBF basis, or a constant input).
+    public init(spec: BasisSpec, inputNames: [String], trainingInputs: [Matrix]) throws {
+        let p = inputNames.count
+        var lower = [Double](repeating: .infinity, count: p)
+        var upper = [Double](repeating: -.infinity, count: p)
+        for inputs in trainingInputs {
+            for i in 0..<inputs.rows { for j in 0..<p {
+                lower[j] = Swift.min(lower[j], inputs[i, j]); upper[j] = Swift.max(upper[j], inputs[i, j])
+            } }
+        }
+        func requireInputs() throws {
+            guard p > 0 else { throw InputError(column: "--basis", "'\(spec)' needs at least one input column") }
+            guard lower.allSatisfy({ $0.isFinite }) else {
+                throw InputError(column: "--basis", "'\(spec)' needs meta-train observations to place its features")
+            }
+        }
+        var names = ["(Intercept)"]
+        var degree: Int?, centres: [[Double]]?, width: Double?, origins: [Double]?, periods: [Double]?
+        var harmonics: Int?, frequencies: [[Double]]?, phases: [Double]?, seed: UInt64?
+        switch spec {
+        case .linear:
+            names += inputNames
+        case .polynomial(let P):
+            degree = P
+            for name in inputNames { for k in 1...P { names.append(k == 1 ? name : "\(name)^\(k)") } }
+        case .radial(let K, let w):
+            try requireInputs()
+            let c = FeatureMap.spreadCentres(count: K, lower: lower, upper: upper)
+            centres = c
+            let ranges = zip(lower, upper).map { $1 - $0 }
+            let meanRange = ranges.reduce(0, +) / Double(p)
+            let spacing = meanRange / Swift.max(1, pow(Double(K), 1 / Double(p)) - (p == 1 ? 1 : 0))
+            width = w ?? (spacing > 0 ? spacing : 1)
+            names += (1...K).map { "rbf.\($0)" }
+        case .fourier(let K):
+            try requireInputs()
+            harmonics = K
+            origins = lower
+            periods = zip(lower, upper).map { ($1 - $0) > 0 ? $1 - $0 : 1 }
+            for name in inputNames { for k in 1...K { names += ["sin\(k).\(name)", "cos\(k).\(name)"] } }
+        case .randomFourier(let K, let lengthscale, let s):
+            try requireInputs()
+            seed = s
+            width = lengthscale
+            let stream = RandomStream(seed: s)
+            frequencies = (0..<K).map { _ in (0..<p).map { _ in stream.standardNormal() / lengthscale } }
+            phases = (0..<K).map { _ in 2 * Double.pi * stream.uniform() }
+            names += (1...K).map { "rff.\($0)" }
+        }
+        self.spec = spec.description
+        self.inputNames = inputNames
+        self.featureNames = names
+        self.degree = degree
+        self.centres = centres
+        self.width = width
+        self.origins = origins
+        self.periods = periods
+        self.harmonics = harmonics
+        self.frequencies = frequencies
+        self.phases = phases
+        self.seed = seed
+    }
+
+    /// K centres over the box [lower, upper]: evenly spaced for one input, the first K points
+    /// of a Halton sequence for several (deterministic, and low-discrepancy so the box is
+    /// covered evenly whatever K is).
+    static func spreadCentres(count K: Int, lower: [Double], upper: [Double]) -> [[Double]] {
+        if lower.count == 1 {
+            if K == 1 { return [[(lower[0] + upper[0]) / 2]] }
+            return (0..<K).map { [lower[0] + (upper[0] - lower[0]) * Double($0) / Double(K - 1)] }
+        }
+        let primes = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71]
+        return (1...K).map { index in
+            lower.indices.map { j in
+                let base = primes[j % primes.count]
+                var f = 1.0, r = 0.0, i = index
+                while i > 0 { f /= Double(base); r += f * Double(i % base); i /= base }
+                return lower[j] + (upper[j] - lower[j]) * r
+            }
+        }
+    }
+
+    /// Writes f(x) for one input row into `out` (length ``dimension``).
+    public func features(of x: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
+        out[0] = 1
+        let p = inputNames.count
+        var k = 1
+        if let centres, let width {
+            let scale = -0.5 / (width * width)
+            for c in centres {
+                var distance = 0.0
+                for j in 0..<p { let d = x[j] - c[j]; distance += d * d }
+                out[k] = exp(scale * distance); k += 1
+            }
+        } else if let frequencies, let phases {
+            let amplitude = (2 / Double(frequencies.count)).squareRoot()
+            for (omega, phase) in zip(frequencies, phases) {
+                var dot = phase
+                for j in 0..<p { dot += omega[j] * x[j] }
+                out[k] = amplitude * cos(dot); k += 1
+            }
+        } else if let harmonics, let origins, let periods {
+            for j in 0..<p {
+                let t = 2 * Double.pi * (x[j] - origins[j]) / periods[j]
+                for h in 1...harmonics { out[k] = sin(Double(h) * t); out[k + 1] = cos(Double(h) * t); k += 2 }
+            }
+        } else if let degree {
+            for j in 0..<p {
+                var power = 1.0
+                for _ in 1...degree { power *= x[j]; out[k] = power; k += 1 }
+            }
+        } else {
+            for j in 0..<p { out[k] = x[j]; k += 1 }
+        }
+    }
+
+    /// The design matrix Φ (n × d) of a task's inputs (n × p).
+    public func design(_ inputs: Matrix) throws -> Matrix {
+        guard inputs.columns == inputNames.count else {
+            throw InputError("the data have \(inputs.columns) input columns, the basis expects \(inputNames.count) (\(inputNames.joined(separator: ", ")))")
+        }
+        let d = dimension
+        var rows = [Double](repeating: 0, count: inputs.rows * d)
+        inputs.elements.withUnsafeBufferPointer { x in
+            rows.withUnsafeMutableBufferPointer { out in
+                for i in 0..<inputs.rows {
+                    features(of: UnsafeBufferPointer(rebasing: x[(i * inputs.columns)..<((i + 1) * inputs.columns)]),
+                             into: UnsafeMutableBufferPointer(rebasing: out[(i * d)..<((i + 1) * d)]))
+                }
+            }
+        }
+        return try Matrix(rows: inputs.rows, columns: d, elements: rows)
+    }
+}

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import GSL
+
+/// The posterior p(φ | D, θ) = N(m, S) of one task's parameters under a ``GaussianPrior``,
+/// and its posterior predictive N(f(x*)ᵀm, f(x*)ᵀS f(x*) + σ²).
+public struct GaussianPosterior: Sendable {
+    /// Posterior mean m.
+    public let mean: [Double]
+    /// Posterior covariance S.
+    public let covariance: Matrix
+    /// A factor G with G Gᵀ = S, for drawing φ = m + G z.
+    public let factor: Matrix
+    /// σ², carried for the predictive.
+    public let noiseVariance: Double
+    /// Number of observations the posterior conditions on.
+    public let observations: Int
+    /// log N(·; m, S) normalising constant: −r/2 log 2π − ½ log pdet S, r = rank of S.
+    let logNormaliser: Double
+    /// Rank of S (d unless the prior is singular).
+    public let rank: Int
+
+    /// Posterior standard deviations √S_jj.
+    public var standardDeviations: [Double] { covariance.diagonalEntries.map { Swift.max($0, 0).squareRoot() } }
+
+    /// Predictive mean and variance at the feature vector f(x*).
+    public func predictive(features f: [Double]) -> (mean: Double, variance: Double) {
+        var mean = 0.0
+        for j in f.indices { mean += f[j] * self.mean[j] }
+        var variance = noiseVariance
+        let d = f.count
+        for i in 0..<d { var row = 0.0; for j in 0..<d { row += covariance[i, j] * f[j] }; variance += f[i] * row }
+        return (mean, Swift.max(variance, noiseVariance))
+    }
+}
+
+extension GaussianPrior {
+    /// The prior as a posterior with no data: m = μ, S = Σ.
+    public var asPosterior: GaussianPosterior {
+        // `try!` cannot fail: Σ was validated when the prior was made.
+        try! GaussianPosterior.make(mean: mean, covariance: covariance, noiseVariance: noiseVariance, observations: 0)
+    }
+
+    /// Adapts the prior to a task with design Φ (n × d) and targets y:
+    ///
+    ///     M = σ²I + FᵀAF = RRᵀ,  Y = R⁻¹Fᵀ,  m = μ + YᵀY(b − Aμ),  S = σ²YᵀY
+    ///
+    /// with A = ΦᵀΦ, b = Φᵀy and F the prior factor — equal to the textbook
+    /// P = Σ⁻¹ + A/σ², S = P⁻¹, m = S(Σ⁻¹μ + b/σ²) but valid for singular Σ, fewer points than
+    /// parameters, repeated inputs, and no points at all (then the posterior is the prior).
+    public func posterior(design: Matrix, targets: [Double]) throws -> GaussianPosterior {
+        let d = dimension
+        guard design.columns == d else {
+            throw InputError("the task has \(design.columns) features, the prior has \(d)")
+        }
+        guard design.rows == targets.count else {
+            throw InputError("the task has \(design.rows) input rows but \(targets.count) targets")
+        }
+        if design.rows == 0 { return asPosterior }
+        let a = try design.multiplied(by: design, transposeLeft: true)
+        let b = try design.multiplied(by: targets, transpose: true)
+        var m = try factor.multiplied(by: try a.multiplied(by: factor), transposeLeft: true)
+        for i in 0..<d { m[i, i] += noiseVariance }
+        let r = try Cholesky(symmetrized(m))
+        let y = try r.solveLowerColumns(factor.transposed)
+        var g = b
+        let aMu = try a.multiplied(by: mean)
+        for i in 0..<d { g[i] -= aMu[i] }
+        let yg = try y.multiplied(by: g)
+        let shift = try y.multiplied(by: yg, transpose: true)
+        let postMean = zip(mean, shift).map { $0 + $1 }
+        let s = symmetrized(noiseVariance * (try y.multiplied(by: y, transposeLeft: true)))
+        return try GaussianPosterior.make(mean: postMean, covariance: s, noiseVariance: noiseVariance,
+                                          observations: design.rows)
+    }
+}
+
+extension GaussianPosterior {
+    /// Builds the sampling factor and density constant of N(m, S): Cholesky when S is positive
+    /// definite, else the eigendecomposition (a degenerate Gaussian on the range of S).
+    static func make(mean: [Double], covariance: Matrix, noiseVariance: Double, observations: Int) throws -> GaussianPosterior {
+        let d = mean.count
+        if let cholesky = try? Cholesky(covariance) {
+            return GaussianPosterior(mean: mean, covariance: covariance, factor: cholesky.lower,
+                                     noiseVariance: noiseVariance, observations: observations,
+                                     logNormaliser: -0.5 * Double(d) * log(2 * Double.pi) - 0.5 * cholesky.logDeterminant,
+                                     rank: d)
+        }
+        let eigen = try SymmetricEigen(covariance)
+        let scale = Swift.max(eigen.values.last ?? 0, 1e-300)
+        var factor = eigen.vectors
+        var rank = 0, logPseudoDeterminant = 0.0
+        for j in 0..<d {
+            let value = eigen.values[j] > 1e-12 * scale ? eigen.values[j] : 0
+            if value > 0 { rank += 1; logPseudoDeterminant += log(value) }
+            for i in 0..<d { factor[i, j] *= value.squareRoot() }
+        }
+        return GaussianPosterior(mean: mean, covariance: covariance, factor: factor, noiseVariance: noiseVariance,
+                                 observations: observations,
+                                 logNormaliser: -0.5 * Double(rank) * log(2 * Double.pi) - 0.5 * logPseudoDeterminant,
+                                 rank: rank)
+    }
+}
+
+extension Cholesky {
+    /// L⁻¹ B for a matrix B (forward substitution on every column).
+    func solveLowerColumns(_ b: Matrix) throws -> Matrix {
+        var out = b
+        for j in 0..<b.columns {
+            let column = try solveLower((0..<b.rows).map { b[$0, j] })
+            for i in 0..<b.rows { out[i, j] = column[i] }
+        }
+        return out
+    }
+}

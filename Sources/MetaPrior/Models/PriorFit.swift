@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import GSL
+
+/// Empirical Bayes: maximises Σ_i w_i log p(D_i | θ) over θ = (μ, Σ, σ²).
+///
+/// EM first (monotone, robust from a crude start), then GSL's BFGS2 on the profiled
+/// likelihood of ``ProfiledLikelihood`` with its analytic gradient, which converges tightly
+/// where EM crawls (small Σ). Variance components that go to zero are set to exactly zero and
+/// reported; they are a legitimate answer, not an error.
+public enum PriorFit {
+    /// Fits the prior to the statistics of the meta-train tasks.
+    public static func fit(_ statistics: TaskStatistics, options: PriorFitOptions = PriorFitOptions()) throws -> PriorFitResult {
+        let d = statistics.dimension
+        guard statistics.taskCount > 0 else { throw InputError("no meta-train tasks to fit the prior to") }
+        let observations = statistics.weightedObservations
+        guard observations > Double(d) else {
+            throw InputError("\(Int(observations)) observations cannot determine \(d) prior means and a noise variance; give more data or fewer features")
+        }
+        guard statistics.weights.allSatisfy({ $0 >= 0 && $0.isFinite }), statistics.weights.contains(where: { $0 > 0 }) else {
+            throw InputError(column: "--weights", "task weights must be non-negative and not all zero")
+        }
+        let structure = options.structure
+        let likelihood = ProfiledLikelihood(statistics: statistics, structure: structure)
+
+        // 1. EM from Λ = I (lme4's start), projected onto the structure.
+        var em = try ExpectationMaximisation(statistics: statistics, structure: structure)
+        var previous = -Double.infinity
+        var emIterations = 0
+        for iteration in 1...Swift.max(1, options.emIterations) where options.emIterations > 0 {
+            let ll = try em.step()
+            emIterations = iteration
+            options.progress?(FitProgress(phase: "em", iteration: iteration, logLikelihood: ll, change: ll - previous))
+            if abs(ll - previous) <= 1e-6 * abs(ll) { break }
+            previous = ll
+        }
+        let start = structure.parameters(ofFactor: try em.relativeFactor(), dimension: d)
+
+        // 2. BFGS on the profiled likelihood, scaled per observation so the tolerance is relative.
+        let result = try minimizeBFGS(start: start, initialStep: 0.1, lineSearchTolerance: 0.1,
+                                      gradientTolerance: options.gradientTolerance,
+                                      maxIterations: options.maximumIterations) { theta, gradient in
+            let evaluation = try likelihood.evaluate(theta)
+            for i in gradient.indices { gradient[i] = -evaluation.gradient[i] / observations }
+            return -evaluation.logLikelihood / observations
+        }
+        var bestTheta = result.x
+        var bfgsIteration = result.iterations
+        if bestTheta.count <= 60 {
+            let polished = try newtonPolish(likelihood, start: bestTheta, observations: observations,
+                                            tolerance: options.gradientTolerance)
+            bestTheta = polished.theta
+            bfgsIteration += polished.steps
+        }
+        let lastValue = -result.value * observations
+        options.progress?(FitProgress(phase: "bfgs", iteration: bfgsIteration, logLikelihood: lastValue, change: lastValue - previous))
+
+        // 3. Boundaries: a parameter whose between-task variance contributes less than 1e-10 of
+        //    the noise variance to y is set to exactly zero (its row of Λ), then re-profiled.
+        var final = try likelihood.evaluate(bestTheta)
+        var floored: [Int] = []
+        var lambda = final.factor
+        for j in 0..<d {
+            var rowNorm = 0.0
+            for k in 0...j { rowNorm += lambda[j * d + k] * lambda[j * d + k] }
+            if rowNorm * meanGramDiagonal(statistics, j) < 1e-10 { floored.append(j) }
+        }
+        // One shared variance (isotropic) is on its boundary only when it vanishes for all.
+        if structure == .isotropic && floored.count < d { floored = [] }
+        if !floored.isEmpty {
+            // A zero row j of Λ makes row and column j of Σ = σ²ΛΛᵀ exactly zero.
+            for j in floored { for k in 0..<d { lambda[j * d + k] = 0 } }
+            let theta = structure.parameters(ofFactor: lambda, dimension: d)
+            let candidate = try likelihood.evaluate(theta)
+            // Keep the floor only if it costs nothing measurable.
+            if candidate.logLikelihood >= final.logLikelihood - 1e-9 * abs(final.logLikelihood) {
+                final = candidate
+            } else {
+                floored = []
+            }
+        }
+        let gradientNorm = final.gradient.reduce(0) { Swift.max($0, abs($1)) }
+        let converged = gradientNorm / observations <= options.gradientTolerance
+        // Σ = σ² Λ Λᵀ
+        var factor = try Matrix(rows: d, columns: d, elements: final.factor)
+        factor = final.noiseVariance.squareRoot() * factor
+        let prior = try GaussianPrior(mean: final.mean, factor: factor, noiseVariance: final.noiseVariance)
+        return PriorFitResult(prior: prior, logMarginalLikelihood: final.logLikelihood,
+                              emIterations: emIterations, quasiNewtonIterations: bfgsIteration,
+                              gradientNorm: gradientNorm, converged: converged,
+                              flooredComponents: floored, noiseFloored: final.noiseFloored,
+                              tasks: statistics.taskCount, observations: statistics.counts.reduce(0, +))
+    }
+
+    /// Mean of A_i,jj / n_i over tasks with data: the typical size of feature j squared.
+    private static func meanGramDiagonal(_ s: TaskStatistics, _ j: Int) -> Double {
+        let d = s.dimension
+        var sum = 0.0, count = 0
+        for t in 0..<s.taskCount where s.counts[t] > 0 {
+            sum += s.gram[t * d * d + j * d + j] / Double(s.counts[t]); count += 1
+        }
+        return count > 0 ? sum / Double(count) : 0
+    }
+}

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+/// How to fit the prior by empirical Bayes.
+public struct PriorFitOptions: Sendable {
+    /// Shape of Σ.
+    public var structure: CovarianceStructure = .full
+    /// Convergence: the largest |∂ℓ/∂θ| / N of the profiled log-likelihood per observation,
+    /// with θ the entries of Λ = chol(Σ)/σ. 1e-8 puts ℓ within ~1e-10 relative of the optimum
+    /// on well-conditioned problems.
+    public var gradientTolerance: Double = 1e-8
+    /// EM iterations before the quasi-Newton finish (EM is robust far from the optimum and
+    /// crawls near it; BFGS is the other way round).
+    public var emIterations: Int = 30
+    /// Iterations of the quasi-Newton finish.
+    public var maximumIterations: Int = 500
+    /// Called after every EM and BFGS iteration (for progress on a terminal).
+    public var progress: (@Sendable (FitProgress) -> Void)?
+
+    public init(structure: CovarianceStructure = .full) {
+        self.structure = structure
+    }
+}
+
+/// One line of progress of a fit.
+public struct FitProgress: Sendable {
+    /// "em" or "bfgs".
+    public let phase: String
+    public let iteration: Int
+    public let logLikelihood: Double
+    /// Change of the log-likelihood since the previous iteration.
+    public let change: Double
+}
