@@ -8,7 +8,8 @@ import Foundation
 ///     log p(X) = (ν − p − 1)/2 · ln|X| − ½ tr(V⁻¹X) − (νp/2) ln 2 − (ν/2) ln|V| − ln Γ_p(ν/2).
 ///
 /// Needs ν > p − 1 for the density to exist. Sampling: `gsl_ran_wishart` (Bartlett's
-/// decomposition, from the Cholesky factor of V); density: `gsl_ran_wishart_log_pdf`.
+/// decomposition, from the Cholesky factor of V); density: the closed form above (GSL 2.7's
+/// `gsl_ran_wishart_log_pdf` has a wrong normalising constant, see ``logDensity(_:)``).
 /// Mean ν V; entry-wise variance Var(X_ij) = ν (V_ij² + V_ii V_jj).
 public struct Wishart: Sendable {
     /// ν > p − 1.
@@ -57,7 +58,13 @@ public struct Wishart: Sendable {
         return out
     }
 
-    /// log p(X).
+    /// log p(X), in closed form: ln|X| from the Cholesky factor of X, and
+    /// tr(V⁻¹X) = ‖L_V⁻¹ L_X‖²_F from one triangular solve.
+    ///
+    /// Not `gsl_ran_wishart_log_pdf`: in GSL 2.7 its multivariate gamma sums
+    /// ln Γ((ν − i + 1)/2) for i = 0…p−1 instead of ln Γ((ν − i)/2), so it is wrong by
+    /// ln Γ((ν+1)/2) − ln Γ((ν−p+1)/2) (ln 2 for p = 2, ν = 5; SciPy and the textbook formula
+    /// agree with each other and with this implementation, see `MultivariateDensityTests`).
     /// - Throws: ``GSLError/Code/badLength``/``GSLError/Code/notSquare`` for the wrong shape,
     ///   ``GSLError/Code/invalidArgument`` for non-finite or asymmetric entries,
     ///   ``GSLError/Code/domain`` if X is not positive definite (outside the support).
@@ -69,18 +76,18 @@ public struct Wishart: Sendable {
                            reason: "X is \(x.rows)×\(x.columns), expected \(dimension)×\(dimension)")
         }
         let lx = try Cholesky(x)
-        var work = Matrix(rows: dimension, columns: dimension)
-        var result = 0.0
+        // tr(V⁻¹ X) = tr(L_V⁻ᵀ L_V⁻¹ L_X L_Xᵀ) = ‖L_V⁻¹ L_X‖²_F.
+        var m = lx.lower
         try GSLError.call(operation) {
-            x.withGSLMatrix { xp in
-                lx.lower.withGSLMatrix { lxp in
-                    cholesky.lower.withGSLMatrix { lp in
-                        work.withMutableGSLMatrix { gsl_ran_wishart_log_pdf(xp, lxp, degreesOfFreedom, lp, &result, $0) }
-                    }
-                }
+            m.withMutableGSLMatrix { mp in
+                cholesky.lower.withGSLMatrix { gsl_blas_dtrsm(CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, 1, $0, mp) }
             }
         }
-        return result
+        let trace = m.elements.reduce(0) { $0 + $1 * $1 }
+        let nu = degreesOfFreedom, p = Double(dimension)
+        return (nu - p - 1) / 2 * lx.logDeterminant - 0.5 * trace
+            - nu * p / 2 * log(2.0) - nu / 2 * cholesky.logDeterminant
+            - (try lnMultivariateGamma(nu / 2, dimension: dimension))
     }
 
     /// One draw (symmetric positive definite with probability one).
