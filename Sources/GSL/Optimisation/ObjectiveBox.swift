@@ -67,12 +67,19 @@ final class GradientObjectiveBox {
 final class ScalarFunctionBox<Argument> {
     let function: (Argument) throws -> Double
     var error: (any Error)?
+    /// The first argument at which the function returned NaN or ±∞ (a quadrature reports it;
+    /// a minimiser may legitimately see +∞ outside a feasible region).
+    var firstNonFinite: (argument: Argument, value: Double)?
 
     init(_ function: @escaping (Argument) throws -> Double) { self.function = function }
 
     func evaluate(_ argument: Argument) -> Double {
         guard error == nil else { return .nan }
-        do { return try function(argument) } catch {
+        do {
+            let value = try function(argument)
+            if !value.isFinite && firstNonFinite == nil { firstNonFinite = (argument, value) }
+            return value
+        } catch {
             self.error = error
             return .nan
         }

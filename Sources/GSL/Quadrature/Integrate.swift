@@ -82,6 +82,10 @@ private func runQuadrature(
             var value = 0.0, error = 0.0
             let status = routine(&function, workspace, &value, &error)
             if let thrown = box.error { throw thrown }
+            if let bad = box.firstNonFinite {
+                throw GSLError(.badFunction, operation: operation,
+                               reason: "the integrand returned \(bad.value) at x = \(bad.argument)")
+            }
             try GSLError.check(status, operation)
             guard value.isFinite, error.isFinite else {
                 throw GSLError(.badFunction, operation: operation,
