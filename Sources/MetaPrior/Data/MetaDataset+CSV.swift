@@ -357,18 +357,6 @@ private func parseInParallel(_ bytes: UnsafePointer<UInt8>, cuts: [Int], header:
     return all.map { $0! }
 }
 
-/// Slots that parallel workers fill, each worker its own index.
-final class ResultSlots<T>: @unchecked Sendable {
-    private var slots: [T?]
-    private let lock = NSLock()
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    subscript(index: Int) -> T? {
-        get { lock.lock(); defer { lock.unlock() }; return slots[index] }
-        set { lock.lock(); slots[index] = newValue; lock.unlock() }
-    }
-    var values: [T?] { lock.lock(); defer { lock.unlock() }; return slots }
-}
-
 @inline(__always)
 private func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ length: Int) -> Bool {
     for k in 0..<length where a[k] != b[k] { return false }

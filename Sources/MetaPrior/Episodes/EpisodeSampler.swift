@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import GSL
+
+/// Cuts tasks into episodes according to an ``EpisodeSpec``.
+///
+/// Deterministic: tasks are taken in canonical order (sorted identifiers), and episode e draws
+/// only from `RandomStream(seed, e)` (plus, without replacement, the stream of its pass), so
+/// the same seed gives the same episodes whatever the order of the file and however many
+/// threads run.
+public struct EpisodeSampler: Sendable {
+    /// The spec episodes follow.
+    public let spec: EpisodeSpec
+    /// The data set episodes are cut from.
+    public let dataset: MetaDataset
+    /// Positions of the tasks large enough for the spec, in canonical order.
+    public let eligibleTasks: [Int]
+    /// Identifiers of the tasks skipped as too small, in canonical order.
+    public let skippedTasks: [String]
+    /// N-way: for each eligible task, its classes with enough rows, each with its rows.
+    private let classRows: [[(label: Int, rows: [Int])]]
+
+    /// Prepares a sampler over the tasks of `dataset` (or only those named in `taskIDs`).
+    /// - Throws: ``InputError`` for a bad spec, N-way episodes of regression data, a task too
+    ///   small when ``EpisodeSpec/smallTasks`` is `reject`, or no task large enough.
+    public init(dataset: MetaDataset, spec: EpisodeSpec, taskIDs: [String]? = nil) throws {
+        try spec.validate()
+        self.spec = spec
+        self.dataset = dataset
+        var candidates = dataset.canonicalTaskOrder
+        if let taskIDs {
+            let wanted = Set(taskIDs)
+            let known = Set(dataset.tasks.map(\.id))
+            if let unknown = taskIDs.first(where: { !known.contains($0) }) {
+                throw InputError(column: dataset.taskColumn, "no task '\(unknown)' in the data")
+            }
+            candidates = candidates.filter { wanted.contains(dataset.tasks[$0].id) }
+        }
+        if spec.ways != nil && dataset.classNames == nil {
+            throw InputError(column: dataset.targetName, "N-way episodes need class labels, but the target is read as real numbers (use --kind classification)")
+        }
+        let needed = spec.rowsNeeded
+        var eligible: [Int] = []
+        var skipped: [String] = []
+        var classRows: [[(label: Int, rows: [Int])]] = []
+        for index in candidates {
+            let task = dataset.tasks[index]
+            if let ways = spec.ways {
+                let classes = dataset.rowsByClass(of: task).filter { $0.rows.count >= needed }
+                if classes.count >= ways {
+                    eligible.append(index)
+                    classRows.append(classes)
+                } else if spec.smallTasks == .reject {
+                    throw InputError(column: dataset.taskColumn,
+                                     "task '\(task.id)' has \(classes.count) classes with at least K + Q = \(needed) rows, fewer than the \(ways) ways asked for (use --small-tasks skip to leave such tasks out)")
+                } else {
+                    skipped.append(task.id)
+                }
+            } else if task.count >= needed {
+                eligible.append(index)
+            } else if spec.smallTasks == .reject {
+                throw InputError(column: dataset.taskColumn,
+                                 "task '\(task.id)' has \(task.count) rows, fewer than K + Q = \(needed) (use --small-tasks skip to leave such tasks out)")
+            } else {
+                skipped.append(task.id)
+            }
+        }
+        guard !eligible.isEmpty else {
+            throw InputError(column: dataset.taskColumn,
+                             "no task is large enough for \(spec.ways.map { "\($0) ways × " } ?? "")K + Q = \(needed) rows\(spec.ways != nil ? " per class" : "") (\(skipped.count) skipped)")
+        }
+        self.eligibleTasks = eligible
+        self.skippedTasks = skipped
+        self.classRows = classRows
+    }
+
+    /// The slot in ``eligibleTasks`` that episode `index` uses.
+    private func taskSlot(_ index: Int, stream: RandomStream, permutation: [Int]?) -> Int {
+        if spec.withReplacement { return stream.integer(below: eligibleTasks.count) }
+        return permutation![index % eligibleTasks.count]
+    }
+
+    /// Without replacement, pass k visits the tasks in the order of this permutation.
+    private func passPermutation(_ pass: Int) -> [Int] {
+        let stream = RandomStream(seed: spec.seed ^ 0x5DEE_CE66_D1CE_4E5B, stream: UInt64(pass))
+        var order = Array(eligibleTasks.indices)
+        stream.shuffle(&order)
+        return order
+    }
+
+    /// Episode number `index`.
+    public func episode(_ index: Int) -> Episode {
+        let permutation = spec.withReplacement ? nil : passPermutation(index / eligibleTasks.count)
+        return episode(index, permutation: permutation)
+    }
+
+    private func episode(_ index: Int, permutation: [Int]?) -> Episode {
+        let stream = RandomStream(seed: spec.seed, stream: UInt64(index))
+        let slot = taskSlot(index, stream: stream, permutation: permutation)
+        let taskIndex = eligibleTasks[slot]
+        let task = dataset.tasks[taskIndex]
+        guard let ways = spec.ways else {
+            let (support, query) = split(Array(0..<task.count), stream: stream)
+            return Episode(index: index, task: taskIndex, support: support, query: query)
+        }
+        // N-way: a random ordered choice of N classes; label j is the j-th class chosen.
+        var classes = classRows[slot]
+        for j in 0..<ways { classes.swapAt(j, j + stream.integer(below: classes.count - j)) }
+        var support: [Int] = [], query: [Int] = [], supportLabels: [Int] = [], queryLabels: [Int] = []
+        for j in 0..<ways {
+            let (s, q) = split(classes[j].rows, stream: stream)
+            support += s
+            query += q
+            supportLabels += Array(repeating: j, count: s.count)
+            queryLabels += Array(repeating: j, count: q.count)
+        }
+        return Episode(index: index, task: taskIndex, support: support, query: query,
+                       classes: classes.prefix(ways).map(\.label), supportLabels: supportLabels, queryLabels: queryLabels)
+    }
+
+    /// K support and Q query rows out of `rows` without replacement (partial Fisher–Yates),
+    /// each set sorted.
+    private func split(_ rows: [Int], stream: RandomStream) -> (support: [Int], query: [Int]) {
+        var rows = rows
+        let k = spec.shots
+        let taken: Int
+        switch spec.query {
+        case .count(let q): taken = k + q
+        case .allRemaining: taken = k
+        }
+        for i in 0..<taken { rows.swapAt(i, i + stream.integer(below: rows.count - i)) }
+        let support = rows[0..<k].sorted()
+        let query: [Int]
+        switch spec.query {
+        case .count: query = rows[k..<taken].sorted()
+        case .allRemaining: query = rows[k...].sorted()
+        }
+        return (support, query)
+    }
+
+    /// Episodes `0..<count`, computed on up to `threads` threads (0: as many as there are
+    /// cores); the result does not depend on the number of threads.
+    public func episodes(count: Int, threads: Int = 0) -> [Episode] {
+        guard count > 0 else { return [] }
+        let passes = spec.withReplacement ? 0 : (count - 1) / eligibleTasks.count + 1
+        let permutations = (0..<passes).map(passPermutation)
+        let chunkSize = 256
+        let chunks = (count + chunkSize - 1) / chunkSize
+        let slots = ResultSlots<[Episode]>(count: chunks)
+        let work: @Sendable (Int) -> Void = { c in
+            let range = (c * chunkSize)..<min(count, (c + 1) * chunkSize)
+            slots[c] = range.map { e in self.episode(e, permutation: permutations.isEmpty ? nil : permutations[e / self.eligibleTasks.count]) }
+        }
+        let workers = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
+        if workers == 1 || chunks == 1 {
+            for c in 0..<chunks { work(c) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: chunks, execute: work)
+        }
+        return slots.values.flatMap { $0! }
+    }
+}
