@@ -13,6 +13,6 @@ struct MetaPriorCommand: ParsableCommand {
         draws as CSV for pandas, R or ArviZ.
         """,
         version: MetaPriorVersion.string,
-        subcommands: []
+        subcommands: [SimulateCommand.self, EpisodesCommand.self, InspectCommand.self]
     )
 }

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import GSL
+
+/// A family of synthetic tasks with known parameters, for experiments and tests.
+public enum SimulationFamily: String, CaseIterable, Sendable {
+    /// MAML's sinusoids: A ~ U[0.1, 5], p ~ U[0, π], x ~ U[−5, 5], y = A·sin(x − p).
+    case sinusoid
+    /// Lacoste et al. (2018): ω ~ U[5, 7], a1, a2 ~ N(0, 1), b1, b2 ~ U[0, 2π], μx ~ U[−4, 4],
+    /// x ~ N(μx, 1), y = a1·sin(ωx + b1) + a2·sin(2ωx + b2).
+    case harmonic
+    /// PLATIPUS's mixture: each task is a sinusoid (as above) or, with probability ½, a line
+    /// y = m·x + b with m, b ~ U[−3, 3]; x ~ U[−5, 5].
+    case sinusoidLine = "sinusoid-line"
+    /// φ_i ~ N(μ, Σ), y = [1, x]ᵀφ_i + ε, ε ~ N(0, σ²): the hierarchical linear-Gaussian model,
+    /// so a fitted prior can be checked against the truth.
+    case linearGaussian = "linear-gaussian"
+    /// Classification: each task has C classes whose means m_c ~ N(0, τ²I) (the known prior);
+    /// x ~ N(m_c, σ²I); `points` is per class.
+    case gaussianClasses = "gaussian-classes"
+
+    /// Observation noise σ when none is given: 0 for the regression benchmarks (as in the
+    /// papers), 0.5 for linear-gaussian, 1 (within-class spread) for gaussian-classes.
+    public var defaultNoise: Double {
+        switch self {
+        case .sinusoid, .harmonic, .sinusoidLine: return 0
+        case .linearGaussian: return 0.5
+        case .gaussianClasses: return 1
+        }
+    }
+}
+
+/// How linear-gaussian draws its inputs.
+public enum InputDistribution: String, CaseIterable, Sendable {
+    /// x ~ N(0, 1).
+    case normal
+    /// x ~ U[low, high], by default U[−1, 1].
+    case uniform
+}
+
+/// Everything a simulation needs; the same settings give byte-identical output.
+public struct SimulationSettings: Sendable, Equatable {
+    public var family: SimulationFamily
+    /// Number of tasks.
+    public var tasks: Int
+    /// Points per task (per class for gaussian-classes).
+    public var points: Int
+    /// Seed: task i draws only from `RandomStream(seed, i)`.
+    public var seed: UInt64
+    /// Observation noise standard deviation; `nil` uses ``SimulationFamily/defaultNoise``.
+    public var noise: Double?
+    /// linear-gaussian: prior mean μ of φ = (intercept, slopes…); its length is d = 1 + inputs.
+    public var mean: [Double]
+    /// linear-gaussian: prior covariance Σ (d × d); `nil` uses the default for the default
+    /// mean, and the identity otherwise.
+    public var covariance: Matrix?
+    /// linear-gaussian: the input distribution.
+    public var inputDistribution: InputDistribution
+    /// Range of uniform inputs; `nil` uses the family's ([−5, 5], or [−1, 1] for linear-gaussian).
+    public var inputRange: ClosedRange<Double>?
+    /// gaussian-classes: classes per task C.
+    public var classes: Int
+    /// gaussian-classes: input dimension.
+    public var dimension: Int
+    /// gaussian-classes: prior standard deviation τ of the class means.
+    public var priorScale: Double
+
+    /// The default linear-gaussian prior: μ = (1, 2), Σ = [[1, 0.3], [0.3, 0.5]].
+    public static let defaultMean: [Double] = [1, 2]
+    public static let defaultCovariance = try! Matrix([[1, 0.3], [0.3, 0.5]])
+
+    public init(family: SimulationFamily, tasks: Int, points: Int, seed: UInt64, noise: Double? = nil,
+                mean: [Double] = SimulationSettings.defaultMean, covariance: Matrix? = nil,
+                inputDistribution: InputDistribution = .normal, inputRange: ClosedRange<Double>? = nil,
+                classes: Int = 5, dimension: Int = 2, priorScale: Double = 3) {
+        self.family = family
+        self.tasks = tasks
+        self.points = points
+        self.seed = seed
+        self.noise = noise
+        self.mean = mean
+        self.covariance = covariance
+        self.inputDistribution = inputDistribution
+        self.inputRange = inputRange
+        self.classes = classes
+        self.dimension = dimension
+        self.priorScale = priorScale
+    }
+
+    /// The noise standard deviation in force.
+    public var noiseSD: Double { noise ?? family.defaultNoise }
+
+    /// The linear-gaussian covariance in force.
+    public var effectiveCovariance: Matrix {
+        if let covariance { return covariance }
+        return mean == Self.defaultMean ? Self.defaultCovariance : Matrix.identity(mean.count)
+    }
+
+    /// The uniform input range in force.
+    public var effectiveInputRange: ClosedRange<Double> {
+        inputRange ?? (family == .linearGaussian ? -1...1 : -5...5)
+    }
+
+    /// Checks counts and the prior.
+    /// - Throws: ``InputError`` naming the setting at fault.
+    public func validate() throws {
+        guard tasks >= 1 else { throw InputError(column: "tasks", "need at least 1 task, not \(tasks)") }
+        guard points >= 1 else { throw InputError(column: "points", "need at least 1 point per task, not \(points)") }
+        guard noiseSD >= 0, noiseSD.isFinite else { throw InputError(column: "noise", "the noise standard deviation must be a finite number ≥ 0, not \(noiseSD)") }
+        if let inputRange, !(inputRange.lowerBound.isFinite && inputRange.upperBound.isFinite && inputRange.lowerBound < inputRange.upperBound) {
+            throw InputError(column: "x-range", "need a finite range low < high, not \(inputRange)")
+        }
+        switch family {
+        case .linearGaussian:
+            guard !mean.isEmpty, mean.allSatisfy(\.isFinite) else { throw InputError(column: "mean", "need at least one finite number") }
+            let sigma = effectiveCovariance
+            guard sigma.rows == mean.count, sigma.columns == mean.count else {
+                throw InputError(column: "covariance", "is \(sigma.rows)×\(sigma.columns), but the mean has \(mean.count) entries")
+            }
+            do { _ = try Cholesky(sigma) } catch {
+                throw InputError(column: "covariance", "must be symmetric positive definite (\(error))")
+            }
+        case .gaussianClasses:
+            guard classes >= 2 else { throw InputError(column: "classes", "need at least 2 classes, not \(classes)") }
+            guard dimension >= 1 else { throw InputError(column: "dimension", "need at least 1 input dimension, not \(dimension)") }
+            guard priorScale > 0, priorScale.isFinite else { throw InputError(column: "prior-scale", "must be a positive number, not \(priorScale)") }
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import GSL
+
+/// One cell of the true-parameters table.
+public enum ParameterValue: Sendable, Equatable {
+    case number(Double)
+    case text(String)
+    /// Not applicable to this task (an empty CSV field).
+    case missing
+}
+
+/// Simulated tasks with the parameters that generated them.
+public struct SimulatedTasks: Sendable {
+    /// The tasks (identifiers 0, 1, …, N−1), ready for the sampler or a fit.
+    public var dataset: MetaDataset
+    /// Columns of the parameters table after `task`.
+    public var parameterNames: [String]
+    /// For each task, its rows of the parameters table (one row; one per class for
+    /// gaussian-classes).
+    public var parameters: [[[ParameterValue]]]
+    /// The settings that made them.
+    public var settings: SimulationSettings
+
+    /// The tasks CSV: `task`, the inputs (`x`, or `x1`, `x2`, …), then `y` (or `label`).
+    public func tasksCSV() -> [UInt8] { dataset.csvBytes() }
+
+    /// The side CSV of each task's true parameters, `task` first.
+    public func parametersCSV() -> [UInt8] {
+        var writer = CSVWriter()
+        writer.row([dataset.taskColumn] + parameterNames)
+        for (task, rows) in zip(dataset.tasks, parameters) {
+            for row in rows {
+                writer.field(task.id)
+                for value in row {
+                    switch value {
+                    case .number(let v): writer.field(v)
+                    case .text(let t): writer.field(t)
+                    case .missing: writer.emptyField()
+                    }
+                }
+                writer.endRow()
+            }
+        }
+        return writer.bytes
+    }
+}
+
+/// Simulates tasks of a family. Task i draws only from `RandomStream(seed, i)`, so the output
+/// is the same for any number of threads; tasks are made in parallel chunks.
+/// - Throws: ``InputError`` for invalid settings.
+public func simulateTasks(_ settings: SimulationSettings, threads: Int = 0) throws -> SimulatedTasks {
+    try settings.validate()
+    let sigmaFactor = settings.family == .linearGaussian ? try Cholesky(settings.effectiveCovariance) : nil
+    let inputCount: Int
+    switch settings.family {
+    case .linearGaussian: inputCount = settings.mean.count - 1
+    case .gaussianClasses: inputCount = settings.dimension
+    default: inputCount = 1
+    }
+    let inputNames = inputCount == 1 ? ["x"] : (1...max(inputCount, 1)).prefix(inputCount).map { "x\($0)" }
+    let parameterNames: [String]
+    switch settings.family {
+    case .sinusoid: parameterNames = ["amplitude", "phase"]
+    case .harmonic: parameterNames = ["omega", "a1", "a2", "b1", "b2", "mu_x"]
+    case .sinusoidLine: parameterNames = ["kind", "amplitude", "phase", "slope", "intercept"]
+    case .linearGaussian: parameterNames = (1...settings.mean.count).map { "phi.\($0)" }
+    case .gaussianClasses: parameterNames = ["class"] + (1...settings.dimension).map { "mean.\($0)" }
+    }
+
+    let chunkSize = 512
+    let chunks = (settings.tasks + chunkSize - 1) / chunkSize
+    let slots = ResultSlots<[(TaskData, [[ParameterValue]])]>(count: chunks)
+    let work: @Sendable (Int) -> Void = { c in
+        let range = (c * chunkSize)..<min(settings.tasks, (c + 1) * chunkSize)
+        slots[c] = range.map { simulateTask($0, settings: settings, inputCount: inputCount, sigmaFactor: sigmaFactor) }
+    }
+    let workers = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
+    if workers == 1 || chunks == 1 {
+        for c in 0..<chunks { work(c) }
+    } else {
+        DispatchQueue.concurrentPerform(iterations: chunks, execute: work)
+    }
+    let results = slots.values.flatMap { $0! }
+    let kind: TargetKind = settings.family == .gaussianClasses
+        ? .classification(classNames: (0..<settings.classes).map(String.init)) : .regression
+    let dataset = MetaDataset(inputNames: inputNames, targetName: settings.family == .gaussianClasses ? "label" : "y",
+                              taskColumn: "task", kind: kind, tasks: results.map(\.0))
+    return SimulatedTasks(dataset: dataset, parameterNames: parameterNames, parameters: results.map(\.1), settings: settings)
+}
+
+/// Task `index`: its data and its parameter rows, from its own stream.
+private func simulateTask(_ index: Int, settings: SimulationSettings, inputCount: Int, sigmaFactor: Cholesky?) -> (TaskData, [[ParameterValue]]) {
+    let rng = RandomStream(seed: settings.seed, stream: UInt64(index))
+    let noise = settings.noiseSD
+    let range = settings.effectiveInputRange
+    func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * rng.uniform() }
+    func epsilon() -> Double { noise > 0 ? noise * rng.standardNormal() : 0 }
+    let n = settings.points
+    var x: [Double] = []
+    var y: [Double] = []
+    var parameters: [[ParameterValue]]
+
+    switch settings.family {
+    case .sinusoid, .sinusoidLine:
+        let isLine = settings.family == .sinusoidLine && rng.uniform() < 0.5
+        if isLine {
+            let m = uniform(-3, 3), b = uniform(-3, 3)
+            x = (0..<n).map { _ in uniform(range.lowerBound, range.upperBound) }
+            y = x.map { m * $0 + b + epsilon() }
+            parameters = [[.text("line"), .missing, .missing, .number(m), .number(b)]]
+        } else {
+            let amplitude = uniform(0.1, 5.0), phase = uniform(0, .pi)
+            x = (0..<n).map { _ in uniform(range.lowerBound, range.upperBound) }
+            y = x.map { amplitude * sin($0 - phase) + epsilon() }
+            parameters = settings.family == .sinusoid
+                ? [[.number(amplitude), .number(phase)]]
+                : [[.text("sinusoid"), .number(amplitude), .number(phase), .missing, .missing]]
+        }
+    case .harmonic:
+        let omega = uniform(5, 7)
+        let a1 = rng.standardNormal(), a2 = rng.standardNormal()
+        let b1 = uniform(0, 2 * .pi), b2 = uniform(0, 2 * .pi)
+        let muX = uniform(-4, 4)
+        x = (0..<n).map { _ in muX + rng.standardNormal() }
+        y = x.map { a1 * sin(omega * $0 + b1) + a2 * sin(2 * omega * $0 + b2) + epsilon() }
+        parameters = [[omega, a1, a2, b1, b2, muX].map { .number($0) }]
+    case .linearGaussian:
+        let d = settings.mean.count
+        let z = (0..<d).map { _ in rng.standardNormal() }
+        let offset = (try? sigmaFactor!.multiplyLower(z)) ?? Array(repeating: 0, count: d)
+        let phi = zip(settings.mean, offset).map { $0 + $1 }
+        x.reserveCapacity(n * inputCount)
+        for _ in 0..<n {
+            var value = phi[0]
+            for j in 0..<inputCount {
+                let xj = settings.inputDistribution == .normal ? rng.standardNormal() : uniform(range.lowerBound, range.upperBound)
+                x.append(xj)
+                value += phi[j + 1] * xj
+            }
+            y.append(value + epsilon())
+        }
+        parameters = [phi.map { .number($0) }]
+    case .gaussianClasses:
+        let d = settings.dimension
+        let means = (0..<settings.classes).map { _ in (0..<d).map { _ in settings.priorScale * rng.standardNormal() } }
+        x.reserveCapacity(n * settings.classes * d)
+        for c in 0..<settings.classes {
+            for _ in 0..<n {
+                for j in 0..<d { x.append(means[c][j] + noise * rng.standardNormal()) }
+                y.append(Double(c))
+            }
+        }
+        parameters = means.enumerated().map { c, mean in [.text(String(c))] + mean.map { .number($0) } }
+    }
+    let rows = y.count
+    let inputs = (try? Matrix(rows: rows, columns: inputCount, elements: x)) ?? Matrix(rows: rows, columns: inputCount)
+    return (TaskData(id: String(index), inputs: inputs, targets: y), parameters)
+}

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import ArgumentParser
+import MetaPrior
+
+/// Which file and which columns make the meta-dataset; shared by every command that reads
+/// tasks.
+struct DataOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Tasks CSV in long format: one row per observation, with a header row ('-' reads standard input).", valueName: "file"))
+    var data: String
+
+    @Option(help: ArgumentHelp("Column holding each row's task identifier (default: task).", valueName: "column"))
+    var task: String?
+
+    @Option(help: ArgumentHelp("Target column (default: y, or label if there is no y).", valueName: "column"))
+    var target: String?
+
+    @Option(help: ArgumentHelp("Multi-label table: these target columns share the inputs, and each becomes a task of its own.", valueName: "a,b,..."))
+    var targets: String?
+
+    @Option(help: ArgumentHelp("Input columns, comma-separated (default: every column but the task and target).", valueName: "a,b,..."))
+    var features: String?
+
+    @Option(help: ArgumentHelp("How to read the target: regression, classification, or auto (classification when the target column is named label or class).", valueName: "kind"))
+    var kind: String = "auto"
+
+    @Option(help: ArgumentHelp("CSV of task descriptors (numeric metadata about each task), one row per task, keyed by the task column.", valueName: "file"))
+    var descriptors: String?
+
+    @Option(help: ArgumentHelp("Descriptor columns to use, comma-separated (default: all but the task and weight columns).", valueName: "a,b,..."))
+    var descriptorColumns: String?
+
+    @Option(help: ArgumentHelp("Column of the descriptors file holding each task's weight (a positive number).", valueName: "column"))
+    var weightColumn: String?
+
+    @Flag(help: "Give each task a one-hot task index as its descriptor.")
+    var oneHot = false
+
+    func validate() throws {
+        guard CSVReadOptions.Kind(rawValue: kind) != nil else {
+            throw ValidationError("--kind must be regression, classification or auto, not '\(kind)'")
+        }
+        if target != nil && targets != nil { throw ValidationError("give --target or --targets, not both") }
+        if oneHot && descriptors != nil { throw ValidationError("give --descriptors or --one-hot, not both") }
+        if (descriptorColumns != nil || weightColumn != nil) && descriptors == nil {
+            throw ValidationError("--descriptor-columns and --weight-column need --descriptors")
+        }
+        for (name, list) in [("--features", features), ("--targets", targets), ("--descriptor-columns", descriptorColumns)] {
+            if let list, splitList(list).contains(where: \.isEmpty) {
+                throw ValidationError("\(name): empty column name in '\(list)'")
+            }
+        }
+        if data.isEmpty { throw ValidationError("--data: give a file name") }
+    }
+
+    /// The reader options these flags describe.
+    func readOptions(classification: Bool = false) -> CSVReadOptions {
+        var kind = CSVReadOptions.Kind(rawValue: self.kind) ?? .automatic
+        if classification && kind == .automatic { kind = .classification }
+        return CSVReadOptions(taskColumn: task, targetColumn: target, targetColumns: targets.map(splitList),
+                              featureColumns: features.map(splitList), kind: kind, descriptorsPath: descriptors,
+                              descriptorColumns: descriptorColumns.map(splitList), weightColumn: weightColumn)
+    }
+
+    /// Reads the meta-dataset. `classification` forces class labels when `--kind` is auto
+    /// (e.g. when `--ways` asks for N-way episodes).
+    func load(classification: Bool = false) throws -> MetaDataset {
+        let dataset = try MetaDataset.read(csv: data, options: readOptions(classification: classification))
+        return oneHot ? dataset.withOneHotDescriptors() : dataset
+    }
+}

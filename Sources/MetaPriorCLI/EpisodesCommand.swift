@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import ArgumentParser
+import Foundation
+import MetaPrior
+
+/// `metaprior episodes`: cut tasks into support/query episodes.
+struct EpisodesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "episodes",
+        abstract: "Cut tasks into episodes: a support set to adapt on and a query set to evaluate on.",
+        discussion: """
+        Support set: the K labelled points (D_train) a learner adapts to a task on.
+        Query set: further points of the same task (D_test), never shared with the support set, that the adapted learner is scored on.
+        Episode e draws from the random stream (seed, e) and tasks are taken in sorted-id order, so the same seed gives the same episodes whatever the row order or number of threads.
+        Output columns: episode, task, role (support|query), the inputs, the target (episode labels 0..N-1 with --ways, then the original class).
+        Store the spec with --spec-output and reuse it with --spec, so test-time episodes match training.
+        """
+    )
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var splitOptions: SplitOptions
+
+    @Option(help: ArgumentHelp("Shots K: support points per task (per class with --ways) that the learner adapts on.", valueName: "K"))
+    var shots: Int?
+
+    @Option(help: ArgumentHelp("Query shots Q: held-out points per task (per class) to score on, disjoint from the support; a number or 'all' (every remaining point).", valueName: "Q"))
+    var query: String?
+
+    @Option(help: ArgumentHelp("Ways N: classes per episode (N-way K-shot classification); labels are remapped to 0..N-1 in a random order.", valueName: "N"))
+    var ways: Int?
+
+    @Option(help: ArgumentHelp("Number of episodes.", valueName: "E"))
+    var episodes: Int
+
+    @Option(help: ArgumentHelp("Random seed (with --spec: overrides the spec's seed).", valueName: "n"))
+    var seed: UInt64?
+
+    @Flag(help: "Go through the tasks in passes, each task once per pass (default: each episode picks its task independently, with replacement).")
+    var withoutReplacement = false
+
+    @Option(help: ArgumentHelp("Tasks too small for K + Q points (per class): skip (and count them) or reject (stop with an error).", valueName: "policy"))
+    var smallTasks: String = "skip"
+
+    @Option(help: ArgumentHelp("Read the episode spec (shots, query, ways, replacement, seed) from this JSON file.", valueName: "file"))
+    var spec: String?
+
+    @Option(help: ArgumentHelp("Write the episode spec as JSON to this file, to reuse at test time.", valueName: "file"))
+    var specOutput: String?
+
+    @Option(help: ArgumentHelp("Write the episodes CSV here (default or '-': standard output).", valueName: "file"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("Threads (default: all cores); the output does not depend on it.", valueName: "n"))
+    var threads: Int = 0
+
+    @Flag(help: "Print nothing on standard error.")
+    var quiet = false
+
+    func validate() throws {
+        guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1, not \(episodes)") }
+        guard threads >= 0 else { throw ValidationError("--threads must be 0 (all cores) or more, not \(threads)") }
+        guard EpisodeSpec.SmallTaskPolicy(rawValue: smallTasks) != nil else {
+            throw ValidationError("--small-tasks must be skip or reject, not '\(smallTasks)'")
+        }
+        if spec != nil {
+            if shots != nil || query != nil || ways != nil || withoutReplacement {
+                throw ValidationError("--spec gives shots, query, ways and replacement: do not also give --shots, --query, --ways or --without-replacement")
+            }
+            return
+        }
+        guard let shots else { throw ValidationError("give --shots K (or --spec FILE)") }
+        guard shots >= 0 else { throw ValidationError("--shots must be 0 or more, not \(shots)") }
+        guard let query else { throw ValidationError("give --query Q (a number, or 'all')") }
+        guard let parsed = EpisodeSpec.QueryShots(query) else { throw ValidationError("--query must be a number or 'all', not '\(query)'") }
+        if case .count(let q) = parsed, q < 1 { throw ValidationError("--query must be at least 1 (or 'all'), not \(q)") }
+        if let ways, ways < 2 { throw ValidationError("--ways must be at least 2, not \(ways)") }
+        guard seed != nil else { throw ValidationError("give --seed") }
+    }
+
+    /// The spec in force: from --spec, or from the options.
+    func episodeSpec() throws -> EpisodeSpec {
+        let policy = EpisodeSpec.SmallTaskPolicy(rawValue: smallTasks) ?? .skip
+        if let spec {
+            var loaded = try EpisodeSpec.read(json: spec)
+            if let seed { loaded.seed = seed }
+            if smallTasks != "skip" { loaded.smallTasks = policy }
+            return loaded
+        }
+        return EpisodeSpec(shots: shots!, query: EpisodeSpec.QueryShots(query!)!, ways: ways,
+                           withReplacement: !withoutReplacement, seed: seed!, smallTasks: policy)
+    }
+
+    func run() throws {
+        let spec = try episodeSpec()
+        let dataset = try data.load(classification: spec.ways != nil)
+        var taskIDs: [String]? = nil
+        var splitBytes: [UInt8]? = nil
+        if let split = try splitOptions.split(dataset, defaultSeed: spec.seed) {
+            taskIDs = split.ids(splitOptions.chosenPartition)
+            splitBytes = split.csvBytes(taskColumn: dataset.taskColumn)
+            if taskIDs!.isEmpty {
+                throw ValidationError("the \(splitOptions.partition) part of the split has no tasks")
+            }
+        }
+        let sampler = try EpisodeSampler(dataset: dataset, spec: spec, taskIDs: taskIDs)
+        let episodes = sampler.episodes(count: self.episodes, threads: threads)
+        let csv = sampler.csvBytes(episodes)
+        let specJSON = try spec.jsonData()
+        // Everything is computed before the first file is written: an error writes nothing.
+        if let path = splitOptions.splitOutput, let splitBytes { try AtomicFile.write(Data(splitBytes), to: path) }
+        if let specOutput { try AtomicFile.write(specJSON, to: specOutput) }
+        try CLIOutput.write(csv, to: output)
+        if !quiet {
+            var note = "episodes: \(episodes.count) episodes from \(sampler.eligibleTasks.count) tasks"
+            if !sampler.skippedTasks.isEmpty {
+                let shown = sampler.skippedTasks.prefix(5).joined(separator: ", ")
+                note += "; skipped \(sampler.skippedTasks.count) task\(sampler.skippedTasks.count == 1 ? "" : "s") too small for K + Q = \(spec.rowsNeeded)\(spec.ways != nil ? " per class in \(spec.ways!) classes" : "") (\(shown)\(sampler.skippedTasks.count > 5 ? ", …" : ""))"
+            }
+            CLIOutput.note(note)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import ArgumentParser
+import Foundation
+import MetaPrior
+
+/// `metaprior inspect`: reads a meta-dataset and summarises it (also the ingest benchmark).
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Read a tasks CSV and summarise it: tasks, rows per task, columns, classes, descriptors.",
+        discussion: "Checks a file the way every other command reads it, so errors show up here first."
+    )
+
+    @OptionGroup var dataOptions: DataOptions
+
+    @Flag(help: "Print one CSV row per task (task, rows, and classes for classification) instead of the summary.")
+    var perTask = false
+
+    @Flag(help: "Report the time spent reading the data on standard error.")
+    var timing = false
+
+    @Option(help: ArgumentHelp("Write the summary here instead of standard output.", valueName: "file"))
+    var output: String?
+
+    func run() throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let dataset = try dataOptions.load()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        if timing {
+            CLIOutput.note(String(format: "ingest: %.4f s (%d rows, %d tasks)", seconds, dataset.observationCount, dataset.tasks.count))
+        }
+        if perTask {
+            var writer = CSVWriter()
+            writer.row([dataset.taskColumn, "rows"] + (dataset.classNames != nil ? ["classes"] : []))
+            for task in dataset.tasks {
+                writer.field(task.id)
+                writer.field(task.count)
+                if dataset.classNames != nil { writer.field(Set(task.targets).count) }
+                writer.endRow()
+            }
+            try CLIOutput.write(writer.bytes, to: output)
+            return
+        }
+        let sizes = dataset.tasks.map(\.count).sorted()
+        let median = sizes.count % 2 == 1 ? Double(sizes[sizes.count / 2]) : Double(sizes[sizes.count / 2 - 1] + sizes[sizes.count / 2]) / 2
+        var lines = [
+            "file: \(dataOptions.data)",
+            "tasks: \(dataset.tasks.count) (column '\(dataset.taskColumn)')",
+            "observations: \(dataset.observationCount)",
+            "rows per task: min \(sizes.first ?? 0), median \(median.formatted()), max \(sizes.last ?? 0)",
+            "inputs: \(dataset.inputNames.isEmpty ? "(none)" : dataset.inputNames.joined(separator: ", "))",
+        ]
+        if let classes = dataset.classNames {
+            lines.append("target: \(dataset.targetName) (classification, \(classes.count) classes: \(classes.prefix(20).joined(separator: ", "))\(classes.count > 20 ? ", …" : ""))")
+        } else {
+            let all = dataset.tasks.flatMap(\.targets)
+            let mean = all.reduce(0, +) / Double(max(all.count, 1))
+            lines.append("target: \(dataset.targetName) (regression, mean \(mean.formatted(.number.precision(.significantDigits(4)))), range \(all.min() ?? 0) to \(all.max() ?? 0))")
+        }
+        lines.append("descriptors: \(dataset.descriptorNames.isEmpty ? "(none)" : dataset.descriptorNames.prefix(20).joined(separator: ", "))")
+        try CLIOutput.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: output)
+    }
+}
