@@ -13,6 +13,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // SHA-256 digests of data and prior files (comparable with `sha256sum`).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // The C library itself: a module map and one shim header, nothing else.
@@ -25,7 +27,7 @@ let package = Package(
         // distributions, optimisation and quadrature, with one error funnel.
         .target(name: "GSL", dependencies: ["CGSL"]),
         // The toolkit: data, episodes, features, models, export, evaluation.
-        .target(name: "MetaPrior", dependencies: ["GSL"]),
+        .target(name: "MetaPrior", dependencies: ["GSL", .product(name: "Crypto", package: "swift-crypto")]),
         // The `metaprior` command: argument parsing and files only.
         .executableTarget(
             name: "MetaPriorCLI",

@@ -13,6 +13,6 @@ struct MetaPriorCommand: ParsableCommand {
         draws as CSV for pandas, R or ArviZ.
         """,
         version: MetaPriorVersion.string,
-        subcommands: [SimulateCommand.self, EpisodesCommand.self, InspectCommand.self]
+        subcommands: [SimulateCommand.self, EpisodesCommand.self, FitCommand.self, AdaptCommand.self, PredictCommand.self, InspectCommand.self]
     )
 }

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import ArgumentParser
+import MetaPrior
+
+/// `metaprior predict`: the posterior predictive of a new task at query inputs.
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Predict a new task at query inputs from its support set: mean, sd and central interval.",
+        discussion: """
+        The posterior predictive at x* is N(f(x*)ᵀm, f(x*)ᵀS f(x*) + σ²), with (m, S) the
+        posterior after the support set (D_train). With --draws-output, also writes predictive
+        draws y (columns draw, the inputs, y).
+
+        Example:
+          metaprior predict --prior prior.json --support new_task.csv --query grid.csv --level 0.9 --output predictions.csv
+        """
+    )
+
+    @OptionGroup var options: PriorTaskOptions
+
+    @Option(help: ArgumentHelp("The new task's support set (D_train): the prior's input columns and the target.", valueName: "file"))
+    var support: String
+
+    @Option(help: ArgumentHelp("Query inputs: a CSV with the prior's input columns (others are ignored).", valueName: "file"))
+    var query: String
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the predictions here (default: standard output).", valueName: "file"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("Also write --draws predictive draws per query point here.", valueName: "file"))
+    var drawsOutput: String?
+
+    @OptionGroup var reporting: ReportingOptions
+
+    func run() throws {
+        let (file, _, task, posterior) = try options.adapt(dataFile: support)
+        let queries = try MetaDataset.readInputs(csv: query, inputs: file.inputs)
+        let predictions = try PosteriorExport.predictionsCSV(posterior, basis: file.basis, queries: queries, level: options.level)
+        var draws: [UInt8]? = nil
+        if drawsOutput != nil {
+            draws = try PosteriorExport.predictiveDrawsCSV(posterior, basis: file.basis, queries: queries, draws: options.draws,
+                                                           seed: options.seed, provenance: options.provenance(file: file, task: task, dataFile: support))
+        }
+        try CLIOutput.write(predictions, to: output)
+        if let drawsOutput, let draws { try CLIOutput.write(draws, to: drawsOutput) }
+        reporting.say("predicted \(queries.rows) query points of task '\(task.id)' from \(task.count) support points")
+    }
+}
