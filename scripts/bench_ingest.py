@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Python side of scripts/bench-ingest: makes the benchmark file and times both readers."""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import pandas as pd
+
+
+def make_file(path, rows, tasks=1000, seed=1):
+    rng = np.random.default_rng(seed)
+    task = np.arange(rows) % tasks  # interleaved: a task's rows are not contiguous
+    x1 = rng.normal(size=rows)
+    x2 = rng.uniform(-5, 5, size=rows)
+    y = 1.5 * x1 - 0.5 * x2 + rng.normal(scale=0.3, size=rows)
+    frame = pd.DataFrame({"task": task, "x1": x1, "x2": x2, "y": y})
+    frame.to_csv(path, index=False)  # floats in repr form: up to 17 significant digits
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--file", default=None)
+    args = parser.parse_args()
+
+    path = args.file or os.path.join(tempfile.gettempdir(), f"metaprior-bench-{args.rows}.csv")
+    if not os.path.exists(path):
+        print(f"generating {path} ({args.rows} rows)", file=sys.stderr)
+        make_file(path, args.rows)
+    size_mb = os.path.getsize(path) / 1e6
+    command = [args.binary, "inspect", "--data", path, "--timing"]
+
+    # Warm the page cache for both readers alike.
+    subprocess.run(command, check=True, capture_output=True)
+    pd.read_csv(path)
+
+    metaprior_wall, metaprior_ingest, pandas_times = [], [], []
+    for _ in range(args.runs):
+        start = time.perf_counter()
+        done = subprocess.run(command, check=True, capture_output=True, text=True)
+        metaprior_wall.append(time.perf_counter() - start)
+        for line in done.stderr.splitlines():
+            if line.startswith("ingest:"):
+                metaprior_ingest.append(float(line.split()[1]))
+        start = time.perf_counter()
+        frame = pd.read_csv(path)
+        pandas_times.append(time.perf_counter() - start)
+        assert len(frame) == args.rows
+
+    m_wall = statistics.median(metaprior_wall)
+    m_ingest = statistics.median(metaprior_ingest)
+    p = statistics.median(pandas_times)
+    print(f"file: {path} ({args.rows} rows x 4 columns, {size_mb:.1f} MB), {args.runs} runs each, median")
+    print(f"metaprior command:   {' '.join(command)}")
+    print(f"pandas call:         pandas.read_csv('{path}')  (pandas {pd.__version__})")
+    print(f"{'reader':<44}{'median s':>10}")
+    print(f"{'metaprior inspect, whole process (wall)':<44}{m_wall:>10.3f}")
+    print(f"{'metaprior, ingest only (reported)':<44}{m_ingest:>10.3f}")
+    print(f"{'pandas.read_csv, in-process':<44}{p:>10.3f}")
+    print(f"ratio pandas / metaprior (whole process): {p / m_wall:.2f}x")
+    print(f"ratio pandas / metaprior (ingest only):   {p / m_ingest:.2f}x")
+    return 0 if m_wall <= p else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
