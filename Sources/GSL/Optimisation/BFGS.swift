@@ -56,7 +56,7 @@ public func minimizeBFGS(start: [Double], initialStep: Double = 0.01, lineSearch
                 params: Unmanaged.passUnretained(box).toOpaque())
 
             prepareGSL()
-            guard let s = gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, n) else {
+            guard let s = gsl_multimin_fdfminimizer_alloc(metaprior_multimin_bfgs2(), n) else {
                 throw GSLError(.outOfMemory, operation: operation, reason: "cannot allocate the minimiser")
             }
             defer { gsl_multimin_fdfminimizer_free(s) }

@@ -48,7 +48,7 @@ public func minimizeNelderMead(start: [Double], stepSizes: [Double], sizeToleran
                 params: Unmanaged.passUnretained(box).toOpaque())
 
             prepareGSL()
-            guard let s = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, n) else {
+            guard let s = gsl_multimin_fminimizer_alloc(metaprior_multimin_nmsimplex2(), n) else {
                 throw GSLError(.outOfMemory, operation: operation, reason: "cannot allocate the minimiser")
             }
             defer { gsl_multimin_fminimizer_free(s) }
