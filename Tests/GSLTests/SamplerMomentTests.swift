@@ -120,15 +120,15 @@ struct SamplerMomentTests {
     @Test func matrixSamplerEntryMeans() throws {
         let n = 50_000
         let stream = RandomStream(seed: 11, stream: 3)
-        for (name, draw, mean, variance) in [
-            ("Wishart", { (s: RandomStream) in try! Wishart(degreesOfFreedom: 6, scale: Self.v2).sample(using: s) },
-             try Wishart(degreesOfFreedom: 6, scale: Self.v2).mean, try Wishart(degreesOfFreedom: 6, scale: Self.v2).variance),
-            ("InverseWishart", { (s: RandomStream) in try! InverseWishart(degreesOfFreedom: 14, scale: 10 * Self.v2).sample(using: s) },
-             try InverseWishart(degreesOfFreedom: 14, scale: 10 * Self.v2).mean,
-             try InverseWishart(degreesOfFreedom: 14, scale: 10 * Self.v2).variance),
-        ] {
+        let wishart = try Wishart(degreesOfFreedom: 6, scale: Self.v2)
+        let inverseWishart = try InverseWishart(degreesOfFreedom: 14, scale: 10 * Self.v2)
+        let cases: [(String, () -> Matrix, Matrix, Matrix)] = [
+            ("Wishart", { wishart.sample(using: stream) }, wishart.mean, wishart.variance),
+            ("InverseWishart", { inverseWishart.sample(using: stream) }, inverseWishart.mean, inverseWishart.variance),
+        ]
+        for (name, draw, mean, variance) in cases {
             var sum = Matrix(rows: 2, columns: 2)
-            for _ in 0..<n { sum = sum + draw(stream) }
+            for _ in 0..<n { sum = sum + draw() }
             for i in 0..<2 { for j in 0..<2 {
                 let se = (variance[i, j] / Double(n)).squareRoot()
                 #expect(abs(sum[i, j] / Double(n) - mean[i, j]) <= allowedStandardErrors * se, "\(name)[\(i),\(j)]")
