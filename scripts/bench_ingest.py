@@ -2,6 +2,7 @@
 """Python side of scripts/bench-ingest: makes the benchmark file and times both readers."""
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -42,16 +43,22 @@ def main():
     pd.read_csv(path)
 
     metaprior_wall, metaprior_ingest, pandas_times = [], [], []
+    metaprior_cpu, pandas_cpu = [], []
     for _ in range(args.runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run(command, check=True, capture_output=True, text=True)
         metaprior_wall.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        metaprior_cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         for line in done.stderr.splitlines():
             if line.startswith("ingest:"):
                 metaprior_ingest.append(float(line.split()[1]))
+        cpu = time.process_time()
         start = time.perf_counter()
         frame = pd.read_csv(path)
         pandas_times.append(time.perf_counter() - start)
+        pandas_cpu.append(time.process_time() - cpu)
         assert len(frame) == args.rows
 
     m_wall = statistics.median(metaprior_wall)
@@ -64,6 +71,9 @@ def main():
     print(f"{'metaprior inspect, whole process (wall)':<44}{m_wall:>10.3f}")
     print(f"{'metaprior, ingest only (reported)':<44}{m_ingest:>10.3f}")
     print(f"{'pandas.read_csv, in-process':<44}{p:>10.3f}")
+    print(f"{'metaprior inspect, whole process (CPU time)':<44}{statistics.median(metaprior_cpu):>10.3f}")
+    print(f"{'pandas.read_csv (CPU time)':<44}{statistics.median(pandas_cpu):>10.3f}")
+    print(f"load average now: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (metaprior parses on all cores; pandas on one)")
     print(f"ratio pandas / metaprior (whole process): {p / m_wall:.2f}x")
     print(f"ratio pandas / metaprior (ingest only):   {p / m_ingest:.2f}x")
     return 0 if m_wall <= p else 1

@@ -78,11 +78,13 @@ func parseNumber(_ bytes: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Par
         while i < end {
             // Eight digits at a time once the significand has started (SWAR, as in
             // Lemire's fast_float): most of a 17-digit number goes through here.
-            if mantissa != 0 && significant <= 11 && i + 8 <= end {
+            if significant <= 11 && i + 8 <= end {
                 let word = UnsafeRawPointer(bytes + i).loadUnaligned(as: UInt64.self).littleEndian
                 if isEightDigits(word) {
-                    mantissa = mantissa &* 100_000_000 &+ eightDigitsValue(word)
-                    significant += 8
+                    let value = eightDigitsValue(word)
+                    // Leading zeros (as in 0.00123…) are not significant digits.
+                    significant = mantissa != 0 ? significant + 8 : decimalDigitCount(value)
+                    mantissa = mantissa &* 100_000_000 &+ value
                     exponent -= 8
                     anyDigit = true
                     i += 8
@@ -145,6 +147,14 @@ func parseNumber(_ bytes: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Par
 @inline(__always)
 private func isEightDigits(_ word: UInt64) -> Bool {
     ((word & 0xF0F0_F0F0_F0F0_F0F0) | (((word &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) >> 4)) == 0x3333_3333_3333_3333
+}
+
+/// Number of decimal digits of `v` < 10^8 (0 for 0).
+@inline(__always)
+private func decimalDigitCount(_ v: UInt64) -> Int {
+    var count = 0, power: UInt64 = 1
+    while count < 8 && v >= power { count += 1; power &*= 10 }
+    return count
 }
 
 /// The value of eight ASCII digits, the first in the lowest byte.
