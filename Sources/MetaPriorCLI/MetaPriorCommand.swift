@@ -8,9 +8,9 @@ struct MetaPriorCommand: ParsableCommand {
         commandName: "metaprior",
         abstract: "Learn a prior over task parameters from many small data sets, then learn a new task from a few points by Bayesian inference.",
         discussion: """
-        Meta-training fits the prior θ = (μ, Σ, σ²) of task parameters φ ~ N(μ, Σ) from meta-train
-        tasks; adaptation computes the posterior p(φ | support set, θ) of a new task and exports
-        draws as CSV for pandas, R or ArviZ.
+        Meta-training fits the prior θ = (μ, Σ, σ²) of task parameters φ ~ N(μ, Σ) from meta-train tasks; adaptation computes the posterior p(φ | support set, θ) of a new task and exports draws as CSV for pandas, R or ArviZ.
+
+        Start with `metaprior demo`, which runs the whole job on built-in data.
         """,
         version: MetaPriorVersion.string,
         subcommands: [SimulateCommand.self, EpisodesCommand.self, FitCommand.self, AdaptCommand.self, PredictCommand.self, InspectCommand.self]

@@ -42,6 +42,8 @@ public struct PriorFile: Codable, Sendable, Equatable {
     public var gradientNorm: Double
     /// Features whose between-task variance is exactly zero (on its boundary).
     public var flooredFeatures: [String]
+    /// Whether Σ is singular at the fit (on its boundary: a zero variance or a correlation of ±1).
+    public var singular: Bool
     /// How the prior was trained.
     public var training: TrainingConditions
 
@@ -86,6 +88,7 @@ public struct PriorFile: Codable, Sendable, Equatable {
         self.converged = fit.converged
         self.gradientNorm = fit.gradientNorm
         self.flooredFeatures = fit.flooredComponents.map { basis.featureNames[$0] }
+        self.singular = fit.singular
         self.training = training
     }
 

@@ -55,27 +55,31 @@ public enum PriorFit {
         let lastValue = -result.value * observations
         options.progress?(FitProgress(phase: "bfgs", iteration: bfgsIteration, logLikelihood: lastValue, change: lastValue - previous))
 
-        // 3. Boundaries: a parameter whose between-task variance contributes less than 1e-10 of
-        //    the noise variance to y is set to exactly zero (its row of Λ), then re-profiled.
+        // 3. Boundaries (lme4's isSingular rule, made scale-free): a diagonal entry of Λ with
+        //    |Λ_jj|·rms(f_j) < 1e-4 is set to exactly zero, which makes Σ singular; if the whole
+        //    row j of Λ is that small, parameter j has zero between-task variance. Kept only if
+        //    the likelihood does not drop beyond round-off.
         var final = try likelihood.evaluate(bestTheta)
-        var floored: [Int] = []
         var lambda = final.factor
+        var zeroedDiagonal: [Int] = []
+        var floored: [Int] = []
+        let threshold = 1e-8
         for j in 0..<d {
-            var rowNorm = 0.0
-            for k in 0...j { rowNorm += lambda[j * d + k] * lambda[j * d + k] }
-            if rowNorm * meanGramDiagonal(statistics, j) < 1e-10 { floored.append(j) }
+            let scale = meanGramDiagonal(statistics, j)
+            guard lambda[j * d + j] * lambda[j * d + j] * scale < threshold else { continue }
+            zeroedDiagonal.append(j)
+            if (0...j).allSatisfy({ lambda[j * d + $0] * lambda[j * d + $0] * scale < threshold }) { floored.append(j) }
         }
         // One shared variance (isotropic) is on its boundary only when it vanishes for all.
-        if structure == .isotropic && floored.count < d { floored = [] }
-        if !floored.isEmpty {
-            // A zero row j of Λ makes row and column j of Σ = σ²ΛΛᵀ exactly zero.
+        if structure == .isotropic && zeroedDiagonal.count < d { zeroedDiagonal = []; floored = [] }
+        if !zeroedDiagonal.isEmpty {
+            for j in zeroedDiagonal { lambda[j * d + j] = 0 }
             for j in floored { for k in 0..<d { lambda[j * d + k] = 0 } }
-            let theta = structure.parameters(ofFactor: lambda, dimension: d)
-            let candidate = try likelihood.evaluate(theta)
-            // Keep the floor only if it costs nothing measurable.
+            let candidate = try likelihood.evaluate(structure.parameters(ofFactor: lambda, dimension: d))
             if candidate.logLikelihood >= final.logLikelihood - 1e-9 * abs(final.logLikelihood) {
                 final = candidate
             } else {
+                zeroedDiagonal = []
                 floored = []
             }
         }
@@ -88,7 +92,8 @@ public enum PriorFit {
         return PriorFitResult(prior: prior, logMarginalLikelihood: final.logLikelihood,
                               emIterations: emIterations, quasiNewtonIterations: bfgsIteration,
                               gradientNorm: gradientNorm, converged: converged,
-                              flooredComponents: floored, noiseFloored: final.noiseFloored,
+                              flooredComponents: floored, singular: !zeroedDiagonal.isEmpty,
+                              noiseFloored: final.noiseFloored,
                               tasks: statistics.taskCount, observations: statistics.counts.reduce(0, +))
     }
 

@@ -17,6 +17,9 @@ public struct PriorFitResult: Sendable {
     public let converged: Bool
     /// Indices of parameters whose between-task variance was floored at exactly zero.
     public let flooredComponents: [Int]
+    /// Whether Σ was set to a singular matrix on its boundary (a zero variance, or parameters
+    /// perfectly correlated across tasks) — lme4's "boundary (singular) fit".
+    public let singular: Bool
     /// Whether σ² was floored (every task fitted exactly).
     public let noiseFloored: Bool
     /// Number of tasks and (weighted) observations used.
