@@ -34,26 +34,42 @@ public enum PriorFit {
             if abs(ll - previous) <= 1e-6 * abs(ll) { break }
             previous = ll
         }
-        let start = structure.parameters(ofFactor: try em.relativeFactor(), dimension: d)
+        let startFactor = try em.relativeFactor()
+        let start = structure.parameters(ofFactor: startFactor, dimension: d)
 
-        // 2. BFGS on the profiled likelihood, scaled per observation so the tolerance is relative.
-        let result = try minimizeBFGS(start: start, initialStep: 0.1, lineSearchTolerance: 0.1,
-                                      gradientTolerance: options.gradientTolerance,
-                                      maxIterations: options.maximumIterations) { theta, gradient in
-            let evaluation = try likelihood.evaluate(theta)
-            for i in gradient.indices { gradient[i] = -evaluation.gradient[i] / observations }
-            return -evaluation.logLikelihood / observations
+        // 2. BFGS on the profiled likelihood, scaled per observation so the tolerance is relative,
+        //    and preconditioned: entries of row i of Λ are measured in units of row i's length
+        //    at the EM start (rows can differ by orders of magnitude when features have very
+        //    different scales, or when σ is tiny and Λ = chol(Σ)/σ is huge).
+        let scale = preconditioner(startFactor, structure: structure, dimension: d)
+        var u = zip(start, scale).map { $0 / $1 }
+        var bfgsIteration = 0
+        var lastValue = -Double.infinity
+        // GSL's BFGS stops when its line search sees no decrease ("no progress"); near a flat
+        // optimum a restart with a fresh Hessian approximation often goes on. Up to 4 restarts.
+        for _ in 0..<5 where bfgsIteration < options.maximumIterations {
+            let result = try minimizeBFGS(start: u, initialStep: 0.1, lineSearchTolerance: 0.1,
+                                          gradientTolerance: options.gradientTolerance,
+                                          maxIterations: options.maximumIterations - bfgsIteration) { u, gradient in
+                let evaluation = try likelihood.evaluate(zip(u, scale).map { $0 * $1 })
+                for i in gradient.indices { gradient[i] = -evaluation.gradient[i] * scale[i] / observations }
+                return -evaluation.logLikelihood / observations
+            }
+            bfgsIteration += Swift.max(result.iterations, 1)
+            let value = -result.value * observations
+            let improved = value > lastValue
+            if improved { u = result.x }
+            options.progress?(FitProgress(phase: "bfgs", iteration: bfgsIteration, logLikelihood: value, change: value - lastValue))
+            if result.converged || !improved || value - lastValue <= 1e-12 * abs(value) { lastValue = Swift.max(value, lastValue); break }
+            lastValue = value
         }
-        var bestTheta = result.x
-        var bfgsIteration = result.iterations
-        if bestTheta.count <= 60 {
+        var bestTheta = zip(u, scale).map { $0 * $1 }
+        if bestTheta.count <= 120 {
             let polished = try newtonPolish(likelihood, start: bestTheta, observations: observations,
                                             tolerance: options.gradientTolerance)
             bestTheta = polished.theta
             bfgsIteration += polished.steps
         }
-        let lastValue = -result.value * observations
-        options.progress?(FitProgress(phase: "bfgs", iteration: bfgsIteration, logLikelihood: lastValue, change: lastValue - previous))
 
         // 3. Boundaries (lme4's isSingular rule, made scale-free): a diagonal entry of Λ with
         //    |Λ_jj|·rms(f_j) < 1e-4 is set to exactly zero, which makes Σ singular; if the whole
@@ -95,6 +111,22 @@ public enum PriorFit {
                               flooredComponents: floored, singular: !zeroedDiagonal.isEmpty,
                               noiseFloored: final.noiseFloored,
                               tasks: statistics.taskCount, observations: statistics.counts.reduce(0, +))
+    }
+
+    /// Per-parameter scales: the length of each row of the starting Λ (1 where it is zero).
+    static func preconditioner(_ lambda: [Double], structure: CovarianceStructure, dimension d: Int) -> [Double] {
+        let rows = (0..<d).map { i -> Double in
+            let norm = (0...i).reduce(0.0) { $0 + lambda[i * d + $1] * lambda[i * d + $1] }.squareRoot()
+            return norm > 0 && norm.isFinite ? norm : 1
+        }
+        switch structure {
+        case .full:
+            var out: [Double] = []
+            for i in 0..<d { for _ in 0...i { out.append(rows[i]) } }
+            return out
+        case .diagonal: return rows
+        case .isotropic: return [rows.reduce(0, +) / Double(d)]
+        }
     }
 
     /// Mean of A_i,jj / n_i over tasks with data: the typical size of feature j squared.
