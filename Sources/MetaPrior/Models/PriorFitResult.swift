@@ -20,6 +20,8 @@ public struct PriorFitResult: Sendable {
     /// Whether Σ was set to a singular matrix on its boundary (a zero variance, or parameters
     /// perfectly correlated across tasks) — lme4's "boundary (singular) fit".
     public let singular: Bool
+    /// Rank of Σ at the fit (d unless ``singular``).
+    public let rank: Int
     /// Whether σ² was floored (every task fitted exactly).
     public let noiseFloored: Bool
     /// Number of tasks and (weighted) observations used.
