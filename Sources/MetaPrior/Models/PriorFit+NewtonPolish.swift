@@ -12,7 +12,7 @@ extension PriorFit {
     /// Hessian costs 2k gradient evaluations); a step is kept only if it lowers the gradient
     /// without lowering the likelihood beyond round-off.
     static func newtonPolish(_ likelihood: ProfiledLikelihood, start theta0: [Double],
-                             observations: Double, tolerance: Double, maximumSteps: Int = 8) throws -> (theta: [Double], steps: Int) {
+                             observations: Double, tolerance: Double, maximumSteps: Int = 20) throws -> (theta: [Double], steps: Int) {
         var theta = theta0
         var current = try likelihood.evaluate(theta)
         var steps = 0
@@ -28,15 +28,26 @@ extension PriorFit {
                 let gp = try likelihood.evaluate(plus).gradient, gm = try likelihood.evaluate(minus).gradient
                 for j in 0..<k { hessian[j, i] = (gp[j] - gm[j]) / (2 * h) }
             }
-            // At a maximum −H is positive definite; if not, Newton is not safe here.
+            // Levenberg–Marquardt damping: solve (−H + λI) δ = g, λ growing from 0 until the step
+            // is defined (−H + λI positive definite) and improves ℓ. Near a singular boundary −H
+            // is only semi-definite, and undamped Newton would not be safe there.
             let negative = symmetrized(-1 * hessian)
-            guard let step = try? Cholesky(negative).solve(current.gradient) else { break }
-            let candidateTheta = zip(theta, step).map { $0 + $1 }
-            guard let candidate = try? likelihood.evaluate(candidateTheta),
-                  candidate.logLikelihood >= current.logLikelihood - 1e-12 * abs(current.logLikelihood),
-                  norm(candidate.gradient) < norm(current.gradient) else { break }
-            theta = candidateTheta
-            current = candidate
+            let size = Swift.max(negative.diagonalEntries.map(abs).max() ?? 1, 1e-300)
+            var accepted = false
+            for damping in [0, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2, 1] {
+                var damped = negative
+                for i in 0..<k { damped[i, i] += damping * size }
+                guard let step = try? Cholesky(damped).solve(current.gradient) else { continue }
+                let candidateTheta = zip(theta, step).map { $0 + $1 }
+                guard let candidate = try? likelihood.evaluate(candidateTheta),
+                      candidate.logLikelihood >= current.logLikelihood - 1e-12 * abs(current.logLikelihood),
+                      norm(candidate.gradient) < norm(current.gradient) else { continue }
+                theta = candidateTheta
+                current = candidate
+                accepted = true
+                break
+            }
+            if !accepted { break }
             steps += 1
         }
         return (theta, steps)
