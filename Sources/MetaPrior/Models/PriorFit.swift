@@ -38,51 +38,20 @@ public enum PriorFit {
         let start = structure.parameters(ofFactor: startFactor, dimension: d)
 
         // 2. Quasi-Newton on the profiled likelihood.
-        let scale = preconditioner(startFactor, rows: d, columns: structure == .full ? d : 1, structure: structure)
-        var (bestTheta, bfgsIteration) = try optimise(likelihood, start: start, scale: scale, observations: observations,
+        let scale = preconditioner(startFactor, dimension: d, structure: structure)
+        let (bestTheta, bfgsIteration) = try optimise(likelihood, start: start, scale: scale, observations: observations,
                                                       options: options, iterationsSoFar: 0)
-        var reducedRank: Int? = nil
-        var full = try likelihood.evaluate(bestTheta)
-
-        // 2b. A full Σ whose optimum is singular (rank r < d) makes the full-rank search crawl
-        //     along the vanishing directions. If it did not converge, refit with Σ = σ²ΛΛᵀ and a
-        //     d×r Λ, r = the number of eigenvalues of ΛΛᵀ above 1e-6 of the largest, and keep that
-        //     fit if its likelihood is at least as high.
-        if structure == .full, d > 1, full.gradient.reduce(0, { Swift.max($0, abs($1)) }) / observations > options.gradientTolerance,
-           bfgsIteration < options.maximumIterations {
-            let lambda = try Matrix(rows: d, columns: d, elements: full.factor)
-            let eigen = try SymmetricEigen(symmetrized(try lambda.multiplied(by: lambda, transposeRight: true)))
-            let largest = eigen.values.last ?? 0
-            let r = eigen.values.filter { $0 > 1e-6 * largest }.count
-            if r >= 1 && r < d {
-                var reduced = [Double](repeating: 0, count: d * r)
-                for (k, column) in ((d - r)..<d).enumerated() {
-                    let root = eigen.values[column].squareRoot()
-                    for i in 0..<d { reduced[i * r + k] = eigen.vectors[i, column] * root }
-                }
-                let lowRank = ProfiledLikelihood(statistics: statistics, rank: r)
-                let (theta, iterations) = try optimise(lowRank, start: reduced,
-                                                       scale: preconditioner(reduced, rows: d, columns: r, structure: nil),
-                                                       observations: observations, options: options, iterationsSoFar: bfgsIteration)
-                let candidate = try lowRank.evaluate(theta)
-                bfgsIteration = iterations
-                if candidate.logLikelihood >= full.logLikelihood {
-                    reducedRank = r
-                    full = candidate
-                }
-            }
-        }
 
         // 3. Boundaries (lme4's isSingular rule, made scale-free): a diagonal entry of Λ with
         //    |Λ_jj|·rms(f_j) < 1e-4 is set to exactly zero, which makes Σ singular; if the whole
         //    row j of Λ is that small, parameter j has zero between-task variance. Kept only if
         //    the likelihood does not drop beyond round-off.
-        var final = full
+        var final = try likelihood.evaluate(bestTheta)
         var lambda = final.factor
         var zeroedDiagonal: [Int] = []
         var floored: [Int] = []
         let threshold = 1e-8
-        for j in 0..<d where reducedRank == nil {
+        for j in 0..<d {
             let scale = meanGramDiagonal(statistics, j)
             guard lambda[j * d + j] * lambda[j * d + j] * scale < threshold else { continue }
             zeroedDiagonal.append(j)
@@ -104,14 +73,14 @@ public enum PriorFit {
         let gradientNorm = final.gradient.reduce(0) { Swift.max($0, abs($1)) }
         let converged = gradientNorm / observations <= options.gradientTolerance
         // Σ = σ² Λ Λᵀ
-        var factor = try Matrix(rows: d, columns: reducedRank ?? d, elements: final.factor)
+        var factor = try Matrix(rows: d, columns: d, elements: final.factor)
         factor = final.noiseVariance.squareRoot() * factor
         let prior = try GaussianPrior(mean: final.mean, factor: factor, noiseVariance: final.noiseVariance)
         return PriorFitResult(prior: prior, logMarginalLikelihood: final.logLikelihood,
                               emIterations: emIterations, quasiNewtonIterations: bfgsIteration,
                               gradientNorm: gradientNorm, converged: converged,
-                              flooredComponents: floored, singular: !zeroedDiagonal.isEmpty || reducedRank != nil,
-                              rank: reducedRank ?? d - zeroedDiagonal.count,
+                              flooredComponents: floored, singular: !zeroedDiagonal.isEmpty,
+                              rank: d - zeroedDiagonal.count,
                               noiseFloored: final.noiseFloored,
                               tasks: statistics.taskCount, observations: statistics.counts.reduce(0, +))
     }
@@ -150,24 +119,20 @@ public enum PriorFit {
         return (theta, iterations)
     }
 
-    /// Per-parameter scales: the length of each row of the starting Λ (rows × columns,
-    /// row-major), 1 where it is zero. Rows can differ by orders of magnitude when features
+    /// Per-parameter scales: the length of each row of the starting Λ, 1 where it is zero. Rows can differ by orders of magnitude when features
     /// have very different scales, or when σ is tiny and Λ = chol(Σ)/σ is huge.
-    static func preconditioner(_ lambda: [Double], rows d: Int, columns: Int, structure: CovarianceStructure?) -> [Double] {
-        let width = structure == nil ? columns : d
+    static func preconditioner(_ lambda: [Double], dimension d: Int, structure: CovarianceStructure) -> [Double] {
         let rowNorms = (0..<d).map { i -> Double in
-            let norm = (0..<width).reduce(0.0) { $0 + lambda[i * width + $1] * lambda[i * width + $1] }.squareRoot()
+            let norm = (0..<d).reduce(0.0) { $0 + lambda[i * d + $1] * lambda[i * d + $1] }.squareRoot()
             return norm > 0 && norm.isFinite ? norm : 1
         }
         switch structure {
-        case nil:
-            return (0..<(d * columns)).map { rowNorms[$0 / columns] }
-        case .full?:
+        case .full:
             var out: [Double] = []
             for i in 0..<d { for _ in 0...i { out.append(rowNorms[i]) } }
             return out
-        case .diagonal?: return rowNorms
-        case .isotropic?: return [rowNorms.reduce(0, +) / Double(d)]
+        case .diagonal: return rowNorms
+        case .isotropic: return [rowNorms.reduce(0, +) / Double(d)]
         }
     }
 

@@ -22,27 +22,12 @@ import GSL
 final class ProfiledLikelihood {
     let statistics: TaskStatistics
     let structure: CovarianceStructure
-    /// Columns r of Λ (d×r): d for the square structures; r < d for a reduced-rank Σ, whose
-    /// parameters are then all d·r entries of Λ (see ``init(statistics:rank:)``).
-    let rank: Int
     private var projected: [Double]   // X_t for every task, kept for the gradient pass
     private var projectedCross: [Double]  // z_t for every task
 
-    convenience init(statistics: TaskStatistics, structure: CovarianceStructure) {
-        self.init(statistics: statistics, structure: structure, rank: statistics.dimension)
-    }
-
-    /// A likelihood over rank-r covariances Σ = σ²ΛΛᵀ with Λ a general d×r matrix — for an
-    /// optimum on the boundary of the positive semi-definite cone, where a full-rank
-    /// parameterisation crawls along directions whose variance goes to zero.
-    convenience init(statistics: TaskStatistics, rank: Int) {
-        self.init(statistics: statistics, structure: .full, rank: rank)
-    }
-
-    private init(statistics: TaskStatistics, structure: CovarianceStructure, rank: Int) {
+    init(statistics: TaskStatistics, structure: CovarianceStructure) {
         self.statistics = statistics
         self.structure = structure
-        self.rank = rank
         let (t, d) = (statistics.taskCount, statistics.dimension)
         projected = [Double](repeating: 0, count: t * d * d)
         projectedCross = [Double](repeating: 0, count: t * d)
@@ -55,7 +40,7 @@ final class ProfiledLikelihood {
         var gradient: [Double]
         var mean: [Double]
         var noiseVariance: Double
-        var factor: [Double]   // Λ, row-major d×r
+        var factor: [Double]   // Λ, row-major d×d
         var noiseFloored: Bool
     }
 
@@ -63,9 +48,8 @@ final class ProfiledLikelihood {
     func evaluate(_ theta: [Double], gradient wantGradient: Bool = true) throws -> Evaluation {
         let d = statistics.dimension
         let T = statistics.taskCount
-        let r = rank
-        var lambda = [Double](repeating: 0, count: d * r)
-        if r == d { structure.fillFactor(theta, dimension: d, into: &lambda) } else { lambda = theta }
+        var lambda = [Double](repeating: 0, count: d * d)
+        structure.fillFactor(theta, dimension: d, into: &lambda)
         let chunkSize = TaskStatistics.chunkSize
         let chunks = DeterministicParallel.chunkCount(count: T, chunkSize: chunkSize)
         // Per-chunk partial sums: Σ wX (d²), Σ wz (d), Σ wq, Σ w log|M̃|.
@@ -80,40 +64,40 @@ final class ProfiledLikelihood {
         partial.withUnsafeMutableBufferPointer { P in
         lambda.withUnsafeBufferPointer { L in
             DeterministicParallel.forEachChunk(count: T, chunkSize: chunkSize) { chunk, range in
-                var c = [Double](repeating: 0, count: r * d)
-                var m = [Double](repeating: 0, count: r * r)
-                var v = [Double](repeating: 0, count: r)
+                var c = [Double](repeating: 0, count: d * d)
+                var m = [Double](repeating: 0, count: d * d)
+                var v = [Double](repeating: 0, count: d)
                 let sums = P.baseAddress! + chunk * stride
                 for t in range {
                     let w = statistics.weights[t]
                     let a = A.baseAddress! + t * d * d, b = B.baseAddress! + t * d
                     let x = X.baseAddress! + t * d * d, z = Z.baseAddress! + t * d
                     // C = ΛᵀA, M̃ = I + CΛ, R = chol(M̃)
-                    PointerKernels.multiply(L.baseAddress!, a, into: &c, m: r, n: d, k: d, transposeA: true)
-                    PointerKernels.multiply(c, L.baseAddress!, into: &m, m: r, n: r, k: d)
-                    for i in 0..<r {
-                        m[i * r + i] += 1
-                        for j in 0..<i { let s = 0.5 * (m[i * r + j] + m[j * r + i]); m[i * r + j] = s; m[j * r + i] = s }
+                    PointerKernels.multiply(L.baseAddress!, a, into: &c, m: d, n: d, k: d, transposeA: true)
+                    PointerKernels.multiply(c, L.baseAddress!, into: &m, m: d, n: d, k: d)
+                    for i in 0..<d {
+                        m[i * d + i] += 1
+                        for j in 0..<i { let s = 0.5 * (m[i * d + j] + m[j * d + i]); m[i * d + j] = s; m[j * d + i] = s }
                     }
-                    do { try PointerKernels.choleskyInPlace(&m, n: r) } catch {
+                    do { try PointerKernels.choleskyInPlace(&m, n: d) } catch {
                         failureLock.lock(); failure[t] = error; failureLock.unlock(); continue
                     }
                     // U = R⁻¹C (in c), v = R⁻¹Λᵀb
-                    PointerKernels.solveLower(m, n: r, &c, columns: d)
-                    PointerKernels.multiply(L.baseAddress!, vector: b, into: &v, rows: d, columns: r, transpose: true)
-                    PointerKernels.solveLower(m, n: r, vector: &v)
+                    PointerKernels.solveLower(m, n: d, &c, columns: d)
+                    PointerKernels.multiply(L.baseAddress!, vector: b, into: &v, rows: d, columns: d, transpose: true)
+                    PointerKernels.solveLower(m, n: d, vector: &v)
                     // X = A − UᵀU, z = b − Uᵀv, q = c − vᵀv
                     for i in 0..<(d * d) { x[i] = a[i] }
-                    PointerKernels.multiply(c, c, into: x, m: d, n: d, k: r, transposeA: true, alpha: -1, beta: 1)
+                    PointerKernels.multiply(c, c, into: x, m: d, n: d, k: d, transposeA: true, alpha: -1, beta: 1)
                     for i in 0..<d { z[i] = b[i] }
-                    PointerKernels.multiply(c, vector: v, into: z, rows: r, columns: d, transpose: true, alpha: -1, beta: 1)
+                    PointerKernels.multiply(c, vector: v, into: z, rows: d, columns: d, transpose: true, alpha: -1, beta: 1)
                     var q = statistics.targetSquares[t]
-                    for i in 0..<r { q -= v[i] * v[i] }
+                    for i in 0..<d { q -= v[i] * v[i] }
                     guard w != 0 else { continue }
                     for i in 0..<(d * d) { sums[i] += w * x[i] }
                     for i in 0..<d { sums[d * d + i] += w * z[i] }
                     sums[d * d + d] += w * q
-                    sums[d * d + d + 1] += w * PointerKernels.logDeterminant(cholesky: m, n: r)
+                    sums[d * d + d + 1] += w * PointerKernels.logDeterminant(cholesky: m, n: d)
                 }
             }
         } } } } } }
@@ -177,9 +161,9 @@ final class ProfiledLikelihood {
         // ∂ℓ/∂Λ = (E/σ² − Σ wX) Λ
         var middle = [Double](repeating: 0, count: d * d)
         for i in 0..<(d * d) { middle[i] = outer[i] / noiseVariance - sumX.elements[i] }
-        var full = [Double](repeating: 0, count: d * rank)
-        PointerKernels.multiply(middle, lambda, into: &full, m: d, n: rank, k: d)
-        return rank == d ? structure.projectGradient(full, dimension: d) : full
+        var full = [Double](repeating: 0, count: d * d)
+        PointerKernels.multiply(middle, lambda, into: &full, m: d, n: d, k: d)
+        return structure.projectGradient(full, dimension: d)
     }
 }
 
