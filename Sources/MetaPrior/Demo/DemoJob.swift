@@ -53,7 +53,7 @@ public struct DemoJob {
                                               ("task", "308, days 0-2 (3 observations)")]
         try AtomicFile.write(Data(PosteriorExport.drawsCSV(posterior, features: file.features, draws: draws, seed: seed, provenance: provenance)),
                              to: path("sleepstudy-308-samples.csv"))
-        try AtomicFile.write(Data(try PosteriorExport.predictionsCSV(posterior, basis: file.basis, queries: query.inputs, level: 0.9)),
+        try AtomicFile.write(Data(try PosteriorExport.predictionsCSV(posterior, basis: file.basis, queries: heldOut.inputs, level: 0.9)),
                              to: path("sleepstudy-308-predictions.csv"))
         // Leave each subject out in turn: meta-train on the other 17, adapt from days 0–2,
         // score days 3–9 — the learned prior against each subject's own least squares.
