@@ -64,3 +64,67 @@ public struct CSVWriter: Sendable {
     /// Appends the text of another writer (whole rows).
     public mutating func append(_ other: CSVWriter) { bytes.append(contentsOf: other.bytes) }
 }
+
+extension CSVWriter {
+    /// Most bytes ``writeNumber(_:to:)`` writes: a `Double` description is at most 24 bytes
+    /// (`-2.2250738585072014e-308`); an `Int` at most 20.
+    public static let maximumNumberLength = 32
+
+    /// Writes `value` exactly as ``field(_:)-(Double)`` spells it — Swift's `description`, the
+    /// shortest text that reads back to the same `Double` — into `buffer` (room for
+    /// ``maximumNumberLength`` bytes) and returns the number of bytes. No `String` is made:
+    /// `Double`'s `TextOutputStreamable` conformance hands its ASCII digits to the stream
+    /// through `_writeASCII`, from the same formatter as `description`. (Its NaN text carries
+    /// the sign and payload, unlike `description`'s `nan`, so NaN is spelled here.)
+    @inline(__always)
+    public static func writeNumber(_ value: Double, to buffer: UnsafeMutablePointer<UInt8>) -> Int {
+        if value.isNaN {
+            buffer[0] = UInt8(ascii: "n"); buffer[1] = UInt8(ascii: "a"); buffer[2] = UInt8(ascii: "n")
+            return 3
+        }
+        var stream = ByteStream(base: buffer)
+        value.write(to: &stream)
+        return stream.count
+    }
+
+    /// Writes `value` as ``field(_:)-(Int)`` spells it (decimal, `-` when negative) into
+    /// `buffer` (room for ``maximumNumberLength`` bytes) and returns the number of bytes.
+    @inline(__always)
+    public static func writeInteger(_ value: Int, to buffer: UnsafeMutablePointer<UInt8>) -> Int {
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, filled from the end
+        return withUnsafeMutableBytes(of: &digits) { scratch in
+            var i = scratch.count
+            repeat {
+                i -= 1
+                scratch[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            var n = 0
+            if value < 0 { buffer[0] = UInt8(ascii: "-"); n = 1 }
+            for j in i..<scratch.count { buffer[n] = scratch[j]; n += 1 }
+            return n
+        }
+    }
+
+    /// A text stream into a caller's buffer of ``maximumNumberLength`` bytes.
+    private struct ByteStream: TextOutputStream {
+        let base: UnsafeMutablePointer<UInt8>
+        var count = 0
+
+        mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
+            guard let source = buffer.baseAddress, !buffer.isEmpty else { return }
+            precondition(count + buffer.count <= CSVWriter.maximumNumberLength, "number text too long")
+            (base + count).update(from: source, count: buffer.count)
+            count += buffer.count
+        }
+
+        mutating func write(_ string: String) {
+            for byte in string.utf8 {
+                precondition(count < CSVWriter.maximumNumberLength, "number text too long")
+                base[count] = byte
+                count += 1
+            }
+        }
+    }
+}

@@ -10,19 +10,21 @@ public enum PosteriorExport {
     /// `lp__,phi.1,…,phi.d`, one row per draw.
     public static func drawsCSV(_ posterior: GaussianPosterior, features: [String], draws: Int, seed: UInt64,
                                 provenance: [(String, String)]) -> [UInt8] {
-        var phi: [Double] = [], lp: [Double] = []
-        posterior.sample(count: draws, seed: seed, into: &phi, logDensity: &lp)
+        // Drawn and formatted chunk by chunk (the chunks of GaussianPosterior.sample, so the
+        // same draws), straight into the file's bytes: no whole-sample arrays.
         let d = posterior.mean.count
-        var rows = [Double](repeating: 0, count: draws * (d + 1))
-        for k in 0..<draws {
-            rows[k * (d + 1)] = lp[k]
-            for j in 0..<d { rows[k * (d + 1) + 1 + j] = phi[k * d + j] }
-        }
         let names = parameterNames(d)
         var comments = provenance
         comments.append(("parameters", zip(names, features).map { "\($0) = \($1)" }.joined(separator: ", ")))
         comments.append(("lp__", "log posterior density of the draw, log N(phi; m, S)"))
-        return SampleCSV.comments(comments) + SampleCSV.table(header: ["lp__"] + names, values: rows, columns: d + 1)
+        var head = CSVWriter()
+        head.row(["lp__"] + names)
+        let active = posterior.activeCoordinates
+        return SampleCSV.formattedRows(prefix: SampleCSV.comments(comments) + head.bytes, rows: draws, columns: d + 1,
+                                       leadingIndex: false, chunkSize: GaussianPosterior.drawsPerStream) { chunk, range, values in
+            posterior.draw(chunk: chunk, range: range, seed: seed, active: active,
+                           phi: values + 1, phiStride: d + 1, logDensity: values, logDensityStride: d + 1)
+        }
     }
 
     /// Per parameter: prior and posterior mean, sd and central interval at `level`.

@@ -23,25 +23,69 @@ public enum SampleCSV {
         var head = CSVWriter()
         head.row(header)
         let rows = columns == 0 ? 0 : values.count / columns
-        let chunks = DeterministicParallel.chunkCount(count: rows, chunkSize: rowsPerChunk)
-        var pieces = [[UInt8]](repeating: [], count: chunks)
-        pieces.withUnsafeMutableBufferPointer { slots in
-            values.withUnsafeBufferPointer { v in
-                DeterministicParallel.forEachChunk(count: rows, chunkSize: rowsPerChunk) { chunk, range in
-                    var writer = CSVWriter(capacity: range.count * columns * 20)
-                    for r in range {
-                        if leadingIndex { writer.field(r + 1) }
-                        for c in 0..<columns { writer.field(v[r * columns + c]) }
-                        writer.endRow()
-                    }
-                    slots[chunk] = writer.bytes
-                }
+        return values.withUnsafeBufferPointer { v in
+            formattedRows(prefix: head.bytes, rows: rows, columns: columns, leadingIndex: leadingIndex,
+                          chunkSize: rowsPerChunk) { _, range, out in
+                guard columns > 0 else { return }
+                out.update(from: v.baseAddress! + range.lowerBound * columns, count: range.count * columns)
             }
         }
-        var out = head.bytes
-        out.reserveCapacity(out.count + pieces.reduce(0) { $0 + $1.count })
-        for piece in pieces { out.append(contentsOf: piece) }
-        return out
+    }
+
+    /// `prefix`, then `rows` CSV rows of `columns` numbers each (after a leading 1-based row
+    /// number when `leadingIndex`), spelled as ``CSVWriter`` spells them.
+    ///
+    /// Rows are made in chunks of `chunkSize`, in parallel: `fill(chunk, range, values)` puts
+    /// the numbers of rows `range` (row-major, `range.count × columns`) into `values`, and the
+    /// chunk is formatted straight into its own slot of the result, sized for the longest
+    /// possible text; the slots are then moved together in chunk order. No per-number `String`
+    /// and no per-chunk arrays to concatenate, and the bytes do not depend on the thread count.
+    static func formattedRows(prefix: [UInt8], rows: Int, columns: Int, leadingIndex: Bool, chunkSize: Int,
+                              fill: (Int, Range<Int>, UnsafeMutablePointer<Double>) -> Void) -> [UInt8] {
+        let fieldBytes = CSVWriter.maximumNumberLength + 1  // number and its separator
+        let rowBytes = (columns + (leadingIndex ? 1 : 0)) * fieldBytes + 1
+        let size = Swift.max(1, chunkSize)
+        let chunks = DeterministicParallel.chunkCount(count: rows, chunkSize: size)
+        var lengths = [Int](repeating: 0, count: chunks)
+        return [UInt8](unsafeUninitializedCapacity: prefix.count + rows * rowBytes) { buffer, initialized in
+            let base = buffer.baseAddress!
+            prefix.withUnsafeBufferPointer { p in
+                if let source = p.baseAddress { base.update(from: source, count: p.count) }
+            }
+            lengths.withUnsafeMutableBufferPointer { lengthSlots in
+                DeterministicParallel.forEachChunk(count: rows, chunkSize: size) { chunk, range in
+                    let values = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(1, range.count * columns))
+                    defer { values.deallocate() }
+                    fill(chunk, range, values)
+                    let start = base + prefix.count + range.lowerBound * rowBytes
+                    var at = start
+                    var v = values
+                    for r in range {
+                        if leadingIndex {
+                            at += CSVWriter.writeInteger(r + 1, to: at)
+                            if columns > 0 { at.pointee = UInt8(ascii: ","); at += 1 }
+                        }
+                        for c in 0..<columns {
+                            if c > 0 { at.pointee = UInt8(ascii: ","); at += 1 }
+                            at += CSVWriter.writeNumber(v.pointee, to: at)
+                            v += 1
+                        }
+                        at.pointee = UInt8(ascii: "\n"); at += 1
+                    }
+                    lengthSlots[chunk] = at - start
+                }
+            }
+            // Close the gaps: each slot moves down (never up), in chunk order.
+            var end = prefix.count
+            for chunk in 0..<chunks {
+                let source = base + prefix.count + chunk * size * rowBytes
+                if base + end != source {  // overlapping ranges: copyMemory is memmove
+                    UnsafeMutableRawPointer(base + end).copyMemory(from: source, byteCount: lengths[chunk])
+                }
+                end += lengths[chunk]
+            }
+            initialized = end
+        }
     }
 }
 

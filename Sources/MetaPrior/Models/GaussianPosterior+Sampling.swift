@@ -15,26 +15,48 @@ extension GaussianPosterior {
         let d = mean.count
         out = [Double](repeating: 0, count: count * d)
         logDensity = [Double](repeating: 0, count: count)
-        let active = (0..<d).map { j in (0..<d).contains { factor[$0, j] != 0 } }
-        let g = factor.elements
+        let active = activeCoordinates
         out.withUnsafeMutableBufferPointer { phi in
         logDensity.withUnsafeMutableBufferPointer { lp in
             DeterministicParallel.forEachChunk(count: count, chunkSize: Self.drawsPerStream) { chunk, range in
-                let stream = RandomStream(seed: seed, stream: UInt64(chunk))
-                var z = [Double](repeating: 0, count: d)
-                for k in range {
-                    stream.fillStandardNormal(&z)
-                    var square = 0.0
-                    for j in 0..<d where active[j] { square += z[j] * z[j] }
-                    lp[k] = logNormaliser - 0.5 * square
-                    let row = phi.baseAddress! + k * d
-                    for i in 0..<d { row[i] = mean[i] }
-                    z.withUnsafeBufferPointer { zp in
-                        g.withUnsafeBufferPointer { gp in
-                            PointerKernels.multiply(gp.baseAddress!, vector: zp.baseAddress!, into: row,
-                                                    rows: d, columns: d, beta: 1)
-                        }
-                    }
+                draw(chunk: chunk, range: range, seed: seed, active: active,
+                     phi: phi.baseAddress! + range.lowerBound * d, phiStride: d,
+                     logDensity: lp.baseAddress! + range.lowerBound, logDensityStride: 1)
+            }
+        } }
+    }
+
+    /// Which coordinates of z reach φ (a column of the factor that is not all zero).
+    var activeCoordinates: [Bool] {
+        let d = mean.count
+        return (0..<d).map { j in (0..<d).contains { factor[$0, j] != 0 } }
+    }
+
+    /// The draws `range` of chunk `chunk` (substream `chunk` of `seed`, chunks of
+    /// ``drawsPerStream``), as ``sample(count:seed:into:logDensity:)`` makes them: draw
+    /// `range.lowerBound + r` goes to `phi + r·phiStride` (d contiguous values) and its lp__ to
+    /// `logDensity[r·logDensityStride]`. Lets a caller draw and use one chunk at a time (the
+    /// sample CSV writes lp__ and φ of a draw side by side) with the same bits as `sample`.
+    func draw(chunk: Int, range: Range<Int>, seed: UInt64, active: [Bool],
+              phi: UnsafeMutablePointer<Double>, phiStride: Int,
+              logDensity: UnsafeMutablePointer<Double>, logDensityStride: Int) {
+        let d = mean.count
+        guard !range.isEmpty else { return }
+        let stream = RandomStream(seed: seed, stream: UInt64(chunk))
+        var z = [Double](repeating: 0, count: d)
+        factor.elements.withUnsafeBufferPointer { gp in
+        mean.withUnsafeBufferPointer { m in
+            for r in 0..<range.count {
+                stream.fillStandardNormal(&z)
+                var square = 0.0
+                for j in 0..<d where active[j] { square += z[j] * z[j] }
+                logDensity[r * logDensityStride] = logNormaliser - 0.5 * square
+                let row = phi + r * phiStride
+                guard d > 0 else { continue }
+                row.update(from: m.baseAddress!, count: d)
+                z.withUnsafeBufferPointer { zp in
+                    PointerKernels.multiply(gp.baseAddress!, vector: zp.baseAddress!, into: row,
+                                            rows: d, columns: d, beta: 1)
                 }
             }
         } }
