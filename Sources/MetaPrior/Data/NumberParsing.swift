@@ -18,30 +18,12 @@ enum ParsedNumber {
     case invalid
 }
 
-/// Powers of ten that are exact in binary floating point (10^0 … 10^27 fit a 64-bit significand).
-private let exactPowersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
-#if arch(x86_64) && !os(Windows) && !os(Android)
-private let exactPowersOfTen80: [Float80] = {
-    var powers: [Float80] = [1]
-    for _ in 1...27 { powers.append(powers.last! * 10) }
-    return powers
-}()
-#endif
-
 /// Reads a decimal number from `bytes[start..<end]`, correctly rounded.
 ///
-/// Hand-written because `strtod` is the slowest step of a CSV ingest: it takes
-/// 100–200 ns for the 17-digit numbers Swift and NumPy print (glibc goes through
-/// multi-precision arithmetic for them), which alone would make reading a 1,000,000 × 4
-/// file slower than pandas. The fast paths below are exact:
-///
-/// - Clinger (1990): a significand m < 2^53 and |e| ≤ 22 give m·10^e or m/10^e with one
-///   correctly rounded operation, since both operands are exact doubles.
-/// - On x86-64, the same with the 64-bit significand of `Float80` for up to 19 digits and
-///   |e| ≤ 27, then rounded to `Double`. Double rounding can err only when the `Float80`
-///   result is exactly a midpoint between two doubles (its low 11 significand bits are
-///   `0x400`); that case, and everything else (more than 19 digits, large exponents), falls
-///   back to `strtod`, which is correct everywhere.
+/// Hand-written because `strtod` is the slowest step of a CSV ingest (see
+/// ``DecimalToDouble``): the digits are gathered into a 64-bit significand here (eight at a
+/// time where possible) and converted by Clinger's fast path or Eisel–Lemire, with `strtod`
+/// only for the rare cases those leave undecided, so the result is always strtod's.
 ///
 /// Accepts an optional sign, digits with an optional `.`, and an optional exponent; leading
 /// and trailing spaces or tabs are ignored. Hexadecimal floats, thousands separators and
@@ -122,23 +104,10 @@ func parseNumber(_ bytes: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Par
         exponent += exponentNegative ? -written : written
     }
     guard i == end else { return .invalid }
-    if mantissa == 0 { return .value(negative ? -0.0 : 0.0) }
-    if !truncated {
-        if mantissa <= 1 << 53 && exponent >= -22 && exponent <= 22 {
-            let m = Double(mantissa)
-            let v = exponent >= 0 ? m * exactPowersOfTen[exponent] : m / exactPowersOfTen[-exponent]
-            return .value(negative ? -v : v)
-        }
-        #if arch(x86_64) && !os(Windows) && !os(Android)
-        if exponent >= -27 && exponent <= 27 {
-            let m = Float80(mantissa)
-            let r = exponent >= 0 ? m * exactPowersOfTen80[exponent] : m / exactPowersOfTen80[-exponent]
-            if r.significandBitPattern & 0x7FF != 0x400 {
-                let v = Double(r)
-                return .value(negative ? -v : v)
-            }
-        }
-        #endif
+    if let v = DecimalToDouble.convert(mantissa, exponent, negative: negative, truncated: truncated,
+                                       powersOfTen: DecimalToDouble.exactPowersOfTen,
+                                       powersOfFive: DecimalToDouble.powersOfFive) {
+        return .value(v)
     }
     return slowParse(bytes, numberStart, end)
 }
@@ -192,4 +161,83 @@ private func classifyWord(_ bytes: UnsafePointer<UInt8>, _ start: Int, _ end: In
     case "inf", "infinity": return .infinite
     default: return .invalid
     }
+}
+
+/// Reads a plain number — an optional `-`, digits with an optional `.`, an optional
+/// exponent — from `bytes[start...]`, up to the first byte that cannot continue it, for the
+/// ingest's one-pass row loop (finding where a field ends and converting it at once, instead
+/// of scanning each field twice: hand-written for speed, see ``DecimalToDouble``).
+///
+/// Returns the value and the position of the byte after the number, or `nil` when the text
+/// is not of this simple form, has more than 19 significant digits, or is not a finite
+/// double; the caller then falls back to ``parseNumber(_:_:_:)`` on the whole field, which
+/// accepts everything this does and gives the same value. `bytes[start...]` must end in a
+/// byte that is not part of a number before `limit` (the `\n` sentinel), and eight bytes
+/// from any position `i` with `i + 8 <= limit` must be readable.
+@inline(__always)
+func scanPlainNumber(_ bytes: UnsafePointer<UInt8>, _ start: Int, limit: Int,
+                     powersOfTen: UnsafePointer<Double>, powersOfFive: UnsafePointer<UInt64>) -> (Double, Int)? {
+    var i = start
+    let negative = bytes[i] == UInt8(ascii: "-")
+    if negative { i += 1 }
+    let digitsStart = i
+    var mantissa: UInt64 = 0
+    while true {
+        let d = bytes[i] &- 48
+        if d > 9 { break }
+        mantissa = mantissa &* 10 &+ UInt64(d)
+        i += 1
+    }
+    var digitCount = i - digitsStart
+    var exponent = 0
+    if bytes[i] == UInt8(ascii: ".") {
+        i += 1
+        let fractionStart = i
+        while i + 8 <= limit {
+            let word = UnsafeRawPointer(bytes + i).loadUnaligned(as: UInt64.self).littleEndian
+            guard isEightDigits(word) else { break }
+            mantissa = mantissa &* 100_000_000 &+ eightDigitsValue(word)
+            i += 8
+        }
+        while true {
+            let d = bytes[i] &- 48
+            if d > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(d)
+            i += 1
+        }
+        digitCount += i - fractionStart
+        exponent = fractionStart - i
+    }
+    if digitCount == 0 { return nil }
+    if digitCount > 19 {
+        // Leading zeros (as in 0.00123…) are not significant and added nothing to the
+        // wrapping sum above; with at most 19 significant digits the mantissa is exact.
+        var k = digitsStart, zeros = 0
+        while bytes[k] == UInt8(ascii: "0") || bytes[k] == UInt8(ascii: ".") {
+            if bytes[k] == UInt8(ascii: "0") { zeros += 1 }
+            k += 1
+        }
+        if digitCount - zeros > 19 { return nil }
+    }
+    if bytes[i] | 0x20 == UInt8(ascii: "e") {
+        i += 1
+        var exponentNegative = false
+        if bytes[i] == UInt8(ascii: "-") { exponentNegative = true; i += 1 } else if bytes[i] == UInt8(ascii: "+") { i += 1 }
+        let exponentStart = i
+        var written = 0
+        while true {
+            let d = bytes[i] &- 48
+            if d > 9 { break }
+            if written < 100_000 { written = written * 10 + Int(d) }
+            i += 1
+        }
+        if i == exponentStart { return nil }
+        exponent += exponentNegative ? -written : written
+    }
+    if let v = DecimalToDouble.convert(mantissa, exponent, negative: negative, truncated: false,
+                                       powersOfTen: powersOfTen, powersOfFive: powersOfFive) {
+        return (v, i)
+    }
+    guard case .value(let v) = slowParse(bytes, start, i) else { return nil }
+    return (v, i)
 }
