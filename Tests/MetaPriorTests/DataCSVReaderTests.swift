@@ -127,6 +127,45 @@ struct DataCSVReaderTests {
         #expect(a.taskIDs.prefix(3) == ["0", "1", "2"])
     }
 
+    @Test func oneReadingOfUnquotedRowsWhateverTheirShape() throws {
+        // No quotes: the one-pass row loop, with its fallbacks for spaces, `+`, `\r\n`, blank
+        // lines, an unused column and a lone `\r`, must read what the general scanner reads.
+        let text = "task,x,skip,y\r\nb,1,zz,3\r\n\na, 7 ,,+8e0\nab,-0.5e-3,q,1.25\rb,2.,w,.5\n\n\nlong-task-name-1,3,w,4"
+        #expect {
+            _ = try parse(text)
+        } throws: { error in
+            "\(error)".hasPrefix("t.csv:2: column 'skip': not a number: 'zz'")
+        }
+        let plain = try parse(text, CSVReadOptions(featureColumns: ["x"]))
+        #expect(plain.taskIDs == ["b", "a", "ab", "long-task-name-1"])
+        #expect(plain.tasks[0].inputs.elements == [1, 2])
+        #expect(plain.tasks[0].targets == [3, 0.5])
+        #expect(plain.tasks[1].inputs.elements == [7])
+        #expect(plain.tasks[1].targets == [8])
+        #expect(plain.tasks[2].inputs.elements == [-0.5e-3])
+        #expect(plain.tasks[3].targets == [4])
+    }
+
+    @Test func reportsTheFirstBadRowOfALargeFileWithItsLine() throws {
+        // Over 1 MB without quotes (parsed in parallel stretches): the error names the first
+        // bad row's line, as a serial read would.
+        var lines = ["task,x1,x2,y"]
+        for i in 0..<60_000 { lines.append("\(i % 41),\(Double(i) * 0.123456789012345),-1.5e-7,\(i)") }
+        lines[45_001] = "7,1,2,abc"
+        lines[50_001] = "7,1,,3"
+        #expect {
+            _ = try parse(lines.joined(separator: "\n") + "\n")
+        } throws: { error in
+            "\(error)".hasPrefix("t.csv:45002: column 'y': not a number: 'abc'")
+        }
+        lines[45_001] = "7,1,2,3"
+        #expect {
+            _ = try parse(lines.joined(separator: "\n") + "\n")
+        } throws: { error in
+            "\(error)".hasPrefix("t.csv:50002: column 'x2': missing value")
+        }
+    }
+
     @Test func roundTripsThroughCSV() throws {
         let simulated = try simulateTasks(SimulationSettings(family: .linearGaussian, tasks: 20, points: 7, seed: 5, mean: [0, 1, -1]))
         let again = try MetaDataset.parse(csv: simulated.tasksCSV())

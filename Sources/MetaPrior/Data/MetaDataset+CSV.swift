@@ -95,37 +95,228 @@ private func plan(_ header: CSVHeader, _ options: CSVReadOptions) throws -> Colu
     return ColumnPlan(task: task, targets: targets, features: features, classification: classification, targetName: targetName)
 }
 
+/// Memory for the ingest's large scratch buffers, asking the kernel for transparent huge
+/// pages: a million-row file touches tens of megabytes of fresh memory, and faulting it in
+/// 4 KiB pages (one fault each) cost about a fifth of the whole ingest. Falls back to `malloc`.
+private struct ScratchMemory {
+    let base: UnsafeMutableRawPointer
+    let length: Int
+    private let mapped: Bool
+
+    init(bytes: Int) {
+        let length = max(bytes, 1)
+        if length >= 1 << 21, let region = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+           region != MAP_FAILED {
+            _ = madvise(region, length, 14)  // MADV_HUGEPAGE (a hint; harmless where unsupported)
+            base = region
+            mapped = true
+        } else {
+            base = .allocate(byteCount: length, alignment: 16)
+            mapped = false
+        }
+        self.length = length
+    }
+
+    func free() {
+        if mapped { munmap(base, length) } else { base.deallocate() }
+    }
+}
+
+/// Rows of one stretch, row-major, with each row's task. Written through raw pointers by the
+/// row loop (hand-written for speed: `Array.append`'s capacity and uniqueness checks cost
+/// about as much as converting a number); freed on deinit.
+private final class RowStorage: @unchecked Sendable {
+    private(set) var values: UnsafeMutablePointer<Double>
+    private(set) var rowTask: UnsafeMutablePointer<Int32>
+    private(set) var capacity: Int
+    let stride: Int
+    private var valueMemory: ScratchMemory
+    private var taskMemory: ScratchMemory
+
+    init(rows: Int, stride: Int) {
+        capacity = max(rows, 16)
+        self.stride = stride
+        valueMemory = ScratchMemory(bytes: capacity * max(stride, 1) * MemoryLayout<Double>.stride)
+        taskMemory = ScratchMemory(bytes: capacity * MemoryLayout<Int32>.stride)
+        values = valueMemory.base.bindMemory(to: Double.self, capacity: capacity * max(stride, 1))
+        rowTask = taskMemory.base.bindMemory(to: Int32.self, capacity: capacity)
+    }
+
+    /// Doubles the room, keeping the first `rows` rows.
+    func grow(keeping rows: Int) {
+        let larger = capacity * 2
+        let newValueMemory = ScratchMemory(bytes: larger * max(stride, 1) * MemoryLayout<Double>.stride)
+        let newValues = newValueMemory.base.bindMemory(to: Double.self, capacity: larger * max(stride, 1))
+        newValues.update(from: values, count: rows * stride)
+        valueMemory.free()
+        valueMemory = newValueMemory
+        values = newValues
+        let newTaskMemory = ScratchMemory(bytes: larger * MemoryLayout<Int32>.stride)
+        let newTasks = newTaskMemory.base.bindMemory(to: Int32.self, capacity: larger)
+        newTasks.update(from: rowTask, count: rows)
+        taskMemory.free()
+        taskMemory = newTaskMemory
+        rowTask = newTasks
+        capacity = larger
+    }
+
+    deinit {
+        valueMemory.free()
+        taskMemory.free()
+    }
+}
+
 /// What one stretch of rows parses into: values row-major, each row's task (an index into
 /// the stretch's own task table), and class labels interned the same way.
 private struct ChunkResult {
     var tasks = ByteStringTable()
     var classes = ByteStringTable()
     var firstLines: [Int] = []
-    var values: [Double] = []
-    var rowTask: [Int32] = []
+    var rows: RowStorage
+    var rowCount = 0
+    /// Rows of each (local) task.
+    var taskRowCounts: [Int] = []
     /// Line breaks in the stretch (to turn its line numbers into the file's).
     var lineCount = 0
 }
 
-/// The hot loop over rows `bytes[start..<end]` (whole records): no allocation per field.
-private func parseChunk(_ bytes: UnsafePointer<UInt8>, start: Int, end: Int, header: CSVHeader, columns: ColumnPlan,
-                        file: String, scannerState: CSVScanner? = nil) throws -> ChunkResult {
-    var scanner = scannerState ?? CSVScanner(bytes: bytes, count: end, start: start, line: 0)
-    let firstLine = scanner.line
+/// The hot loop over rows `bytes[start..<end]` (whole records), starting on line `firstLine`:
+/// no allocation per field.
+///
+/// Two ways through a row. The fast one, for stretches without quotes and without class
+/// labels, finds each field's end and converts it in the same pass (``scanPlainNumber``),
+/// accepting only rows of the plain form `task,number,…\n`. Any row it does not accept —
+/// spaces, blank lines, `\r` alone, an empty or bad value — is read again from its start by
+/// the general scanner (``CSVScanner``), which also makes every error message; the values of
+/// a row are the same either way.
+private func parseChunk(_ bytes: UnsafePointer<UInt8>, start: Int, end: Int, limit: Int, firstLine: Int,
+                        header: CSVHeader, columns: ColumnPlan, file: String) throws -> ChunkResult {
     let names = header.names
     let width = names.count
-    var result = ChunkResult()
-    let stride = columns.features.count + columns.targets.count
-    let estimatedRows = max(64, (end - start) / max(1, 8 * width))
-    result.values.reserveCapacity(estimatedRows * stride)
-    result.rowTask.reserveCapacity(estimatedRows)
+    let p = columns.features.count
+    let stride = p + columns.targets.count
+    let storage = RowStorage(rows: max(64, (end - start) / max(1, 4 * width)), stride: stride)
+    var result = ChunkResult(rows: storage)
     var fields: [FieldRange] = []
     fields.reserveCapacity(width + 1)
     var lastTask = -1
     var lastStart = 0, lastLength = -1
     var unescaped: [UInt8] = []
 
-    while try scanner.nextRecord(into: &fields, file: file, header: header) {
+    // What each column is for: an output slot ≥ 0 (number), -2 (task) or -1 (unused).
+    let slotOf = UnsafeMutablePointer<Int>.allocate(capacity: width)
+    defer { slotOf.deallocate() }
+    slotOf.initialize(repeating: -1, count: width)
+    for (k, c) in columns.features.enumerated() { slotOf[c] = k }
+    for (k, c) in columns.targets.enumerated() { slotOf[c] = p + k }
+    if let t = columns.task { slotOf[t] = -2 }
+    let comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n"), ret = UInt8(ascii: "\r")
+    let cacheKeys = UnsafeMutablePointer<UInt64>.allocate(capacity: 4096)
+    let cacheEntries = UnsafeMutablePointer<(length: Int32, index: Int32)>.allocate(capacity: 4096)
+    defer { cacheKeys.deallocate(); cacheEntries.deallocate() }
+    cacheKeys.initialize(repeating: 0, count: 4096)
+    cacheEntries.initialize(repeating: (0, 0), count: 4096)
+    let fast = !columns.classification && end > start && memchr(bytes + start, Int32(UInt8(ascii: "\"")), end - start) == nil
+    let powersOfTen = DecimalToDouble.exactPowersOfTen, powersOfFive = DecimalToDouble.powersOfFive
+
+    var position = start, line = firstLine
+    var rows = 0
+    var values = storage.values, rowTask = storage.rowTask, capacity = storage.capacity
+    rowLoop: while position < end {
+        if rows == capacity {
+            storage.grow(keeping: rows)
+            values = storage.values; rowTask = storage.rowTask; capacity = storage.capacity
+        }
+        let out = values + rows * stride
+
+        if fast {
+            var at = position
+            var taskIndex = 0
+            var accepted = true
+            for c in 0..<width {
+                let isLast = c == width - 1
+                let slot = slotOf[c]
+                var fieldEnd: Int
+                if slot == -2, at &+ 8 <= limit,
+                   case let word = UnsafeRawPointer(bytes + at).loadUnaligned(as: UInt64.self).littleEndian,
+                   case let found = firstDelimiterMask(word), found != 0, found.trailingZeroBitCount >= 8 {
+                    // A task identifier of 1…7 bytes: looked up by its bytes as one word in a
+                    // small direct-mapped cache before the hash table (rows of many tasks are
+                    // interleaved, so "same as the previous row" rarely helps).
+                    let length = found.trailingZeroBitCount >> 3
+                    let key = word & ((1 << UInt64(8 * length)) &- 1)
+                    let h = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 52)
+                    if cacheKeys[h] == key && cacheEntries[h].length == Int32(length) {
+                        taskIndex = Int(cacheEntries[h].index)
+                    } else {
+                        let (index, inserted) = result.tasks.intern(bytes + at, length)
+                        if inserted { result.firstLines.append(line) }
+                        taskIndex = index
+                        cacheKeys[h] = key
+                        cacheEntries[h] = (Int32(length), Int32(truncatingIfNeeded: index))
+                    }
+                    fieldEnd = at &+ length
+                } else if slot >= 0, let (v, stop) = scanPlainNumber(bytes, at, limit: limit, powersOfTen: powersOfTen, powersOfFive: powersOfFive),
+                   bytes[stop] == (isLast ? newline : comma) || (isLast && bytes[stop] == ret) {
+                    out[slot] = v
+                    fieldEnd = stop
+                } else {
+                    fieldEnd = at
+                    while true {
+                        let b = bytes[fieldEnd]
+                        if b == comma || b == newline || b == ret { break }
+                        fieldEnd += 1
+                    }
+                    if slot >= 0 {
+                        guard case .value(let v) = parseNumber(bytes, at, fieldEnd) else { accepted = false; break }
+                        out[slot] = v
+                    } else if slot == -2 {
+                        let length = fieldEnd - at
+                        guard length > 0 else { accepted = false; break }
+                        if length == lastLength && bytesEqual(bytes + at, bytes + lastStart, length) {
+                            taskIndex = lastTask
+                        } else {
+                            let (index, inserted) = result.tasks.intern(bytes + at, length)
+                            if inserted { result.firstLines.append(line) }
+                            taskIndex = index
+                            lastTask = index
+                            lastStart = at; lastLength = length
+                        }
+                    }
+                }
+                // The field must end as the row's layout says: `,`, or the line end after the last.
+                let b = bytes[fieldEnd]
+                if !isLast {
+                    guard b == comma else { accepted = false; break }
+                    at = fieldEnd + 1
+                } else if b == newline {
+                    at = fieldEnd + 1
+                } else if b == ret && bytes[fieldEnd + 1] == newline && fieldEnd + 1 < end {
+                    at = fieldEnd + 2
+                } else {
+                    accepted = false
+                }
+            }
+            if accepted {
+                if columns.task == nil && result.tasks.count == 0 {
+                    _ = result.tasks.intern("")
+                    result.firstLines.append(line)
+                }
+                rowTask[rows] = Int32(truncatingIfNeeded: taskIndex)
+                rows += 1
+                // The `\n` sentinel after the file's last record ends no line.
+                if at <= end { line += 1 }
+                position = at
+                continue rowLoop
+            }
+        }
+
+        // The general way: one record with the full scanner.
+        var scanner = CSVScanner(bytes: bytes, count: end, start: position, line: line)
+        guard try scanner.nextRecord(into: &fields, file: file, header: header) else {
+            line = scanner.line
+            break
+        }
         guard fields.count == width else { throw scanner.raggedRow(file: file, header: header, found: fields.count) }
 
         // The task: the same bytes as the previous row's task reuse its index.
@@ -155,17 +346,16 @@ private func parseChunk(_ bytes: UnsafePointer<UInt8>, start: Int, end: Int, hea
             _ = result.tasks.intern("")
             result.firstLines.append(scanner.recordLine)
         }
-        result.rowTask.append(Int32(truncatingIfNeeded: taskIndex))
 
-        for c in columns.features {
+        for (k, c) in columns.features.enumerated() {
             let f = fields[c]
             let parsed = parseNumber(bytes, f.start, f.end)
             guard case .value(let v) = parsed else {
                 throw scanner.numberError(parsed, field: f, file: file, column: names[c])
             }
-            result.values.append(v)
+            out[k] = v
         }
-        for c in columns.targets {
+        for (k, c) in columns.targets.enumerated() {
             let f = fields[c]
             if columns.classification {
                 var start = f.start, end = f.end
@@ -175,17 +365,24 @@ private func parseChunk(_ bytes: UnsafePointer<UInt8>, start: Int, end: Int, hea
                     throw InputError(file: file, line: scanner.recordLine, column: names[c], "missing class label (empty field)")
                 }
                 let index = f.hasEscapes ? result.classes.intern(scanner.string(f)).index : result.classes.intern(bytes + start, end - start).index
-                result.values.append(Double(index))
+                out[p + k] = Double(index)
             } else {
                 let parsed = parseNumber(bytes, f.start, f.end)
                 guard case .value(let v) = parsed else {
                     throw scanner.numberError(parsed, field: f, file: file, column: names[c])
                 }
-                result.values.append(v)
+                out[p + k] = v
             }
         }
+        rowTask[rows] = Int32(truncatingIfNeeded: taskIndex)
+        rows += 1
+        position = scanner.position
+        line = scanner.line
     }
-    result.lineCount = scanner.line - firstLine
+    result.rowCount = rows
+    result.taskRowCounts = Array(repeating: 0, count: result.tasks.count)
+    for r in 0..<rows { result.taskRowCounts[Int(rowTask[r])] += 1 }
+    result.lineCount = line - firstLine
     return result
 }
 
@@ -207,7 +404,7 @@ private func recordBoundaries(_ bytes: UnsafePointer<UInt8>, start: Int, end: In
 
 /// One pass over the bytes — in parallel over stretches of records when the file has no
 /// quotes — then the stretches' task tables are merged in file order (so tasks keep their
-/// order of first appearance whatever the number of threads) and rows are scattered into
+/// order of first appearance whatever the number of threads) and rows are gathered into
 /// tasks with a counting sort. On any error the file is parsed again from the top, serially,
 /// so the error reported is always the first one in the file.
 /// Returns the data set and, for each task, the line of its first row (for error messages).
@@ -223,10 +420,11 @@ private func parseTable(_ bytes: UnsafePointer<UInt8>, count: Int, file: String,
     let threads = ProcessInfo.processInfo.activeProcessorCount
     var chunks: [ChunkResult]
     if let cuts = recordBoundaries(bytes, start: scanner.position, end: count, parts: threads),
-       let parallel = parseInParallel(bytes, cuts: cuts, header: header, columns: columns, file: file) {
+       let parallel = parseInParallel(bytes, cuts: cuts, limit: count, header: header, columns: columns, file: file) {
         chunks = parallel
     } else {
-        chunks = [try parseChunk(bytes, start: scanner.position, end: count, header: header, columns: columns, file: file, scannerState: scanner)]
+        chunks = [try parseChunk(bytes, start: scanner.position, end: count, limit: count, firstLine: scanner.line,
+                                 header: header, columns: columns, file: file)]
     }
 
     // Merge the stretches' tables: local task k of chunk c becomes global taskMap[c][k].
@@ -248,7 +446,7 @@ private func parseTable(_ bytes: UnsafePointer<UInt8>, count: Int, file: String,
         taskMaps.append(map)
         classMaps.append((0..<chunk.classes.count).map { k in chunk.classes.withKey(k) { classes.intern($0, $1).index } })
     }
-    let rowCount = chunks.reduce(0) { $0 + $1.rowTask.count }
+    let rowCount = chunks.reduce(0) { $0 + $1.rowCount }
     guard rowCount > 0 else {
         throw InputError(file: file, line: header.line + 1, column: columns.task.map { names[$0] },
                          "no data rows: the file has a header but no observations, so no task has any rows")
@@ -256,7 +454,6 @@ private func parseTable(_ bytes: UnsafePointer<UInt8>, count: Int, file: String,
 
     // Class names in a canonical order (numeric when every label is a number), so the class
     // numbering does not depend on the order of rows.
-    var classRank: [Int] = []
     var classNames: [String] = []
     if columns.classification {
         let labels = classes.keys
@@ -276,65 +473,107 @@ private func parseTable(_ bytes: UnsafePointer<UInt8>, count: Int, file: String,
             order = labels.indices.sorted { labels[$0].utf8.lexicographicallyPrecedes(labels[$1].utf8) }
         }
         classNames = order.map { labels[$0] }
-        classRank = Array(repeating: 0, count: labels.count)
+        var classRank = Array(repeating: 0, count: labels.count)
         for (rank, original) in order.enumerated() { classRank[original] = rank }
+        // Chunk-local class indices → global ranks, in place.
+        for (c, chunk) in chunks.enumerated() {
+            let v = chunk.rows.values
+            for row in 0..<chunk.rowCount {
+                for k in 0..<q { v[row * stride + p + k] = Double(classRank[classMaps[c][Int(v[row * stride + p + k])]]) }
+            }
+        }
     }
 
-    // Counting sort of rows into tasks: offsets into one flat array of inputs per task.
+    // Counting sort of rows into tasks: each task's rows, in file order, as pointers to them.
+    // Stretch c's rows of task t go after those of the stretches before it, so each stretch
+    // fills its own positions (in parallel) and the order is the file's.
     let taskCount = tasks.count
-    var counts = Array(repeating: 0, count: taskCount)
-    for (c, chunk) in chunks.enumerated() { for t in chunk.rowTask { counts[Int(taskMaps[c][Int(t)])] += 1 } }
-    var inputs: [[Double]] = []
-    var targets: [[Double]] = []
-    inputs.reserveCapacity(taskCount)
-    targets.reserveCapacity(taskCount * q)
-    // Each task's inputs are written through one pointer per task, made once.
-    var inputBuffers: [UnsafeMutablePointer<Double>] = []
-    var targetBuffers: [UnsafeMutablePointer<Double>] = []
-    for t in 0..<taskCount {
-        inputBuffers.append(.allocate(capacity: max(1, counts[t] * p)))
-        for _ in 0..<q { targetBuffers.append(.allocate(capacity: max(1, counts[t]))) }
-    }
-    defer {
-        for b in inputBuffers { b.deallocate() }
-        for b in targetBuffers { b.deallocate() }
-    }
-    var filled = Array(repeating: 0, count: taskCount)
+    var offsets = Array(repeating: 0, count: taskCount + 1)
     for (c, chunk) in chunks.enumerated() {
-        let map = taskMaps[c], classMap = classMaps[c]
-        chunk.values.withUnsafeBufferPointer { v in
-            for (row, local) in chunk.rowTask.enumerated() {
-                let t = Int(map[Int(local)])
-                let base = row * stride
-                let r = filled[t]
-                filled[t] = r + 1
-                let out = inputBuffers[t] + r * p
-                for j in 0..<p { out[j] = v[base + j] }
-                for k in 0..<q {
-                    let y = v[base + p + k]
-                    targetBuffers[t * q + k][r] = columns.classification ? Double(classRank[classMap[Int(y)]]) : y
-                }
+        for (k, n) in chunk.taskRowCounts.enumerated() { offsets[Int(taskMaps[c][k]) + 1] += n }
+    }
+    for t in 0..<taskCount { offsets[t + 1] += offsets[t] }
+    var chunkStarts: [[Int]] = []
+    var next = offsets
+    for (c, chunk) in chunks.enumerated() {
+        chunkStarts.append(chunk.taskRowCounts.indices.map { k in
+            let t = Int(taskMaps[c][k])
+            defer { next[t] += chunk.taskRowCounts[k] }
+            return next[t]
+        })
+    }
+    let rowPointerMemory = ScratchMemory(bytes: rowCount * MemoryLayout<UnsafePointer<Double>>.stride)
+    defer { rowPointerMemory.free() }
+    let rowPointers = rowPointerMemory.base.bindMemory(to: UnsafePointer<Double>.self, capacity: rowCount)
+    let rowAddress = UInt(bitPattern: rowPointers)
+    let fillChunk: (Int) -> Void = { c in
+        let rowPointers = UnsafeMutablePointer<UnsafePointer<Double>>(bitPattern: rowAddress)!
+        let chunk = chunks[c]
+        var position = chunkStarts[c]
+        let rowTask = chunk.rows.rowTask, values = chunk.rows.values
+        position.withUnsafeMutableBufferPointer { position in
+            for r in 0..<chunk.rowCount {
+                let k = Int(rowTask[r])
+                rowPointers[position[k]] = UnsafePointer(values + r * stride)
+                position[k] += 1
             }
         }
     }
-    chunks.removeAll()
-    var result: [TaskData] = []
-    result.reserveCapacity(taskCount * q)
+    if chunks.count > 1 {
+        DispatchQueue.concurrentPerform(iterations: chunks.count, execute: fillChunk)
+    } else {
+        fillChunk(0)
+    }
+
+    // Each task's inputs and targets made straight into their arrays, tasks split across
+    // threads (each task is built the same way whichever thread builds it).
     let multiLabel = options.targetColumns != nil
     let baseIDs = tasks.keys
-    for t in 0..<taskCount {
-        let matrix = try Matrix(rows: counts[t], columns: p, elements: Array(UnsafeBufferPointer(start: inputBuffers[t], count: counts[t] * p)))
-        for k in 0..<q {
-            let id: String
-            if multiLabel {
-                let column = names[columns.targets[k]]
-                id = columns.task == nil ? column : "\(baseIDs[t])/\(column)"
-            } else {
-                id = baseIDs[t]
+    let parts = rowCount >= 1 << 16 ? max(1, min(threads, taskCount)) : 1
+    let built = ResultSlots<[TaskData]>(count: parts)
+    let targetNames = columns.targets.map { names[$0] }
+    let hasTaskColumn = columns.task != nil
+    let build: (Int) -> Void = { part in
+        let rowPointers = UnsafePointer<UnsafePointer<Double>>(bitPattern: rowAddress)!
+        var made: [TaskData] = []
+        for t in (taskCount * part / parts)..<(taskCount * (part + 1) / parts) {
+            let first = offsets[t], n = offsets[t + 1] - offsets[t]
+            let inputs = [Double](unsafeUninitializedCapacity: n * p) { buffer, initialized in
+                if let out = buffer.baseAddress {
+                    for i in 0..<n {
+                        let row = rowPointers[first + i]
+                        for j in 0..<p { (out + i * p + j).initialize(to: row[j]) }
+                    }
+                }
+                initialized = n * p
             }
-            result.append(TaskData(id: id, inputs: matrix, targets: Array(UnsafeBufferPointer(start: targetBuffers[t * q + k], count: counts[t]))))
+            // Rows × p elements by construction: this cannot throw.
+            let matrix = try! Matrix(rows: n, columns: p, elements: inputs)
+            for k in 0..<q {
+                let targets = [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
+                    if let out = buffer.baseAddress {
+                        for i in 0..<n { (out + i).initialize(to: rowPointers[first + i][p + k]) }
+                    }
+                    initialized = n
+                }
+                let id: String
+                if multiLabel {
+                    id = hasTaskColumn ? "\(baseIDs[t])/\(targetNames[k])" : targetNames[k]
+                } else {
+                    id = baseIDs[t]
+                }
+                made.append(TaskData(id: id, inputs: matrix, targets: targets))
+            }
         }
+        built[part] = made
     }
+    if parts > 1 {
+        DispatchQueue.concurrentPerform(iterations: parts, execute: build)
+    } else {
+        build(0)
+    }
+    chunks.removeAll()
+    let result = built.values.flatMap { $0! }
     let dataset = MetaDataset(inputNames: columns.features.map { names[$0] }, targetName: columns.targetName,
                               taskColumn: columns.task.map { names[$0] } ?? (options.taskColumn ?? "task"),
                               kind: columns.classification ? .classification(classNames: classNames) : .regression,
@@ -344,17 +583,26 @@ private func parseTable(_ bytes: UnsafePointer<UInt8>, count: Int, file: String,
 
 /// Parses the stretches `cuts[k]..<cuts[k+1]` on separate threads; `nil` if any fails (the
 /// caller then parses serially to report the first error with its true line number).
-private func parseInParallel(_ bytes: UnsafePointer<UInt8>, cuts: [Int], header: CSVHeader, columns: ColumnPlan, file: String) -> [ChunkResult]? {
+private func parseInParallel(_ bytes: UnsafePointer<UInt8>, cuts: [Int], limit: Int, header: CSVHeader, columns: ColumnPlan, file: String) -> [ChunkResult]? {
     let parts = cuts.count - 1
     let results = ResultSlots<ChunkResult>(count: parts)
     let address = UInt(bitPattern: bytes)
     DispatchQueue.concurrentPerform(iterations: parts) { k in
         let bytes = UnsafePointer<UInt8>(bitPattern: address)!
-        results[k] = try? parseChunk(bytes, start: cuts[k], end: cuts[k + 1], header: header, columns: columns, file: file)
+        results[k] = try? parseChunk(bytes, start: cuts[k], end: cuts[k + 1], limit: limit, firstLine: 0,
+                                     header: header, columns: columns, file: file)
     }
     let all = results.values
     guard all.allSatisfy({ $0 != nil }) else { return nil }
     return all.map { $0! }
+}
+
+/// High bit set in the first byte of `word` (little-endian) that is `,`, `\n` or `\r` (bytes
+/// after it may be flagged falsely); 0 if none is.
+@inline(__always)
+private func firstDelimiterMask(_ word: UInt64) -> UInt64 {
+    @inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 { (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 }
+    return zeroBytes(word ^ 0x2C2C_2C2C_2C2C_2C2C) | zeroBytes(word ^ 0x0A0A_0A0A_0A0A_0A0A) | zeroBytes(word ^ 0x0D0D_0D0D_0D0D_0D0D)
 }
 
 @inline(__always)
