@@ -179,34 +179,34 @@ func scanPlainNumber(_ bytes: UnsafePointer<UInt8>, _ start: Int, limit: Int,
                      powersOfTen: UnsafePointer<Double>, powersOfFive: UnsafePointer<UInt64>) -> (Double, Int)? {
     var i = start
     let negative = bytes[i] == UInt8(ascii: "-")
-    if negative { i += 1 }
+    if negative { i &+= 1 }
     let digitsStart = i
     var mantissa: UInt64 = 0
     while true {
         let d = bytes[i] &- 48
         if d > 9 { break }
         mantissa = mantissa &* 10 &+ UInt64(d)
-        i += 1
+        i &+= 1
     }
-    var digitCount = i - digitsStart
+    var digitCount = i &- digitsStart
     var exponent = 0
     if bytes[i] == UInt8(ascii: ".") {
-        i += 1
+        i &+= 1
         let fractionStart = i
-        while i + 8 <= limit {
+        while i &+ 8 <= limit {
             let word = UnsafeRawPointer(bytes + i).loadUnaligned(as: UInt64.self).littleEndian
             guard isEightDigits(word) else { break }
             mantissa = mantissa &* 100_000_000 &+ eightDigitsValue(word)
-            i += 8
+            i &+= 8
         }
         while true {
             let d = bytes[i] &- 48
             if d > 9 { break }
             mantissa = mantissa &* 10 &+ UInt64(d)
-            i += 1
+            i &+= 1
         }
-        digitCount += i - fractionStart
-        exponent = fractionStart - i
+        digitCount &+= i &- fractionStart
+        exponent = fractionStart &- i
     }
     if digitCount == 0 { return nil }
     if digitCount > 19 {
