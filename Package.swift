@@ -39,7 +39,7 @@ let package = Package(
         .testTarget(name: "GSLTests", dependencies: ["GSL"]),
         .testTarget(name: "MetaPriorTests", dependencies: ["MetaPrior", "GSL"]),
         // Runs the built `metaprior` binary as a user would; depends on it so it is built.
-        .testTarget(name: "CLITests", dependencies: ["MetaPriorCLI"]),
+        .testTarget(name: "CLITests", dependencies: ["MetaPriorCLI", "MetaPrior"]),
     ],
     // Swift 5 mode: the parallel loops hand non-Sendable closures to Dispatch on purpose
     // (each chunk writes only its own slot; see DeterministicParallel).

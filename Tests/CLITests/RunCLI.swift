@@ -22,11 +22,15 @@ let metapriorBinary: URL = {
 }()
 
 /// Runs `metaprior` with `arguments`, in `directory` if given, and collects its output.
-func runCLI(_ arguments: [String], in directory: URL? = nil, stdin: String? = nil) throws -> CLIResult {
+func runCLI(_ arguments: [String], in directory: URL? = nil, stdin: String? = nil,
+            environment: [String: String] = [:]) throws -> CLIResult {
     let process = Process()
     process.executableURL = metapriorBinary
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
