@@ -9,9 +9,7 @@ struct FitCommand: ParsableCommand {
         commandName: "fit",
         abstract: "Meta-train: learn a Gaussian prior over task parameters from many tasks.",
         discussion: """
-        Fits φ_i ~ N(μ, Σ), y = f(x)ᵀφ_i + N(0, σ²) by maximising the marginal likelihood of all
-        tasks (empirical Bayes; with --basis linear this is lme4's
-        lmer(y ~ x + (x | task), REML = FALSE)). Writes the prior as JSON.
+        Fits φ_i ~ N(μ, Σ), y = f(x)ᵀφ_i + N(0, σ²) by maximising the marginal likelihood of all tasks (empirical Bayes; with --basis linear this is lme4's lmer(y ~ x + (x | task), REML = FALSE)). Writes the prior as JSON; prints a summary on standard error.
 
         Example:
           metaprior fit --data train.csv --task Subject --target Reaction --output prior.json

@@ -8,9 +8,7 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Predict a new task at query inputs from its support set: mean, sd and central interval.",
         discussion: """
-        The posterior predictive at x* is N(f(x*)ᵀm, f(x*)ᵀS f(x*) + σ²), with (m, S) the
-        posterior after the support set (D_train). With --draws-output, also writes predictive
-        draws y (columns draw, the inputs, y).
+        The posterior predictive at x* is N(f(x*)ᵀm, f(x*)ᵀS f(x*) + σ²), with (m, S) the posterior after the support set (D_train). With --draws-output, also writes predictive draws y (columns draw, the inputs, y).
 
         Example:
           metaprior predict --prior prior.json --support new_task.csv --query grid.csv --level 0.9 --output predictions.csv
