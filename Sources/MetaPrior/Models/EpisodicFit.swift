@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import GSL
+
+/// Support sizes of episodes: one K, or a range K_min…K_max drawn uniformly per episode
+/// (as ALPaCA trains). Written `5` or `1-10`.
+public struct ShotRange: Sendable, Equatable, CustomStringConvertible {
+    public let lower: Int
+    public let upper: Int
+
+    public init(_ lower: Int, _ upper: Int? = nil) throws {
+        let upper = upper ?? lower
+        guard lower >= 0, upper >= lower else {
+            throw InputError(column: "shots", "needs 0 ≤ K_min ≤ K_max, not \(lower)-\(upper)")
+        }
+        self.lower = lower
+        self.upper = upper
+    }
+
+    /// Reads `5` or `1-10`.
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard (1...2).contains(parts.count), let a = Int(parts[0]), let b = Int(parts.last!) else {
+            throw InputError(column: "shots", "expected a number of support points K (e.g. 5) or a range K_min-K_max (e.g. 1-10), not '\(text)'")
+        }
+        try self.init(a, b)
+    }
+
+    public var isFixed: Bool { lower == upper }
+    public func contains(_ k: Int) -> Bool { k >= lower && k <= upper }
+    public var description: String { isFixed ? "\(lower)" : "\(lower)-\(upper)" }
+}
+
+/// How to fit a prior by the episodic objective.
+public struct EpisodicFitOptions: Sendable {
+    /// Support sizes.
+    public var shots: ShotRange
+    /// Query points per episode.
+    public var query: Int
+    /// Episodes in the fixed training set (or per mini-batch, see ``batchEpisodes``).
+    public var episodes: Int
+    /// Seed of the episodes: the sampler's `EpisodeSpec.seed`.
+    public var seed: UInt64
+    /// Mini-batches: when set, each round draws this many fresh episodes (episode numbers
+    /// continue from round to round, so every batch is seeded and reproducible) and runs
+    /// ``iterationsPerRound`` BFGS iterations on them, warm-started.
+    public var batchEpisodes: Int?
+    public var iterationsPerRound: Int = 20
+    /// BFGS iterations in all.
+    public var maximumIterations: Int = 500
+    /// Convergence: largest |∂/∂u| of the mean log predictive density per query point, in
+    /// the preconditioned coordinates u.
+    public var gradientTolerance: Double = 1e-6
+    public var progress: (@Sendable (FitProgress) -> Void)?
+
+    public init(shots: ShotRange, query: Int, episodes: Int, seed: UInt64) {
+        self.shots = shots
+        self.query = query
+        self.episodes = episodes
+        self.seed = seed
+    }
+
+    /// The sampler's spec: K_max support and Q query rows (a smaller K is cut from the K_max).
+    public var spec: EpisodeSpec { EpisodeSpec(shots: shots.upper, query: .count(query), withReplacement: true, seed: seed) }
+
+    public func validate() throws {
+        guard query >= 1 else { throw InputError(column: "query", "the number of query points must be at least 1, not \(query)") }
+        guard episodes >= 1 else { throw InputError(column: "episodes", "the number of episodes must be at least 1, not \(episodes)") }
+        if let batchEpisodes, batchEpisodes < 1 { throw InputError(column: "batch-episodes", "must be at least 1") }
+    }
+}
+
+/// What an episodic fit found.
+public struct EpisodicFitResult: Sendable {
+    public let prior: GaussianPrior
+    /// The marginal fit it started from.
+    public let start: GaussianPrior
+    /// Mean log p(y_q | D_s, θ) per query point over the training episodes, at the start and
+    /// at the fit (on the last batch when fitting by mini-batches).
+    public let startLogPredictive: Double
+    public let logPredictive: Double
+    public let iterations: Int
+    public let converged: Bool
+    public let gradientNorm: Double
+    public let episodes: Int
+    public let queryPoints: Int
+}
+
+/// Meta-training by the episodic objective: maximises Σ_e log p(y_q | X_q, D_s, θ) over
+/// episodes cut from the meta-train tasks by the ``EpisodeSampler`` (see
+/// ``EpisodicObjective``), with GSL's BFGS2 from a marginal-likelihood start.
+public enum EpisodicFit {
+    /// Episodes `first..<first+count` of the spec, with the support cut to a K drawn from
+    /// `shots` (stream `(seed ⊕ c, e)`) when the range is not a single K.
+    public static func episodes(_ sampler: EpisodeSampler, shots: ShotRange, first: Int = 0, count: Int) -> [Episode] {
+        let all = sampler.episodes(count: first + count)
+        let mine = Array(all[first...])
+        guard !shots.isFixed else { return mine }
+        return mine.map { episode in
+            let stream = RandomStream(seed: sampler.spec.seed ^ 0x9E37_79B9_7F4A_7C15, stream: UInt64(episode.index))
+            let k = shots.lower + stream.integer(below: shots.upper - shots.lower + 1)
+            var support = episode.support
+            stream.shuffle(&support)
+            var cut = episode
+            cut.support = Array(support.prefix(k)).sorted()
+            return cut
+        }
+    }
+
+    /// Fits θ on the tasks of `dataset` (all of them: subset it first for a meta-split),
+    /// starting from `start` (normally the marginal fit).
+    public static func fit(_ dataset: MetaDataset, featureMap: FeatureMap, start: GaussianPrior,
+                           structure: CovarianceStructure = .full, options: EpisodicFitOptions) throws -> EpisodicFitResult {
+        try options.validate()
+        let sampler = try EpisodeSampler(dataset: dataset, spec: options.spec)
+        let d = featureMap.dimension
+        guard start.dimension == d else { throw InputError("the starting prior has \(start.dimension) parameters, the basis \(d)") }
+
+        // Start: a lower-triangular factor of Σ (a little jitter if Σ is singular).
+        var lower = try Matrix(rows: d, columns: d, elements: try lowerFactor(start))
+        if structure != .full { lower = Matrix.diagonal(start.covariance.diagonalEntries.map { Swift.max($0, 0).squareRoot() }) }
+
+        let batch = options.batchEpisodes.map { Swift.min($0, options.episodes) }
+        let firstCount = batch ?? options.episodes
+        var statistics = try EpisodeStatistics(episodes: episodes(sampler, shots: options.shots, count: firstCount),
+                                               dataset: dataset, featureMap: featureMap)
+        var objective = EpisodicObjective(statistics: statistics, structure: structure)
+        var theta = objective.parameters(mean: start.mean, factor: lower.elements, noiseVariance: start.noiseVariance)
+        let startValue = try objective.evaluate(theta, gradient: false).value / statistics.queryPoints
+
+        // Preconditioning: μ_j by the prior sd of φ_j, entries of L by the norm of their row.
+        let (_, factor, _) = objective.unpack(theta)
+        let rowNorms = (0..<d).map { i in (0..<d).reduce(0.0) { $0 + factor[i * d + $1] * factor[i * d + $1] }.squareRoot() }
+        let biggest = rowNorms.max() ?? 1
+        let floors = rowNorms.map { Swift.max($0, 1e-3 * biggest, 1e-8) }
+        var scale = floors
+        switch structure {
+        case .full: for i in 0..<d { for _ in 0...i { scale.append(floors[i]) } }
+        case .diagonal: scale += floors
+        case .isotropic: scale.append(floors.reduce(0, +) / Double(d))
+        }
+        scale.append(1)
+
+        var iterations = 0
+        var converged = false
+        var round = 0
+        var lastGradient = Double.infinity
+        while iterations < options.maximumIterations {
+            if round > 0, let batch {
+                statistics = try EpisodeStatistics(episodes: episodes(sampler, shots: options.shots, first: round * batch, count: batch),
+                                                   dataset: dataset, featureMap: featureMap)
+                objective = EpisodicObjective(statistics: statistics, structure: structure)
+            }
+            let budget = batch == nil ? options.maximumIterations - iterations
+                                      : Swift.min(options.iterationsPerRound, options.maximumIterations - iterations)
+            let n = statistics.queryPoints
+            let current = objective
+            let result = try minimizeBFGS(start: zip(theta, scale).map { $0 / $1 }, initialStep: 0.1, lineSearchTolerance: 0.1,
+                                          gradientTolerance: options.gradientTolerance, maxIterations: budget) { u, gradient in
+                let evaluation = try current.evaluate(zip(u, scale).map { $0 * $1 })
+                for i in gradient.indices { gradient[i] = -evaluation.gradient[i] * scale[i] / n }
+                return -evaluation.value / n
+            }
+            iterations += Swift.max(result.iterations, 1)
+            theta = zip(result.x, scale).map { $0 * $1 }
+            let check = try objective.evaluate(theta)
+            lastGradient = zip(check.gradient, scale).reduce(0.0) { Swift.max($0, abs($1.0 * $1.1) / n) }
+            options.progress?(FitProgress(phase: batch == nil ? "episodic" : "episodic batch \(round + 1)", iteration: iterations,
+                                          logLikelihood: check.value / n, change: check.value / n - startValue))
+            round += 1
+            if batch == nil {
+                converged = result.converged || lastGradient <= options.gradientTolerance
+                break
+            }
+            if round * batch! + batch! > 50_000_000 { break }
+        }
+        if batch != nil { converged = lastGradient <= options.gradientTolerance }
+        let (mean, finalFactor, noise) = objective.unpack(theta)
+        let prior = try GaussianPrior(mean: mean, factor: try Matrix(rows: d, columns: d, elements: finalFactor), noiseVariance: noise)
+        let value = try objective.evaluate(theta, gradient: false).value / statistics.queryPoints
+        return EpisodicFitResult(prior: prior, start: start, startLogPredictive: startValue, logPredictive: value,
+                                 iterations: iterations, converged: converged, gradientNorm: lastGradient,
+                                 episodes: statistics.count, queryPoints: Int(statistics.queryPoints.rounded()))
+    }
+
+    /// Per-episode log p(y_q | D_s, θ) of `prior` on `episodes` (for held-out comparisons).
+    public static func logPredictive(_ prior: GaussianPrior, episodes: [Episode], dataset: MetaDataset,
+                                     featureMap: FeatureMap) throws -> [Double] {
+        let statistics = try EpisodeStatistics(episodes: episodes, dataset: dataset, featureMap: featureMap)
+        let objective = EpisodicObjective(statistics: statistics, structure: .full)
+        let factor = try lowerFactor(prior)
+        return try objective.perEpisode(objective.parameters(mean: prior.mean, factor: factor, noiseVariance: prior.noiseVariance))
+    }
+
+    /// A lower-triangular factor of Σ (jittered when Σ is singular).
+    static func lowerFactor(_ prior: GaussianPrior) throws -> [Double] {
+        let d = prior.dimension
+        let trace = Swift.max(prior.covariance.trace / Double(d), 1e-12 * prior.noiseVariance)
+        return try Cholesky(prior.covariance, jitter: .allowed(maximum: 1e-6 * trace * Double(d))).lower.elements
+    }
+
+    /// Σ_i w_i log p(D_i | θ) of whole tasks at any θ (not profiled), for the prior file.
+    public static func logMarginalLikelihood(_ prior: GaussianPrior, statistics: TaskStatistics) throws -> Double {
+        let d = prior.dimension
+        let factor = try lowerFactor(prior)
+        var work = MarginalWorkspace(dimension: d)
+        var total = 0.0
+        for t in 0..<statistics.taskCount where statistics.weights[t] != 0 {
+            total += statistics.weights[t] * (try work.logMarginal(a: statistics.gram, b: statistics.cross, offset: t, c: statistics.targetSquares[t],
+                                                                    n: statistics.counts[t], mean: prior.mean, factor: factor,
+                                                                    noiseVariance: prior.noiseVariance))
+        }
+        return total
+    }
+}
