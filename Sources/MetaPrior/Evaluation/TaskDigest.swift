@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+
+extension TaskData {
+    /// A short content digest of the task's data: the first 16 hex digits of the SHA-256 of
+    /// its inputs and targets (IEEE 754 bits, little-endian, row by row). The identifier is not
+    /// part of it, so the same task renamed, or found in another file, has the same digest.
+    public var contentDigest: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(8 * (inputs.elements.count + targets.count) + 16)
+        func append(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        append(UInt64(inputs.rows)); append(UInt64(inputs.columns))
+        for v in inputs.elements { append(v.bitPattern) }
+        for v in targets { append(v.bitPattern) }
+        return String(Digest.sha256(bytes).dropFirst("sha256:".count).prefix(16))
+    }
+}
+
+extension MetaDataset {
+    /// The sorted content digests of every task.
+    public var taskContentDigests: [String] { tasks.map(\.contentDigest).sorted() }
+}
