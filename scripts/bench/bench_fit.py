@@ -1,0 +1,157 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Python side of scripts/bench-fit.
+
+1. Simulates a linear-Gaussian meta-dataset (default 20,000 tasks x 12 points, φ ∈ R^3:
+   intercept, x1, x2) with `metaprior simulate linear-gaussian`.
+2. Times, whole process and side by side (runs interleaved), `metaprior fit` (read CSV + fit)
+   against `Rscript scripts/bench/lmer_fit.R` (read.csv + lmer(y ~ x1 + x2 + (x1 + x2 | task),
+   REML = FALSE)); prints both medians, the ratio and both log-likelihoods, and checks that
+   metaprior's maximum is at least lme4's (relative tolerance 1e-6).
+3. Times `metaprior simulate` and `metaprior fit --basis rbf:20` at 100,000 tasks.
+Exit status: 0 all runs succeeded and the check passed; 1 a run failed; 2 the check failed.
+"""
+import argparse
+import json
+import os
+import sys
+
+from common import RunFailed, median, note, run, say, snapshot, spread, table
+
+MEAN = "1,2,-1"
+COVARIANCE = "1,0.3,0.1;0.3,0.5,0.05;0.1,0.05,0.4"
+
+
+def simulate(binary, tasks, points, seed, path):
+    command = [binary, "simulate", "linear-gaussian", "--tasks", str(tasks), "--points", str(points),
+               "--seed", str(seed), "--mean", MEAN, "--covariance", COVARIANCE, "--output", path, "--quiet"]
+    wall, _, _ = run(command, label="metaprior simulate")
+    return wall, command
+
+
+def fit_command(binary, data, output, basis="linear"):
+    return [binary, "fit", "--data", data, "--task", "task", "--target", "y", "--basis", basis, "--output", output]
+
+
+def read_prior(path):
+    with open(path) as f:
+        prior = json.load(f)
+    return prior
+
+
+def parse_r(stdout):
+    out = {"messages": []}
+    for line in stdout.splitlines():
+        key, _, value = line.partition(" ")
+        if key == "lme4-message":
+            out["messages"].append(value)
+        else:
+            out[key] = value
+    return out
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--tasks", type=int, default=20_000)
+    parser.add_argument("--points", type=int, default=12)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--large-tasks", type=int, default=100_000)
+    parser.add_argument("--large-basis", default="rbf:20")
+    parser.add_argument("--large-runs", type=int, default=1,
+                        help="runs of the large fit (one run takes minutes, so 1 by default)")
+    parser.add_argument("--large-simulate-runs", type=int, default=3)
+    parser.add_argument("--skip-large", action="store_true")
+    parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument("--workdir", default=os.path.join("/tmp", "metaprior-bench-fit"))
+    args = parser.parse_args()
+    os.makedirs(args.workdir, exist_ok=True)
+    binary = snapshot(os.path.abspath(args.binary), args.workdir)
+    rows = []
+    status = 0
+
+    data = os.path.join(args.workdir, f"lg-{args.tasks}x{args.points}.csv")
+    sim_wall, sim_cmd = simulate(binary, args.tasks, args.points, args.seed, data)
+    say(f"data: {data} ({args.tasks} tasks x {args.points} points, mean {MEAN}, covariance {COVARIANCE}; "
+        f"{os.path.getsize(data) / 1e6:.1f} MB)")
+    say(f"simulate: {' '.join(sim_cmd)}  ({sim_wall:.3f} s)")
+    prior_path = os.path.join(args.workdir, "prior-linear.json")
+    mp_cmd = fit_command(binary, data, prior_path)
+    r_cmd = ["Rscript", os.path.join(here, "lmer_fit.R"), data]
+    say(f"metaprior: {' '.join(mp_cmd)}")
+    say(f"lme4:      {' '.join(r_cmd)}")
+    with open(data, "rb") as f:  # page cache warm for both alike
+        f.read()
+
+    mp_times, r_times, mp_stderr, r_out = [], [], "", ""
+    for i in range(args.runs):
+        t, _, mp_stderr = run(mp_cmd, label="metaprior fit")
+        mp_times.append(t)
+        t, r_out, _ = run(r_cmd, label="Rscript lmer")
+        r_times.append(t)
+        note(f"run {i + 1}/{args.runs}: metaprior {mp_times[-1]:.3f} s, lme4 {r_times[-1]:.3f} s")
+
+    prior = read_prior(prior_path)
+    r = parse_r(r_out)
+    mp_ll = prior["log_marginal_likelihood"]
+    r_ll = float(r["loglik"])
+    ok = mp_ll >= r_ll - 1e-6 * abs(r_ll)
+    mp_med, r_med = median(mp_times), median(r_times)
+    ratio = r_med / mp_med
+    say("")
+    say("metaprior fit report (stderr of the last run):")
+    for line in mp_stderr.strip().splitlines():
+        say("  " + line)
+    say(f"lme4: sigma^2 {r['sigma2']}, fixef {r['fixef']}, Sigma {r['Sigma']}, singular {r['singular']}")
+    for m in r["messages"]:
+        say(f"lme4 message: {m}")
+    say(f"log-likelihood metaprior {mp_ll:.17g}")
+    say(f"log-likelihood lme4      {r_ll:.17g}")
+    say(f"difference (metaprior - lme4) {mp_ll - r_ll:.6g}, relative {(mp_ll - r_ll) / abs(r_ll):.3g}")
+    say(f"check metaprior >= lme4 - 1e-6*|lme4|: {'PASS' if ok else 'FAIL'}")
+    say(f"metaprior converged: {prior.get('converged')}")
+    if not ok:
+        status = 2
+    rows.append([f"fit linear, {args.tasks} tasks: metaprior", f"{mp_med:.3f}", spread(mp_times), ""])
+    rows.append([f"fit linear, {args.tasks} tasks: Rscript lme4", f"{r_med:.3f}", spread(r_times),
+                 f"{ratio:.1f}x ({'target 20x met' if ratio >= 20 else 'target 20x MISSED'})"])
+
+    if not args.skip_large:
+        big = os.path.join(args.workdir, f"lg-{args.large_tasks}x{args.points}.csv")
+        sim_times = []
+        for _ in range(args.large_simulate_runs):
+            t, big_sim_cmd = simulate(binary, args.large_tasks, args.points, args.seed + 1, big)
+            sim_times.append(t)
+        big_prior = os.path.join(args.workdir, "prior-large.json")
+        big_cmd = fit_command(binary, big, big_prior, args.large_basis)
+        say("")
+        say(f"large simulate: {' '.join(big_sim_cmd)}")
+        say(f"large fit:      {' '.join(big_cmd)}")
+        big_times, big_err = [], ""
+        for i in range(args.large_runs):
+            t, _, big_err = run(big_cmd, label="metaprior fit (large)")
+            big_times.append(t)
+            note(f"large run {i + 1}/{args.large_runs}: fit {t:.3f} s")
+        say("metaprior fit report (large, last run):")
+        for line in big_err.strip().splitlines()[:3]:
+            say("  " + line)
+        big_json = read_prior(big_prior)
+        rows.append([f"simulate {args.large_tasks} x {args.points}", f"{median(sim_times):.3f}", spread(sim_times),
+                     f"{len(sim_times)} runs"])
+        rows.append([f"fit --basis {args.large_basis}, {args.large_tasks} tasks", f"{median(big_times):.3f}",
+                     spread(big_times), f"{len(big_times)} run(s); converged {big_json.get('converged')}"])
+
+    say("")
+    say(f"summary (whole-process wall time, median of the runs; lme4 comparison {args.runs} runs each, interleaved; "
+        f"machine: {os.cpu_count()} cores)")
+    table(rows, ["benchmark", "median s", "min..max", "note / ratio lme4/metaprior"])
+    say(f"log-likelihood: metaprior {mp_ll:.10f}, lme4 {r_ll:.10f}, check {'PASS' if ok else 'FAIL'}")
+    return status
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except RunFailed as failure:
+        print(f"bench-fit: a run failed: {failure}", file=sys.stderr)
+        sys.exit(1)
