@@ -32,6 +32,9 @@ struct AdaptCommand: ParsableCommand {
 
     func run() throws {
         let (file, prior, task, posterior) = try options.adapt(dataFile: data)
+        if let mismatch = file.training.supportSizeMismatch(task.count) {
+            reporting.say("warning: \(options.prior): \(mismatch)")
+        }
         let csv = PosteriorExport.drawsCSV(posterior, features: file.features, draws: options.draws, seed: options.seed,
                                            provenance: options.provenance(file: file, task: task, dataFile: data))
         var summaryBytes: [UInt8]? = nil

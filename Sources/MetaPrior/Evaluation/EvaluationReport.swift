@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+
+/// The result of `metaprior evaluate`: the episodes' conditions, the priors compared, and
+/// every method's scores; as an aligned table, JSON (snake_case) or CSV.
+public struct EvaluationReport: Sendable {
+    /// One prior file compared.
+    public struct PriorEntry: Sendable {
+        public var path: String
+        public var digest: String?
+        public var objective: String
+        public var shots: String?
+        public var query: String?
+        public var basis: String
+        public var converged: Bool
+
+        public init(path: String, file: PriorFile) {
+            self.path = path
+            self.digest = Digest.sha256(file: path)
+            self.objective = file.training.objective
+            self.shots = file.training.shots
+            self.query = file.training.query
+            self.basis = file.basis.spec
+            self.converged = file.converged
+        }
+    }
+
+    public var command: String
+    public var dataFile: String
+    public var dataDigest: String?
+    public var shots: Int
+    public var query: Int
+    public var episodes: Int
+    public var seed: UInt64
+    public var tasks: Int
+    public var skippedTasks: Int
+    public var split: String?
+    public var priors: [PriorEntry]
+    public var warnings: [String]
+    public var scores: [FewShotScore]
+
+    public init(command: String, dataFile: String, dataDigest: String?, shots: Int, query: Int, episodes: Int, seed: UInt64,
+                tasks: Int, skippedTasks: Int, split: String?, priors: [PriorEntry], warnings: [String], scores: [FewShotScore]) {
+        self.command = command
+        self.dataFile = dataFile
+        self.dataDigest = dataDigest
+        self.shots = shots
+        self.query = query
+        self.episodes = episodes
+        self.seed = seed
+        self.tasks = tasks
+        self.skippedTasks = skippedTasks
+        self.split = split
+        self.priors = priors
+        self.warnings = warnings
+        self.scores = scores
+    }
+
+    static func percent(_ level: Double) -> Int { Int((level * 100).rounded()) }
+
+    /// The aligned table for a terminal.
+    public func table() -> String {
+        func g(_ v: Double, _ digits: Int = 4) -> String { String(format: "%.\(digits)g", v) }
+        func pm(_ v: Double, _ se: Double) -> String { "\(g(v)) ± \(g(se, 2))" }
+        let header = ["method", "MSE", "NLL", "joint NLL"] + FewShotEvaluation.levels.map { "cover \(Self.percent($0))%" }
+        var rows = [header]
+        for s in scores {
+            rows.append([s.name, pm(s.mse, s.mseSE), pm(s.nll, s.nllSE), pm(s.jointNLL, s.jointNLLSE)]
+                        + zip(s.coverage, s.coverageSE).map { String(format: "%.3f ± %.3f", $0.0, $0.1) })
+        }
+        let widths = (0..<header.count).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        var lines = ["few-shot evaluation: K = \(shots) support, Q = \(query) query points, \(episodes) episodes (seed \(seed)) from \(tasks) tasks of \(dataFile)"
+                     + (split.map { " (\($0))" } ?? "")]
+        for (r, row) in rows.enumerated() {
+            lines.append(row.enumerated().map { c, cell in
+                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                       : String(repeating: " ", count: widths[c] - cell.count) + cell
+            }.joined(separator: "  "))
+            if r == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
+        }
+        lines.append("per query point, mean ± standard error over episodes; NLL from per-point predictive marginals, joint NLL = −log p(y_query | support) / Q")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// CSV, one row per method.
+    public func csv() -> [UInt8] {
+        var writer = CSVWriter()
+        writer.row(["method", "mse", "mse_se", "nll", "nll_se", "joint_nll", "joint_nll_se"]
+                   + FewShotEvaluation.levels.flatMap { ["coverage_\(Self.percent($0))", "coverage_\(Self.percent($0))_se"] }
+                   + ["episodes", "query_points", "shots", "query", "seed", "description"])
+        for s in scores {
+            writer.field(s.name)
+            for v in [s.mse, s.mseSE, s.nll, s.nllSE, s.jointNLL, s.jointNLLSE] { writer.field(v) }
+            for (c, se) in zip(s.coverage, s.coverageSE) { writer.field(c); writer.field(se) }
+            writer.field(s.episodes); writer.field(s.queryPoints); writer.field(shots); writer.field(query)
+            writer.field("\(seed)")
+            writer.field(s.description)
+            writer.endRow()
+        }
+        return writer.bytes
+    }
+
+    /// Pretty JSON with sorted snake_case keys (the same run gives the same bytes).
+    public func json() throws -> Data {
+        var methods: [[String: Any]] = []
+        for s in scores {
+            var entry: [String: Any] = ["name": s.name, "description": s.description, "mse": s.mse, "mse_se": s.mseSE,
+                                        "nll": s.nll, "nll_se": s.nllSE, "joint_nll": s.jointNLL, "joint_nll_se": s.jointNLLSE,
+                                        "episodes": s.episodes, "query_points": s.queryPoints]
+            for (l, level) in FewShotEvaluation.levels.enumerated() {
+                entry["coverage_\(Self.percent(level))"] = s.coverage[l]
+                entry["coverage_\(Self.percent(level))_se"] = s.coverageSE[l]
+            }
+            methods.append(entry)
+        }
+        let priorEntries: [[String: Any]] = priors.map { p in
+            ["file": p.path, "digest": p.digest ?? NSNull(), "objective": p.objective, "shots": p.shots ?? NSNull(),
+             "query": p.query ?? NSNull(), "basis": p.basis, "converged": p.converged]
+        }
+        let root: [String: Any] = [
+            "format": "metaprior-evaluation", "format_version": 1, "metaprior_version": MetaPriorVersion.string,
+            "command": command, "data_file": dataFile, "data_digest": dataDigest ?? NSNull(),
+            "shots": shots, "query": query, "episodes": episodes, "seed": seed, "tasks": tasks, "skipped_tasks": skippedTasks,
+            "split": split ?? NSNull(), "priors": priorEntries, "warnings": warnings, "methods": methods,
+            "levels": FewShotEvaluation.levels,
+        ]
+        var data = try JSONSerialization.data(withJSONObject: sanitized(root), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        data.append(UInt8(ascii: "\n"))
+        return data
+    }
+
+    /// JSON has no NaN or infinity: those become null.
+    private func sanitized(_ value: Any) -> Any {
+        switch value {
+        case let d as Double: return d.isFinite ? d : NSNull()
+        case let a as [Any]: return a.map(sanitized)
+        case let o as [String: Any]: return o.mapValues(sanitized)
+        default: return value
+        }
+    }
+}

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import GSL
+
+/// A way to predict an episode's query points from its support points.
+public struct FewShotMethod: Sendable {
+    public enum Kind: Sendable {
+        /// Bayesian adaptation under a prior: posterior from the support set, Gaussian
+        /// posterior predictive at the query inputs.
+        case prior(GaussianPrior)
+        /// Least squares pooled over every *other* task of the evaluation data (leave the
+        /// episode's task out), used as is: one φ shared by all tasks, no adaptation; the
+        /// predictive is N(f(x)ᵀφ̂, σ̂²) with σ̂² the pooled residual variance.
+        case pooled
+    }
+    /// Short name for tables (`marginal prior`, `independent`, …).
+    public var name: String
+    /// One sentence on what it is.
+    public var description: String
+    public var kind: Kind
+    /// The basis the method uses.
+    public var basis: FeatureMap
+
+    public init(name: String, description: String, kind: Kind, basis: FeatureMap) {
+        self.name = name
+        self.description = description
+        self.kind = kind
+        self.basis = basis
+    }
+
+    /// The "independent" baseline: each task alone under a weak fixed prior
+    /// φ ~ N(0, `priorVariance`·I), with the noise variance σ² given (taken from a learned
+    /// prior's file, so that only μ and Σ differ from the learned prior).
+    public static func independent(basis: FeatureMap, priorVariance: Double = 1e4, noiseVariance: Double) throws -> FewShotMethod {
+        let d = basis.dimension
+        let prior = try GaussianPrior(mean: [Double](repeating: 0, count: d), covariance: priorVariance * Matrix.identity(d),
+                                      noiseVariance: noiseVariance)
+        return FewShotMethod(name: "independent",
+                             description: "each task alone: phi ~ N(0, \(formatNumber(priorVariance))·I), noise variance \(formatNumber(noiseVariance)) from the prior file",
+                             kind: .prior(prior), basis: basis)
+    }
+
+    /// The "pooled" baseline (see ``Kind/pooled``).
+    public static func pooled(basis: FeatureMap) -> FewShotMethod {
+        FewShotMethod(name: "pooled", description: "one phi for every task: least squares on all other evaluation tasks (leave-task-out), no adaptation",
+                      kind: .pooled, basis: basis)
+    }
+}
+
+/// Few-shot scores of one method over a set of episodes. Every number is a mean over
+/// episodes of a per-episode mean over its query points, with its standard error over
+/// episodes (sample sd / √E).
+public struct FewShotScore: Sendable, Equatable {
+    public var name: String
+    public var description: String
+    /// Mean squared error of the predictive mean.
+    public var mse: Double
+    public var mseSE: Double
+    /// Negative log predictive density per query point, from the per-point marginals
+    /// N(y; mean, var).
+    public var nll: Double
+    public var nllSE: Double
+    /// −log of the *joint* predictive density of the query points, divided by Q (the
+    /// quantity the episodic objective maximises, with the sign flipped).
+    public var jointNLL: Double
+    public var jointNLLSE: Double
+    /// Fraction of query points inside the central predictive interval at each of
+    /// ``FewShotEvaluation/levels``, and its standard error.
+    public var coverage: [Double]
+    public var coverageSE: [Double]
+    public var episodes: Int
+    public var queryPoints: Int
+}
+
+/// Scores methods on the same episodes: MSE, NLL, joint NLL and the coverage of the central
+/// 50 / 90 / 95 % predictive intervals (calibration).
+public enum FewShotEvaluation {
+    /// Levels of the central intervals whose coverage is reported.
+    public static let levels: [Double] = [0.5, 0.9, 0.95]
+
+    /// Scores every method on every episode. Episodes are processed in parallel in fixed
+    /// chunks and combined in order, so the result does not depend on the number of threads.
+    public static func score(_ methods: [FewShotMethod], episodes: [Episode], dataset: MetaDataset) throws -> [FewShotScore] {
+        guard !episodes.isEmpty else { throw InputError("no episodes to score") }
+        let z = try levels.map { try Normal().quantile((1 + $0) / 2) }
+        // Pooled baselines: all-task sums of each basis, for leave-task-out least squares.
+        var pooledStatistics: [Int: TaskStatistics] = [:]
+        for (m, method) in methods.enumerated() {
+            if case .pooled = method.kind { pooledStatistics[m] = try TaskStatistics(dataset: dataset, featureMap: method.basis) }
+        }
+        let perEpisode = 3 + levels.count   // squared error, nll, joint nll, covered per level (sums over query points)
+        let stride = methods.count * perEpisode
+        var values = [Double](repeating: 0, count: episodes.count * stride)
+        var failure: (Int, Error)?
+        let lock = NSLock()
+        values.withUnsafeMutableBufferPointer { V in
+            let out = V
+            DeterministicParallel.forEachChunk(count: episodes.count, chunkSize: 32) { _, range in
+                for e in range {
+                    do {
+                        let episode = episodes[e]
+                        let (xs, ys) = episode.supportSet(in: dataset)
+                        let (xq, yq) = episode.querySet(in: dataset)
+                        for (m, method) in methods.enumerated() {
+                            let phiQ = try method.basis.design(xq)
+                            let (mean, covariance) = try predictive(method, m: m, support: (try method.basis.design(xs), ys), query: phiQ,
+                                                                    task: episode.task, pooled: pooledStatistics[m])
+                            let slot = out.baseAddress! + e * stride + m * perEpisode
+                            for i in 0..<yq.count {
+                                let error = yq[i] - mean[i]
+                                let variance = covariance[i, i]
+                                slot[0] += error * error
+                                slot[1] += 0.5 * (log(2 * Double.pi * variance) + error * error / variance)
+                                for (l, zl) in z.enumerated() where abs(error) <= zl * variance.squareRoot() { slot[3 + l] += 1 }
+                            }
+                            let chol = try Cholesky(covariance, jitter: .allowed(maximum: 1e-10 * covariance.trace))
+                            let white = try chol.solveLower(zip(yq, mean).map { $0 - $1 })
+                            slot[2] = 0.5 * (Double(yq.count) * log(2 * Double.pi) + chol.logDeterminant + white.reduce(0) { $0 + $1 * $1 })
+                        }
+                    } catch {
+                        lock.lock(); if failure == nil || failure!.0 > e { failure = (e, error) }; lock.unlock()
+                    }
+                }
+            }
+        }
+        if let (e, error) = failure {
+            throw InputError("episode \(e) (task '\(dataset.tasks[episodes[e].task].id)'): \(error)")
+        }
+        return methods.enumerated().map { m, method in
+            var columns = [[Double]](repeating: [], count: perEpisode)
+            var points = 0
+            for (e, episode) in episodes.enumerated() {
+                let q = Double(episode.query.count)
+                points += episode.query.count
+                for k in 0..<perEpisode { columns[k].append(values[e * stride + m * perEpisode + k] / q) }
+            }
+            let summaries = columns.map(meanAndStandardError)
+            return FewShotScore(name: method.name, description: method.description,
+                                mse: summaries[0].mean, mseSE: summaries[0].se, nll: summaries[1].mean, nllSE: summaries[1].se,
+                                jointNLL: summaries[2].mean, jointNLLSE: summaries[2].se,
+                                coverage: summaries[3...].map(\.mean), coverageSE: summaries[3...].map(\.se),
+                                episodes: episodes.count, queryPoints: points)
+        }
+    }
+
+    /// Predictive mean and covariance (Q×Q, noise included) of the query points.
+    static func predictive(_ method: FewShotMethod, m: Int, support: (Matrix, [Double]), query phi: Matrix, task: Int,
+                           pooled: TaskStatistics?) throws -> ([Double], Matrix) {
+        switch method.kind {
+        case .prior(let prior):
+            let posterior = try prior.posterior(design: support.0, targets: support.1)
+            let mean = try phi.multiplied(by: posterior.mean)
+            var covariance = try phi.multiplied(by: try posterior.covariance.multiplied(by: phi, transposeRight: true))
+            for i in 0..<covariance.rows {
+                covariance[i, i] += prior.noiseVariance
+                for j in 0..<i { let v = 0.5 * (covariance[i, j] + covariance[j, i]); covariance[i, j] = v; covariance[j, i] = v }
+            }
+            return (mean, covariance)
+        case .pooled:
+            let s = pooled!
+            let d = s.dimension
+            // Leave-task-out sums, summed in task order (the same for every thread count).
+            var a = [Double](repeating: 0, count: d * d), b = [Double](repeating: 0, count: d)
+            var c = 0.0, n = 0
+            for t in 0..<s.taskCount where t != task {
+                s.gram.withUnsafeBufferPointer { g in for i in 0..<(d * d) { a[i] += g[t * d * d + i] } }
+                for i in 0..<d { b[i] += s.cross[t * d + i] }
+                c += s.targetSquares[t]; n += s.counts[t]
+            }
+            var gram = try Matrix(rows: d, columns: d, elements: a)
+            let ridge = 1e-8 * Swift.max(gram.trace / Double(d), 1e-300)
+            for i in 0..<d { gram[i, i] += ridge }
+            let phiHat = try Cholesky(gram, jitter: .allowed(maximum: gram.trace)).solve(b)
+            let aPhi = try (try Matrix(rows: d, columns: d, elements: a)).multiplied(by: phiHat)
+            var rss = c
+            for i in 0..<d { rss += phiHat[i] * (aPhi[i] - 2 * b[i]) }
+            let variance = Swift.max(rss, 0) / Double(Swift.max(n - d, 1))
+            let mean = try phi.multiplied(by: phiHat)
+            var covariance = Matrix(rows: phi.rows, columns: phi.rows)
+            for i in 0..<phi.rows { covariance[i, i] = Swift.max(variance, 1e-300) }
+            return (mean, covariance)
+        }
+    }
+
+    private static func meanAndStandardError(_ x: [Double]) -> (mean: Double, se: Double) {
+        let n = Double(x.count)
+        let mean = x.reduce(0, +) / n
+        guard x.count > 1 else { return (mean, .nan) }
+        let variance = x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
+        return (mean, (variance / n).squareRoot())
+    }
+}
+
+/// A number as %g, for descriptions.
+func formatNumber(_ value: Double) -> String { String(format: "%g", value) }
