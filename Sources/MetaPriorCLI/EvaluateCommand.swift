@@ -50,7 +50,7 @@ struct EvaluateCommand: ParsableCommand {
         Cuts E episodes from the tasks (K support and Q query points each, seeded) and, for \
         every --prior and each baseline, adapts to the support points and predicts the query \
         points. Reports, per query point and averaged over episodes with a standard error over \
-        episodes: the mean squared error of the predictive mean, the negative log predictive \
+        episodes clustered by task (episodes of one task are correlated): the mean squared error of the predictive mean, the negative log predictive \
         density (per-point marginals), the joint NLL of the query set divided by Q (what the \
         episodic objective maximises), and the coverage of the central 50, 90 and 95% \
         predictive intervals (calibration).

@@ -78,7 +78,7 @@ public struct EvaluationReport: Sendable {
             }.joined(separator: "  "))
             if r == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
         }
-        lines.append("per query point, mean ± standard error over episodes; NLL from per-point predictive marginals, joint NLL = −log p(y_query | support) / Q")
+        lines.append("per query point, mean ± standard error over episodes (clustered by task); NLL from per-point predictive marginals, joint NLL = −log p(y_query | support) / Q")
         return lines.joined(separator: "\n") + "\n"
     }
 

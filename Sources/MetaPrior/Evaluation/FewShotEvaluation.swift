@@ -49,7 +49,8 @@ public struct FewShotMethod: Sendable {
 
 /// Few-shot scores of one method over a set of episodes. Every number is a mean over
 /// episodes of a per-episode mean over its query points, with its standard error over
-/// episodes (sample sd / √E).
+/// episodes, clustered by task (episodes of one task are correlated; with one episode per
+/// task this is the sample sd / √E).
 public struct FewShotScore: Sendable, Equatable {
     public var name: String
     public var description: String
@@ -134,7 +135,8 @@ public enum FewShotEvaluation {
                 points += episode.query.count
                 for k in 0..<perEpisode { columns[k].append(values[e * stride + m * perEpisode + k] / q) }
             }
-            let summaries = columns.map(meanAndStandardError)
+            let clusters = episodes.map(\.task)
+            let summaries = columns.map { meanAndStandardError($0, clusters: clusters) }
             return FewShotScore(name: method.name, description: method.description,
                                 mse: summaries[0].mean, mseSE: summaries[0].se, nll: summaries[1].mean, nllSE: summaries[1].se,
                                 jointNLL: summaries[2].mean, jointNLLSE: summaries[2].se,
@@ -182,12 +184,19 @@ public enum FewShotEvaluation {
         }
     }
 
-    private static func meanAndStandardError(_ x: [Double]) -> (mean: Double, se: Double) {
+    /// Mean and its standard error, clustered by task: episodes cut from the same task share
+    /// its φ and are correlated, so the variance is that of the per-task sums of deviations,
+    /// SE² = G/(G − 1) · Σ_g (Σ_{e∈g} (x_e − x̄))² / E² over the G tasks met. With one episode
+    /// per task it is the usual s/√E.
+    static func meanAndStandardError(_ x: [Double], clusters: [Int]) -> (mean: Double, se: Double) {
         let n = Double(x.count)
         let mean = x.reduce(0, +) / n
-        guard x.count > 1 else { return (mean, .nan) }
-        let variance = x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
-        return (mean, (variance / n).squareRoot())
+        var sums: [Int: Double] = [:]
+        for (value, cluster) in zip(x, clusters) { sums[cluster, default: 0] += value - mean }
+        let g = Double(sums.count)
+        guard sums.count > 1 else { return (mean, .nan) }
+        let total = sums.keys.sorted().reduce(0.0) { $0 + sums[$1]! * sums[$1]! }
+        return (mean, (g / (g - 1) * total).squareRoot() / n)
     }
 }
 
