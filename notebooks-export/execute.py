@@ -1,0 +1,221 @@
+"""Executes the walkthrough notebooks in a clean kernel, and checks them.
+
+Run by scripts/notebooks (``--write-back``: store the executed copies in notebooks-export/) and
+by scripts/check-notebooks (``--check``: validate and execute copies in a temporary directory,
+never touching the committed files). Both put the metaprior binary given by ``--metaprior``
+first on PATH, so the notebooks' ``metaprior`` commands run the build they are checking.
+
+Every notebook runs with a fresh temporary directory as its working directory: whatever its
+commands write (simulated tasks, priors, sample CSVs) stays there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+HERE = Path(__file__).resolve().parent
+#: Cells that draw a figure carry this tag; the check requires an image/png output in each.
+FIGURE_TAG = "figure"
+#: Source fragments that mark a cell as drawing: such a cell must carry the figure tag.
+DRAWING_MARKS = ("plt.show(", "plt.figure(", "subplots(", ".plot(")
+CELL_TIMEOUT = 300
+
+
+def notebooks(names: list[str]) -> list[Path]:
+    found = sorted(HERE.glob("[0-9][0-9]-*.ipynb"))
+    if names:
+        found = [p for p in found if p.stem in names or p.name in names]
+    if not found:
+        sys.exit("notebooks-export: no notebooks found")
+    return found
+
+
+def prepare_environment(metaprior: Path) -> None:
+    """PATH: this interpreter's bin (the kernelspec says `python`), then metaprior's folder."""
+    if not os.access(metaprior, os.X_OK):
+        sys.exit(f"notebooks-export: {metaprior} is not an executable metaprior binary")
+    folders = [str(Path(sys.executable).parent), str(metaprior.resolve().parent)]
+    os.environ["PATH"] = os.pathsep.join(folders + [os.environ.get("PATH", "")])
+    os.environ["JUPYTER_PLATFORM_DIRS"] = "1"
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    found = shutil.which("metaprior")
+    if found is None or Path(found).resolve() != metaprior.resolve():
+        sys.exit(f"notebooks-export: `metaprior` on PATH is {found}, expected {metaprior}")
+
+
+def execute(path: Path, workdir: Path) -> nbformat.NotebookNode:
+    """Runs a copy of the notebook at `path` in a clean kernel inside `workdir`."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+            cell.metadata.pop("execution", None)
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
+                            resources={"metadata": {"path": str(workdir)}},
+                            record_timing=False, allow_errors=False)
+    client.execute()
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
+    return nb
+
+
+def coalesce_streams(outputs: list) -> list:
+    """Joins consecutive stdout (or stderr) chunks into one output, as Jupyter shows them."""
+    joined: list = []
+    for output in outputs:
+        last = joined[-1] if joined else None
+        if (output.get("output_type") == "stream" and last is not None
+                and last.get("output_type") == "stream" and last.get("name") == output.get("name")):
+            last["text"] += output["text"]
+        else:
+            joined.append(output)
+    return joined
+
+
+def figure_cells(nb: nbformat.NotebookNode) -> list[int]:
+    return [i for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and FIGURE_TAG in c.metadata.get("tags", [])]
+
+
+def structure_problems(path: Path) -> list[str]:
+    """Schema, figure tags and PNG outputs of a committed notebook (as it is on disk)."""
+    problems = []
+    try:
+        nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+    except Exception as error:  # unreadable JSON or a notebook nbformat cannot parse
+        return [f"{path.name}: not a readable notebook: {error}"]
+    if nb.get("nbformat") != 4:
+        problems.append(f"{path.name}: nbformat {nb.get('nbformat')}, expected 4")
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError as error:
+        problems.append(f"{path.name}: fails the nbformat schema: {error.message}")
+    figures = figure_cells(nb)
+    if not figures:
+        problems.append(f"{path.name}: no cell is tagged '{FIGURE_TAG}'")
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        where = f"{path.name} cell {i}"
+        if cell.execution_count is None and cell.source.strip():
+            problems.append(f"{where}: not executed in the committed copy (run scripts/notebooks)")
+        if any(o.get("output_type") == "error" for o in cell.outputs):
+            problems.append(f"{where}: the committed copy holds an error output")
+        draws = any(mark in cell.source for mark in DRAWING_MARKS)
+        if draws and i not in figures:
+            problems.append(f"{where}: draws a figure but is not tagged '{FIGURE_TAG}'")
+        if i in figures:
+            pngs = [o for o in cell.outputs if "image/png" in o.get("data", {})]
+            if not pngs:
+                problems.append(f"{where}: figure cell without an image/png output")
+    return problems
+
+
+def check_interoperability(metaprior: Path, workdir: Path) -> None:
+    """A sample CSV reads with pandas (comment="#") and with ArviZ's CmdStan reader."""
+    import arviz as az
+    import pandas as pd
+
+    def run(*args: str) -> None:
+        subprocess.run([str(metaprior), *args, "--quiet"], cwd=workdir, check=True)
+
+    run("simulate", "linear-gaussian", "--tasks", "30", "--points", "8", "--seed", "3",
+        "--mean", "1,2,-1", "--output", "tasks.csv")
+    run("simulate", "linear-gaussian", "--tasks", "1", "--points", "4", "--seed", "4",
+        "--mean", "1,2,-1", "--output", "new.csv")
+    run("fit", "--data", "tasks.csv", "--output", "prior.json")
+    draws, dimension = 250, 3
+    run("adapt", "--prior", "prior.json", "--data", "new.csv", "--draws", str(draws),
+        "--seed", "5", "--output", "samples.csv")
+    table = pd.read_csv(workdir / "samples.csv", comment="#")
+    expected = ["lp__"] + [f"phi.{j}" for j in range(1, dimension + 1)]
+    assert list(table.columns) == expected, f"sample CSV columns {list(table.columns)}"
+    assert table.shape == (draws, dimension + 1), f"sample CSV shape {table.shape}"
+    assert table.notna().all().all(), "sample CSV has missing values"
+    data = az.from_cmdstan(posterior=str(workdir / "samples.csv"))
+    phi = data.posterior["phi"]
+    assert phi.dims == ("chain", "draw", "phi_dim_0"), f"phi dims {phi.dims}"
+    assert phi.shape == (1, draws, dimension), f"phi shape {phi.shape}"
+    assert abs(float(phi.values[0, :, 1].mean()) - table["phi.2"].mean()) < 1e-9
+    print(f"interoperability: pandas.read_csv(comment='#') {table.shape}, "
+          f"arviz.from_cmdstan phi {tuple(phi.shape)} {phi.dims}: ok")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--write-back", action="store_true",
+                      help="execute and store the executed copies in notebooks-export/")
+    mode.add_argument("--check", action="store_true",
+                      help="validate, execute in a temporary directory, check figures")
+    parser.add_argument("--metaprior", type=Path, required=True, help="the metaprior binary")
+    parser.add_argument("names", nargs="*", help="notebooks to run (default: all)")
+    options = parser.parse_args()
+    metaprior = options.metaprior.resolve()
+    prepare_environment(metaprior)
+
+    failures: list[str] = []
+    paths = notebooks(options.names)
+    if options.check:
+        for path in paths:
+            failures += structure_problems(path)
+    with tempfile.TemporaryDirectory(prefix="metaprior-notebooks-") as scratch:
+        for path in paths:
+            workdir = Path(scratch) / path.stem
+            workdir.mkdir()
+            started = time.monotonic()
+            try:
+                executed = execute(path, workdir)
+            except CellExecutionError as error:
+                failures.append(f"{path.name}: a cell failed:\n{error}")
+                print(f"FAIL {path.name}", flush=True)
+                continue
+            except Exception as error:  # kernel died, timeout, …
+                failures.append(f"{path.name}: execution stopped: {type(error).__name__}: {error}")
+                print(f"FAIL {path.name}", flush=True)
+                continue
+            seconds = time.monotonic() - started
+            if options.write_back:
+                nbformat.validate(executed)
+                nbformat.write(executed, path, version=4)
+                print(f"executed {path.name} in {seconds:.1f} s, written back", flush=True)
+            else:
+                missing = [i for i in figure_cells(executed)
+                           if not any("image/png" in o.get("data", {}) for o in executed.cells[i].outputs)]
+                if missing:
+                    failures.append(f"{path.name}: figure cells {missing} drew no image/png when executed")
+                print(f"ok   {path.name} executed in {seconds:.1f} s", flush=True)
+        if options.check:
+            interop = Path(scratch) / "interoperability"
+            interop.mkdir()
+            try:
+                check_interoperability(metaprior, interop)
+            except (AssertionError, subprocess.CalledProcessError) as error:
+                failures.append(f"interoperability: {error}")
+    for failure in failures:
+        print(f"notebooks-export: {failure}", file=sys.stderr)
+    if options.check:
+        items = [p.name for p in paths] + ["interoperability"]
+        failed = {item for item in items if any(f.startswith(item + ":") for f in failures)}
+        print(f"notebooks: {len(items) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
