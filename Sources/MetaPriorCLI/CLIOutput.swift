@@ -9,7 +9,7 @@ enum CLIOutput {
     /// `nil` or `-`.
     static func write(_ bytes: [UInt8], to path: String?) throws {
         if let path, path != "-" {
-            try AtomicFile.write(Data(bytes), to: path)
+            try AtomicFile.write(bytes, to: path)
         } else {
             FileHandle.standardOutput.write(Data(bytes))
         }

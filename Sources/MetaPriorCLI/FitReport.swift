@@ -20,7 +20,7 @@ enum FitReport {
         if !file.flooredFeatures.isEmpty {
             lines.append("  note: the between-task variance of \(file.flooredFeatures.joined(separator: ", ")) is on its boundary (0): those parameters are shared by all tasks")
         }
-        if file.singular && file.flooredFeatures.count < file.features.count {
+        if file.singular == true && file.flooredFeatures.count < file.features.count {
             lines.append("  note: boundary (singular) fit: Σ is singular — some task parameters are perfectly correlated across tasks, or have no between-task variance")
         }
         if result.noiseFloored {

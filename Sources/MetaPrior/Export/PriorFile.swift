@@ -42,8 +42,9 @@ public struct PriorFile: Codable, Sendable, Equatable {
     public var gradientNorm: Double
     /// Features whose between-task variance is exactly zero (on its boundary).
     public var flooredFeatures: [String]
-    /// Whether Σ is singular at the fit (on its boundary: a zero variance or a correlation of ±1).
-    public var singular: Bool
+    /// Whether Σ is singular at the fit (on its boundary: a zero variance or a correlation of
+    /// ±1); optional so that files written before the key existed still read.
+    public var singular: Bool?
     /// How the prior was trained.
     public var training: TrainingConditions
 
