@@ -20,12 +20,16 @@ import CGSL
 ///     recommendation for BFGS).
 ///   - gradientTolerance: the convergence threshold on ‖∇f‖₂ (≥ 0).
 ///   - maxIterations: the most iterations to take (> 0).
+///   - shouldStop: called after every iteration with its number and f at the current point;
+///     returning `true` ends the search there (e.g. progress reports, or a stall rule of the
+///     caller's). The result is then `converged` only if the gradient test holds.
 ///   - objective: returns f(x) and writes ∇f(x) into `gradient` (already sized to x).
 /// - Throws: whatever `objective` throws (rethrown after GSL returns);
 ///   ``GSLError/Code/badFunction`` if f or ∇f is not finite at `start`;
 ///   ``GSLError/Code/invalidArgument`` for bad arguments; any other GSL status.
 public func minimizeBFGS(start: [Double], initialStep: Double = 0.01, lineSearchTolerance: Double = 0.1,
                          gradientTolerance: Double = 1e-8, maxIterations: Int = 1000,
+                         shouldStop: ((_ iteration: Int, _ value: Double) -> Bool)? = nil,
                          objective: (_ x: [Double], _ gradient: inout [Double]) throws -> Double) throws -> MinimizationResult {
     let operation = "BFGS minimisation"
     try validateStart(start, maxIterations: maxIterations, operation)
@@ -87,6 +91,7 @@ public func minimizeBFGS(start: [Double], initialStep: Double = 0.01, lineSearch
                 }
                 try GSLError.check(status, operation)
                 converged = gradientStatus == 0
+                if !converged, let shouldStop, shouldStop(iterations, gsl_multimin_fdfminimizer_minimum(s)) { break }
             }
             copy(gsl_multimin_fdfminimizer_x(s)!, into: &x)
             copy(gsl_multimin_fdfminimizer_gradient(s)!, into: &gradient)

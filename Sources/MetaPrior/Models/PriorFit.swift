@@ -93,10 +93,25 @@ public enum PriorFit {
         var u = zip(start, scale).map { $0 / $1 }
         var iterations = iterationsSoFar
         var lastValue = -Double.infinity
-        for _ in 0..<5 where iterations < options.maximumIterations {
+        // Stall rule: when ℓ rises by less than 1e-6 (log-likelihood units, far below any
+        // statistical meaning) over 50 iterations, the search is crawling along a flat ridge
+        // (typically towards a singular Σ); stop there rather than spend minutes on it. The
+        // fit is then reported as not converged, with its gradient.
+        var history: [Double] = []
+        var stalled = false
+        for _ in 0..<5 where iterations < options.maximumIterations && !stalled {
+            let before = iterations
             let result = try minimizeBFGS(start: u, initialStep: 0.1, lineSearchTolerance: 0.1,
                                           gradientTolerance: options.gradientTolerance,
-                                          maxIterations: options.maximumIterations - iterations) { u, gradient in
+                                          maxIterations: options.maximumIterations - iterations,
+                                          shouldStop: { iteration, value in
+                let ll = -value * observations
+                options.progress?(FitProgress(phase: "bfgs", iteration: before + iteration, logLikelihood: ll,
+                                              change: ll - (history.last ?? ll)))
+                history.append(ll)
+                stalled = history.count > 50 && ll - history[history.count - 51] < 1e-6
+                return stalled
+            }) { u, gradient in
                 let evaluation = try likelihood.evaluate(zip(u, scale).map { $0 * $1 })
                 for i in gradient.indices { gradient[i] = -evaluation.gradient[i] * scale[i] / observations }
                 return -evaluation.logLikelihood / observations
@@ -105,7 +120,6 @@ public enum PriorFit {
             let value = -result.value * observations
             let improved = value > lastValue
             if improved { u = result.x }
-            options.progress?(FitProgress(phase: "bfgs", iteration: iterations, logLikelihood: value, change: value - lastValue))
             if result.converged || !improved || value - lastValue <= 1e-12 * abs(value) { break }
             lastValue = value
         }
