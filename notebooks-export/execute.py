@@ -66,7 +66,9 @@ def execute(path: Path, workdir: Path) -> nbformat.NotebookNode:
             cell.metadata.pop("execution", None)
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
                             resources={"metadata": {"path": str(workdir)}},
-                            record_timing=False, allow_errors=False)
+                            record_timing=False, allow_errors=False,
+                            # ipykernel 7 warns on stderr that TCP is unencrypted (local only here)
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
     client.execute()
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
