@@ -141,6 +141,9 @@ struct EvaluateCommand: ParsableCommand {
         if options.targetColumns == nil { options.targetColumn = options.targetColumn ?? first.target }
         options.featureColumns = options.featureColumns ?? first.inputs
         var dataset = try MetaDataset.read(csv: dataOptions.data, options: options)
+        guard dataset.classNames == nil else {
+            throw InputError(file: dataOptions.data, column: dataset.targetName, "holds class labels; the linear-Gaussian priors predict a real-valued target (use --kind regression if it is numeric)")
+        }
         let dataDigest = Digest.sha256(file: dataOptions.data)
         var splitNote: String?
         if let split = try chosenSplit(dataset, file: first, dataDigest: dataDigest, note: &splitNote) {

@@ -77,6 +77,22 @@ struct EpisodicObjectiveTests {
         #expect(serial.gradient == parallel.gradient)
     }
 
+    /// The whole episodic fit gives the same prior, bit for bit, on one thread or many.
+    @Test func fitIsThreadIndependent() throws {
+        let data = try Self.data(tasks: 80)
+        let map = try FeatureMap(spec: .linear, inputNames: data.inputNames, trainingInputs: data.tasks.map(\.inputs))
+        let start = try PriorFit.fit(try TaskStatistics(dataset: data, featureMap: map)).prior
+        var options = EpisodicFitOptions(shots: try ShotRange(1, 4), query: 5, episodes: 300, seed: 2)
+        options.maximumIterations = 30
+        let saved = DeterministicParallel.maximumThreads
+        DeterministicParallel.maximumThreads = 1
+        let serial = try EpisodicFit.fit(data, featureMap: map, start: start, options: options)
+        DeterministicParallel.maximumThreads = saved
+        let parallel = try EpisodicFit.fit(data, featureMap: map, start: start, options: options)
+        #expect(serial.prior == parallel.prior)
+        #expect(serial.logPredictive >= serial.startLogPredictive)
+    }
+
     /// The episodic fit does not lower the K-shot log predictive density on held-out episodes
     /// (fresh tasks, fresh seed) compared with its marginal start, beyond noise: the paired
     /// difference may be negative by at most 2 standard errors over episodes.

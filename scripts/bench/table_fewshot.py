@@ -66,6 +66,7 @@ def main():
     workdir = args.workdir or tempfile.mkdtemp(prefix="metaprior-benchmark-")
     os.makedirs(workdir, exist_ok=True)
     total_start = time.perf_counter()
+    load_start = os.getloadavg()[0]
 
     sections = []
     for label, family, noise in FAMILIES:
@@ -94,6 +95,7 @@ def main():
         sections.append((label, family, noise, fits, scores))
 
     total = time.perf_counter() - total_start
+    load_end = os.getloadavg()[0]
     lines = []
     lines.append(f"Meta-train: {args.train_tasks} tasks × {args.points} points (`simulate --seed 1`); meta-test: "
                  f"{args.test_tasks} other tasks × {args.points} points (`--seed 2`); basis `{args.basis}` (no sine features); "
@@ -136,7 +138,8 @@ def main():
     lines.append(f"Regenerate with `scripts/benchmark-table --update-readme` (defaults: `--basis {args.basis} "
                  f"--train-tasks {args.train_tasks} --test-tasks {args.test_tasks} --episodes {args.episodes} "
                  f"--max-iterations {args.max_iterations}`). This run: {total:.0f} s wall time in all on {cores} cores "
-                 f"({platform.machine()}, {platform.system()}).")
+                 f"({platform.machine()}, {platform.system()}; 1-minute load average {load_start:.1f} at the start, "
+                 f"{load_end:.1f} at the end — other jobs share the machine, so wall times are indicative).")
     table = "\n".join(lines)
     print(table)
     if args.update_readme:
