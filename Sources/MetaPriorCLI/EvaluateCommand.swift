@@ -105,6 +105,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Also write the report here: CSV if the name ends in .csv, JSON otherwise ('-': JSON on standard output instead of the table).", valueName: "file"))
     var output: String?
 
+    @Option(help: ArgumentHelp("Also write every episode's scores for every method here (CSV), for paired tests of your own.", valueName: "file"))
+    var episodesOutput: String?
+
     @OptionGroup var reporting: ReportingOptions
 
     func validate() throws {
@@ -184,7 +187,8 @@ struct EvaluateCommand: ParsableCommand {
             methods.append(.pooled(basis: first.basis))
         }
         let episodeList = sampler.episodes(count: episodes)
-        let scores = try FewShotEvaluation.score(methods, episodes: episodeList, dataset: dataset)
+        let result = try FewShotEvaluation.evaluate(methods, episodes: episodeList, dataset: dataset)
+        let scores = result.scores
         let report = EvaluationReport(command: commandLine, dataFile: dataOptions.data, dataDigest: dataDigest, shots: k, query: q,
                                       episodes: episodes, seed: seed, tasks: eligible.count, skippedTasks: sampler.skippedTasks.count,
                                       split: splitNote, priors: zip(prior, files).map { EvaluationReport.PriorEntry(path: $0, file: $1) },
@@ -197,6 +201,9 @@ struct EvaluateCommand: ParsableCommand {
                 let bytes = output.lowercased().hasSuffix(".csv") ? report.csv() : Array(try report.json())
                 try CLIOutput.write(bytes, to: output)
             }
+        }
+        if let episodesOutput {
+            try CLIOutput.write(EvaluationReport.episodesCSV(result, episodes: episodeList, dataset: dataset), to: episodesOutput)
         }
         reporting.say("evaluated \(methods.count) methods on \(episodes) episodes (K = \(k), Q = \(q)) from \(eligible.count) tasks"
                       + (splitNote.map { " (\($0))" } ?? "") + (output.map { $0 == "-" ? "" : "; report written to \($0)" } ?? ""))

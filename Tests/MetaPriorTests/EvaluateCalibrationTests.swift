@@ -58,7 +58,12 @@ struct EvaluateCalibrationTests {
         for baseline in scores.dropFirst() {
             #expect(learned.mse < baseline.mse, "\(baseline.name)")
             #expect(learned.nll < baseline.nll, "\(baseline.name)")
+            // The paired difference is the difference of the means, with its own SE.
+            let paired = try #require(baseline.versusFirst)
+            #expect(abs(paired.mse - (baseline.mse - learned.mse)) <= 1e-9 * baseline.mse)
+            #expect(paired.nll > 3 * paired.nllSE)
         }
+        #expect(learned.versusFirst == nil)
     }
 
     /// The scores do not depend on the number of threads.

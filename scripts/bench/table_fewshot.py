@@ -124,6 +124,11 @@ def main():
             else:
                 note = "no meta-training"
             lines.append(f"| {title} | " + " | ".join(cells) + f" | {note} |")
+        cells = []
+        for k in SHOTS:
+            v = scores[k]["episodic"].get("versus_first") or {}
+            cells += [fmt(v.get("mse_difference"), v.get("mse_difference_se")), fmt(v.get("nll_difference"), v.get("nll_difference_se"))]
+        lines.append("| *episodic − marginal, paired* | " + " | ".join(cells) + " | same episodes; negative favours episodic |")
         if family == "sinusoid" and noise == 0:
             for title, values in QUOTED:
                 cells = []

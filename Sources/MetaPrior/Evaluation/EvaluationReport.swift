@@ -62,11 +62,21 @@ public struct EvaluationReport: Sendable {
     public func table() -> String {
         func g(_ v: Double, _ digits: Int = 4) -> String { String(format: "%.\(digits)g", v) }
         func pm(_ v: Double, _ se: Double) -> String { "\(g(v)) ± \(g(se, 2))" }
+        let paired = scores.count > 1
         let header = ["method", "MSE", "NLL", "joint NLL"] + FewShotEvaluation.levels.map { "cover \(Self.percent($0))%" }
+            + (paired ? ["ΔMSE vs first", "ΔNLL vs first"] : [])
         var rows = [header]
         for s in scores {
-            rows.append([s.name, pm(s.mse, s.mseSE), pm(s.nll, s.nllSE), pm(s.jointNLL, s.jointNLLSE)]
-                        + zip(s.coverage, s.coverageSE).map { String(format: "%.3f ± %.3f", $0.0, $0.1) })
+            var row = [s.name, pm(s.mse, s.mseSE), pm(s.nll, s.nllSE), pm(s.jointNLL, s.jointNLLSE)]
+                + zip(s.coverage, s.coverageSE).map { String(format: "%.3f ± %.3f", $0.0, $0.1) }
+            if paired {
+                if let v = s.versusFirst {
+                    row += [pm(v.mse, v.mseSE), pm(v.nll, v.nllSE)]
+                } else {
+                    row += ["(reference)", "(reference)"]
+                }
+            }
+            rows.append(row)
         }
         let widths = (0..<header.count).map { c in rows.map { $0[c].count }.max() ?? 0 }
         var lines = ["few-shot evaluation: K = \(shots) support, Q = \(query) query points, \(episodes) episodes (seed \(seed)) from \(tasks) tasks of \(dataFile)"
@@ -78,7 +88,8 @@ public struct EvaluationReport: Sendable {
             }.joined(separator: "  "))
             if r == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
         }
-        lines.append("per query point, mean ± standard error over episodes (clustered by task); NLL from per-point predictive marginals, joint NLL = −log p(y_query | support) / Q")
+        lines.append("per query point, mean ± standard error over episodes (clustered by task); NLL from per-point predictive marginals, joint NLL = −log p(y_query | support) / Q"
+                     + (paired ? "; Δ: paired difference from the first method on the same episodes (negative favours the row)" : ""))
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -87,11 +98,18 @@ public struct EvaluationReport: Sendable {
         var writer = CSVWriter()
         writer.row(["method", "mse", "mse_se", "nll", "nll_se", "joint_nll", "joint_nll_se"]
                    + FewShotEvaluation.levels.flatMap { ["coverage_\(Self.percent($0))", "coverage_\(Self.percent($0))_se"] }
+                   + ["mse_diff_vs_first", "mse_diff_vs_first_se", "nll_diff_vs_first", "nll_diff_vs_first_se",
+                      "joint_nll_diff_vs_first", "joint_nll_diff_vs_first_se"]
                    + ["episodes", "query_points", "shots", "query", "seed", "description"])
         for s in scores {
             writer.field(s.name)
             for v in [s.mse, s.mseSE, s.nll, s.nllSE, s.jointNLL, s.jointNLLSE] { writer.field(v) }
             for (c, se) in zip(s.coverage, s.coverageSE) { writer.field(c); writer.field(se) }
+            if let v = s.versusFirst {
+                for x in [v.mse, v.mseSE, v.nll, v.nllSE, v.jointNLL, v.jointNLLSE] { writer.field(x) }
+            } else {
+                for _ in 0..<6 { writer.emptyField() }
+            }
             writer.field(s.episodes); writer.field(s.queryPoints); writer.field(shots); writer.field(query)
             writer.field("\(seed)")
             writer.field(s.description)
@@ -111,6 +129,11 @@ public struct EvaluationReport: Sendable {
                 entry["coverage_\(Self.percent(level))"] = s.coverage[l]
                 entry["coverage_\(Self.percent(level))_se"] = s.coverageSE[l]
             }
+            if let v = s.versusFirst {
+                entry["versus_first"] = ["against": v.against, "mse_difference": v.mse, "mse_difference_se": v.mseSE,
+                                         "nll_difference": v.nll, "nll_difference_se": v.nllSE,
+                                         "joint_nll_difference": v.jointNLL, "joint_nll_difference_se": v.jointNLLSE] as [String: Any]
+            }
             methods.append(entry)
         }
         let priorEntries: [[String: Any]] = priors.map { p in
@@ -127,6 +150,24 @@ public struct EvaluationReport: Sendable {
         var data = try JSONSerialization.data(withJSONObject: sanitized(root), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         data.append(UInt8(ascii: "\n"))
         return data
+    }
+
+    /// Per-episode values as CSV (one row per episode and method), for paired tests of your
+    /// own: `episode, task, method, mse, nll, joint_nll, coverage_50, coverage_90, coverage_95`.
+    public static func episodesCSV(_ result: FewShotResult, episodes: [Episode], dataset: MetaDataset) -> [UInt8] {
+        var writer = CSVWriter()
+        writer.row(["episode", dataset.taskColumn, "method", "mse", "nll", "joint_nll"]
+                   + FewShotEvaluation.levels.map { "coverage_\(percent($0))" })
+        for (e, episode) in episodes.enumerated() {
+            for (m, score) in result.scores.enumerated() {
+                writer.field(episode.index)
+                writer.field(dataset.tasks[episode.task].id)
+                writer.field(score.name)
+                for k in result.perEpisode[m].indices { writer.field(result.perEpisode[m][k][e]) }
+                writer.endRow()
+            }
+        }
+        return writer.bytes
     }
 
     /// JSON has no NaN or infinity: those become null.

@@ -71,6 +71,26 @@ public struct FewShotScore: Sendable, Equatable {
     public var coverageSE: [Double]
     public var episodes: Int
     public var queryPoints: Int
+    /// This method minus the first method, episode by episode (`nil` for the first).
+    public var versusFirst: PairedDifference?
+}
+
+/// Paired differences (this method − the reference) over the same episodes, with standard
+/// errors clustered by task: negative MSE or NLL differences favour this method.
+public struct PairedDifference: Sendable, Equatable {
+    public var against: String
+    public var mse: Double
+    public var mseSE: Double
+    public var nll: Double
+    public var nllSE: Double
+    public var jointNLL: Double
+    public var jointNLLSE: Double
+}
+
+/// Scores and per-episode values of one evaluation.
+public struct FewShotResult: Sendable {
+    public var scores: [FewShotScore]
+    public var perEpisode: [[[Double]]]
 }
 
 /// Scores methods on the same episodes: MSE, NLL, joint NLL and the coverage of the central
@@ -82,6 +102,13 @@ public enum FewShotEvaluation {
     /// Scores every method on every episode. Episodes are processed in parallel in fixed
     /// chunks and combined in order, so the result does not depend on the number of threads.
     public static func score(_ methods: [FewShotMethod], episodes: [Episode], dataset: MetaDataset) throws -> [FewShotScore] {
+        try evaluate(methods, episodes: episodes, dataset: dataset).scores
+    }
+
+    /// The scores and every per-episode value: `perEpisode[m][k][e]` for method m, episode e
+    /// and k = 0 squared error, 1 NLL, 2 joint NLL, 3… covered fraction at each level (all
+    /// means over the episode's query points).
+    public static func evaluate(_ methods: [FewShotMethod], episodes: [Episode], dataset: MetaDataset) throws -> FewShotResult {
         guard !episodes.isEmpty else { throw InputError("no episodes to score") }
         let z = try levels.map { try Normal().quantile((1 + $0) / 2) }
         // Pooled baselines: all-task sums of each basis, for leave-task-out least squares.
@@ -127,22 +154,32 @@ public enum FewShotEvaluation {
         if let (e, error) = failure {
             throw InputError("episode \(e) (task '\(dataset.tasks[episodes[e].task].id)'): \(error)")
         }
-        return methods.enumerated().map { m, method in
-            var columns = [[Double]](repeating: [], count: perEpisode)
-            var points = 0
-            for (e, episode) in episodes.enumerated() {
-                let q = Double(episode.query.count)
-                points += episode.query.count
-                for k in 0..<perEpisode { columns[k].append(values[e * stride + m * perEpisode + k] / q) }
+        let clusters = episodes.map(\.task)
+        // values[m][k][e]: per-episode means over the query points.
+        let table: [[[Double]]] = methods.indices.map { m in
+            (0..<perEpisode).map { k in
+                episodes.indices.map { e in values[e * stride + m * perEpisode + k] / Double(episodes[e].query.count) }
             }
-            let clusters = episodes.map(\.task)
-            let summaries = columns.map { meanAndStandardError($0, clusters: clusters) }
+        }
+        let points = episodes.reduce(0) { $0 + $1.query.count }
+        let scores = methods.enumerated().map { m, method in
+            let summaries = table[m].map { meanAndStandardError($0, clusters: clusters) }
+            // Paired against the first method: the same episodes, so the SE of the difference
+            // is much smaller than either SE.
+            let paired: [(mean: Double, se: Double)]? = m == 0 ? nil : (0..<3).map { k in
+                meanAndStandardError(zip(table[m][k], table[0][k]).map { $0 - $1 }, clusters: clusters)
+            }
             return FewShotScore(name: method.name, description: method.description,
                                 mse: summaries[0].mean, mseSE: summaries[0].se, nll: summaries[1].mean, nllSE: summaries[1].se,
                                 jointNLL: summaries[2].mean, jointNLLSE: summaries[2].se,
                                 coverage: summaries[3...].map(\.mean), coverageSE: summaries[3...].map(\.se),
-                                episodes: episodes.count, queryPoints: points)
+                                episodes: episodes.count, queryPoints: points,
+                                versusFirst: paired.map { p in
+                                    PairedDifference(against: methods[0].name, mse: p[0].mean, mseSE: p[0].se, nll: p[1].mean,
+                                                     nllSE: p[1].se, jointNLL: p[2].mean, jointNLLSE: p[2].se)
+                                })
         }
+        return FewShotResult(scores: scores, perEpisode: table)
     }
 
     /// Predictive mean and covariance (Q×Q, noise included) of the query points.
