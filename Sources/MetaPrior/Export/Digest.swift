@@ -6,7 +6,7 @@ import Foundation
 public enum Digest {
     /// The digest of some bytes.
     public static func sha256<Bytes: DataProtocol>(_ bytes: Bytes) -> String {
-        "sha256:" + SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: bytes), prefix: "sha256:")
     }
 
     /// The digest of a file's bytes (standard input cannot be digested after it was read: `-`
@@ -14,5 +14,18 @@ public enum Digest {
     public static func sha256(file path: String) -> String? {
         guard path != "-", let data = FileManager.default.contents(atPath: path) else { return nil }
         return sha256(data)
+    }
+
+    /// Lower-case hex of `bytes` after `prefix`. By table, not `String(format:)`: a prior file
+    /// digests every training task, and formatting 32 bytes through `String(format:)` per task
+    /// cost half the time of a 20,000-task fit.
+    static func hex<Bytes: Sequence>(_ bytes: Bytes, prefix: String) -> String where Bytes.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = Array(prefix.utf8)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
