@@ -127,6 +127,42 @@ struct DataCSVReaderTests {
         #expect(a.taskIDs.prefix(3) == ["0", "1", "2"])
     }
 
+    @Test func quotedLineBreakAcrossAParallelCutIsOneField() throws {
+        // Over 1 MB with one quoted field holding a line break in the middle of the file,
+        // where a cut between parallel stretches would fall: the parse must be the serial one.
+        var lines = ["task,x,y"]
+        for i in 0..<80_000 { lines.append("t\(i % 5),\(i),\(Double(i) / 8)") }
+        lines[40_000] = "\"odd\ntask\",1.5,2.5"
+        let text = lines.joined(separator: "\n") + "\n"
+        #expect(text.utf8.count > 1 << 20)
+        let d = try parse(text)
+        #expect(d.taskIDs == ["t0", "t1", "t2", "t3", "t4", "odd\ntask"])
+        #expect(d.observationCount == 80_000)
+        #expect(d.tasks[5].inputs.elements == [1.5])
+        #expect(d.tasks[5].targets == [2.5])
+        #expect(Array(d.tasks[0].targets.prefix(3)) == [0.0, 0.625, 1.25])
+        #expect(d.tasks[4].inputs.elements.last == 79_999)
+    }
+
+    @Test func manyRowsPerTaskKeepTheirOrderAndClasses() throws {
+        // Hundreds of rows per task (a task's rows span several internal blocks), regression
+        // and classification: rows stay in file order, class labels map to their ranks.
+        var lines = ["task,x1,x2,label"]
+        let ids = ["b", "a", "c"], labels = [10, 2, 7]
+        for i in 0..<1_000 { lines.append("\(ids[i % 3]),\(i),\(-i),\(labels[(i / 3) % 3])") }
+        let d = try parse(lines.joined(separator: "\n"))
+        #expect(d.classNames == ["2", "7", "10"])
+        #expect(d.taskIDs == ["b", "a", "c"])
+        for (t, task) in d.tasks.enumerated() {
+            let rows: [Int] = Array(stride(from: t, to: 1_000, by: 3))
+            let inputs: [Double] = rows.flatMap { [Double($0), Double(-$0)] }
+            let ranks: [Double] = [2, 0, 1]
+            let targets: [Double] = rows.map { ranks[($0 / 3) % 3] }
+            #expect(task.inputs.elements == inputs)
+            #expect(task.targets == targets)
+        }
+    }
+
     @Test func oneReadingOfUnquotedRowsWhateverTheirShape() throws {
         // No quotes: the one-pass row loop, with its fallbacks for spaces, `+`, `\r\n`, blank
         // lines, an unused column and a lone `\r`, must read what the general scanner reads.

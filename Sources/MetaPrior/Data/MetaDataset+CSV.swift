@@ -122,60 +122,114 @@ private struct ScratchMemory {
     }
 }
 
-/// Rows of one stretch, row-major, with each row's task. Written through raw pointers by the
-/// row loop (hand-written for speed: `Array.append`'s capacity and uniqueness checks cost
-/// about as much as converting a number); freed on deinit.
-private final class RowStorage: @unchecked Sendable {
-    private(set) var values: UnsafeMutablePointer<Double>
-    private(set) var rowTask: UnsafeMutablePointer<Int32>
-    private(set) var capacity: Int
-    let stride: Int
-    private var valueMemory: ScratchMemory
-    private var taskMemory: ScratchMemory
+/// Rows of one stretch, already grouped by task as they are read: each task's rows go into
+/// its own chain of blocks of ``blockRows`` rows, carved in order from large arenas.
+///
+/// Hand-written for speed. Keeping rows in file order and gathering them into tasks
+/// afterwards (a row-major table, each row's task, then a pointer per row) made the gather a
+/// million cache misses — a task's rows are scattered through the file — and touched 36 MB
+/// of fresh memory besides; with blocks, a task's rows are a few contiguous runs, copied into
+/// its arrays with `memcpy`. Within a block the inputs are row-major (as the task's matrix)
+/// and each target is a column of its own (as the task's targets), so each run is one copy.
+private final class TaskBuckets: @unchecked Sendable {
+    static let blockRows = 64
+    let p: Int
+    let q: Int
+    /// Doubles in one block: `blockRows` rows of `p` inputs, then `q` columns of targets.
+    let blockDoubles: Int
+    private var arenas: [ScratchMemory] = []
+    private var arenaNext: UnsafeMutablePointer<Double>
+    private var arenaLeft = 0
+    private let arenaDoubles: Int
+    /// Per local task: its blocks in order; the current block; rows so far.
+    private(set) var blocks: [[UnsafeMutablePointer<Double>]] = []
+    private var current: UnsafeMutablePointer<UnsafeMutablePointer<Double>>
+    private(set) var counts: UnsafeMutablePointer<Int>
+    private var taskCapacity = 0
 
-    init(rows: Int, stride: Int) {
-        capacity = max(rows, 16)
-        self.stride = stride
-        valueMemory = ScratchMemory(bytes: capacity * max(stride, 1) * MemoryLayout<Double>.stride)
-        taskMemory = ScratchMemory(bytes: capacity * MemoryLayout<Int32>.stride)
-        values = valueMemory.base.bindMemory(to: Double.self, capacity: capacity * max(stride, 1))
-        rowTask = taskMemory.base.bindMemory(to: Int32.self, capacity: capacity)
+    init(rows: Int, p: Int, q: Int) {
+        self.p = p
+        self.q = q
+        blockDoubles = Self.blockRows * (p + q)
+        arenaDoubles = max(rows * (p + q), 64 * blockDoubles)
+        arenaNext = UnsafeMutablePointer(bitPattern: 8)!
+        current = .allocate(capacity: 0)
+        counts = .allocate(capacity: 0)
     }
 
-    /// Doubles the room, keeping the first `rows` rows.
-    func grow(keeping rows: Int) {
-        let larger = capacity * 2
-        let newValueMemory = ScratchMemory(bytes: larger * max(stride, 1) * MemoryLayout<Double>.stride)
-        let newValues = newValueMemory.base.bindMemory(to: Double.self, capacity: larger * max(stride, 1))
-        newValues.update(from: values, count: rows * stride)
-        valueMemory.free()
-        valueMemory = newValueMemory
-        values = newValues
-        let newTaskMemory = ScratchMemory(bytes: larger * MemoryLayout<Int32>.stride)
-        let newTasks = newTaskMemory.base.bindMemory(to: Int32.self, capacity: larger)
-        newTasks.update(from: rowTask, count: rows)
-        taskMemory.free()
-        taskMemory = newTaskMemory
-        rowTask = newTasks
-        capacity = larger
+    /// Makes room for local task `task` (tasks are numbered 0, 1, … as they first appear).
+    @inline(__always)
+    func ensureTask(_ task: Int) {
+        if task >= taskCapacity { growTasks(task) }
     }
+
+    @inline(never)
+    private func growTasks(_ task: Int) {
+        let larger = max(64, 2 * taskCapacity, task + 1)
+        let newCurrent = UnsafeMutablePointer<UnsafeMutablePointer<Double>>.allocate(capacity: larger)
+        newCurrent.update(from: current, count: taskCapacity)
+        current.deallocate()
+        current = newCurrent
+        let newCounts = UnsafeMutablePointer<Int>.allocate(capacity: larger)
+        newCounts.update(from: counts, count: taskCapacity)
+        newCounts.advanced(by: taskCapacity).initialize(repeating: 0, count: larger - taskCapacity)
+        counts.deallocate()
+        counts = newCounts
+        while blocks.count < larger { blocks.append([]) }
+        taskCapacity = larger
+    }
+
+    @inline(never)
+    private func newBlock(_ task: Int) -> UnsafeMutablePointer<Double> {
+        if arenaLeft < blockDoubles {
+            let memory = ScratchMemory(bytes: arenaDoubles * MemoryLayout<Double>.stride)
+            arenas.append(memory)
+            arenaNext = memory.base.bindMemory(to: Double.self, capacity: arenaDoubles)
+            arenaLeft = arenaDoubles
+        }
+        let block = arenaNext
+        arenaNext += blockDoubles
+        arenaLeft -= blockDoubles
+        blocks[task].append(block)
+        current[task] = block
+        return block
+    }
+
+    /// Appends a row (`p` inputs then `q` targets at `row`) to local task `task`.
+    @inline(__always)
+    func append(_ row: UnsafePointer<Double>, task: Int) {
+        let n = counts[task]
+        let i = n & (Self.blockRows - 1)
+        let block = i == 0 ? newBlock(task) : current[task]
+        for j in 0..<p { block[i * p + j] = row[j] }
+        for k in 0..<q { block[Self.blockRows * p + k * Self.blockRows + i] = row[p + k] }
+        counts[task] = n + 1
+    }
+
+    /// Calls `body(block, rows)` for each block of local task `task`, in order.
+    func forEachBlock(_ task: Int, _ body: (UnsafeMutablePointer<Double>, Int) -> Void) {
+        guard task < taskCapacity else { return }
+        let n = counts[task]
+        for (b, block) in blocks[task].enumerated() { body(block, min(Self.blockRows, n - b * Self.blockRows)) }
+    }
+
+    func count(_ task: Int) -> Int { task < taskCapacity ? counts[task] : 0 }
 
     deinit {
-        valueMemory.free()
-        taskMemory.free()
+        for memory in arenas { memory.free() }
+        current.deallocate()
+        counts.deallocate()
     }
 }
 
-/// What one stretch of rows parses into: values row-major, each row's task (an index into
-/// the stretch's own task table), and class labels interned the same way.
+/// What one stretch of rows parses into: its rows grouped by task (tasks numbered by the
+/// stretch's own task table), and class labels interned the same way.
 private struct ChunkResult {
     var tasks = ByteStringTable()
     var classes = ByteStringTable()
     var firstLines: [Int] = []
-    var rows: RowStorage
+    var rows: TaskBuckets
     var rowCount = 0
-    /// Rows of each (local) task.
-    var taskRowCounts: [Int] = []
     /// Line breaks in the stretch (to turn its line numbers into the file's).
     var lineCount = 0
 }
@@ -189,14 +243,19 @@ private struct ChunkResult {
 /// spaces, blank lines, `\r` alone, an empty or bad value — is read again from its start by
 /// the general scanner (``CSVScanner``), which also makes every error message; the values of
 /// a row are the same either way.
+///
+/// With `requirePlain` (a stretch of a parallel parse) a stretch containing a quote throws
+/// ``QuotedStretch`` at once: a cut between stretches could then be inside a quoted field.
 private func parseChunk(_ bytes: UnsafePointer<UInt8>, start: Int, end: Int, limit: Int, firstLine: Int,
-                        header: CSVHeader, columns: ColumnPlan, file: String) throws -> ChunkResult {
+                        header: CSVHeader, columns: ColumnPlan, file: String, requirePlain: Bool = false) throws -> ChunkResult {
     let names = header.names
     let width = names.count
     let p = columns.features.count
     let stride = p + columns.targets.count
-    let storage = RowStorage(rows: max(64, (end - start) / max(1, 4 * width)), stride: stride)
+    let storage = TaskBuckets(rows: max(64, (end - start) / max(1, 4 * width)), p: p, q: columns.targets.count)
     var result = ChunkResult(rows: storage)
+    let out = UnsafeMutablePointer<Double>.allocate(capacity: max(stride, 1))
+    defer { out.deallocate() }
     var fields: [FieldRange] = []
     fields.reserveCapacity(width + 1)
     var lastTask = -1
@@ -216,19 +275,14 @@ private func parseChunk(_ bytes: UnsafePointer<UInt8>, start: Int, end: Int, lim
     defer { cacheKeys.deallocate(); cacheEntries.deallocate() }
     cacheKeys.initialize(repeating: 0, count: 4096)
     cacheEntries.initialize(repeating: (0, 0), count: 4096)
-    let fast = !columns.classification && end > start && memchr(bytes + start, Int32(UInt8(ascii: "\"")), end - start) == nil
+    let quoted = end > start && memchr(bytes + start, Int32(UInt8(ascii: "\"")), end - start) != nil
+    if quoted && requirePlain { throw QuotedStretch() }
+    let fast = !columns.classification && !quoted
     let powersOfTen = DecimalToDouble.exactPowersOfTen, powersOfFive = DecimalToDouble.powersOfFive
 
     var position = start, line = firstLine
     var rows = 0
-    var values = storage.values, rowTask = storage.rowTask, capacity = storage.capacity
     rowLoop: while position < end {
-        if rows == capacity {
-            storage.grow(keeping: rows)
-            values = storage.values; rowTask = storage.rowTask; capacity = storage.capacity
-        }
-        let out = values + rows * stride
-
         if fast {
             var at = position
             var taskIndex = 0
@@ -302,7 +356,8 @@ private func parseChunk(_ bytes: UnsafePointer<UInt8>, start: Int, end: Int, lim
                     _ = result.tasks.intern("")
                     result.firstLines.append(line)
                 }
-                rowTask[rows] = Int32(truncatingIfNeeded: taskIndex)
+                storage.ensureTask(taskIndex)
+                storage.append(out, task: taskIndex)
                 rows += 1
                 // The `\n` sentinel after the file's last record ends no line.
                 if at <= end { line += 1 }
@@ -374,23 +429,23 @@ private func parseChunk(_ bytes: UnsafePointer<UInt8>, start: Int, end: Int, lim
                 out[p + k] = v
             }
         }
-        rowTask[rows] = Int32(truncatingIfNeeded: taskIndex)
+        storage.ensureTask(taskIndex)
+        storage.append(out, task: taskIndex)
         rows += 1
         position = scanner.position
         line = scanner.line
     }
     result.rowCount = rows
-    result.taskRowCounts = Array(repeating: 0, count: result.tasks.count)
-    for r in 0..<rows { result.taskRowCounts[Int(rowTask[r])] += 1 }
     result.lineCount = line - firstLine
     return result
 }
 
-/// Cuts `bytes[start..<end]` into about `parts` stretches of whole records, or returns `nil`
-/// when the file has quotes (a line break inside quotes could then be inside a record).
+/// Cuts `bytes[start..<end]` into about `parts` stretches of whole records at line breaks, or
+/// returns `nil` for a small file. Only right when the file has no quotes (a line break
+/// inside quotes is inside a record): each stretch checks that for itself as it is parsed
+/// (``parseChunk``'s `requirePlain`), rather than a pass over the whole file here first.
 private func recordBoundaries(_ bytes: UnsafePointer<UInt8>, start: Int, end: Int, parts: Int) -> [Int]? {
     guard parts > 1, end - start > 1 << 20 else { return nil }
-    if memchr(bytes + start, Int32(UInt8(ascii: "\"")), end - start) != nil { return nil }
     var cuts = [start]
     for k in 1..<parts {
         var cut = max(start + (end - start) * k / parts, cuts.last!)
@@ -404,8 +459,8 @@ private func recordBoundaries(_ bytes: UnsafePointer<UInt8>, start: Int, end: In
 
 /// One pass over the bytes — in parallel over stretches of records when the file has no
 /// quotes — then the stretches' task tables are merged in file order (so tasks keep their
-/// order of first appearance whatever the number of threads) and rows are gathered into
-/// tasks with a counting sort. On any error the file is parsed again from the top, serially,
+/// order of first appearance whatever the number of threads) and each task's arrays are
+/// copied from its blocks (``TaskBuckets``), stretch by stretch. On any error the file is parsed again from the top, serially,
 /// so the error reported is always the first one in the file.
 /// Returns the data set and, for each task, the line of its first row (for error messages).
 private func parseTable(_ bytes: UnsafePointer<UInt8>, count: Int, file: String, options: CSVReadOptions) throws -> (MetaDataset, [Int]) {
@@ -477,53 +532,30 @@ private func parseTable(_ bytes: UnsafePointer<UInt8>, count: Int, file: String,
         for (rank, original) in order.enumerated() { classRank[original] = rank }
         // Chunk-local class indices → global ranks, in place.
         for (c, chunk) in chunks.enumerated() {
-            let v = chunk.rows.values
-            for row in 0..<chunk.rowCount {
-                for k in 0..<q { v[row * stride + p + k] = Double(classRank[classMaps[c][Int(v[row * stride + p + k])]]) }
+            let buckets = chunk.rows
+            for k in 0..<chunk.tasks.count {
+                buckets.forEachBlock(k) { block, n in
+                    for j in 0..<q {
+                        let column = block + TaskBuckets.blockRows * p + j * TaskBuckets.blockRows
+                        for i in 0..<n { column[i] = Double(classRank[classMaps[c][Int(column[i])]]) }
+                    }
+                }
             }
         }
     }
 
-    // Counting sort of rows into tasks: each task's rows, in file order, as pointers to them.
-    // Stretch c's rows of task t go after those of the stretches before it, so each stretch
-    // fills its own positions (in parallel) and the order is the file's.
+    // Rows per task, and which local task of each stretch each task is (-1: none).
     let taskCount = tasks.count
     var offsets = Array(repeating: 0, count: taskCount + 1)
+    var localTask = Array(repeating: Array(repeating: -1, count: taskCount), count: chunks.count)
     for (c, chunk) in chunks.enumerated() {
-        for (k, n) in chunk.taskRowCounts.enumerated() { offsets[Int(taskMaps[c][k]) + 1] += n }
-    }
-    for t in 0..<taskCount { offsets[t + 1] += offsets[t] }
-    var chunkStarts: [[Int]] = []
-    var next = offsets
-    for (c, chunk) in chunks.enumerated() {
-        chunkStarts.append(chunk.taskRowCounts.indices.map { k in
+        for k in 0..<chunk.tasks.count {
             let t = Int(taskMaps[c][k])
-            defer { next[t] += chunk.taskRowCounts[k] }
-            return next[t]
-        })
-    }
-    let rowPointerMemory = ScratchMemory(bytes: rowCount * MemoryLayout<UnsafePointer<Double>>.stride)
-    defer { rowPointerMemory.free() }
-    let rowPointers = rowPointerMemory.base.bindMemory(to: UnsafePointer<Double>.self, capacity: rowCount)
-    let rowAddress = UInt(bitPattern: rowPointers)
-    let fillChunk: (Int) -> Void = { c in
-        let rowPointers = UnsafeMutablePointer<UnsafePointer<Double>>(bitPattern: rowAddress)!
-        let chunk = chunks[c]
-        var position = chunkStarts[c]
-        let rowTask = chunk.rows.rowTask, values = chunk.rows.values
-        position.withUnsafeMutableBufferPointer { position in
-            for r in 0..<chunk.rowCount {
-                let k = Int(rowTask[r])
-                rowPointers[position[k]] = UnsafePointer(values + r * stride)
-                position[k] += 1
-            }
+            offsets[t + 1] += chunk.rows.count(k)
+            localTask[c][t] = k
         }
     }
-    if chunks.count > 1 {
-        DispatchQueue.concurrentPerform(iterations: chunks.count, execute: fillChunk)
-    } else {
-        fillChunk(0)
-    }
+    for t in 0..<taskCount { offsets[t + 1] += offsets[t] }
 
     // Each task's inputs and targets made straight into their arrays, tasks split across
     // threads (each task is built the same way whichever thread builds it).
@@ -534,15 +566,17 @@ private func parseTable(_ bytes: UnsafePointer<UInt8>, count: Int, file: String,
     let targetNames = columns.targets.map { names[$0] }
     let hasTaskColumn = columns.task != nil
     let build: (Int) -> Void = { part in
-        let rowPointers = UnsafePointer<UnsafePointer<Double>>(bitPattern: rowAddress)!
         var made: [TaskData] = []
         for t in (taskCount * part / parts)..<(taskCount * (part + 1) / parts) {
-            let first = offsets[t], n = offsets[t + 1] - offsets[t]
+            let n = offsets[t + 1] - offsets[t]
+            // The task's rows: its blocks in each stretch, stretches in file order.
             let inputs = [Double](unsafeUninitializedCapacity: n * p) { buffer, initialized in
-                if let out = buffer.baseAddress {
-                    for i in 0..<n {
-                        let row = rowPointers[first + i]
-                        for j in 0..<p { (out + i * p + j).initialize(to: row[j]) }
+                if var out = buffer.baseAddress {
+                    for c in chunks.indices where localTask[c][t] >= 0 {
+                        chunks[c].rows.forEachBlock(localTask[c][t]) { block, rows in
+                            out.initialize(from: block, count: rows * p)
+                            out += rows * p
+                        }
                     }
                 }
                 initialized = n * p
@@ -551,8 +585,13 @@ private func parseTable(_ bytes: UnsafePointer<UInt8>, count: Int, file: String,
             let matrix = try! Matrix(rows: n, columns: p, elements: inputs)
             for k in 0..<q {
                 let targets = [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
-                    if let out = buffer.baseAddress {
-                        for i in 0..<n { (out + i).initialize(to: rowPointers[first + i][p + k]) }
+                    if var out = buffer.baseAddress {
+                        for c in chunks.indices where localTask[c][t] >= 0 {
+                            chunks[c].rows.forEachBlock(localTask[c][t]) { block, rows in
+                                out.initialize(from: block + TaskBuckets.blockRows * p + k * TaskBuckets.blockRows, count: rows)
+                                out += rows
+                            }
+                        }
                     }
                     initialized = n
                 }
@@ -581,6 +620,9 @@ private func parseTable(_ bytes: UnsafePointer<UInt8>, count: Int, file: String,
     return (dataset, firstLines.flatMap { Array(repeating: $0, count: q) })
 }
 
+/// Thrown by a stretch of a parallel parse that has a quote in it.
+private struct QuotedStretch: Error {}
+
 /// Parses the stretches `cuts[k]..<cuts[k+1]` on separate threads; `nil` if any fails (the
 /// caller then parses serially to report the first error with its true line number).
 private func parseInParallel(_ bytes: UnsafePointer<UInt8>, cuts: [Int], limit: Int, header: CSVHeader, columns: ColumnPlan, file: String) -> [ChunkResult]? {
@@ -590,7 +632,7 @@ private func parseInParallel(_ bytes: UnsafePointer<UInt8>, cuts: [Int], limit: 
     DispatchQueue.concurrentPerform(iterations: parts) { k in
         let bytes = UnsafePointer<UInt8>(bitPattern: address)!
         results[k] = try? parseChunk(bytes, start: cuts[k], end: cuts[k + 1], limit: limit, firstLine: 0,
-                                     header: header, columns: columns, file: file)
+                                     header: header, columns: columns, file: file, requirePlain: true)
     }
     let all = results.values
     guard all.allSatisfy({ $0 != nil }) else { return nil }
