@@ -53,9 +53,23 @@ struct InspectCommand: ParsableCommand {
         if let classes = dataset.classNames {
             lines.append("target: \(dataset.targetName) (classification, \(classes.count) classes: \(classes.prefix(20).joined(separator: ", "))\(classes.count > 20 ? ", …" : ""))")
         } else {
-            let all = dataset.tasks.flatMap(\.targets)
-            let mean = all.reduce(0, +) / Double(max(all.count, 1))
-            lines.append("target: \(dataset.targetName) (regression, mean \(mean.formatted(.number.precision(.significantDigits(4)))), range \(all.min() ?? 0) to \(all.max() ?? 0))")
+            // One pass over the tasks' targets, summed in the same order as one flattened
+            // array would be (the same mean to the bit), without copying a million of them.
+            var sum = 0.0, count = 0
+            // Values are finite, so the first always replaces these (as `min()`/`max()` start).
+            var low = Double.infinity, high = -Double.infinity
+            for task in dataset.tasks {
+                task.targets.withUnsafeBufferPointer { targets in
+                    for v in targets {
+                        sum += v
+                        if v < low { low = v }
+                        if v > high { high = v }
+                    }
+                }
+                count += task.targets.count
+            }
+            let mean = sum / Double(max(count, 1))
+            lines.append("target: \(dataset.targetName) (regression, mean \(mean.formatted(.number.precision(.significantDigits(4)))), range \(count > 0 ? low : 0) to \(count > 0 ? high : 0))")
         }
         lines.append("descriptors: \(dataset.descriptorNames.isEmpty ? "(none)" : dataset.descriptorNames.prefix(20).joined(separator: ", "))")
         try CLIOutput.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: output)
