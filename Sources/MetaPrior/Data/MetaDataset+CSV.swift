@@ -275,6 +275,7 @@ private func parseChunk(_ bytes: UnsafePointer<UInt8>, start: Int, end: Int, lim
     defer { cacheKeys.deallocate(); cacheEntries.deallocate() }
     cacheKeys.initialize(repeating: 0, count: 4096)
     cacheEntries.initialize(repeating: (0, 0), count: 4096)
+    if requirePlain { FileBytes.populate(bytes + start, end - start) }
     let quoted = end > start && memchr(bytes + start, Int32(UInt8(ascii: "\"")), end - start) != nil
     if quoted && requirePlain { throw QuotedStretch() }
     let fast = !columns.classification && !quoted
