@@ -237,15 +237,15 @@ private struct ChunkResult {
 /// The hot loop over rows `bytes[start..<end]` (whole records), starting on line `firstLine`:
 /// no allocation per field.
 ///
-/// Two ways through a row. The fast one, for stretches without quotes and without class
-/// labels, finds each field's end and converts it in the same pass (``scanPlainNumber``),
-/// accepting only rows of the plain form `task,number,…\n`. Any row it does not accept —
-/// spaces, blank lines, `\r` alone, an empty or bad value — is read again from its start by
+/// Two ways through a row. The fast one, without class labels, finds each field's end and
+/// converts it in the same pass (``scanPlainNumber``), accepting only rows of the plain form
+/// `task,number,…\n`. Any row it does not accept — quotes, spaces, blank lines, `\r` alone,
+/// an empty or bad value — is read again from its start by
 /// the general scanner (``CSVScanner``), which also makes every error message; the values of
 /// a row are the same either way.
 ///
-/// With `requirePlain` (a stretch of a parallel parse) a stretch containing a quote throws
-/// ``QuotedStretch`` at once: a cut between stretches could then be inside a quoted field.
+/// With `requirePlain` (a stretch of a parallel parse) a record with a quote in it throws
+/// ``QuotedStretch``: a cut between stretches could then be inside a quoted field.
 private func parseChunk(_ bytes: UnsafePointer<UInt8>, start: Int, end: Int, limit: Int, firstLine: Int,
                         header: CSVHeader, columns: ColumnPlan, file: String, requirePlain: Bool = false) throws -> ChunkResult {
     let names = header.names
@@ -276,9 +276,11 @@ private func parseChunk(_ bytes: UnsafePointer<UInt8>, start: Int, end: Int, lim
     cacheKeys.initialize(repeating: 0, count: 4096)
     cacheEntries.initialize(repeating: (0, 0), count: 4096)
     if requirePlain { FileBytes.populate(bytes + start, end - start) }
-    let quoted = end > start && memchr(bytes + start, Int32(UInt8(ascii: "\"")), end - start) != nil
-    if quoted && requirePlain { throw QuotedStretch() }
-    let fast = !columns.classification && !quoted
+    // No pass over the stretch looking for quotes first: the fast way accepts no row with a
+    // quote in it (a quote ends a field where only `,` or a line end may), and the general
+    // way looks for one in each record it reads when that matters.
+    let fast = !columns.classification
+    let quote = UInt8(ascii: "\"")
     let powersOfTen = DecimalToDouble.exactPowersOfTen, powersOfFive = DecimalToDouble.powersOfFive
 
     var position = start, line = firstLine
@@ -319,7 +321,7 @@ private func parseChunk(_ bytes: UnsafePointer<UInt8>, start: Int, end: Int, lim
                     fieldEnd = at
                     while true {
                         let b = bytes[fieldEnd]
-                        if b == comma || b == newline || b == ret { break }
+                        if b == comma || b == newline || b == ret || b == quote { break }
                         fieldEnd += 1
                     }
                     if slot >= 0 {
@@ -373,6 +375,7 @@ private func parseChunk(_ bytes: UnsafePointer<UInt8>, start: Int, end: Int, lim
             line = scanner.line
             break
         }
+        if requirePlain && memchr(bytes + position, Int32(quote), scanner.position - position) != nil { throw QuotedStretch() }
         guard fields.count == width else { throw scanner.raggedRow(file: file, header: header, found: fields.count) }
 
         // The task: the same bytes as the previous row's task reuse its index.
@@ -640,12 +643,13 @@ private func parseInParallel(_ bytes: UnsafePointer<UInt8>, cuts: [Int], limit: 
     return all.map { $0! }
 }
 
-/// High bit set in the first byte of `word` (little-endian) that is `,`, `\n` or `\r` (bytes
-/// after it may be flagged falsely); 0 if none is.
+/// High bit set in the first byte of `word` (little-endian) that is `,`, `\n`, `\r` or `"`
+/// (bytes after it may be flagged falsely); 0 if none is.
 @inline(__always)
 private func firstDelimiterMask(_ word: UInt64) -> UInt64 {
     @inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 { (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 }
     return zeroBytes(word ^ 0x2C2C_2C2C_2C2C_2C2C) | zeroBytes(word ^ 0x0A0A_0A0A_0A0A_0A0A) | zeroBytes(word ^ 0x0D0D_0D0D_0D0D_0D0D)
+        | zeroBytes(word ^ 0x2222_2222_2222_2222)
 }
 
 @inline(__always)
