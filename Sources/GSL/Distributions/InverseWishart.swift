@@ -74,12 +74,7 @@ public struct InverseWishart: Sendable {
         }
         let lx = try Cholesky(x)
         // tr(Ψ X⁻¹) = tr(L_Ψ L_Ψᵀ L_X⁻ᵀ L_X⁻¹) = ‖L_X⁻¹ L_Ψ‖²_F.
-        var m = cholesky.lower
-        try GSLError.call(operation) {
-            m.withMutableGSLMatrix { mp in
-                lx.lower.withGSLMatrix { gsl_blas_dtrsm(CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, 1, $0, mp) }
-            }
-        }
+        let m = try lx.solveLower(cholesky.lower)
         let trace = m.elements.reduce(0) { $0 + $1 * $1 }
         let p = Double(dimension)
         return logNormaliser - (degreesOfFreedom + p + 1) / 2 * lx.logDeterminant - 0.5 * trace

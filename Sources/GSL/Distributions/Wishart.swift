@@ -77,12 +77,7 @@ public struct Wishart: Sendable {
         }
         let lx = try Cholesky(x)
         // tr(V⁻¹ X) = tr(L_V⁻ᵀ L_V⁻¹ L_X L_Xᵀ) = ‖L_V⁻¹ L_X‖²_F.
-        var m = lx.lower
-        try GSLError.call(operation) {
-            m.withMutableGSLMatrix { mp in
-                cholesky.lower.withGSLMatrix { gsl_blas_dtrsm(CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, 1, $0, mp) }
-            }
-        }
+        let m = try cholesky.solveLower(lx.lower)
         let trace = m.elements.reduce(0) { $0 + $1 * $1 }
         let nu = degreesOfFreedom, p = Double(dimension)
         return (nu - p - 1) / 2 * lx.logDeterminant - 0.5 * trace

@@ -99,6 +99,21 @@ public struct Cholesky: Sendable {
         return x
     }
 
+    /// L⁻¹ B for a matrix B with ``dimension`` rows (`gsl_blas_dtrsm`, every column at once).
+    public func solveLower(_ b: Matrix) throws -> Matrix {
+        guard b.rows == dimension else {
+            throw GSLError(.badLength, operation: "triangular solve",
+                           reason: "right-hand side has \(b.rows) rows, expected \(dimension)")
+        }
+        var x = b
+        try GSLError.call("triangular solve") {
+            x.withMutableGSLMatrix { xp in
+                lower.withGSLMatrix { gsl_blas_dtrsm(CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, 1, $0, xp) }
+            }
+        }
+        return x
+    }
+
     /// Solves L x = b (forward substitution).
     public func solveLower(_ b: [Double]) throws -> [Double] {
         try triangularSolve(b, transpose: false)

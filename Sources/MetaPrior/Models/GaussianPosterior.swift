@@ -62,7 +62,7 @@ extension GaussianPrior {
         var m = try factor.multiplied(by: try a.multiplied(by: factor), transposeLeft: true)
         for i in 0..<d { m[i, i] += noiseVariance }
         let r = try Cholesky(symmetrized(m))
-        let y = try r.solveLowerColumns(factor.transposed)
+        let y = try r.solveLower(factor.transposed)
         var g = b
         let aMu = try a.multiplied(by: mean)
         for i in 0..<d { g[i] -= aMu[i] }
@@ -99,17 +99,5 @@ extension GaussianPosterior {
                                  observations: observations,
                                  logNormaliser: -0.5 * Double(rank) * log(2 * Double.pi) - 0.5 * logPseudoDeterminant,
                                  rank: rank)
-    }
-}
-
-extension Cholesky {
-    /// L⁻¹ B for a matrix B (forward substitution on every column).
-    func solveLowerColumns(_ b: Matrix) throws -> Matrix {
-        var out = b
-        for j in 0..<b.columns {
-            let column = try solveLower((0..<b.rows).map { b[$0, j] })
-            for i in 0..<b.rows { out[i, j] = column[i] }
-        }
-        return out
     }
 }
