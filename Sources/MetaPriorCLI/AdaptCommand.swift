@@ -31,19 +31,13 @@ struct AdaptCommand: ParsableCommand {
     @OptionGroup var reporting: ReportingOptions
 
     func run() throws {
-        let (file, prior, task, posterior) = try options.adapt(dataFile: data)
-        if let mismatch = file.training.supportSizeMismatch(task.count) {
-            reporting.say("warning: \(options.prior): \(mismatch)")
-        }
-        let csv = PosteriorExport.drawsCSV(posterior, features: file.features, draws: options.draws, seed: options.seed,
-                                           provenance: options.provenance(file: file, task: task, dataFile: data))
-        var summaryBytes: [UInt8]? = nil
-        if summary != nil {
-            summaryBytes = try PosteriorExport.summaryCSV(prior: prior, posterior: posterior, features: file.features, level: options.level)
-        }
+        let adapted = try options.adapt(dataFile: data)
+        if let warning = adapted.supportSizeWarning { reporting.say("warning: " + warning) }
+        let csv = adapted.drawsCSV(draws: options.draws, seed: options.seed, command: commandLine)
+        let summaryBytes = try summary.map { _ in try adapted.summaryCSV(level: options.level) }
         try CLIOutput.write(csv, to: output)
         if let summary, let summaryBytes { try CLIOutput.write(summaryBytes, to: summary) }
-        reporting.say("adapted the prior to task '\(task.id)' (\(task.count) observations); \(options.draws) posterior draws"
+        reporting.say("adapted the prior to task '\(adapted.task.id)' (\(adapted.task.count) observations); \(options.draws) posterior draws"
                       + (output.map { $0 == "-" ? "" : " written to \($0)" } ?? ""))
     }
 }

@@ -21,7 +21,7 @@ struct DataOptions: ParsableArguments {
     var features: String?
 
     @Option(help: ArgumentHelp("How to read the target: regression, classification, or auto (classification when the target column is named label or class).", valueName: "kind"))
-    var kind: String = "auto"
+    var kind: CSVReadOptions.Kind = .automatic
 
     @Option(help: ArgumentHelp("CSV of task descriptors (numeric metadata about each task), one row per task, keyed by the task column.", valueName: "file"))
     var descriptors: String?
@@ -36,9 +36,6 @@ struct DataOptions: ParsableArguments {
     var oneHot = false
 
     func validate() throws {
-        guard CSVReadOptions.Kind(rawValue: kind) != nil else {
-            throw ValidationError("--kind must be regression, classification or auto, not '\(kind)'")
-        }
         if target != nil && targets != nil { throw ValidationError("give --target or --targets, not both") }
         if oneHot && descriptors != nil { throw ValidationError("give --descriptors or --one-hot, not both") }
         if (descriptorColumns != nil || weightColumn != nil) && descriptors == nil {
@@ -54,7 +51,7 @@ struct DataOptions: ParsableArguments {
 
     /// The reader options these flags describe.
     func readOptions(classification: Bool = false) -> CSVReadOptions {
-        var kind = CSVReadOptions.Kind(rawValue: self.kind) ?? .automatic
+        var kind = self.kind
         if classification && kind == .automatic { kind = .classification }
         return CSVReadOptions(taskColumn: task, targetColumn: target, targetColumns: targets.map(splitList),
                               featureColumns: features.map(splitList), kind: kind, descriptorsPath: descriptors,

@@ -23,8 +23,12 @@ struct EpisodesCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Shots K: support points per task (per class with --ways) that the learner adapts on.", valueName: "K"))
     var shots: Int?
 
-    @Option(help: ArgumentHelp("Query shots Q: held-out points per task (per class) to score on, disjoint from the support; a number or 'all' (every remaining point).", valueName: "Q"))
-    var query: String?
+    @Option(help: ArgumentHelp("Query shots Q: held-out points per task (per class) to score on, disjoint from the support; a number or 'all' (every remaining point).", valueName: "Q"),
+            transform: { text in
+                guard let query = EpisodeSpec.QueryShots(text) else { throw ValidationError("--query must be a number or 'all', not '\(text)'") }
+                return query
+            })
+    var query: EpisodeSpec.QueryShots?
 
     @Option(help: ArgumentHelp("Ways N: classes per episode (N-way K-shot classification); labels are remapped to 0..N-1 in a random order.", valueName: "N"))
     var ways: Int?
@@ -38,8 +42,8 @@ struct EpisodesCommand: ParsableCommand {
     @Flag(help: "Go through the tasks in passes, each task once per pass (default: each episode picks its task independently, with replacement).")
     var withoutReplacement = false
 
-    @Option(help: ArgumentHelp("Tasks too small for K + Q points (per class): skip (and count them) or reject (stop with an error).", valueName: "policy"))
-    var smallTasks: String = "skip"
+    @Option(help: ArgumentHelp("Tasks too small for K + Q points (per class): skip (and count them) or reject (stop with an error); default skip.", valueName: "policy"))
+    var smallTasks: EpisodeSpec.SmallTaskPolicy?
 
     @Option(help: ArgumentHelp("Read the episode spec (shots, query, ways, replacement, seed) from this JSON file.", valueName: "file"))
     var spec: String?
@@ -59,9 +63,6 @@ struct EpisodesCommand: ParsableCommand {
     func validate() throws {
         guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1, not \(episodes)") }
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (all cores) or more, not \(threads)") }
-        guard EpisodeSpec.SmallTaskPolicy(rawValue: smallTasks) != nil else {
-            throw ValidationError("--small-tasks must be skip or reject, not '\(smallTasks)'")
-        }
         if spec != nil {
             if shots != nil || query != nil || ways != nil || withoutReplacement {
                 throw ValidationError("--spec gives shots, query, ways and replacement: do not also give --shots, --query, --ways or --without-replacement")
@@ -71,23 +72,25 @@ struct EpisodesCommand: ParsableCommand {
         guard let shots else { throw ValidationError("give --shots K (or --spec FILE)") }
         guard shots >= 0 else { throw ValidationError("--shots must be 0 or more, not \(shots)") }
         guard let query else { throw ValidationError("give --query Q (a number, or 'all')") }
-        guard let parsed = EpisodeSpec.QueryShots(query) else { throw ValidationError("--query must be a number or 'all', not '\(query)'") }
-        if case .count(let q) = parsed, q < 1 { throw ValidationError("--query must be at least 1 (or 'all'), not \(q)") }
+        if case .count(let q) = query, q < 1 { throw ValidationError("--query must be at least 1 (or 'all'), not \(q)") }
         if let ways, ways < 2 { throw ValidationError("--ways must be at least 2, not \(ways)") }
         guard seed != nil else { throw ValidationError("give --seed") }
+        if !splitOptions.isActive && (splitOptions.splitOutput != nil || splitOptions.partition != nil) {
+            throw ValidationError("--partition and --split-output need --split or task lists")
+        }
     }
 
     /// The spec in force: from --spec, or from the options.
     func episodeSpec() throws -> EpisodeSpec {
-        let policy = EpisodeSpec.SmallTaskPolicy(rawValue: smallTasks) ?? .skip
         if let spec {
             var loaded = try EpisodeSpec.read(json: spec)
             if let seed { loaded.seed = seed }
-            if smallTasks != "skip" { loaded.smallTasks = policy }
+            if let smallTasks { loaded.smallTasks = smallTasks }
             return loaded
         }
-        return EpisodeSpec(shots: shots!, query: EpisodeSpec.QueryShots(query!)!, ways: ways,
-                           withReplacement: !withoutReplacement, seed: seed!, smallTasks: policy)
+        guard let shots, let query, let seed else { throw ValidationError("give --shots, --query and --seed (or --spec FILE)") }
+        return EpisodeSpec(shots: shots, query: query, ways: ways,
+                           withReplacement: !withoutReplacement, seed: seed, smallTasks: smallTasks ?? .skip)
     }
 
     func run() throws {
@@ -95,12 +98,13 @@ struct EpisodesCommand: ParsableCommand {
         let dataset = try data.load(classification: spec.ways != nil)
         var taskIDs: [String]? = nil
         var splitBytes: [UInt8]? = nil
-        if let split = try splitOptions.split(dataset, defaultSeed: spec.seed) {
-            taskIDs = split.ids(splitOptions.chosenPartition)
+        if let rule = splitOptions.rule(defaultSeed: spec.seed) {
+            let partition = splitOptions.partition ?? .train
+            let split = try rule.split(dataset.taskIDs)
+            let ids = split.ids(partition)
+            guard !ids.isEmpty else { throw ValidationError("the \(partition.rawValue) part of the split has no tasks") }
+            taskIDs = ids
             splitBytes = split.csvBytes(taskColumn: dataset.taskColumn)
-            if taskIDs!.isEmpty {
-                throw ValidationError("the \(splitOptions.partition) part of the split has no tasks")
-            }
         }
         let sampler = try EpisodeSampler(dataset: dataset, spec: spec, taskIDs: taskIDs)
         let episodes = sampler.episodes(count: self.episodes, threads: threads)
@@ -114,7 +118,7 @@ struct EpisodesCommand: ParsableCommand {
             var note = "episodes: \(episodes.count) episodes from \(sampler.eligibleTasks.count) tasks"
             if !sampler.skippedTasks.isEmpty {
                 let shown = sampler.skippedTasks.prefix(5).joined(separator: ", ")
-                note += "; skipped \(sampler.skippedTasks.count) task\(sampler.skippedTasks.count == 1 ? "" : "s") too small for K + Q = \(spec.rowsNeeded)\(spec.ways != nil ? " per class in \(spec.ways!) classes" : "") (\(shown)\(sampler.skippedTasks.count > 5 ? ", …" : ""))"
+                note += "; skipped \(sampler.skippedTasks.count) task\(sampler.skippedTasks.count == 1 ? "" : "s") too small for K + Q = \(spec.rowsNeeded)\(spec.ways.map { " per class in \($0) classes" } ?? "") (\(shown)\(sampler.skippedTasks.count > 5 ? ", …" : ""))"
             }
             CLIOutput.note(note)
         }

@@ -3,44 +3,6 @@ import ArgumentParser
 import Foundation
 import MetaPrior
 
-/// The meta-split options of `evaluate`: those of ``SplitOptions``, but the part scored is
-/// meta-test by default.
-struct EvaluateSplitOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Split tasks into meta-train,validation,test by fractions, e.g. 0.8,0.1,0.1 (the same seeded hash ranking as `fit`; default: the split recorded in the prior file when --data is its training file).", valueName: "f,f,f"))
-    var split: String?
-
-    @Option(help: ArgumentHelp("Seed of the split's hash (default: the prior's split seed, else --seed).", valueName: "n"))
-    var splitSeed: UInt64?
-
-    @Option(help: ArgumentHelp("Meta-train tasks, comma-separated.", valueName: "ids"))
-    var trainTasks: String?
-
-    @Option(help: ArgumentHelp("Meta-validation tasks, comma-separated.", valueName: "ids"))
-    var validationTasks: String?
-
-    @Option(help: ArgumentHelp("Meta-test tasks, comma-separated.", valueName: "ids"))
-    var testTasks: String?
-
-    @Option(help: ArgumentHelp("Which part of the split to score: train, validation or test.", valueName: "part"))
-    var partition: String = "test"
-
-    var isExplicit: Bool { trainTasks != nil || validationTasks != nil || testTasks != nil }
-
-    func validate() throws {
-        if split != nil && isExplicit { throw ValidationError("give --split fractions or task lists, not both") }
-        guard MetaPartition(rawValue: partition) != nil else {
-            throw ValidationError("--partition must be train, validation or test, not '\(partition)'")
-        }
-        if let split {
-            let parts = splitList(split).map(Double.init)
-            guard parts.count == 3, parts.allSatisfy({ $0 != nil && $0! >= 0 }),
-                  abs(parts.reduce(0) { $0 + $1! } - 1) < 1e-6 else {
-                throw ValidationError("--split needs three non-negative fractions train,validation,test adding up to 1, e.g. 0.8,0.1,0.1, not '\(split)'")
-            }
-        }
-    }
-}
-
 /// `metaprior evaluate`: few-shot scores of learned priors and baselines on the same episodes.
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -88,7 +50,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Seed of the episodes (and of the split, unless --split-seed).", valueName: "n"))
     var seed: UInt64 = 1
 
-    @OptionGroup var splitOptions: EvaluateSplitOptions
+    @OptionGroup var splitOptions: SplitOptions
 
     @Flag(help: "Make a support size outside what a prior was meta-trained for an error, not a warning.")
     var strict = false
@@ -119,128 +81,34 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let files = try prior.map { try PriorFile.read($0) }
-        let first = files[0]
-        for (path, file) in zip(prior, files).dropFirst() where file.inputs != first.inputs {
-            throw InputError(file: path, column: "inputs", "reads \(file.inputs.joined(separator: ", ")), but \(prior[0]) reads \(first.inputs.joined(separator: ", ")); priors compared must read the same inputs")
+        let priors = try prior.map(LoadedPrior.init(path:))
+        let data = try MetaDataset.read(csv: dataOptions.data, options: EvaluationRun.readOptions(dataOptions.readOptions(), for: priors))
+        var settings = EvaluationRun.Settings(shots: shots, query: query, episodes: episodes, seed: seed)
+        settings.split = splitOptions.rule(defaultSeed: seed)
+        settings.partition = splitOptions.partition
+        settings.splitSeed = splitOptions.splitSeed
+        settings.strict = strict
+        settings.allowTrainingTasks = allowTrainingTasks
+        settings.baselines = !noBaselines
+        settings.independentVariance = independentVariance
+        let run = try EvaluationRun(priors: priors, dataset: data, dataFile: dataOptions.data,
+                                    dataDigest: Digest.sha256(file: dataOptions.data), settings: settings, command: commandLine)
+        for warning in run.report.warnings { CLIOutput.note("warning: " + warning) }
+        if let made = run.split, let path = splitOptions.splitOutput {
+            try CLIOutput.write(made.csvBytes(taskColumn: data.taskColumn), to: path)
         }
-        guard let k = shots ?? first.training.shotRange.flatMap({ $0.isFixed ? $0.lower : nil }) else {
-            throw ValidationError("give --shots K (the first prior was not trained for one fixed K)")
-        }
-        let q = query ?? first.training.query.flatMap(Int.init) ?? 10
-
-        // Conditions: the support size each prior was meta-trained for.
-        var warnings: [String] = []
-        for (path, file) in zip(prior, files) {
-            if let mismatch = file.training.supportSizeMismatch(k) {
-                if strict { throw InputError(file: path, column: "training.shots", mismatch + " (--strict)") }
-                warnings.append("\(path): \(mismatch)")
-            }
-        }
-
-        // Data: the prior's columns unless told otherwise, then the meta-split.
-        var options = dataOptions.readOptions()
-        options.taskColumn = options.taskColumn ?? first.taskColumn
-        if options.targetColumns == nil { options.targetColumn = options.targetColumn ?? first.target }
-        options.featureColumns = options.featureColumns ?? first.inputs
-        var dataset = try MetaDataset.read(csv: dataOptions.data, options: options)
-        guard dataset.classNames == nil else {
-            throw InputError(file: dataOptions.data, column: dataset.targetName, "holds class labels; the linear-Gaussian priors predict a real-valued target (use --kind regression if it is numeric)")
-        }
-        let dataDigest = Digest.sha256(file: dataOptions.data)
-        var splitNote: String?
-        if let split = try chosenSplit(dataset, file: first, dataDigest: dataDigest, note: &splitNote) {
-            let ids = split.ids(MetaPartition(rawValue: splitOptions.partition)!)
-            guard !ids.isEmpty else { throw InputError(column: "--partition", "the \(splitOptions.partition) part of the split has no tasks") }
-            dataset = try dataset.subset(ids: ids)
-        }
-
-        // Episodes, the same for every method.
-        let spec = EpisodeSpec(shots: k, query: .count(q), withReplacement: true, seed: seed)
-        let sampler = try EpisodeSampler(dataset: dataset, spec: spec)
-        let eligible = sampler.eligibleTasks.map { dataset.tasks[$0] }
-
-        // Tasks the priors were fitted on.
-        for (path, file) in zip(prior, files) {
-            guard let trained = file.training.trainingTaskDigests else { continue }
-            let known = Set(trained)
-            let seen = eligible.filter { known.contains($0.contentDigest) }
-            guard !seen.isEmpty else { continue }
-            let message = "\(seen.count) of the \(eligible.count) tasks to score (e.g. task '\(seen[0].id)') were used to fit \(path)"
-            if !allowTrainingTasks {
-                throw InputError(file: dataOptions.data, column: dataset.taskColumn,
-                                 message + "; score held-out tasks (--split, --test-tasks) or pass --allow-training-tasks")
-            }
-            warnings.append("\(message); their scores are optimistic (--allow-training-tasks)")
-        }
-        for warning in warnings { CLIOutput.note("warning: " + warning) }
-
-        var methods: [FewShotMethod] = []
-        let labels = methodNames(files)
-        for (i, file) in files.enumerated() {
-            let objective = file.training.objective == "episodic" ? "episodic, K = \(file.training.shots ?? "?")" : file.training.objective
-            methods.append(FewShotMethod(name: labels[i], description: "learned prior from \(prior[i]) (\(objective), basis \(file.basis.spec))",
-                                         kind: .prior(try file.prior(file: prior[i])), basis: file.basis))
-        }
-        if !noBaselines {
-            methods.append(try .independent(basis: first.basis, priorVariance: independentVariance, noiseVariance: first.noiseVariance))
-            methods.append(.pooled(basis: first.basis))
-        }
-        let episodeList = sampler.episodes(count: episodes)
-        let result = try FewShotEvaluation.evaluate(methods, episodes: episodeList, dataset: dataset)
-        let scores = result.scores
-        let report = EvaluationReport(command: commandLine, dataFile: dataOptions.data, dataDigest: dataDigest, shots: k, query: q,
-                                      episodes: episodes, seed: seed, tasks: eligible.count, skippedTasks: sampler.skippedTasks.count,
-                                      split: splitNote, priors: zip(prior, files).map { EvaluationReport.PriorEntry(path: $0, file: $1) },
-                                      warnings: warnings, scores: scores)
         if output == "-" {
-            try CLIOutput.write(Array(try report.json()), to: "-")
+            try CLIOutput.write(Array(try run.report.json()), to: "-")
         } else {
-            FileHandle.standardOutput.write(Data(report.table().utf8))
+            FileHandle.standardOutput.write(Data(run.report.table().utf8))
             if let output {
-                let bytes = output.lowercased().hasSuffix(".csv") ? report.csv() : Array(try report.json())
+                let bytes = output.lowercased().hasSuffix(".csv") ? run.report.csv() : Array(try run.report.json())
                 try CLIOutput.write(bytes, to: output)
             }
         }
         if let episodesOutput {
-            try CLIOutput.write(EvaluationReport.episodesCSV(result, episodes: episodeList, dataset: dataset), to: episodesOutput)
+            try CLIOutput.write(EvaluationReport.episodesCSV(run.result, episodes: run.episodes, dataset: run.dataset), to: episodesOutput)
         }
-        reporting.say("evaluated \(methods.count) methods on \(episodes) episodes (K = \(k), Q = \(q)) from \(eligible.count) tasks"
-                      + (splitNote.map { " (\($0))" } ?? "") + (output.map { $0 == "-" ? "" : "; report written to \($0)" } ?? ""))
-    }
-
-    /// The split asked for, or the prior's own when scoring its training file with no split options.
-    private func chosenSplit(_ dataset: MetaDataset, file: PriorFile, dataDigest: String?, note: inout String?) throws -> MetaSplit? {
-        let ids = dataset.taskIDs
-        if let split = splitOptions.split {
-            let f = splitList(split).compactMap(Double.init)
-            let splitSeed = splitOptions.splitSeed ?? seed
-            note = "\(splitOptions.partition) part of split \(split), seed \(splitSeed)"
-            return try MetaSplit.byFractions(ids: ids, train: f[0], validation: f[1], test: f[2], seed: splitSeed)
-        }
-        if splitOptions.isExplicit {
-            note = "\(splitOptions.partition) part of the task lists"
-            return try MetaSplit.explicit(ids: ids, train: splitOptions.trainTasks.map(splitList),
-                                          validation: splitOptions.validationTasks.map(splitList), test: splitOptions.testTasks.map(splitList))
-        }
-        let training = file.training
-        if let recorded = training.split, recorded.hasPrefix("fractions "), let dataDigest, dataDigest == training.dataDigest {
-            let f = splitList(String(recorded.dropFirst("fractions ".count))).compactMap(Double.init)
-            guard f.count == 3 else { return nil }
-            let splitSeed = splitOptions.splitSeed ?? training.splitSeed ?? seed
-            note = "\(splitOptions.partition) part of the prior's split \(f.map { formatted($0) }.joined(separator: ",")), seed \(splitSeed)"
-            return try MetaSplit.byFractions(ids: ids, train: f[0], validation: f[1], test: f[2], seed: splitSeed)
-        }
-        return nil
-    }
-
-    /// `marginal prior`, `episodic prior (K=5)`, made unique with the file name when needed.
-    private func methodNames(_ files: [PriorFile]) -> [String] {
-        let base = files.map { file in
-            file.training.objective == "episodic" ? "episodic prior (K=\(file.training.shots ?? "?"))" : "\(file.training.objective) prior"
-        }
-        return base.enumerated().map { i, name in
-            base.filter { $0 == name }.count > 1 ? "\(name) [\(URL(fileURLWithPath: prior[i]).lastPathComponent)]" : name
-        }
+        reporting.say(run.summary + (output.map { $0 == "-" ? "" : "; report written to \($0)" } ?? ""))
     }
 }

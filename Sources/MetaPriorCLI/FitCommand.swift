@@ -18,11 +18,15 @@ struct FitCommand: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(help: ArgumentHelp("Feature basis: linear (intercept + inputs), poly:P, rbf:K[:width], fourier:K, rff:K:lengthscale[:seed].", valueName: "spec"))
-    var basis: String = "linear"
+    @Option(help: ArgumentHelp("Model family: \(ModelRegistry.families.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")).", valueName: "name"))
+    var model: String = ModelRegistry.defaultName
+
+    @Option(help: ArgumentHelp("Feature basis: linear (intercept + inputs), poly:P, rbf:K[:width], fourier:K, rff:K:lengthscale[:seed].", valueName: "spec"),
+            transform: parsing(BasisSpec.init(parsing:)))
+    var basis: BasisSpec = .linear
 
     @Option(help: ArgumentHelp("Shape of the prior covariance Σ: full, diagonal or isotropic.", valueName: "shape"))
-    var covariance: String = "full"
+    var covariance: CovarianceStructure = .full
 
     @Option(help: ArgumentHelp("Column of the data holding each task's weight (constant within a task): multiplies that task's log-likelihood.", valueName: "column"))
     var weights: String?
@@ -34,10 +38,11 @@ struct FitCommand: ParsableCommand {
     var maxIterations: Int = 500
 
     @Option(help: ArgumentHelp("What to maximise: marginal (likelihood of whole tasks) or episodic (K-shot predictive density of query points given support points).", valueName: "objective"))
-    var objective: String = "marginal"
+    var objective: TrainingObjective = .marginal
 
-    @Option(help: ArgumentHelp("Episodic: support points K per episode, or a range K_min-K_max drawn per episode.", valueName: "K"))
-    var shots: String?
+    @Option(help: ArgumentHelp("Episodic: support points K per episode, or a range K_min-K_max drawn per episode.", valueName: "K"),
+            transform: parsing(ShotRange.init(parsing:)))
+    var shots: ShotRange?
 
     @Option(help: ArgumentHelp("Episodic: query points Q per episode.", valueName: "Q"))
     var query: Int = 10
@@ -59,42 +64,40 @@ struct FitCommand: ParsableCommand {
     @OptionGroup var reporting: ReportingOptions
 
     func validate() throws {
-        _ = try BasisSpec(parsing: basis)
-        guard CovarianceStructure(rawValue: covariance) != nil else {
-            throw ValidationError("--covariance must be full, diagonal or isotropic, not '\(covariance)'")
-        }
         guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a positive number") }
         guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
         if let weights, weights == dataOptions.target || weights == dataOptions.task {
             throw ValidationError("--weights '\(weights)' cannot be the task or target column")
         }
+        if !splitOptions.isActive && (splitOptions.splitOutput != nil || splitOptions.partition != nil) {
+            throw ValidationError("--partition and --split-output need --split or task lists")
+        }
         switch objective {
-        case "marginal":
+        case .marginal:
             if shots != nil || batchEpisodes != nil { throw ValidationError("--shots and --batch-episodes need --objective episodic") }
-        case "episodic":
-            guard let shots else { throw ValidationError("--objective episodic needs --shots K (or a range, e.g. 1-10)") }
-            do { _ = try ShotRange(parsing: shots) } catch let error as InputError { throw ValidationError("--shots: \(error.message)") }
+        case .episodic:
+            guard shots != nil else { throw ValidationError("--objective episodic needs --shots K (or a range, e.g. 1-10)") }
             guard query >= 1 else { throw ValidationError("--query must be at least 1, not \(query)") }
             guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1, not \(episodes)") }
             if let batchEpisodes, batchEpisodes < 1 { throw ValidationError("--batch-episodes must be at least 1") }
-        default:
-            throw ValidationError("--objective must be marginal or episodic, not '\(objective)'")
         }
     }
 
     func run() throws {
-        let spec = try BasisSpec(parsing: basis)
-        var dataset = try loadWithWeights()
-        let split = try splitOptions.split(dataset, defaultSeed: seed)
-        if let split {
-            if let path = splitOptions.splitOutput { try CLIOutput.write(split.csvBytes(taskColumn: dataset.taskColumn), to: path) }
-            let ids = split.ids(splitOptions.chosenPartition)
-            guard !ids.isEmpty else {
-                throw InputError(column: "--partition", "the \(splitOptions.partition) part of the split has no tasks")
-            }
-            dataset = try dataset.subset(ids: ids)
+        let family = try ModelRegistry.family(named: model)
+        let dataset = try loadWithWeights()
+        let split = splitOptions.rule(defaultSeed: seed).map { SplitRequest(rule: $0, partition: splitOptions.partition ?? .train) }
+        let outcome = try PriorTraining.train(dataset, family: family, request: request(), source: source(), split: split)
+        if let made = outcome.split, let path = splitOptions.splitOutput {
+            try CLIOutput.write(made.csvBytes(taskColumn: dataset.taskColumn), to: path)
         }
-        var options = PriorFitOptions(structure: CovarianceStructure(rawValue: covariance)!)
+        try CLIOutput.write(Array(try outcome.file.encoded()), to: output)
+        reporting.say(outcome.report + (output.map { $0 == "-" ? "" : "\n  prior written to \($0)" } ?? ""))
+    }
+
+    /// The fit these options ask for.
+    private func request() -> FitRequest {
+        var options = PriorFitOptions(structure: covariance)
         options.gradientTolerance = tolerance
         options.maximumIterations = maxIterations
         if reporting.showsProgress {
@@ -102,33 +105,20 @@ struct FitCommand: ParsableCommand {
                 CLIOutput.note("\(p.phase) \(p.iteration): log-likelihood \(formatted(p.logLikelihood, 12)), change \(formatted(p.change, 3))")
             }
         }
-        var file: PriorFile
-        let result: PriorFitResult
-        var episodicNote: String?
-        if objective == "episodic", let shots {
-            var episodic = EpisodicFitOptions(shots: try ShotRange(parsing: shots), query: query, episodes: episodes, seed: seed)
+        var request = FitRequest(basis: basis, options: options)
+        if objective == .episodic, let shots {
+            var episodic = EpisodicFitOptions(shots: shots, query: query, episodes: episodes, seed: seed)
             episodic.batchEpisodes = batchEpisodes
             episodic.maximumIterations = maxIterations
             episodic.progress = options.progress
-            let fit = try PriorTraining.fitEpisodic(dataset, basis: spec, options: options, episodic: episodic,
-                                                    dataFile: dataOptions.data, weightsColumn: weights)
-            (file, result) = (fit.file, fit.result)
-            let e = fit.episodic
-            episodicNote = "  episodic objective (K = \(shots), Q = \(query), \(e.episodes) episodes\(batchEpisodes != nil ? " per batch" : ""), seed \(seed)): "
-                + "mean log predictive density per query point \(formatted(e.startLogPredictive, 7)) at the marginal start → \(formatted(e.logPredictive, 7)), "
-                + "\(e.converged ? "converged" : "NOT converged") after \(e.iterations) BFGS iterations"
-        } else {
-            (file, result) = try PriorTraining.fit(dataset, basis: spec, options: options,
-                                                   dataFile: dataOptions.data, weightsColumn: weights)
+            request.episodic = episodic
         }
-        if let split {
-            file.training.split = splitOptions.split.map { "fractions \($0)" } ?? "lists"
-            file.training.splitSeed = splitOptions.split != nil ? (splitOptions.splitSeed ?? seed) : nil
-            file.training.partition = splitOptions.partition
-            _ = split
-        }
-        try CLIOutput.write(Array(try file.encoded()), to: output)
-        reporting.say(FitReport.text(file: file, result: result, output: output) + (episodicNote.map { "\n" + $0 } ?? ""))
+        return request
+    }
+
+    /// The training data as the prior file records it.
+    private func source() -> PriorTraining.Source {
+        PriorTraining.Source(file: dataOptions.data, digest: Digest.sha256(file: dataOptions.data), weightsColumn: weights)
     }
 
     /// Reads the data; with --weights, reads that column too and makes it each task's weight.
@@ -140,10 +130,10 @@ struct FitCommand: ParsableCommand {
             let taskName = options.taskColumn ?? "task"
             let targetName = options.targetColumn ?? (header.contains("y") ? "y" : "label")
             options.featureColumns = header.filter { $0 != taskName && $0 != targetName && $0 != weights }
-        } else if options.featureColumns!.contains(weights) {
+        } else if options.featureColumns?.contains(weights) == true {
             throw InputError(column: weights, "is both a feature and the weight column")
         }
-        let features = options.featureColumns!
+        guard let features = options.featureColumns else { return try dataOptions.load() }
         options.featureColumns = features + [weights]
         var dataset = try MetaDataset.read(csv: dataOptions.data, options: options)
         try dataset.moveLastInputToWeights(file: dataOptions.data)

@@ -32,16 +32,14 @@ struct PredictCommand: ParsableCommand {
     @OptionGroup var reporting: ReportingOptions
 
     func run() throws {
-        let (file, _, task, posterior) = try options.adapt(dataFile: support)
-        let queries = try MetaDataset.readInputs(csv: query, inputs: file.inputs)
-        let predictions = try PosteriorExport.predictionsCSV(posterior, basis: file.basis, queries: queries, level: options.level)
-        var draws: [UInt8]? = nil
-        if drawsOutput != nil {
-            draws = try PosteriorExport.predictiveDrawsCSV(posterior, basis: file.basis, queries: queries, draws: options.draws,
-                                                           seed: options.seed, provenance: options.provenance(file: file, task: task, dataFile: support))
+        let adapted = try options.adapt(dataFile: support)
+        let queries = try adapted.queries(csv: query)
+        let predictions = try adapted.predictionsCSV(queries: queries, level: options.level)
+        let draws = try drawsOutput.map { _ in
+            try adapted.predictiveDrawsCSV(queries: queries, draws: options.draws, seed: options.seed, command: commandLine)
         }
         try CLIOutput.write(predictions, to: output)
         if let drawsOutput, let draws { try CLIOutput.write(draws, to: drawsOutput) }
-        reporting.say("predicted \(queries.rows) query points of task '\(task.id)' from \(task.count) support points")
+        reporting.say("predicted \(queries.rows) query points of task '\(adapted.task.id)' from \(adapted.task.count) support points")
     }
 }

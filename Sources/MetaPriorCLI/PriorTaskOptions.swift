@@ -29,20 +29,7 @@ struct PriorTaskOptions: ParsableArguments {
     }
 
     /// Reads the prior file and the new task's rows from `dataFile`, and adapts.
-    func adapt(dataFile: String) throws -> (file: PriorFile, prior: GaussianPrior, task: TaskData, posterior: GaussianPosterior) {
-        let file = try PriorFile.read(prior)
-        let gaussian = try file.prior(file: prior)
-        let task = try MetaDataset.readTask(csv: dataFile, inputs: file.inputs, target: target ?? file.target,
-                                            taskColumn: file.taskColumn, taskID: taskId)
-        let posterior = try gaussian.posterior(design: try file.basis.design(task.inputs), targets: task.targets)
-        return (file, gaussian, task, posterior)
-    }
-
-    /// The provenance comments of a sample CSV.
-    func provenance(file: PriorFile, task: TaskData, dataFile: String) -> [(String, String)] {
-        [("metaprior", MetaPriorVersion.string), ("command", commandLine), ("seed", "\(seed)"),
-         ("prior", prior), ("prior_digest", Digest.sha256(file: prior) ?? "unknown"),
-         ("data", dataFile), ("data_digest", Digest.sha256(file: dataFile) ?? "unknown"),
-         ("task", "\(task.id) (\(task.count) observations)")]
+    func adapt(dataFile: String) throws -> Adaptation {
+        try Adaptation(priorPath: prior, dataFile: dataFile, target: target, taskID: taskId)
     }
 }

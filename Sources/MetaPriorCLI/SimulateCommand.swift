@@ -24,7 +24,7 @@ struct SimulateCommand: ParsableCommand {
     )
 
     @Argument(help: ArgumentHelp("Task family: \(SimulationFamily.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "family"))
-    var family: String
+    var family: SimulationFamily
 
     @Option(help: ArgumentHelp("Number of tasks.", valueName: "n"))
     var tasks: Int
@@ -51,7 +51,7 @@ struct SimulateCommand: ParsableCommand {
     var covariance: String?
 
     @Option(help: ArgumentHelp("linear-gaussian: input distribution, normal (N(0,1)) or uniform (over --x-range).", valueName: "kind"))
-    var inputs: String = "normal"
+    var inputs: InputDistribution = .normal
 
     @Option(help: ArgumentHelp("Range of uniform inputs (default -5,5; -1,1 for linear-gaussian).", valueName: "low,high"))
     var xRange: String?
@@ -72,33 +72,30 @@ struct SimulateCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard SimulationFamily(rawValue: family) != nil else {
-            throw ValidationError("unknown family '\(family)'; the families are: \(SimulationFamily.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         guard tasks >= 1 else { throw ValidationError("--tasks must be at least 1, not \(tasks)") }
         guard points >= 1 else { throw ValidationError("--points must be at least 1, not \(points)") }
         if let noise, !(noise >= 0 && noise.isFinite) { throw ValidationError("--noise must be a finite number ≥ 0, not \(noise)") }
-        guard InputDistribution(rawValue: inputs) != nil else { throw ValidationError("--inputs must be normal or uniform, not '\(inputs)'") }
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (all cores) or more, not \(threads)") }
         _ = try settings()
     }
 
     /// The settings the options describe.
     func settings() throws -> SimulationSettings {
-        var settings = SimulationSettings(family: SimulationFamily(rawValue: family)!, tasks: tasks, points: points, seed: seed, noise: noise)
+        var settings = SimulationSettings(family: family, tasks: tasks, points: points, seed: seed, noise: noise)
         if let mean {
-            let values = splitList(mean).map(Double.init)
-            guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else { throw ValidationError("--mean needs numbers separated by commas, not '\(mean)'") }
-            settings.mean = values.map { $0! }
+            let values = splitList(mean).compactMap(Double.init)
+            guard !values.isEmpty, values.count == splitList(mean).count else { throw ValidationError("--mean needs numbers separated by commas, not '\(mean)'") }
+            settings.mean = values
         }
         if let covariance {
-            let rows = covariance.split(separator: ";").map { splitList(String($0)).map(Double.init) }
-            guard rows.allSatisfy({ $0.allSatisfy { $0 != nil } }), let matrix = try? Matrix(rows.map { $0.map { $0! } }) else {
+            let cells = covariance.split(separator: ";").map { splitList(String($0)) }
+            let rows = cells.map { $0.compactMap(Double.init) }
+            guard zip(rows, cells).allSatisfy({ $0.count == $1.count }), let matrix = try? Matrix(rows) else {
                 throw ValidationError("--covariance needs rows of numbers, e.g. \"1,0.3;0.3,0.5\", not '\(covariance)'")
             }
             settings.covariance = matrix
         }
-        settings.inputDistribution = InputDistribution(rawValue: inputs) ?? .normal
+        settings.inputDistribution = inputs
         if let xRange {
             let bounds = splitList(xRange).compactMap(Double.init)
             guard bounds.count == 2, bounds[0] < bounds[1] else { throw ValidationError("--x-range needs low,high with low < high, not '\(xRange)'") }
@@ -123,7 +120,7 @@ struct SimulateCommand: ParsableCommand {
         try CLIOutput.write(tasksCSV, to: output)
         if !quiet {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            CLIOutput.note("simulate: \(tasks) \(family) tasks, \(simulated.dataset.observationCount) rows in \(String(format: "%.2f", seconds)) s")
+            CLIOutput.note("simulate: \(tasks) \(family.rawValue) tasks, \(simulated.dataset.observationCount) rows in \(String(format: "%.2f", seconds)) s")
         }
     }
 }

@@ -2,12 +2,14 @@
 import ArgumentParser
 import MetaPrior
 
-/// Meta-train / meta-validation / meta-test splits of the tasks, by fractions or by lists.
+/// Meta-train / meta-validation / meta-test splits of the tasks, by fractions or by lists;
+/// shared by `fit` (which trains on a part) and `evaluate` (which scores a part).
 struct SplitOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Split tasks into meta-train,validation,test by fractions, e.g. 0.8,0.1,0.1 (ranked by a seeded hash of the task id: stable whatever the row order).", valueName: "f,f,f"))
-    var split: String?
+    @Option(help: ArgumentHelp("Split tasks into meta-train,validation,test by fractions, e.g. 0.8,0.1,0.1 (ranked by a seeded hash of the task id: stable whatever the row order). evaluate, with no split options and --data the prior's training file, reuses the prior's recorded split.", valueName: "f,f,f"),
+            transform: parsing(SplitFractions.init(parsing:)))
+    var split: SplitFractions?
 
-    @Option(help: ArgumentHelp("Seed of the split's hash (default: --seed).", valueName: "n"))
+    @Option(help: ArgumentHelp("Seed of the split's hash (default: the prior's recorded split seed for evaluate, else --seed).", valueName: "n"))
     var splitSeed: UInt64?
 
     @Option(help: ArgumentHelp("Meta-train tasks, comma-separated (default: every task in no other list).", valueName: "ids"))
@@ -19,8 +21,8 @@ struct SplitOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Meta-test tasks, comma-separated.", valueName: "ids"))
     var testTasks: String?
 
-    @Option(help: ArgumentHelp("Which part of the split to use: train, validation or test.", valueName: "part"))
-    var partition: String = "train"
+    @Option(help: ArgumentHelp("Which part of the split to use: train, validation or test (default: train for fit, test for evaluate).", valueName: "part"))
+    var partition: MetaPartition?
 
     @Option(help: ArgumentHelp("Write the split (task,split CSV) to this file.", valueName: "file"))
     var splitOutput: String?
@@ -30,36 +32,17 @@ struct SplitOptions: ParsableArguments {
 
     func validate() throws {
         if split != nil && isExplicit { throw ValidationError("give --split fractions or task lists, not both") }
-        guard MetaPartition(rawValue: partition) != nil else {
-            throw ValidationError("--partition must be train, validation or test, not '\(partition)'")
-        }
-        if let split {
-            let parts = splitList(split).map(Double.init)
-            guard parts.count == 3, parts.allSatisfy({ $0 != nil && $0! >= 0 }) else {
-                throw ValidationError("--split needs three non-negative fractions train,validation,test, e.g. 0.8,0.1,0.1, not '\(split)'")
-            }
-            let total = parts.reduce(0) { $0 + $1! }
-            guard abs(total - 1) < 1e-6 else { throw ValidationError("--split fractions must add up to 1, not \(total)") }
-        }
-        if !isActive && (splitOutput != nil || partition != "train") {
-            throw ValidationError("--partition and --split-output need --split or task lists")
-        }
     }
 
-    /// The split of `dataset`'s tasks, or `nil` when none was asked for.
-    func split(_ dataset: MetaDataset, defaultSeed: UInt64) throws -> MetaSplit? {
-        let ids = dataset.taskIDs
+    /// The split rule asked for, or `nil` when none was; fractions are hashed with
+    /// --split-seed, else `defaultSeed`.
+    func rule(defaultSeed: UInt64) -> SplitRule? {
         if let split {
-            let f = splitList(split).compactMap(Double.init)
-            return try MetaSplit.byFractions(ids: ids, train: f[0], validation: f[1], test: f[2], seed: splitSeed ?? defaultSeed)
+            return .fractions(train: split.train, validation: split.validation, test: split.test, seed: splitSeed ?? defaultSeed)
         }
         if isExplicit {
-            return try MetaSplit.explicit(ids: ids, train: trainTasks.map(splitList), validation: validationTasks.map(splitList),
-                                          test: testTasks.map(splitList))
+            return .lists(train: trainTasks.map(splitList), validation: validationTasks.map(splitList), test: testTasks.map(splitList))
         }
         return nil
     }
-
-    /// The chosen part.
-    var chosenPartition: MetaPartition { MetaPartition(rawValue: partition) ?? .train }
 }

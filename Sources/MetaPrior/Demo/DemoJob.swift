@@ -32,8 +32,9 @@ public struct DemoJob {
         let options = CSVReadOptions(taskColumn: "Subject", targetColumn: "Reaction", featureColumns: ["Days"])
         let all = try MetaDataset.parse(csv: Array(EmbeddedData.sleepStudyCSV.utf8), name: "sleepstudy.csv", options: options)
         try AtomicFile.write(EmbeddedData.sleepStudyCSV + "\n", to: path("sleepstudy.csv"))
-        let (fullFile, fullFit) = try PriorTraining.fit(all, basis: .linear, options: PriorFitOptions(), dataFile: path("sleepstudy.csv"))
-        try AtomicFile.write(try fullFile.encoded(), to: path("sleepstudy-prior.json"))
+        let full = try fit(all, basis: .linear, dataFile: path("sleepstudy.csv"))
+        try AtomicFile.write(try full.file.encoded(), to: path("sleepstudy-prior.json"))
+        let fullPrior = try full.file.prior(as: LinearGaussianPrior.self).gaussian
 
         // Hold out subject 308: meta-train on the other 17, adapt from days 0–2, predict days 3–9.
         var train = all
@@ -43,17 +44,17 @@ public struct DemoJob {
         trainCSV.row(["Reaction", "Days", "Subject"])
         for task in train.tasks { for i in 0..<task.count { trainCSV.field(task.targets[i]); trainCSV.field(task.inputs[i, 0]); trainCSV.field(task.id); trainCSV.endRow() } }
         try AtomicFile.write(Data(trainCSV.bytes), to: path("sleepstudy-without-308.csv"))
-        let (file, _) = try PriorTraining.fit(train, basis: .linear, options: PriorFitOptions(), dataFile: path("sleepstudy-without-308.csv"))
+        let file = try fit(train, basis: .linear, dataFile: path("sleepstudy-without-308.csv")).file
         try AtomicFile.write(try file.encoded(), to: path("sleepstudy-prior-without-308.json"))
-        let prior = try file.prior()
         let support = try heldOut.rows(0..<3)
-        let posterior = try prior.posterior(design: try file.basis.design(support.inputs), targets: support.targets)
+        let posterior = try file.prior.posterior(inputs: support.inputs, targets: support.targets)
+        let adapted308 = try posterior.summary(level: 0.9)
         let provenance: [(String, String)] = [("metaprior", MetaPriorVersion.string), ("command", "metaprior demo"),
                                               ("seed", "\(seed)"), ("prior", "sleepstudy-prior-without-308.json"),
                                               ("task", "308, days 0-2 (3 observations)")]
         try AtomicFile.write(Data(PosteriorExport.drawsCSV(posterior, features: file.features, draws: draws, seed: seed, provenance: provenance)),
                              to: path("sleepstudy-308-samples.csv"))
-        try AtomicFile.write(Data(try PosteriorExport.predictionsCSV(posterior, basis: file.basis, queries: heldOut.inputs, level: 0.9)),
+        try AtomicFile.write(Data(try PosteriorExport.predictionsCSV(posterior, inputNames: file.inputs, queries: heldOut.inputs, level: 0.9)),
                              to: path("sleepstudy-308-predictions.csv"))
         // Leave each subject out in turn: meta-train on the other 17, adapt from days 0–2,
         // score days 3–9 — the learned prior against each subject's own least squares.
@@ -61,11 +62,11 @@ public struct DemoJob {
         for heldOutTask in all.tasks {
             var others = all
             others.tasks.removeAll { $0.id == heldOutTask.id }
-            let (otherFile, _) = try PriorTraining.fit(others, basis: .linear, options: PriorFitOptions(), dataFile: path("sleepstudy.csv"))
+            let otherPrior = try fit(others, basis: .linear, dataFile: path("sleepstudy.csv")).file.prior(as: LinearGaussianPrior.self)
             let first = try heldOutTask.rows(0..<3), rest = try heldOutTask.rows(3..<heldOutTask.count)
-            let adapted = try otherFile.prior().posterior(design: try otherFile.basis.design(first.inputs), targets: first.targets)
-            let score = try PredictionScore(posterior: adapted, basis: otherFile.basis, inputs: rest.inputs, targets: rest.targets, level: 0.9)
-            let alone = try PredictionScore.leastSquaresRMSE(support: first, query: rest, basis: otherFile.basis)
+            let adapted = try otherPrior.posterior(inputs: first.inputs, targets: first.targets)
+            let score = try PredictionScore(posterior: adapted, inputs: rest.inputs, targets: rest.targets, level: 0.9)
+            let alone = try PredictionScore.leastSquaresRMSE(support: first, query: rest, basis: otherPrior.basis)
             squares.prior += score.mse * Double(score.count)
             squares.alone += alone * alone * Double(score.count)
             covered += score.covered
@@ -75,13 +76,13 @@ public struct DemoJob {
         return """
         1. Sleep study (Belenky et al. 2003; 18 subjects × 10 days, reaction time in ms)
            Prior over (intercept, slope per day) fitted to all 18 subjects:
-             mean (\(f(fullFile.mean[0]))  \(f(fullFile.mean[1]))), sd (\(f(fullFit.prior.standardDeviations[0]))  \(f(fullFit.prior.standardDeviations[1]))), noise sd \(f(fullFit.prior.noiseVariance.squareRoot()))
-             log marginal likelihood \(f(fullFit.logMarginalLikelihood, 10)) — lme4 1.1-31 lmer(Reaction ~ Days + (Days | Subject), REML = FALSE) gives -875.9697
-             \(fullFit.converged ? "converged" : "NOT converged") in \(fullFit.iterations) iterations
+             mean (\(f(fullPrior.mean[0]))  \(f(fullPrior.mean[1]))), sd (\(f(fullPrior.standardDeviations[0]))  \(f(fullPrior.standardDeviations[1]))), noise sd \(f(fullPrior.noiseVariance.squareRoot()))
+             log marginal likelihood \(f(full.fit.logMarginalLikelihood, 10)) — lme4 1.1-31 lmer(Reaction ~ Days + (Days | Subject), REML = FALSE) gives -875.9697
+             \(full.fit.converged ? "converged" : "NOT converged") in \(full.fit.iterations) iterations
            Few-shot test, each subject held out in turn (prior from the other 17, adapted from days 0–2):
              predicting days 3–9: RMSE \(f((squares.prior / Double(scored)).squareRoot())) ms with the learned prior, \(f((squares.alone / Double(scored)).squareRoot())) ms from the 3 days alone (least squares);
              \(covered) of \(scored) held-out days inside the 90% predictive interval
-           Example files: subject 308 adapted from days 0–2 (posterior mean \(f(posterior.mean[0]))  \(f(posterior.mean[1])), sd \(f(posterior.standardDeviations[0]))  \(f(posterior.standardDeviations[1])))
+           Example files: subject 308 adapted from days 0–2 (posterior mean \(f(adapted308[0].mean))  \(f(adapted308[1].mean)), sd \(f(adapted308[0].standardDeviation))  \(f(adapted308[1].standardDeviation)))
 
         """
     }
@@ -94,8 +95,8 @@ public struct DemoJob {
         try AtomicFile.write(Data(simulated.tasksCSV()), to: path("sinusoid-train.csv"))
         var options = PriorFitOptions()
         options.maximumIterations = 300
-        let (file, fit) = try PriorTraining.fit(simulated.dataset, basis: .radial(centres: 10, width: nil), options: options,
-                                                dataFile: path("sinusoid-train.csv"))
+        let trained = try fit(simulated.dataset, basis: .radial(centres: 10, width: nil), options: options, dataFile: path("sinusoid-train.csv"))
+        let (file, fit) = (trained.file, trained.fit)
         try AtomicFile.write(try file.encoded(), to: path("sinusoid-prior.json"))
 
         // A new task from another seed: K = 5 noisy support points, the true curve on a grid.
@@ -107,25 +108,32 @@ public struct DemoJob {
         try AtomicFile.write(Data(new.tasksCSV()), to: path("sinusoid-new-task.csv"))
         let grid = try Matrix(rows: 101, columns: 1, elements: (0...100).map { -5 + 0.1 * Double($0) })
         let truth = grid.elements.map { amplitude * sin($0 - phase) }
-        let posterior = try file.prior().posterior(design: try file.basis.design(task.inputs), targets: task.targets)
+        let posterior = try file.prior.posterior(inputs: task.inputs, targets: task.targets)
         let provenance: [(String, String)] = [("metaprior", MetaPriorVersion.string), ("command", "metaprior demo"),
                                               ("seed", "\(seed)"), ("prior", "sinusoid-prior.json"),
                                               ("task", "new sinusoid task, amplitude \(amplitude), phase \(phase) (\(shots) observations)")]
         try AtomicFile.write(Data(PosteriorExport.drawsCSV(posterior, features: file.features, draws: draws, seed: seed, provenance: provenance)),
                              to: path("sinusoid-new-samples.csv"))
-        try AtomicFile.write(Data(try PosteriorExport.predictionsCSV(posterior, basis: file.basis, queries: grid, level: 0.9)),
+        try AtomicFile.write(Data(try PosteriorExport.predictionsCSV(posterior, inputNames: file.inputs, queries: grid, level: 0.9)),
                              to: path("sinusoid-new-predictions.csv"))
-        let score = try PredictionScore(posterior: posterior, basis: file.basis, inputs: grid, targets: truth, level: 0.9)
-        let priorScore = try PredictionScore(posterior: try file.prior().asPosterior, basis: file.basis, inputs: grid, targets: truth, level: 0.9)
+        let score = try PredictionScore(posterior: posterior, inputs: grid, targets: truth, level: 0.9)
+        let priorScore = try PredictionScore(posterior: try file.prior.asPosterior, inputs: grid, targets: truth, level: 0.9)
         return """
         2. Sinusoid tasks (MAML family: y = A sin(x − p) + N(0, 0.1²), A ~ U[0.1, 5], p ~ U[0, π], x ~ U[−5, 5])
            Prior fitted to \(tasks) simulated tasks × \(points) points with a generic basis (rbf:10, 11 parameters):
-             noise sd \(f(fit.prior.noiseVariance.squareRoot())) (true 0.1); log marginal likelihood \(f(fit.logMarginalLikelihood, 8))
+             noise sd \(f(try file.prior(as: LinearGaussianPrior.self).gaussian.noiseVariance.squareRoot())) (true 0.1); log marginal likelihood \(f(fit.logMarginalLikelihood, 8))
              \(fit.converged ? "converged" : "stopped after \(fit.iterations) iterations, not converged (gradient \(f(fit.gradientNorm, 2))): the family has 2 degrees of freedom, so Σ is nearly singular and the likelihood is flat along its vanishing directions")
            New task (A = \(f(amplitude, 3)), p = \(f(phase, 3))) from \(shots) points:
              RMSE against the true curve on [−5, 5]: \(f(score.rmse, 3)) adapted, \(f(priorScore.rmse, 3)) before adapting (prior mean)
 
         """
+    }
+
+    /// Meta-trains a linear-Gaussian prior through the model-family seam.
+    private func fit(_ dataset: MetaDataset, basis: BasisSpec, options: PriorFitOptions = PriorFitOptions(),
+                     dataFile: String) throws -> PriorTraining.Outcome {
+        try PriorTraining.train(dataset, family: LinearGaussianFamily.self, request: FitRequest(basis: basis, options: options),
+                                source: PriorTraining.Source(file: dataFile, digest: Digest.sha256(file: dataFile)))
     }
 
     private func f(_ x: Double, _ digits: Int = 5) -> String { String(format: "%.\(digits)g", x) }

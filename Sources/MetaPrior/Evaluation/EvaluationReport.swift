@@ -14,14 +14,15 @@ public struct EvaluationReport: Sendable {
         public var basis: String
         public var converged: Bool
 
-        public init(path: String, file: PriorFile) {
-            self.path = path
-            self.digest = Digest.sha256(file: path)
-            self.objective = file.training.objective
-            self.shots = file.training.shots
-            self.query = file.training.query
-            self.basis = file.basis.spec
-            self.converged = file.converged
+        /// The entry of a prior file as read (its digest is that of the bytes read).
+        public init(_ prior: LoadedPrior) {
+            self.path = prior.path
+            self.digest = prior.digest
+            self.objective = prior.file.training.objective.rawValue
+            self.shots = prior.file.training.shots
+            self.query = prior.file.training.query
+            self.basis = prior.file.prior.featureDescription
+            self.converged = prior.file.converged
         }
     }
 

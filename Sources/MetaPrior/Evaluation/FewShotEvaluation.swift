@@ -2,51 +2,6 @@
 import Foundation
 import GSL
 
-/// A way to predict an episode's query points from its support points.
-public struct FewShotMethod: Sendable {
-    public enum Kind: Sendable {
-        /// Bayesian adaptation under a prior: posterior from the support set, Gaussian
-        /// posterior predictive at the query inputs.
-        case prior(GaussianPrior)
-        /// Least squares pooled over every *other* task of the evaluation data (leave the
-        /// episode's task out), used as is: one φ shared by all tasks, no adaptation; the
-        /// predictive is N(f(x)ᵀφ̂, σ̂²) with σ̂² the pooled residual variance.
-        case pooled
-    }
-    /// Short name for tables (`marginal prior`, `independent`, …).
-    public var name: String
-    /// One sentence on what it is.
-    public var description: String
-    public var kind: Kind
-    /// The basis the method uses.
-    public var basis: FeatureMap
-
-    public init(name: String, description: String, kind: Kind, basis: FeatureMap) {
-        self.name = name
-        self.description = description
-        self.kind = kind
-        self.basis = basis
-    }
-
-    /// The "independent" baseline: each task alone under a weak fixed prior
-    /// φ ~ N(0, `priorVariance`·I), with the noise variance σ² given (taken from a learned
-    /// prior's file, so that only μ and Σ differ from the learned prior).
-    public static func independent(basis: FeatureMap, priorVariance: Double = 1e4, noiseVariance: Double) throws -> FewShotMethod {
-        let d = basis.dimension
-        let prior = try GaussianPrior(mean: [Double](repeating: 0, count: d), covariance: priorVariance * Matrix.identity(d),
-                                      noiseVariance: noiseVariance)
-        return FewShotMethod(name: "independent",
-                             description: "each task alone: phi ~ N(0, \(formatNumber(priorVariance))·I), noise variance \(formatNumber(noiseVariance)) from the prior file",
-                             kind: .prior(prior), basis: basis)
-    }
-
-    /// The "pooled" baseline (see ``Kind/pooled``).
-    public static func pooled(basis: FeatureMap) -> FewShotMethod {
-        FewShotMethod(name: "pooled", description: "one phi for every task: least squares on all other evaluation tasks (leave-task-out), no adaptation",
-                      kind: .pooled, basis: basis)
-    }
-}
-
 /// Few-shot scores of one method over a set of episodes. Every number is a mean over
 /// episodes of a per-episode mean over its query points, with its standard error over
 /// episodes, clustered by task (episodes of one task are correlated; with one episode per
@@ -114,7 +69,7 @@ public enum FewShotEvaluation {
         // Pooled baselines: all-task sums of each basis, for leave-task-out least squares.
         var pooledStatistics: [Int: TaskStatistics] = [:]
         for (m, method) in methods.enumerated() {
-            if case .pooled = method.kind { pooledStatistics[m] = try TaskStatistics(dataset: dataset, featureMap: method.basis) }
+            if case .pooled(let basis) = method.kind { pooledStatistics[m] = try TaskStatistics(dataset: dataset, featureMap: basis) }
         }
         let perEpisode = 3 + levels.count   // squared error, nll, joint nll, covered per level (sums over query points)
         let stride = methods.count * perEpisode
@@ -130,8 +85,7 @@ public enum FewShotEvaluation {
                         let (xs, ys) = episode.supportSet(in: dataset)
                         let (xq, yq) = episode.querySet(in: dataset)
                         for (m, method) in methods.enumerated() {
-                            let phiQ = try method.basis.design(xq)
-                            let (mean, covariance) = try predictive(method, m: m, support: (try method.basis.design(xs), ys), query: phiQ,
+                            let (mean, covariance) = try predictive(method, support: (xs, ys), query: xq,
                                                                     task: episode.task, pooled: pooledStatistics[m])
                             let slot = out.baseAddress! + e * stride + m * perEpisode
                             for i in 0..<yq.count {
@@ -183,20 +137,14 @@ public enum FewShotEvaluation {
     }
 
     /// Predictive mean and covariance (Q×Q, noise included) of the query points.
-    static func predictive(_ method: FewShotMethod, m: Int, support: (Matrix, [Double]), query phi: Matrix, task: Int,
+    static func predictive(_ method: FewShotMethod, support: (Matrix, [Double]), query: Matrix, task: Int,
                            pooled: TaskStatistics?) throws -> ([Double], Matrix) {
         switch method.kind {
         case .prior(let prior):
-            let posterior = try prior.posterior(design: support.0, targets: support.1)
-            let mean = try phi.multiplied(by: posterior.mean)
-            var covariance = try phi.multiplied(by: try posterior.covariance.multiplied(by: phi, transposeRight: true))
-            for i in 0..<covariance.rows {
-                covariance[i, i] += prior.noiseVariance
-                for j in 0..<i { let v = 0.5 * (covariance[i, j] + covariance[j, i]); covariance[i, j] = v; covariance[j, i] = v }
-            }
-            return (mean, covariance)
-        case .pooled:
-            let s = pooled!
+            return try prior.posterior(inputs: support.0, targets: support.1).jointPredictive(at: query)
+        case .pooled(let basis):
+            guard let s = pooled else { throw InputError("the pooled baseline has no statistics") }
+            let phi = try basis.design(query)
             let d = s.dimension
             // Leave-task-out sums, summed in task order (the same for every thread count).
             var a = [Double](repeating: 0, count: d * d), b = [Double](repeating: 0, count: d)
@@ -237,5 +185,3 @@ public enum FewShotEvaluation {
     }
 }
 
-/// A number as %g, for descriptions.
-func formatNumber(_ value: Double) -> String { String(format: "%g", value) }

@@ -16,23 +16,23 @@ public struct PredictionScore: Sendable {
 
     public var rmse: Double { mse.squareRoot() }
 
-    /// Scores `posterior` at `inputs` against `targets`.
-    public init(posterior: GaussianPosterior, basis: FeatureMap, inputs: Matrix, targets: [Double], level: Double) throws {
-        let design = try basis.design(inputs)
-        let z = try Normal().quantile((1 + level) / 2)
+    /// Scores `posterior` at `inputs` against `targets` by its predictive (mean, sd and the
+    /// central interval at `level`).
+    public init(posterior: any TaskPosterior, inputs: Matrix, targets: [Double], level: Double) throws {
+        let predictive = try posterior.predictive(at: inputs, level: level)
         var squares = 0.0, nlpd = 0.0, covered = 0
-        for i in 0..<design.rows {
-            let (mean, variance) = posterior.predictive(features: (0..<design.columns).map { design[i, $0] })
-            let error = targets[i] - mean
+        for (point, y) in zip(predictive, targets) {
+            let error = y - point.mean
+            let variance = point.standardDeviation * point.standardDeviation
             squares += error * error
             nlpd += 0.5 * (log(2 * Double.pi * variance) + error * error / variance)
-            if abs(error) <= z * variance.squareRoot() { covered += 1 }
+            if y >= point.lower && y <= point.upper { covered += 1 }
         }
-        let n = Double(Swift.max(design.rows, 1))
+        let n = Double(Swift.max(predictive.count, 1))
         self.mse = squares / n
         self.nlpd = nlpd / n
         self.covered = covered
-        self.count = design.rows
+        self.count = predictive.count
     }
 
     /// RMSE on `query` of least squares on `support` alone (no prior: no transfer), with the

@@ -1,60 +1,92 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-import GSL
 
-/// Meta-training end to end: build the basis from the meta-train inputs, gather the
-/// statistics, fit θ by empirical Bayes (and, for the episodic objective, on from there), and
-/// describe the result as a ``PriorFile`` that records the training conditions.
+/// Meta-training end to end, for any ``ModelFamily``: take the meta-train part of the split,
+/// fit θ, and describe the result as a ``PriorFile`` that records the training conditions.
 public enum PriorTraining {
-    /// Fits a prior to `dataset` with `basis`; `dataFile` is recorded (with its digest) as the
-    /// training data.
+    /// Where the training data came from, as the prior file records it.
+    public struct Source: Sendable {
+        /// The data file as the user named it.
+        public var file: String
+        /// SHA-256 of its bytes (`sha256:…`), when known.
+        public var digest: String?
+        /// The column per-task weights came from, if any.
+        public var weightsColumn: String?
+
+        public init(file: String, digest: String?, weightsColumn: String? = nil) {
+            self.file = file
+            self.digest = digest
+            self.weightsColumn = weightsColumn
+        }
+    }
+
+    /// The prior file, the fit, the split used, and the report of one meta-training.
+    public struct Outcome: Sendable {
+        public var file: PriorFile
+        public var fit: FittedModel
+        /// The split of the data's tasks, when one was asked for.
+        public var split: MetaSplit?
+
+        /// The account of the fit for a person (several lines, no trailing newline).
+        public var report: String {
+            var lines: [String] = []
+            var details = fit.prior.reportLines()
+            if !details.isEmpty { lines.append(details.removeFirst()) }
+            lines.append("  from \(file.tasks) tasks, \(file.observations) observations; log marginal likelihood \(significant(file.logMarginalLikelihood, 10))")
+            lines.append("  " + fit.account)
+            lines += details
+            lines += fit.notes.map { "  " + $0 }
+            if let e = fit.episodic {
+                let t = file.training
+                lines.append("  episodic objective (K = \(t.shots ?? "?"), Q = \(t.query ?? "?"), \(e.episodes) episodes\(t.batchEpisodes != nil ? " per batch" : ""), seed \(t.seed.map { "\($0)" } ?? "?")): "
+                             + "mean log predictive density per query point \(significant(e.startLogPredictive, 7)) at the marginal start → \(significant(e.logPredictive, 7)), "
+                             + "\(e.converged ? "converged" : "NOT converged") after \(e.iterations) BFGS iterations")
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    /// Fits a prior of `family` to `dataset` (to the chosen part of `split`, when given).
+    public static func train(_ dataset: MetaDataset, family: any ModelFamily.Type = LinearGaussianFamily.self, request: FitRequest,
+                             source: Source, split: SplitRequest? = nil) throws -> Outcome {
+        var data = dataset
+        var madeSplit: MetaSplit?
+        if let split {
+            (madeSplit, data) = try split.apply(to: dataset)
+        }
+        let fit = try family.fit(data, request: request)
+        var training = conditions(data, request: request, source: source)
+        if let split {
+            training.split = split.rule.recorded
+            training.splitSeed = split.rule.seed
+            training.partition = split.partition
+        }
+        if let e = fit.episodic {
+            training.startLogPredictive = e.startLogPredictive
+            training.logPredictive = e.logPredictive
+        }
+        return Outcome(file: PriorFile(fit: fit, dataset: data, training: training), fit: fit, split: madeSplit)
+    }
+
+    /// The linear-Gaussian fit as its own types, for programs that use θ directly (the demo,
+    /// tests): the prior file and the empirical-Bayes result.
     public static func fit(_ dataset: MetaDataset, basis spec: BasisSpec, options: PriorFitOptions,
                            dataFile: String, weightsColumn: String? = nil) throws -> (file: PriorFile, result: PriorFitResult) {
-        let (file, result, _, _) = try marginal(dataset, basis: spec, options: options, dataFile: dataFile, weightsColumn: weightsColumn)
-        return (file, result)
+        let request = FitRequest(basis: spec, options: options)
+        let detail = try LinearGaussianFamily.fitInDetail(dataset, request: request)
+        let training = conditions(dataset, request: request, source: Source(file: dataFile, digest: Digest.sha256(file: dataFile), weightsColumn: weightsColumn))
+        return (PriorFile(fit: detail.fitted, dataset: dataset, training: training), detail.marginal)
     }
 
-    /// Fits by the episodic objective: the marginal fit first (the start), then
-    /// ``EpisodicFit`` on episodes of `dataset` drawn with `episodic`'s spec. The file
-    /// records the objective, shots, query, seed and episodes; its log marginal likelihood is
-    /// that of the episodic θ (lower than the marginal fit's, by construction).
-    public static func fitEpisodic(_ dataset: MetaDataset, basis spec: BasisSpec, options: PriorFitOptions,
-                                   episodic: EpisodicFitOptions, dataFile: String,
-                                   weightsColumn: String? = nil) throws -> (file: PriorFile, result: PriorFitResult, episodic: EpisodicFitResult) {
-        let (_, start, basis, statistics) = try marginal(dataset, basis: spec, options: options, dataFile: dataFile, weightsColumn: weightsColumn)
-        let fit = try EpisodicFit.fit(dataset, featureMap: basis, start: start.prior, structure: options.structure, options: episodic)
-        let result = PriorFitResult(prior: fit.prior, logMarginalLikelihood: try EpisodicFit.logMarginalLikelihood(fit.prior, statistics: statistics),
-                                    emIterations: start.emIterations, quasiNewtonIterations: start.quasiNewtonIterations + fit.iterations,
-                                    gradientNorm: fit.gradientNorm, converged: fit.converged, flooredComponents: [],
-                                    singular: false, rank: basis.dimension, noiseFloored: false,
-                                    tasks: start.tasks, observations: start.observations)
-        var training = conditions(dataset, objective: "episodic", dataFile: dataFile, weightsColumn: weightsColumn)
-        training.shots = episodic.shots.description
-        training.query = "\(episodic.query)"
-        training.seed = episodic.seed
-        training.episodes = episodic.episodes
-        training.batchEpisodes = episodic.batchEpisodes
-        training.startLogPredictive = fit.startLogPredictive
-        training.logPredictive = fit.logPredictive
-        let file = PriorFile(fit: result, basis: basis, dataset: dataset, training: training, structure: options.structure)
-        return (file, result, fit)
-    }
-
-    private static func marginal(_ dataset: MetaDataset, basis spec: BasisSpec, options: PriorFitOptions, dataFile: String,
-                                 weightsColumn: String?) throws -> (PriorFile, PriorFitResult, FeatureMap, TaskStatistics) {
-        guard dataset.classNames == nil else {
-            throw InputError(column: dataset.targetName, "the linear-Gaussian prior needs a real-valued target, but the target holds class labels")
+    private static func conditions(_ dataset: MetaDataset, request: FitRequest, source: Source) -> PriorFile.TrainingConditions {
+        var training = PriorFile.TrainingConditions(objective: request.objective, dataFile: source.file, dataDigest: source.digest,
+                                                    weights: source.weightsColumn)
+        if let episodic = request.episodic {
+            training.shots = episodic.shots.description
+            training.query = "\(episodic.query)"
+            training.seed = episodic.seed
+            training.episodes = episodic.episodes
+            training.batchEpisodes = episodic.batchEpisodes
         }
-        let basis = try FeatureMap(spec: spec, inputNames: dataset.inputNames, trainingInputs: dataset.tasks.map(\.inputs))
-        let statistics = try TaskStatistics(dataset: dataset, featureMap: basis)
-        let result = try PriorFit.fit(statistics, options: options)
-        let training = conditions(dataset, objective: "marginal", dataFile: dataFile, weightsColumn: weightsColumn)
-        let file = PriorFile(fit: result, basis: basis, dataset: dataset, training: training, structure: options.structure)
-        return (file, result, basis, statistics)
-    }
-
-    private static func conditions(_ dataset: MetaDataset, objective: String, dataFile: String, weightsColumn: String?) -> PriorFile.TrainingConditions {
-        var training = PriorFile.TrainingConditions(objective: objective, dataFile: dataFile,
-                                                    dataDigest: Digest.sha256(file: dataFile), weights: weightsColumn)
         training.taskSizeMin = dataset.tasks.map(\.count).min()
         training.taskSizeMax = dataset.tasks.map(\.count).max()
         training.trainingTaskDigests = dataset.taskContentDigests

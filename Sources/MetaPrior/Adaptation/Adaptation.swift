@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import GSL
+
+/// A new task adapted under a prior file: what `adapt` and `predict` share, for any model
+/// family. Reads the prior, reads the task's rows in the prior's columns, and computes the
+/// posterior p(φ | D_train, θ) through the family's ``TaskPrior``.
+public struct Adaptation: Sendable {
+    /// The prior file, with its digest.
+    public let prior: LoadedPrior
+    /// The new task's data file as named, and the SHA-256 of its bytes.
+    public let dataFile: String
+    public let dataDigest: String?
+    /// The new task's rows (D_train).
+    public let task: TaskData
+    /// Its posterior.
+    public let posterior: any TaskPosterior
+
+    /// Adapts the prior at `priorPath` to the task in `dataFile`.
+    /// - Parameters:
+    ///   - target: the target column (default: the prior's).
+    ///   - taskID: the task to use when the file holds several (it has the prior's task column).
+    /// - Throws: ``InputError`` for a bad prior file, missing columns, bad numbers or an
+    ///   ambiguous task.
+    public init(priorPath: String, dataFile: String, target: String? = nil, taskID: String? = nil) throws {
+        let prior = try LoadedPrior(path: priorPath)
+        let file = prior.file
+        let task = try MetaDataset.readTask(csv: dataFile, inputs: file.inputs, target: target ?? file.target,
+                                            taskColumn: file.taskColumn, taskID: taskID)
+        self.prior = prior
+        self.dataFile = dataFile
+        self.dataDigest = Digest.sha256(file: dataFile)
+        self.task = task
+        self.posterior = try file.prior.posterior(inputs: task.inputs, targets: task.targets)
+    }
+
+    /// `path: …` when the task's size is outside what the prior was meta-trained for.
+    public var supportSizeWarning: String? {
+        prior.file.training.supportSizeMismatch(task.count).map { "\(prior.path): \($0)" }
+    }
+
+    /// The provenance comments of a sample CSV made by `command` with `seed`.
+    public func provenance(command: String, seed: UInt64) -> [(String, String)] {
+        [("metaprior", MetaPriorVersion.string), ("command", command), ("seed", "\(seed)"),
+         ("prior", prior.path), ("prior_digest", prior.digest),
+         ("data", dataFile), ("data_digest", dataDigest ?? "unknown"),
+         ("task", "\(task.id) (\(task.count) observations)")]
+    }
+
+    /// Posterior draws of φ as a Stan-style CSV.
+    public func drawsCSV(draws: Int, seed: UInt64, command: String) -> [UInt8] {
+        PosteriorExport.drawsCSV(posterior, features: prior.file.features, draws: draws, seed: seed,
+                                 provenance: provenance(command: command, seed: seed))
+    }
+
+    /// Per parameter: prior and posterior mean, sd and central interval.
+    public func summaryCSV(level: Double) throws -> [UInt8] {
+        try PosteriorExport.summaryCSV(prior: try prior.file.prior.asPosterior, posterior: posterior,
+                                       features: prior.file.features, level: level)
+    }
+
+    /// Reads the query inputs of `path` (the prior's input columns; others are ignored).
+    public func queries(csv path: String) throws -> Matrix {
+        try MetaDataset.readInputs(csv: path, inputs: prior.file.inputs)
+    }
+
+    /// The predictive mean, sd and central interval at each query row.
+    public func predictionsCSV(queries: Matrix, level: Double) throws -> [UInt8] {
+        try PosteriorExport.predictionsCSV(posterior, inputNames: prior.file.inputs, queries: queries, level: level)
+    }
+
+    /// Predictive draws of y at each query row.
+    public func predictiveDrawsCSV(queries: Matrix, draws: Int, seed: UInt64, command: String) throws -> [UInt8] {
+        try PosteriorExport.predictiveDrawsCSV(posterior, inputNames: prior.file.inputs, queries: queries, draws: draws, seed: seed,
+                                               provenance: provenance(command: command, seed: seed))
+    }
+}

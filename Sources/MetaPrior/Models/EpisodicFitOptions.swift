@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+/// How to fit a prior by the episodic objective.
+public struct EpisodicFitOptions: Sendable {
+    /// Support sizes.
+    public var shots: ShotRange
+    /// Query points per episode.
+    public var query: Int
+    /// Episodes in the fixed training set (or per mini-batch, see ``batchEpisodes``).
+    public var episodes: Int
+    /// Seed of the episodes: the sampler's `EpisodeSpec.seed`.
+    public var seed: UInt64
+    /// Mini-batches: when set, each round draws this many fresh episodes (episode numbers
+    /// continue from round to round, so every batch is seeded and reproducible) and runs
+    /// ``iterationsPerRound`` BFGS iterations on them, warm-started.
+    public var batchEpisodes: Int?
+    public var iterationsPerRound: Int = 20
+    /// BFGS iterations in all.
+    public var maximumIterations: Int = 500
+    /// Convergence: largest |∂/∂u| of the mean log predictive density per query point, in
+    /// the preconditioned coordinates u.
+    public var gradientTolerance: Double = 1e-6
+    public var progress: (@Sendable (FitProgress) -> Void)?
+
+    public init(shots: ShotRange, query: Int, episodes: Int, seed: UInt64) {
+        self.shots = shots
+        self.query = query
+        self.episodes = episodes
+        self.seed = seed
+    }
+
+    /// The sampler's spec: K_max support and Q query rows (a smaller K is cut from the K_max).
+    public var spec: EpisodeSpec { EpisodeSpec(shots: shots.upper, query: .count(query), withReplacement: true, seed: seed) }
+
+    public func validate() throws {
+        guard query >= 1 else { throw InputError(column: "query", "the number of query points must be at least 1, not \(query)") }
+        guard episodes >= 1 else { throw InputError(column: "episodes", "the number of episodes must be at least 1, not \(episodes)") }
+        if let batchEpisodes, batchEpisodes < 1 { throw InputError(column: "batch-episodes", "must be at least 1") }
+    }
+}

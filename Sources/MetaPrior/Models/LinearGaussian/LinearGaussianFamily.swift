@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+/// The hierarchical linear-Gaussian model, the core family (DESIGN.md §2):
+/// φ_i ~ N(μ, Σ), y_ij | φ_i ~ N(f(x_ij)ᵀφ_i, σ²).
+///
+/// Summaries are the per-task sufficient statistics (``TaskStatistics``); θ is fitted by
+/// empirical Bayes (``PriorFit``: EM, then quasi-Newton on the profiled likelihood), and on
+/// from there by the episodic objective (``EpisodicFit``) when asked; the posterior of a new
+/// task is exact (``LinearGaussianPosterior``).
+public enum LinearGaussianFamily: ModelFamily {
+    public static let name = "linear_gaussian"
+    public static let summary = "φ ~ N(μ, Σ), y | x, φ ~ N(f(x)ᵀφ, σ²)"
+
+    public static func fit(_ dataset: MetaDataset, request: FitRequest) throws -> FittedModel {
+        try fitInDetail(dataset, request: request).fitted
+    }
+
+    public static func decodePrior(from decoder: any Decoder) throws -> any TaskPrior {
+        try LinearGaussianPrior(from: decoder)
+    }
+
+    /// The fit with this family's own results alongside: the marginal fit (the start of an
+    /// episodic one) and, for the episodic objective, its result.
+    public static func fitInDetail(_ dataset: MetaDataset, request: FitRequest) throws
+        -> (fitted: FittedModel, prior: LinearGaussianPrior, marginal: PriorFitResult, episodic: EpisodicFitResult?) {
+        guard dataset.classNames == nil else {
+            throw InputError(column: dataset.targetName, "the linear-Gaussian prior needs a real-valued target, but the target holds class labels")
+        }
+        let basis = try FeatureMap(spec: request.basis, inputNames: dataset.inputNames, trainingInputs: dataset.tasks.map(\.inputs))
+        let statistics = try TaskStatistics(dataset: dataset, featureMap: basis)
+        let marginal = try PriorFit.fit(statistics, options: request.options)
+        let structure = request.options.structure
+        guard let episodicOptions = request.episodic else {
+            let prior = try LinearGaussianPrior(basis: basis, structure: structure, gaussian: marginal.prior,
+                                                flooredFeatures: marginal.flooredComponents.map { basis.featureNames[$0] },
+                                                singular: marginal.singular)
+            return (fitted(prior, marginal, logMarginalLikelihood: marginal.logMarginalLikelihood, iterations: marginal.iterations,
+                           gradientNorm: marginal.gradientNorm, converged: marginal.converged),
+                    prior, marginal, nil)
+        }
+        let episodic = try EpisodicFit.fit(dataset, featureMap: basis, start: marginal.prior, structure: structure, options: episodicOptions)
+        let prior = try LinearGaussianPrior(basis: basis, structure: structure, gaussian: episodic.prior, flooredFeatures: [], singular: false)
+        var result = fitted(prior, marginal, logMarginalLikelihood: try EpisodicFit.logMarginalLikelihood(episodic.prior, statistics: statistics),
+                            iterations: marginal.iterations + episodic.iterations, gradientNorm: episodic.gradientNorm,
+                            converged: episodic.converged, quasiNewtonIterations: marginal.quasiNewtonIterations + episodic.iterations)
+        result.episodic = FittedModel.EpisodicSummary(startLogPredictive: episodic.startLogPredictive, logPredictive: episodic.logPredictive,
+                                                      episodes: episodic.episodes, iterations: episodic.iterations, converged: episodic.converged)
+        return (result, prior, marginal, episodic)
+    }
+
+    private static func fitted(_ prior: LinearGaussianPrior, _ marginal: PriorFitResult, logMarginalLikelihood: Double, iterations: Int,
+                               gradientNorm: Double, converged: Bool, quasiNewtonIterations: Int? = nil) -> FittedModel {
+        let account = "\(converged ? "converged" : "NOT converged") after \(marginal.emIterations) EM + "
+            + "\(quasiNewtonIterations ?? marginal.quasiNewtonIterations) quasi-Newton iterations (gradient \(significant(gradientNorm, 2)))"
+        var notes: [String] = []
+        if marginal.noiseFloored && quasiNewtonIterations == nil { notes.append("note: every task is fitted exactly; the noise variance was floored") }
+        if !converged { notes.append("warning: the fit did not reach the tolerance; try --max-iterations or a simpler basis") }
+        return FittedModel(prior: prior, logMarginalLikelihood: logMarginalLikelihood, iterations: iterations, gradientNorm: gradientNorm,
+                           converged: converged, tasks: marginal.tasks, observations: marginal.observations, account: account, notes: notes)
+    }
+}

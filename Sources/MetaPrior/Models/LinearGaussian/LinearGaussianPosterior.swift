@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import GSL
+
+/// The exact posterior of a new task under a ``LinearGaussianPrior``: N(m, S) over φ, and the
+/// Gaussian posterior predictive N(f(x*)ᵀm, f(x*)ᵀS f(x*) + σ²).
+public struct LinearGaussianPosterior: TaskPosterior {
+    /// The feature map f that turns inputs into features.
+    public let basis: FeatureMap
+    /// N(m, S) over φ.
+    public let gaussian: GaussianPosterior
+    /// Which coordinates of the standard-normal draw reach φ (fixed per posterior).
+    private let active: [Bool]
+
+    public init(basis: FeatureMap, gaussian: GaussianPosterior) {
+        self.basis = basis
+        self.gaussian = gaussian
+        self.active = gaussian.activeCoordinates
+    }
+
+    public var parameterCount: Int { gaussian.mean.count }
+    public var observations: Int { gaussian.observations }
+    public var drawsPerChunk: Int { GaussianPosterior.drawsPerStream }
+    public var logDensityDescription: String { "log posterior density of the draw, log N(phi; m, S)" }
+
+    public func draws(chunk: Int, range: Range<Int>, seed: UInt64) -> [Double] {
+        let width = parameterCount + 1
+        var rows = [Double](repeating: 0, count: range.count * width)
+        rows.withUnsafeMutableBufferPointer { out in
+            guard let base = out.baseAddress else { return }
+            gaussian.draw(chunk: chunk, range: range, seed: seed, active: active,
+                          phi: base + 1, phiStride: width, logDensity: base, logDensityStride: width)
+        }
+        return rows
+    }
+
+    public func logDensity(_ phi: [Double]) throws -> Double { try gaussian.logDensity(phi) }
+
+    public func summary(level: Double) throws -> [IntervalSummary] {
+        try zip(gaussian.mean, gaussian.standardDeviations).map { try Self.normalSummary(mean: $0, sd: $1, level: level) }
+    }
+
+    public func predictive(at inputs: Matrix, level: Double) throws -> [IntervalSummary] {
+        let design = try basis.design(inputs)
+        return try (0..<design.rows).map { i in
+            let (mean, variance) = gaussian.predictive(features: (0..<design.columns).map { design[i, $0] })
+            return try Self.normalSummary(mean: mean, sd: variance.squareRoot(), level: level)
+        }
+    }
+
+    public func jointPredictive(at inputs: Matrix) throws -> (mean: [Double], covariance: Matrix) {
+        let phi = try basis.design(inputs)
+        let mean = try phi.multiplied(by: gaussian.mean)
+        var covariance = try phi.multiplied(by: try gaussian.covariance.multiplied(by: phi, transposeRight: true))
+        for i in 0..<covariance.rows {
+            covariance[i, i] += gaussian.noiseVariance
+            for j in 0..<i { let v = 0.5 * (covariance[i, j] + covariance[j, i]); covariance[i, j] = v; covariance[j, i] = v }
+        }
+        return (mean, covariance)
+    }
+
+    /// y = f(x)ᵀφ + ε with φ the draws of ``draws(chunk:range:seed:)`` and ε ~ N(0, σ²) from
+    /// substream 2³² + c of `seed` for draws of chunk c.
+    public func predictiveDraws(at inputs: Matrix, count: Int, seed: UInt64) throws -> [Double] {
+        let design = try basis.design(inputs)
+        var phi: [Double] = [], lp: [Double] = []
+        gaussian.sample(count: count, seed: seed, into: &phi, logDensity: &lp)
+        let d = design.columns, q = inputs.rows
+        let sigma = gaussian.noiseVariance.squareRoot()
+        var y = [Double](repeating: 0, count: count * q)
+        y.withUnsafeMutableBufferPointer { out in
+            DeterministicParallel.forEachChunk(count: count, chunkSize: GaussianPosterior.drawsPerStream) { chunk, range in
+                let noise = RandomStream(seed: seed, stream: (1 << 32) + UInt64(chunk))
+                for k in range {
+                    for i in 0..<q {
+                        var value = 0.0
+                        for j in 0..<d { value += design[i, j] * phi[k * d + j] }
+                        out[k * q + i] = value + sigma * noise.standardNormal()
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    /// Mean, sd and the central interval of N(mean, sd²) at `level` (a point when sd = 0).
+    static func normalSummary(mean: Double, sd: Double, level: Double) throws -> IntervalSummary {
+        guard sd > 0 else { return IntervalSummary(mean: mean, standardDeviation: sd, lower: mean, upper: mean) }
+        let interval = try Normal(mean: mean, standardDeviation: sd).centralInterval(level: level)
+        return IntervalSummary(mean: mean, standardDeviation: sd, lower: interval.lower, upper: interval.upper)
+    }
+}

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+
+extension LinearGaussianPrior {
+    /// The headline, the feature table, the noise and the boundary notes of a fit's report.
+    public func reportLines() -> [String] {
+        let features = basis.featureNames
+        var lines = ["fitted a \(structure.rawValue) Gaussian prior over \(features.count) task parameters (basis \(basis.spec))"]
+        let width = Swift.max(12, features.map(\.count).max() ?? 0)
+        lines.append("  " + "feature".padding(toLength: width, withPad: " ", startingAt: 0) + "  prior mean     prior sd")
+        let sd = gaussian.standardDeviations
+        for (j, name) in features.enumerated() {
+            lines.append("  " + name.padding(toLength: width, withPad: " ", startingAt: 0)
+                         + "  " + significant(gaussian.mean[j], 7).padding(toLength: 13, withPad: " ", startingAt: 0)
+                         + "  " + significant(sd[j], 7))
+        }
+        lines.append("  noise sd \(significant(gaussian.noiseVariance.squareRoot(), 7)) (noise variance \(significant(gaussian.noiseVariance, 7)))")
+        if !flooredFeatures.isEmpty {
+            lines.append("  note: the between-task variance of \(flooredFeatures.joined(separator: ", ")) is on its boundary (0): those parameters are shared by all tasks")
+        }
+        if singular == true && flooredFeatures.count < features.count {
+            lines.append("  note: boundary (singular) fit: Σ is singular — some task parameters are perfectly correlated across tasks, or have no between-task variance")
+        }
+        return lines
+    }
+}

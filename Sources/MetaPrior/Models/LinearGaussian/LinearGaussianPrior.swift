@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import GSL
+
+/// θ = (μ, Σ, σ²) of the linear-Gaussian family with its feature map: the ``TaskPrior`` a
+/// `linear_gaussian` prior file holds.
+///
+/// φ ~ N(μ, Σ), y | x, φ ~ N(f(x)ᵀφ, σ²). Its prior-file keys: `basis`, `features`,
+/// `covariance_structure`, `mean`, `covariance` (row-major nested arrays), `noise_variance`,
+/// `floored_features` and `singular`.
+public struct LinearGaussianPrior: TaskPrior, Equatable {
+    /// The feature map f, with everything needed to rebuild it.
+    public let basis: FeatureMap
+    /// Shape of Σ the fit was constrained to.
+    public let structure: CovarianceStructure
+    /// The validated θ.
+    public let gaussian: GaussianPrior
+    /// Features whose between-task variance is exactly zero (on its boundary).
+    public let flooredFeatures: [String]
+    /// Whether Σ is singular at the fit; `nil` in files written before the key existed.
+    public let singular: Bool?
+
+    /// A prior from its parts.
+    /// - Throws: ``InputError`` when the basis and θ disagree in size.
+    public init(basis: FeatureMap, structure: CovarianceStructure, gaussian: GaussianPrior,
+                flooredFeatures: [String] = [], singular: Bool? = false) throws {
+        guard gaussian.dimension == basis.dimension else {
+            throw InputError(column: "features", "\(basis.dimension) features but \(gaussian.dimension) means; the file is inconsistent")
+        }
+        self.basis = basis
+        self.structure = structure
+        self.gaussian = gaussian
+        self.flooredFeatures = flooredFeatures
+        self.singular = singular
+    }
+
+    public var model: String { LinearGaussianFamily.name }
+    public var inputs: [String] { basis.inputNames }
+    public var parameterNames: [String] { basis.featureNames }
+    public var featureDescription: String { basis.spec }
+
+    /// The exact posterior N(m, S) (see ``GaussianPrior/posterior(design:targets:)``).
+    public func posterior(inputs: Matrix, targets: [Double]) throws -> any TaskPosterior {
+        try gaussianPosterior(inputs: inputs, targets: targets)
+    }
+
+    /// The same posterior, as its concrete type.
+    public func gaussianPosterior(inputs: Matrix, targets: [Double]) throws -> LinearGaussianPosterior {
+        LinearGaussianPosterior(basis: basis, gaussian: try gaussian.posterior(design: try basis.design(inputs), targets: targets))
+    }
+
+    public func isEqual(to other: any TaskPrior) -> Bool {
+        (other as? LinearGaussianPrior) == self
+    }
+}
+
+extension LinearGaussianPrior {
+    enum CodingKeys: String, CodingKey {
+        case basis, features, covarianceStructure, mean, covariance, noiseVariance, flooredFeatures, singular
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(basis, forKey: .basis)
+        try container.encode(basis.featureNames, forKey: .features)
+        try container.encode(structure, forKey: .covarianceStructure)
+        try container.encode(gaussian.mean, forKey: .mean)
+        try container.encode(gaussian.covariance.nestedRows, forKey: .covariance)
+        try container.encode(gaussian.noiseVariance, forKey: .noiseVariance)
+        try container.encode(flooredFeatures, forKey: .flooredFeatures)
+        try container.encodeIfPresent(singular, forKey: .singular)
+    }
+
+    /// Reads the family's keys and validates θ (sizes, symmetry, definiteness, σ² > 0).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let basis = try container.decode(FeatureMap.self, forKey: .basis)
+        let features = try container.decode([String].self, forKey: .features)
+        let mean = try container.decode([Double].self, forKey: .mean)
+        let covariance = try container.decode([[Double]].self, forKey: .covariance)
+        let noiseVariance = try container.decode(Double.self, forKey: .noiseVariance)
+        guard features == basis.featureNames, mean.count == features.count else {
+            throw InputError(column: "features", "\(features.count) features but \(mean.count) means; the file is inconsistent")
+        }
+        let gaussian: GaussianPrior
+        do {
+            gaussian = try GaussianPrior(mean: mean, covariance: try Matrix(covariance), noiseVariance: noiseVariance)
+        } catch let error as InputError {
+            throw error
+        } catch {
+            throw InputError(column: "covariance", "\(error)")
+        }
+        try self.init(basis: basis, structure: try container.decode(CovarianceStructure.self, forKey: .covarianceStructure),
+                      gaussian: gaussian, flooredFeatures: try container.decode([String].self, forKey: .flooredFeatures),
+                      singular: try container.decodeIfPresent(Bool.self, forKey: .singular))
+    }
+}

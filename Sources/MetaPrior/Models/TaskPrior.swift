@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import GSL
+
+/// A fitted prior θ of some ``ModelFamily``: what the prior file stores, and what adapts to a
+/// new task.
+public protocol TaskPrior: Sendable {
+    /// The ``ModelFamily/name`` of the family this prior belongs to (the prior file's `model`).
+    var model: String { get }
+
+    /// The input columns a task's data must have, in the order ``posterior(inputs:targets:)``
+    /// expects them.
+    var inputs: [String] { get }
+
+    /// Names of the task parameters φ, in order (`phi.1` is the first).
+    var parameterNames: [String] { get }
+
+    /// A short description of the features, for reports (`linear`, `rbf:10`).
+    var featureDescription: String { get }
+
+    /// The posterior p(φ | D, θ) of a task with these `inputs` (one row per observation, the
+    /// columns of ``inputs``) and `targets`. No rows at all gives the prior itself.
+    func posterior(inputs: Matrix, targets: [Double]) throws -> any TaskPosterior
+
+    /// Lines that describe θ for a person, for the report of a fit.
+    func reportLines() -> [String]
+
+    /// Writes the family's keys into the prior file's top-level object.
+    func encode(to encoder: any Encoder) throws
+
+    /// Whether `other` is the same prior (same family and equal θ).
+    func isEqual(to other: any TaskPrior) -> Bool
+}
+
+extension TaskPrior {
+    /// The prior as a posterior with no data.
+    public var asPosterior: any TaskPosterior {
+        get throws { try posterior(inputs: Matrix(rows: 0, columns: inputs.count), targets: []) }
+    }
+}

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+
+/// A prior file as read from disk: its path, its contents and the SHA-256 of the very bytes
+/// that were decoded (so provenance never reads the file a second time).
+public struct LoadedPrior: Sendable {
+    /// The path as the user named it.
+    public let path: String
+    /// The decoded file.
+    public let file: PriorFile
+    /// `sha256:…` of the bytes read.
+    public let digest: String
+
+    /// Reads and validates the prior file at `path`.
+    /// - Throws: ``InputError`` naming the file (see ``PriorFile/decode(_:file:)``).
+    public init(path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InputError(file: path, FileManager.default.fileExists(atPath: path) ? "cannot read the prior file" : "no such file")
+        }
+        self.path = path
+        self.file = try PriorFile.decode(data, file: path)
+        self.digest = Digest.sha256(data)
+    }
+}

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+extension PriorFile {
+    /// The conditions a prior was meta-trained under, so they can be matched at test time.
+    public struct TrainingConditions: Codable, Sendable, Equatable {
+        /// What the fit maximised: the marginal likelihood of whole tasks, or the episodic objective.
+        public var objective: TrainingObjective
+        /// The training data file as given, and the SHA-256 of its bytes.
+        public var dataFile: String
+        public var dataDigest: String?
+        /// Per-task weights: the column they came from, if any.
+        public var weights: String?
+        /// The episode spec of an episodic fit: support size K (`5`) or range (`1-10`), query
+        /// size Q and the sampler's seed; with ``episodes``, the episodes trained on (per
+        /// mini-batch when ``batchEpisodes`` is set). ``episodeSpec`` rebuilds the spec.
+        public var shots: String?
+        public var query: String?
+        public var seed: UInt64?
+        public var episodes: Int?
+        public var batchEpisodes: Int?
+        /// Mean log p(y_q | D_s, θ) per query point on the training episodes, at the marginal
+        /// start and at the episodic fit.
+        public var startLogPredictive: Double?
+        public var logPredictive: Double?
+        /// Fewest and most points of a meta-train task (what a marginal fit has seen).
+        public var taskSizeMin: Int?
+        public var taskSizeMax: Int?
+        /// The meta-split the training tasks came from (its fractions, or `lists`), the seed of
+        /// a split by fractions, and the part trained on.
+        public var split: RecordedSplit?
+        public var splitSeed: UInt64?
+        public var partition: MetaPartition?
+        /// Content digests of the meta-train tasks (see ``TaskData/contentDigest``), sorted, so
+        /// `evaluate` can refuse to score tasks the prior was fitted on, under any identifier.
+        public var trainingTaskDigests: [String]?
+
+        public init(objective: TrainingObjective, dataFile: String, dataDigest: String?, weights: String? = nil) {
+            self.objective = objective
+            self.dataFile = dataFile
+            self.dataDigest = dataDigest
+            self.weights = weights
+        }
+
+        /// The support sizes the prior was meta-trained for: the episode shots of an episodic
+        /// fit; `nil` for a marginal fit.
+        public var shotRange: ShotRange? {
+            guard objective == .episodic, let shots else { return nil }
+            return try? ShotRange(parsing: shots)
+        }
+
+        /// The sampler spec of an episodic fit (K_max support, Q query, seed).
+        public var episodeSpec: EpisodeSpec? {
+            guard let range = shotRange, let query, let q = EpisodeSpec.QueryShots(query), let seed else { return nil }
+            return EpisodeSpec(shots: range.upper, query: q, withReplacement: true, seed: seed)
+        }
+
+        /// The split rule recorded, to split the same data the same way again (`nil` for task lists,
+        /// which are not recorded, or no split).
+        public var splitRule: SplitRule? {
+            guard case .fractions(let f)? = split, f.count == 3, let splitSeed else { return nil }
+            return .fractions(train: f[0], validation: f[1], test: f[2], seed: splitSeed)
+        }
+
+        /// A plain statement when a support size of `k` is outside what the prior was
+        /// meta-trained for, else `nil`. Episodic: K outside the trained shots. Marginal: K
+        /// larger than every meta-train task (the whole-task fit never saw that many points).
+        public func supportSizeMismatch(_ k: Int) -> String? {
+            if let range = shotRange {
+                guard !range.contains(k) else { return nil }
+                return "the support size K = \(k) is outside what this prior was meta-trained for (episodic, K = \(range)); train and test conditions do not match"
+            }
+            if let taskSizeMax, k > taskSizeMax {
+                return "the support size K = \(k) is larger than any meta-train task (at most \(taskSizeMax) points) this prior was fitted on; train and test conditions do not match"
+            }
+            return nil
+        }
+    }
+}
