@@ -3,6 +3,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import PackageDescription
 
+// scripts/test sets METAPRIOR_STRICT=1: our own targets then build with warnings as errors
+// (dependencies are not affected). Off by default, so that a newer compiler's new warnings
+// never stop a user's build.
+let strict: [SwiftSetting] = Context.environment["METAPRIOR_STRICT"] == "1" ? [.unsafeFlags(["-warnings-as-errors"])] : []
+
 let package = Package(
     name: "metaprior",
     platforms: [.macOS(.v13)],
@@ -25,21 +30,22 @@ let package = Package(
         ),
         // The only code that imports CGSL: safe storage, linear algebra, random streams,
         // distributions, optimisation and quadrature, with one error funnel.
-        .target(name: "GSL", dependencies: ["CGSL"]),
+        .target(name: "GSL", dependencies: ["CGSL"], swiftSettings: strict),
         // The toolkit: data, episodes, features, models, export, evaluation.
-        .target(name: "MetaPrior", dependencies: ["GSL", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "MetaPrior", dependencies: ["GSL", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         // The `metaprior` command: argument parsing and files only.
         .executableTarget(
             name: "MetaPriorCLI",
             dependencies: [
                 "MetaPrior",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: strict
         ),
-        .testTarget(name: "GSLTests", dependencies: ["GSL"]),
-        .testTarget(name: "MetaPriorTests", dependencies: ["MetaPrior", "GSL"]),
+        .testTarget(name: "GSLTests", dependencies: ["GSL"], swiftSettings: strict),
+        .testTarget(name: "MetaPriorTests", dependencies: ["MetaPrior", "GSL"], swiftSettings: strict),
         // Runs the built `metaprior` binary as a user would; depends on it so it is built.
-        .testTarget(name: "CLITests", dependencies: ["MetaPriorCLI", "MetaPrior"]),
+        .testTarget(name: "CLITests", dependencies: ["MetaPriorCLI", "MetaPrior"], swiftSettings: strict),
     ],
     // Swift 5 mode: the parallel loops hand non-Sendable closures to Dispatch on purpose
     // (each chunk writes only its own slot; see DeterministicParallel).

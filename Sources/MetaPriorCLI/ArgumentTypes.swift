@@ -2,8 +2,10 @@
 import ArgumentParser
 import MetaPrior
 
-// The library's option types, read straight from the command line: an invalid value is
-// refused by the parser with the valid values listed, so `run()` never re-parses a string.
+// The library's option types, read straight from the command line by their
+// `ExpressibleByArgument` conformances, so `run()` never re-parses a string. The options name
+// them through `choice` and `parsing`, which keep our messages: a failed `init?(argument:)`
+// cannot say what was expected, a throwing parser can.
 
 extension CovarianceStructure: ExpressibleByArgument {}
 extension TrainingObjective: ExpressibleByArgument {}
@@ -27,6 +29,20 @@ extension ShotRange: ExpressibleByArgument {
 func parsing<Value>(_ parse: @escaping (String) throws -> Value) -> (String) throws -> Value {
     { text in
         do { return try parse(text) } catch let error as InputError { throw ValidationError(error.message) }
+    }
+}
+
+/// Reads one of an enum's values, refusing others in the option's own words
+/// (`--partition must be train, validation or test, not 'dev'`).
+func choice<Value: ExpressibleByArgument & CaseIterable & RawRepresentable>(_ option: String) -> (String) throws -> Value
+    where Value.RawValue == String {
+    { text in
+        guard let value = Value(argument: text) else {
+            let names = Value.allCases.map { $0.rawValue }
+            let list = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + (names.last ?? "") : names.joined()
+            throw ValidationError("\(option) must be \(list), not '\(text)'")
+        }
+        return value
     }
 }
 

@@ -20,7 +20,8 @@ struct DataOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Input columns, comma-separated (default: every column but the task and target).", valueName: "a,b,..."))
     var features: String?
 
-    @Option(help: ArgumentHelp("How to read the target: regression, classification, or auto (classification when the target column is named label or class).", valueName: "kind"))
+    @Option(help: ArgumentHelp("How to read the target: regression, classification, or auto (classification when the target column is named label or class).", valueName: "kind"),
+            transform: choice("--kind"))
     var kind: CSVReadOptions.Kind = .automatic
 
     @Option(help: ArgumentHelp("CSV of task descriptors (numeric metadata about each task), one row per task, keyed by the task column.", valueName: "file"))

@@ -42,7 +42,8 @@ struct EpisodesCommand: ParsableCommand {
     @Flag(help: "Go through the tasks in passes, each task once per pass (default: each episode picks its task independently, with replacement).")
     var withoutReplacement = false
 
-    @Option(help: ArgumentHelp("Tasks too small for K + Q points (per class): skip (and count them) or reject (stop with an error); default skip.", valueName: "policy"))
+    @Option(help: ArgumentHelp("Tasks too small for K + Q points (per class): skip (and count them) or reject (stop with an error); default skip.", valueName: "policy"),
+            transform: choice("--small-tasks"))
     var smallTasks: EpisodeSpec.SmallTaskPolicy?
 
     @Option(help: ArgumentHelp("Read the episode spec (shots, query, ways, replacement, seed) from this JSON file.", valueName: "file"))

@@ -25,7 +25,8 @@ struct FitCommand: ParsableCommand {
             transform: parsing(BasisSpec.init(parsing:)))
     var basis: BasisSpec = .linear
 
-    @Option(help: ArgumentHelp("Shape of the prior covariance Σ: full, diagonal or isotropic.", valueName: "shape"))
+    @Option(help: ArgumentHelp("Shape of the prior covariance Σ: full, diagonal or isotropic.", valueName: "shape"),
+            transform: choice("--covariance"))
     var covariance: CovarianceStructure = .full
 
     @Option(help: ArgumentHelp("Column of the data holding each task's weight (constant within a task): multiplies that task's log-likelihood.", valueName: "column"))
@@ -37,7 +38,8 @@ struct FitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Most quasi-Newton iterations.", valueName: "n"))
     var maxIterations: Int = 500
 
-    @Option(help: ArgumentHelp("What to maximise: marginal (likelihood of whole tasks) or episodic (K-shot predictive density of query points given support points).", valueName: "objective"))
+    @Option(help: ArgumentHelp("What to maximise: marginal (likelihood of whole tasks) or episodic (K-shot predictive density of query points given support points).", valueName: "objective"),
+            transform: choice("--objective"))
     var objective: TrainingObjective = .marginal
 
     @Option(help: ArgumentHelp("Episodic: support points K per episode, or a range K_min-K_max drawn per episode.", valueName: "K"),

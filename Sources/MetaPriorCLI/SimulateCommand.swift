@@ -23,7 +23,13 @@ struct SimulateCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("Task family: \(SimulationFamily.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "family"))
+    @Argument(help: ArgumentHelp("Task family: \(SimulationFamily.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "family"),
+              transform: { text in
+                  guard let family = SimulationFamily(rawValue: text) else {
+                      throw ValidationError("unknown family '\(text)'; the families are: \(SimulationFamily.allCases.map(\.rawValue).joined(separator: ", "))")
+                  }
+                  return family
+              })
     var family: SimulationFamily
 
     @Option(help: ArgumentHelp("Number of tasks.", valueName: "n"))
@@ -50,7 +56,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("linear-gaussian: prior covariance Σ, rows separated by ';' (default \"1,0.3;0.3,0.5\" for the default mean, else the identity).", valueName: "a,b;c,d"))
     var covariance: String?
 
-    @Option(help: ArgumentHelp("linear-gaussian: input distribution, normal (N(0,1)) or uniform (over --x-range).", valueName: "kind"))
+    @Option(help: ArgumentHelp("linear-gaussian: input distribution, normal (N(0,1)) or uniform (over --x-range).", valueName: "kind"),
+            transform: choice("--inputs"))
     var inputs: InputDistribution = .normal
 
     @Option(help: ArgumentHelp("Range of uniform inputs (default -5,5; -1,1 for linear-gaussian).", valueName: "low,high"))

@@ -21,7 +21,8 @@ struct SplitOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Meta-test tasks, comma-separated.", valueName: "ids"))
     var testTasks: String?
 
-    @Option(help: ArgumentHelp("Which part of the split to use: train, validation or test (default: train for fit, test for evaluate).", valueName: "part"))
+    @Option(help: ArgumentHelp("Which part of the split to use: train, validation or test (default: train for fit, test for evaluate).", valueName: "part"),
+            transform: choice("--partition"))
     var partition: MetaPartition?
 
     @Option(help: ArgumentHelp("Write the split (task,split CSV) to this file.", valueName: "file"))

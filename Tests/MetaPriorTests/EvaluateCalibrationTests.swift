@@ -30,7 +30,7 @@ struct EvaluateCalibrationTests {
         let data = try Self.tasks(3000, seed: 4)
         let basis = try FeatureMap(spec: .linear, inputNames: data.inputNames, trainingInputs: data.tasks.map(\.inputs))
         let prior = try GaussianPrior(mean: Self.mean, covariance: Self.covariance, noiseVariance: Self.noise * Self.noise)
-        let method = FewShotMethod(name: "true", description: "true prior", kind: .prior(prior), basis: basis)
+        let method = try FewShotMethod(name: "true", description: "true prior", gaussian: prior, basis: basis)
         let score = try FewShotEvaluation.score([method], episodes: try Self.episodes(data, shots: shots), dataset: data)[0]
         for (l, level) in FewShotEvaluation.levels.enumerated() {
             #expect(abs(score.coverage[l] - level) <= 3 * score.coverageSE[l], "K = \(shots), \(level): \(score.coverage[l]) ± \(score.coverageSE[l])")
@@ -47,7 +47,7 @@ struct EvaluateCalibrationTests {
         let test = try Self.tasks(2000, seed: 2)
         let basis = try FeatureMap(spec: .linear, inputNames: train.inputNames, trainingInputs: train.tasks.map(\.inputs))
         let fit = try PriorFit.fit(try TaskStatistics(dataset: train, featureMap: basis))
-        let methods = [FewShotMethod(name: "marginal prior", description: "", kind: .prior(fit.prior), basis: basis),
+        let methods = [try FewShotMethod(name: "marginal prior", description: "", gaussian: fit.prior, basis: basis),
                        try FewShotMethod.independent(basis: basis, noiseVariance: fit.prior.noiseVariance),
                        FewShotMethod.pooled(basis: basis)]
         let scores = try FewShotEvaluation.score(methods, episodes: try Self.episodes(test, shots: 2), dataset: test)
@@ -81,7 +81,7 @@ struct EvaluateCalibrationTests {
 
     /// The conditions check: episodic shots and marginal task sizes.
     @Test func supportSizeMismatch() throws {
-        var episodic = PriorFile.TrainingConditions(objective: "episodic", dataFile: "x", dataDigest: nil)
+        var episodic = PriorFile.TrainingConditions(objective: .episodic, dataFile: "x", dataDigest: nil)
         episodic.shots = "2-8"
         episodic.query = "10"
         episodic.seed = 4
@@ -90,7 +90,7 @@ struct EvaluateCalibrationTests {
         #expect(episodic.supportSizeMismatch(9)?.contains("K = 9 is outside") == true)
         #expect(episodic.supportSizeMismatch(1) != nil)
         #expect(episodic.episodeSpec?.shots == 8)
-        var marginal = PriorFile.TrainingConditions(objective: "marginal", dataFile: "x", dataDigest: nil)
+        var marginal = PriorFile.TrainingConditions(objective: .marginal, dataFile: "x", dataDigest: nil)
         marginal.taskSizeMax = 20
         #expect(marginal.supportSizeMismatch(20) == nil)
         #expect(marginal.supportSizeMismatch(21) != nil)

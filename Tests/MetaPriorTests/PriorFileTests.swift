@@ -17,17 +17,27 @@ struct PriorFileTests {
         let decoded = try PriorFile.decode(bytes, file: "prior.json")
         #expect(decoded == file)
         #expect(try decoded.encoded() == bytes)
-        #expect(try decoded.prior() == file.prior())
+        #expect(try decoded.prior(as: LinearGaussianPrior.self) == file.prior(as: LinearGaussianPrior.self))
+    }
+
+    /// The file's JSON with `key` set to `value` (a JSON-serialisable value).
+    static func edited(_ file: PriorFile, _ key: String, _ value: Any) throws -> Data {
+        var json = try #require(try JSONSerialization.jsonObject(with: try file.encoded()) as? [String: Any])
+        json[key] = value
+        return try JSONSerialization.data(withJSONObject: json)
     }
 
     @Test func rejectsAnAsymmetricOrIndefiniteCovariance() throws {
-        var file = try Self.file()
-        file.covariance = [[1, 2], [2, 1]]
-        #expect(throws: InputError.self) { try PriorFile.decode(try file.encoded(), file: "p.json") }
-        file.covariance = [[1, 0.5], [0.4, 1]]
-        #expect(throws: InputError.self) { try PriorFile.decode(try file.encoded(), file: "p.json") }
-        file.covariance = [[1, 0], [0, 1]]
-        file.noiseVariance = -1
-        #expect(throws: InputError.self) { try PriorFile.decode(try file.encoded(), file: "p.json") }
+        let file = try Self.file()
+        for (key, value) in [("covariance", [[1, 2], [2, 1]] as Any), ("covariance", [[1, 0.5], [0.4, 1]]), ("noise_variance", -1)] {
+            #expect(throws: InputError.self, "\(key) = \(value)") { try PriorFile.decode(try Self.edited(file, key, value), file: "p.json") }
+        }
+    }
+
+    /// The `model` key chooses the family: an unknown one is refused, naming the known ones.
+    @Test func rejectsAnUnknownModel() throws {
+        let file = try Self.file()
+        let error = try #require(throws: InputError.self) { try PriorFile.decode(try Self.edited(file, "model", "tree"), file: "p.json") }
+        #expect(error.description.contains("p.json: column 'model': 'tree' is not a model this metaprior knows (known: linear_gaussian"))
     }
 }
