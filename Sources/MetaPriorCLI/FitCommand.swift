@@ -131,22 +131,12 @@ struct FitCommand: ParsableCommand {
         reporting.say(FitReport.text(file: file, result: result, output: output) + (episodicNote.map { "\n" + $0 } ?? ""))
     }
 
-    /// Reads the data; with --weights, reads that column too and makes it each task's weight.
+    /// Reads the data, with its digest for the prior file; with --weights, that column is
+    /// each task's weight.
     private func loadWithWeights() throws -> MetaDataset {
-        guard let weights else { return try dataOptions.load() }
         var options = dataOptions.readOptions()
-        if options.featureColumns == nil {
-            let header = try MetaDataset.headerNames(csv: dataOptions.data)
-            let taskName = options.taskColumn ?? "task"
-            let targetName = options.targetColumn ?? (header.contains("y") ? "y" : "label")
-            options.featureColumns = header.filter { $0 != taskName && $0 != targetName && $0 != weights }
-        } else if options.featureColumns!.contains(weights) {
-            throw InputError(column: weights, "is both a feature and the weight column")
-        }
-        let features = options.featureColumns!
-        options.featureColumns = features + [weights]
-        var dataset = try MetaDataset.read(csv: dataOptions.data, options: options)
-        try dataset.moveLastInputToWeights(file: dataOptions.data)
-        return dataset
+        options.taskWeightColumn = weights
+        options.recordsSourceDigest = true
+        return try dataOptions.load(options)
     }
 }
