@@ -31,12 +31,12 @@ struct AdaptCommand: ParsableCommand {
     @OptionGroup var reporting: ReportingOptions
 
     func run() throws {
-        let (file, prior, task, posterior) = try options.adapt(dataFile: data)
+        let (file, prior, task, posterior, dataDigest) = try options.adapt(dataFile: data)
         if let mismatch = file.training.supportSizeMismatch(task.count) {
             reporting.say("warning: \(options.prior): \(mismatch)")
         }
         let csv = PosteriorExport.drawsCSV(posterior, features: file.features, draws: options.draws, seed: options.seed,
-                                           provenance: options.provenance(file: file, task: task, dataFile: data))
+                                           provenance: options.provenance(file: file, task: task, dataFile: data, dataDigest: dataDigest))
         var summaryBytes: [UInt8]? = nil
         if summary != nil {
             summaryBytes = try PosteriorExport.summaryCSV(prior: prior, posterior: posterior, features: file.features, level: options.level)

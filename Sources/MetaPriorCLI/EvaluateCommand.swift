@@ -143,11 +143,12 @@ struct EvaluateCommand: ParsableCommand {
         options.taskColumn = options.taskColumn ?? first.taskColumn
         if options.targetColumns == nil { options.targetColumn = options.targetColumn ?? first.target }
         options.featureColumns = options.featureColumns ?? first.inputs
+        options.recordsSourceDigest = true
         var dataset = try MetaDataset.read(csv: dataOptions.data, options: options)
         guard dataset.classNames == nil else {
             throw InputError(file: dataOptions.data, column: dataset.targetName, "holds class labels; the linear-Gaussian priors predict a real-valued target (use --kind regression if it is numeric)")
         }
-        let dataDigest = Digest.sha256(file: dataOptions.data)
+        let dataDigest = dataset.sourceDigest
         var splitNote: String?
         if let split = try chosenSplit(dataset, file: first, dataDigest: dataDigest, note: &splitNote) {
             let ids = split.ids(MetaPartition(rawValue: splitOptions.partition)!)

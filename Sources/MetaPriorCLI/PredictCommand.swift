@@ -32,13 +32,13 @@ struct PredictCommand: ParsableCommand {
     @OptionGroup var reporting: ReportingOptions
 
     func run() throws {
-        let (file, _, task, posterior) = try options.adapt(dataFile: support)
+        let (file, _, task, posterior, dataDigest) = try options.adapt(dataFile: support)
         let queries = try MetaDataset.readInputs(csv: query, inputs: file.inputs)
         let predictions = try PosteriorExport.predictionsCSV(posterior, basis: file.basis, queries: queries, level: options.level)
         var draws: [UInt8]? = nil
         if drawsOutput != nil {
             draws = try PosteriorExport.predictiveDrawsCSV(posterior, basis: file.basis, queries: queries, draws: options.draws,
-                                                           seed: options.seed, provenance: options.provenance(file: file, task: task, dataFile: support))
+                                                           seed: options.seed, provenance: options.provenance(file: file, task: task, dataFile: support, dataDigest: dataDigest))
         }
         try CLIOutput.write(predictions, to: output)
         if let drawsOutput, let draws { try CLIOutput.write(draws, to: drawsOutput) }

@@ -29,20 +29,21 @@ struct PriorTaskOptions: ParsableArguments {
     }
 
     /// Reads the prior file and the new task's rows from `dataFile`, and adapts.
-    func adapt(dataFile: String) throws -> (file: PriorFile, prior: GaussianPrior, task: TaskData, posterior: GaussianPosterior) {
+    /// Also returns the digest of the task's file, from the same read as its rows.
+    func adapt(dataFile: String) throws -> (file: PriorFile, prior: GaussianPrior, task: TaskData, posterior: GaussianPosterior, dataDigest: String) {
         let file = try PriorFile.read(prior)
         let gaussian = try file.prior(file: prior)
-        let task = try MetaDataset.readTask(csv: dataFile, inputs: file.inputs, target: target ?? file.target,
-                                            taskColumn: file.taskColumn, taskID: taskId)
+        let (task, dataDigest) = try MetaDataset.readTaskAndDigest(csv: dataFile, inputs: file.inputs, target: target ?? file.target,
+                                                                   taskColumn: file.taskColumn, taskID: taskId)
         let posterior = try gaussian.posterior(design: try file.basis.design(task.inputs), targets: task.targets)
-        return (file, gaussian, task, posterior)
+        return (file, gaussian, task, posterior, dataDigest)
     }
 
     /// The provenance comments of a sample CSV.
-    func provenance(file: PriorFile, task: TaskData, dataFile: String) -> [(String, String)] {
+    func provenance(file: PriorFile, task: TaskData, dataFile: String, dataDigest: String) -> [(String, String)] {
         [("metaprior", MetaPriorVersion.string), ("command", commandLine), ("seed", "\(seed)"),
          ("prior", prior), ("prior_digest", Digest.sha256(file: prior) ?? "unknown"),
-         ("data", dataFile), ("data_digest", Digest.sha256(file: dataFile) ?? "unknown"),
+         ("data", dataFile), ("data_digest", dataDigest),
          ("task", "\(task.id) (\(task.count) observations)")]
     }
 }

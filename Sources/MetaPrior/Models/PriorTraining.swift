@@ -5,8 +5,9 @@ import GSL
 /// statistics, fit θ by empirical Bayes (and, for the episodic objective, on from there), and
 /// describe the result as a ``PriorFile`` that records the training conditions.
 public enum PriorTraining {
-    /// Fits a prior to `dataset` with `basis`; `dataFile` is recorded (with its digest) as the
-    /// training data.
+    /// Fits a prior to `dataset` with `basis`; `dataFile` is recorded as the training data,
+    /// with the digest the data set carries (``MetaDataset/sourceDigest``, from the bytes it
+    /// was read from: the file is not read again).
     public static func fit(_ dataset: MetaDataset, basis spec: BasisSpec, options: PriorFitOptions,
                            dataFile: String, weightsColumn: String? = nil) throws -> (file: PriorFile, result: PriorFitResult) {
         let (file, result, _, _) = try marginal(dataset, basis: spec, options: options, dataFile: dataFile, weightsColumn: weightsColumn)
@@ -54,7 +55,7 @@ public enum PriorTraining {
 
     private static func conditions(_ dataset: MetaDataset, objective: String, dataFile: String, weightsColumn: String?) -> PriorFile.TrainingConditions {
         var training = PriorFile.TrainingConditions(objective: objective, dataFile: dataFile,
-                                                    dataDigest: Digest.sha256(file: dataFile), weights: weightsColumn)
+                                                    dataDigest: dataset.sourceDigest, weights: weightsColumn)
         training.taskSizeMin = dataset.tasks.map(\.count).min()
         training.taskSizeMax = dataset.tasks.map(\.count).max()
         training.trainingTaskDigests = dataset.taskContentDigests
