@@ -62,7 +62,13 @@ struct DataOptions: ParsableArguments {
     /// Reads the meta-dataset. `classification` forces class labels when `--kind` is auto
     /// (e.g. when `--ways` asks for N-way episodes).
     func load(classification: Bool = false) throws -> MetaDataset {
-        let dataset = try MetaDataset.read(csv: data, options: readOptions(classification: classification))
+        try load(readOptions(classification: classification))
+    }
+
+    /// Reads the meta-dataset with `options` (these flags' ``readOptions(classification:)``
+    /// with more set by the command).
+    func load(_ options: CSVReadOptions) throws -> MetaDataset {
+        let dataset = try MetaDataset.read(csv: data, options: options)
         return oneHot ? dataset.withOneHotDescriptors() : dataset
     }
 }

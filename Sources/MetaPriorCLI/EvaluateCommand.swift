@@ -82,7 +82,9 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         let priors = try prior.map(LoadedPrior.init(path:))
-        let data = try MetaDataset.read(csv: dataOptions.data, options: EvaluationRun.readOptions(dataOptions.readOptions(), for: priors))
+        var options = EvaluationRun.readOptions(dataOptions.readOptions(), for: priors)
+        options.recordsSourceDigest = true
+        let data = try MetaDataset.read(csv: dataOptions.data, options: options)
         var settings = EvaluationRun.Settings(shots: shots, query: query, episodes: episodes, seed: seed)
         settings.split = splitOptions.rule(defaultSeed: seed)
         settings.partition = splitOptions.partition
@@ -92,7 +94,7 @@ struct EvaluateCommand: ParsableCommand {
         settings.baselines = !noBaselines
         settings.independentVariance = independentVariance
         let run = try EvaluationRun(priors: priors, dataset: data, dataFile: dataOptions.data,
-                                    dataDigest: Digest.sha256(file: dataOptions.data), settings: settings, command: commandLine)
+                                    dataDigest: data.sourceDigest, settings: settings, command: commandLine)
         for warning in run.report.warnings { CLIOutput.note("warning: " + warning) }
         if let made = run.split, let path = splitOptions.splitOutput {
             try CLIOutput.write(made.csvBytes(taskColumn: data.taskColumn), to: path)

@@ -89,7 +89,8 @@ struct FitCommand: ParsableCommand {
         let family = try ModelRegistry.family(named: model)
         let dataset = try loadWithWeights()
         let split = splitOptions.rule(defaultSeed: seed).map { SplitRequest(rule: $0, partition: splitOptions.partition ?? .train) }
-        let outcome = try PriorTraining.train(dataset, family: family, request: request(), source: source(), split: split)
+        let source = PriorTraining.Source(file: dataOptions.data, digest: dataset.sourceDigest, weightsColumn: weights)
+        let outcome = try PriorTraining.train(dataset, family: family, request: request(), source: source, split: split)
         if let made = outcome.split, let path = splitOptions.splitOutput {
             try CLIOutput.write(made.csvBytes(taskColumn: dataset.taskColumn), to: path)
         }
@@ -118,27 +119,12 @@ struct FitCommand: ParsableCommand {
         return request
     }
 
-    /// The training data as the prior file records it.
-    private func source() -> PriorTraining.Source {
-        PriorTraining.Source(file: dataOptions.data, digest: Digest.sha256(file: dataOptions.data), weightsColumn: weights)
-    }
-
-    /// Reads the data; with --weights, reads that column too and makes it each task's weight.
+    /// Reads the data, with its digest for the prior file; with --weights, that column is
+    /// each task's weight.
     private func loadWithWeights() throws -> MetaDataset {
-        guard let weights else { return try dataOptions.load() }
         var options = dataOptions.readOptions()
-        if options.featureColumns == nil {
-            let header = try MetaDataset.headerNames(csv: dataOptions.data)
-            let taskName = options.taskColumn ?? "task"
-            let targetName = options.targetColumn ?? (header.contains("y") ? "y" : "label")
-            options.featureColumns = header.filter { $0 != taskName && $0 != targetName && $0 != weights }
-        } else if options.featureColumns?.contains(weights) == true {
-            throw InputError(column: weights, "is both a feature and the weight column")
-        }
-        guard let features = options.featureColumns else { return try dataOptions.load() }
-        options.featureColumns = features + [weights]
-        var dataset = try MetaDataset.read(csv: dataOptions.data, options: options)
-        try dataset.moveLastInputToWeights(file: dataOptions.data)
-        return dataset
+        options.taskWeightColumn = weights
+        options.recordsSourceDigest = true
+        return try dataOptions.load(options)
     }
 }

@@ -7,9 +7,9 @@ import GSL
 public struct Adaptation: Sendable {
     /// The prior file, with its digest.
     public let prior: LoadedPrior
-    /// The new task's data file as named, and the SHA-256 of its bytes.
+    /// The new task's data file as named, and the SHA-256 of the bytes its rows were read from.
     public let dataFile: String
-    public let dataDigest: String?
+    public let dataDigest: String
     /// The new task's rows (D_train).
     public let task: TaskData
     /// Its posterior.
@@ -24,11 +24,11 @@ public struct Adaptation: Sendable {
     public init(priorPath: String, dataFile: String, target: String? = nil, taskID: String? = nil) throws {
         let prior = try LoadedPrior(path: priorPath)
         let file = prior.file
-        let task = try MetaDataset.readTask(csv: dataFile, inputs: file.inputs, target: target ?? file.target,
-                                            taskColumn: file.taskColumn, taskID: taskID)
+        let (task, dataDigest) = try MetaDataset.readTaskAndDigest(csv: dataFile, inputs: file.inputs, target: target ?? file.target,
+                                                                   taskColumn: file.taskColumn, taskID: taskID)
         self.prior = prior
         self.dataFile = dataFile
-        self.dataDigest = Digest.sha256(file: dataFile)
+        self.dataDigest = dataDigest
         self.task = task
         self.posterior = try file.prior.posterior(inputs: task.inputs, targets: task.targets)
     }
@@ -42,7 +42,7 @@ public struct Adaptation: Sendable {
     public func provenance(command: String, seed: UInt64) -> [(String, String)] {
         [("metaprior", MetaPriorVersion.string), ("command", command), ("seed", "\(seed)"),
          ("prior", prior.path), ("prior_digest", prior.digest),
-         ("data", dataFile), ("data_digest", dataDigest ?? "unknown"),
+         ("data", dataFile), ("data_digest", dataDigest),
          ("task", "\(task.id) (\(task.count) observations)")]
     }
 

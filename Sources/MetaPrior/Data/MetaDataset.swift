@@ -49,6 +49,10 @@ public struct MetaDataset: Sendable, Equatable {
     public var descriptorNames: [String]
     /// The tasks, in order of first appearance in the file.
     public var tasks: [TaskData]
+    /// The SHA-256 (`sha256:<hex>`) of the file the data set was read from, computed from the
+    /// same bytes as the parse (``CSVReadOptions/recordsSourceDigest``); `nil` when not asked
+    /// for or not read from a file. Provenance records it instead of reading the file again.
+    public var sourceDigest: String?
 
     public init(inputNames: [String], targetName: String, taskColumn: String = "task",
                 kind: TargetKind = .regression, descriptorNames: [String] = [], tasks: [TaskData]) {

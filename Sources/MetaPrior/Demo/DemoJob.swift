@@ -30,8 +30,11 @@ public struct DemoJob {
     func sleepStudy() throws -> String {
         progress?("sleep study: fitting the prior over 18 subjects")
         let options = CSVReadOptions(taskColumn: "Subject", targetColumn: "Reaction", featureColumns: ["Days"])
-        let all = try MetaDataset.parse(csv: Array(EmbeddedData.sleepStudyCSV.utf8), name: "sleepstudy.csv", options: options)
-        try AtomicFile.write(EmbeddedData.sleepStudyCSV + "\n", to: path("sleepstudy.csv"))
+        var all = try MetaDataset.parse(csv: Array(EmbeddedData.sleepStudyCSV.utf8), name: "sleepstudy.csv", options: options)
+        let sleepStudyFile = EmbeddedData.sleepStudyCSV + "\n"
+        try AtomicFile.write(sleepStudyFile, to: path("sleepstudy.csv"))
+        // The priors record the digest of the file written, from the bytes written.
+        all.sourceDigest = Digest.sha256(Array(sleepStudyFile.utf8))
         let full = try fit(all, basis: .linear, dataFile: path("sleepstudy.csv"))
         try AtomicFile.write(try full.file.encoded(), to: path("sleepstudy-prior.json"))
         let fullPrior = try full.file.prior(as: LinearGaussianPrior.self).gaussian
@@ -44,6 +47,7 @@ public struct DemoJob {
         trainCSV.row(["Reaction", "Days", "Subject"])
         for task in train.tasks { for i in 0..<task.count { trainCSV.field(task.targets[i]); trainCSV.field(task.inputs[i, 0]); trainCSV.field(task.id); trainCSV.endRow() } }
         try AtomicFile.write(Data(trainCSV.bytes), to: path("sleepstudy-without-308.csv"))
+        train.sourceDigest = Digest.sha256(trainCSV.bytes)
         let file = try fit(train, basis: .linear, dataFile: path("sleepstudy-without-308.csv")).file
         try AtomicFile.write(try file.encoded(), to: path("sleepstudy-prior-without-308.json"))
         let support = try heldOut.rows(0..<3)
@@ -92,10 +96,13 @@ public struct DemoJob {
         let tasks = 1000, points = 10, shots = 5
         progress?("sinusoid: simulating \(tasks) tasks and fitting the prior (basis rbf:10)")
         let simulated = try simulateTasks(SimulationSettings(family: .sinusoid, tasks: tasks, points: points, seed: seed, noise: 0.1))
-        try AtomicFile.write(Data(simulated.tasksCSV()), to: path("sinusoid-train.csv"))
+        let trainingCSV = simulated.tasksCSV()
+        try AtomicFile.write(Data(trainingCSV), to: path("sinusoid-train.csv"))
+        var training = simulated.dataset
+        training.sourceDigest = Digest.sha256(trainingCSV)
         var options = PriorFitOptions()
         options.maximumIterations = 300
-        let trained = try fit(simulated.dataset, basis: .radial(centres: 10, width: nil), options: options, dataFile: path("sinusoid-train.csv"))
+        let trained = try fit(training, basis: .radial(centres: 10, width: nil), options: options, dataFile: path("sinusoid-train.csv"))
         let (file, fit) = (trained.file, trained.fit)
         try AtomicFile.write(try file.encoded(), to: path("sinusoid-prior.json"))
 
@@ -133,7 +140,7 @@ public struct DemoJob {
     private func fit(_ dataset: MetaDataset, basis: BasisSpec, options: PriorFitOptions = PriorFitOptions(),
                      dataFile: String) throws -> PriorTraining.Outcome {
         try PriorTraining.train(dataset, family: LinearGaussianFamily.self, request: FitRequest(basis: basis, options: options),
-                                source: PriorTraining.Source(file: dataFile, digest: Digest.sha256(file: dataFile)))
+                                source: PriorTraining.Source(file: dataFile, digest: dataset.sourceDigest))
     }
 
     private func f(_ x: Double, _ digits: Int = 5) -> String { String(format: "%.\(digits)g", x) }

@@ -4,20 +4,49 @@
 ///
 /// The description is one line, `file:line: column 'name': message`, leaving out what is not
 /// known, so a user can go straight to the spot. The CLI prints it and exits non-zero.
+/// Code that must react to a particular failure looks at ``kind``, never at the message text
+/// (which is written for people and may be reworded).
 public struct InputError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// What sort of problem it is, for code that handles some failures differently.
+    public enum Kind: String, Sendable, Equatable, CaseIterable {
+        /// The file does not exist.
+        case missingFile
+        /// The file exists but cannot be opened or read (permissions, a directory, an I/O error).
+        case unreadable
+        /// Nothing to read: an empty file, or a header with no rows under it.
+        case empty
+        /// A column (or key) that was asked for, or that is required, is not there.
+        case missingColumn
+        /// Something that must be unique appears twice: a header name, a column role, a row.
+        case duplicate
+        /// The file's structure is broken: a ragged row, an unclosed quote, an empty name.
+        case malformed
+        /// A field that must be a finite number is empty, not a number, NaN or infinite.
+        case badNumber
+        /// Values that must agree do not, e.g. a task's weight that varies between its rows.
+        case inconsistent
+        /// A well-formed value outside what is allowed (a negative weight, an unknown task).
+        case invalidValue
+        /// Anything else (options that clash, values out of range, and so on).
+        case other
+    }
+
     /// The file at fault, as the user named it.
     public var file: String?
     /// 1-based line in the file (the header is line 1).
     public var line: Int?
     /// The column (or option, or JSON key) at fault.
     public var column: String?
+    /// What sort of problem it is; ``Kind/other`` unless the thrower said more.
+    public var kind: Kind
     /// What is wrong, and where useful what would be right.
     public var message: String
 
-    public init(file: String? = nil, line: Int? = nil, column: String? = nil, _ message: String) {
+    public init(file: String? = nil, line: Int? = nil, column: String? = nil, kind: Kind = .other, _ message: String) {
         self.file = file
         self.line = line
         self.column = column
+        self.kind = kind
         self.message = message
     }
 

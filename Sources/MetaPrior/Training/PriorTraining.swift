@@ -67,13 +67,14 @@ public enum PriorTraining {
         return Outcome(file: PriorFile(fit: fit, dataset: data, training: training), fit: fit, split: madeSplit)
     }
 
-    /// The linear-Gaussian fit as its own types, for programs that use θ directly (the demo,
-    /// tests): the prior file and the empirical-Bayes result.
+    /// The linear-Gaussian fit as its own types, for programs that use θ directly (tests): the
+    /// prior file and the empirical-Bayes result. The data file's digest is the one `dataset`
+    /// carries (``MetaDataset/sourceDigest``); the file is not read again.
     public static func fit(_ dataset: MetaDataset, basis spec: BasisSpec, options: PriorFitOptions,
                            dataFile: String, weightsColumn: String? = nil) throws -> (file: PriorFile, result: PriorFitResult) {
         let request = FitRequest(basis: spec, options: options)
         let detail = try LinearGaussianFamily.fitInDetail(dataset, request: request)
-        let training = conditions(dataset, request: request, source: Source(file: dataFile, digest: Digest.sha256(file: dataFile), weightsColumn: weightsColumn))
+        let training = conditions(dataset, request: request, source: Source(file: dataFile, digest: dataset.sourceDigest, weightsColumn: weightsColumn))
         return (PriorFile(fit: detail.fitted, dataset: dataset, training: training), detail.marginal)
     }
 

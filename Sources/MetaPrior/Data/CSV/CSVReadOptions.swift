@@ -34,10 +34,24 @@ public struct CSVReadOptions: Sendable, Equatable {
     public var descriptorColumns: [String]?
     /// A column of the descriptors file holding each task's weight w_i (> 0).
     public var weightColumn: String?
+    /// When the data file has no task column, every row is one task (identifier empty),
+    /// rather than an error: a new task's file may or may not name its task.
+    public var taskColumnIsOptional: Bool
+    /// A column of the data file holding each task's weight w_i (the same on all of a task's
+    /// rows, ≥ 0). Not an input; it replaces any weight from the descriptors file.
+    public var taskWeightColumn: String?
+    /// A header with no rows under it gives a data set with no tasks rather than an error
+    /// (a new task with no data yet: its posterior is the prior).
+    public var allowsNoRows: Bool
+    /// Keep the SHA-256 of the bytes read in ``MetaDataset/sourceDigest``, so provenance
+    /// needs no second read of the file (and standard input, which cannot be read twice,
+    /// gets one too). Off by default: hashing costs more than the rest of an ingest.
+    public var recordsSourceDigest: Bool
 
     public init(taskColumn: String? = nil, targetColumn: String? = nil, targetColumns: [String]? = nil,
                 featureColumns: [String]? = nil, kind: Kind = .automatic, descriptorsPath: String? = nil,
-                descriptorColumns: [String]? = nil, weightColumn: String? = nil) {
+                descriptorColumns: [String]? = nil, weightColumn: String? = nil, taskColumnIsOptional: Bool = false,
+                taskWeightColumn: String? = nil, allowsNoRows: Bool = false, recordsSourceDigest: Bool = false) {
         self.taskColumn = taskColumn
         self.targetColumn = targetColumn
         self.targetColumns = targetColumns
@@ -46,5 +60,9 @@ public struct CSVReadOptions: Sendable, Equatable {
         self.descriptorsPath = descriptorsPath
         self.descriptorColumns = descriptorColumns
         self.weightColumn = weightColumn
+        self.taskColumnIsOptional = taskColumnIsOptional
+        self.taskWeightColumn = taskWeightColumn
+        self.allowsNoRows = allowsNoRows
+        self.recordsSourceDigest = recordsSourceDigest
     }
 }

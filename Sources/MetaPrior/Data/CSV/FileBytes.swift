@@ -36,14 +36,14 @@ final class FileBytes {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else {
             let code = errno
-            throw InputError(file: path, code == ENOENT ? "no such file" : "cannot open: \(String(cString: strerror(code)))")
+            throw InputError(file: path, kind: code == ENOENT ? .missingFile : .unreadable, code == ENOENT ? "no such file" : "cannot open: \(String(cString: strerror(code)))")
         }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
-            throw InputError(file: path, "cannot read: \(String(cString: strerror(errno)))")
+            throw InputError(file: path, kind: .unreadable, "cannot read: \(String(cString: strerror(errno)))")
         }
-        guard (status.st_mode & S_IFMT) != S_IFDIR else { throw InputError(file: path, "is a directory, not a CSV file") }
+        guard (status.st_mode & S_IFMT) != S_IFDIR else { throw InputError(file: path, kind: .unreadable, "is a directory, not a CSV file") }
         let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
         let size = Int(status.st_size)
         if (status.st_mode & S_IFMT) == S_IFREG, size > 0, size % pageSize != 0,
@@ -75,7 +75,7 @@ final class FileBytes {
                 if errno == EINTR { continue }
                 let reason = String(cString: strerror(errno))
                 buffer.deallocate()
-                throw InputError(file: path, "cannot read: \(reason)")
+                throw InputError(file: path, kind: .unreadable, "cannot read: \(reason)")
             }
             if got == 0 { break }
             filled += got
@@ -108,6 +108,12 @@ final class FileBytes {
         guard count > 0, let start = UnsafeMutableRawPointer(bitPattern: first) else { return }
         _ = madvise(start, Int(last - first), 22)  // MADV_POPULATE_READ
         #endif
+    }
+
+    /// The SHA-256 of the bytes (without the sentinel), as ``Digest`` writes it: the digest of
+    /// the file as it was read, so it cannot disagree with what was parsed.
+    var sha256: String {
+        withBytes { Digest.sha256(UnsafeRawBufferPointer(start: $0, count: count)) }
     }
 
     /// Runs `body` with the bytes; `pointer[count]` is the `\n` sentinel.

@@ -15,10 +15,10 @@ struct CSVHeader {
         var positions: [String: Int] = [:]
         for (index, name) in names.enumerated() {
             if name.isEmpty {
-                throw InputError(file: file, line: line, column: "#\(index + 1)", "empty column name in the header")
+                throw InputError(file: file, line: line, column: "#\(index + 1)", kind: .malformed, "empty column name in the header")
             }
             if let first = positions[name] {
-                throw InputError(file: file, line: line, column: name,
+                throw InputError(file: file, line: line, column: name, kind: .duplicate,
                                  "appears twice in the header (fields \(first + 1) and \(index + 1))")
             }
             positions[name] = index
@@ -31,7 +31,7 @@ struct CSVHeader {
     /// The position of `name`, or an error naming the columns there are.
     func index(of name: String, role: String) throws -> Int {
         guard let index = positions[name] else {
-            throw InputError(file: file, line: line, column: name,
+            throw InputError(file: file, line: line, column: name, kind: .missingColumn,
                              "no such \(role) column; the columns are: \(names.joined(separator: ", "))")
         }
         return index
@@ -49,7 +49,7 @@ extension CSVScanner {
         var fields: [FieldRange] = []
         let found: Bool
         do { found = try nextRecord(into: &fields) } catch { throw error.inputError(file: file, header: nil) }
-        guard found else { throw InputError(file: file, line: 1, "file is empty: expected a header row") }
+        guard found else { throw InputError(file: file, line: 1, kind: .empty, "file is empty: expected a header row") }
         return try CSVHeader(file: file, line: recordLine, names: fields.map(string))
     }
 
@@ -57,10 +57,10 @@ extension CSVScanner {
     func raggedRow(file: String, header: CSVHeader, found: Int) -> InputError {
         let expected = header.names.count
         if found < expected {
-            return InputError(file: file, line: recordLine, column: header.names[found],
+            return InputError(file: file, line: recordLine, column: header.names[found], kind: .malformed,
                               "missing field: the row has \(found) field\(found == 1 ? "" : "s"), the header \(expected)")
         }
-        return InputError(file: file, line: recordLine, column: "#\(expected + 1)",
+        return InputError(file: file, line: recordLine, column: "#\(expected + 1)", kind: .malformed,
                           "extra field: the row has \(found) fields, the header \(expected)")
     }
 
@@ -74,7 +74,7 @@ extension CSVScanner {
         case .infinite: message = "infinite value \(text) is not allowed"
         case .invalid, .value: message = "not a number: \(text)"
         }
-        return InputError(file: file, line: recordLine, column: column, message)
+        return InputError(file: file, line: recordLine, column: column, kind: .badNumber, message)
     }
 }
 
@@ -89,6 +89,6 @@ extension CSVScanner {
 extension CSVScanner.SyntaxError {
     func inputError(file: String, header: CSVHeader?) -> InputError {
         let column = header.map { fieldIndex < $0.names.count ? $0.names[fieldIndex] : "#\(fieldIndex + 1)" } ?? "#\(fieldIndex + 1)"
-        return InputError(file: file, line: line, column: column, message)
+        return InputError(file: file, line: line, column: column, kind: .malformed, message)
     }
 }

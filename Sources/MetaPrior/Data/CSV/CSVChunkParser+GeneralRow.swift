@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+
+/// The general row scanner: any record RFC 4180 allows, read with ``CSVScanner``; every
+/// error message about a row is made here.
+extension ChunkParser {
+    /// Reads and files the record at `position` (after any blank lines), moving `line` on;
+    /// returns where the next record starts, or `nil` at the end of the stretch.
+    mutating func generalRow(at position: Int, line: inout Int) throws -> Int? {
+        var scanner = CSVScanner(bytes: bytes, count: end, start: position, line: line)
+        guard try scanner.nextRecord(into: &fields, file: file, header: header) else {
+            line = scanner.line
+            return nil
+        }
+        if requirePlain && memchr(bytes + position, Int32(UInt8(ascii: "\"")), scanner.position - position) != nil { throw QuotedStretch() }
+        guard fields.count == width else { throw scanner.raggedRow(file: file, header: header, found: fields.count) }
+        let taskIndex = try recordTask(scanner)
+        try recordValues(scanner)
+        store(task: taskIndex)
+        line = scanner.line
+        return scanner.position
+    }
+
+    /// The record's local task: the same bytes as the previous row's task reuse its index.
+    private mutating func recordTask(_ scanner: CSVScanner) throws -> Int {
+        guard let t = columns.task else {
+            internTheOnlyTask(line: scanner.recordLine)
+            return 0
+        }
+        let f = fields[t]
+        var start = f.start, length = f.end - f.start
+        if f.hasEscapes {
+            unescaped = Array(scanner.string(f).utf8)
+            start = -1; length = unescaped.count
+        }
+        guard length > 0 else {
+            throw InputError(file: file, line: scanner.recordLine, column: header.names[t], kind: .invalidValue, "empty task identifier")
+        }
+        if start >= 0 && length == lastLength && bytesEqual(bytes + start, bytes + lastStart, length) { return lastTask }
+        let key = unescaped
+        let (index, inserted) = start >= 0
+            ? result.tasks.intern(bytes + start, length)
+            : key.withUnsafeBufferPointer { result.tasks.intern($0.baseAddress!, length) }
+        if inserted { result.firstLines.append(scanner.recordLine) }
+        lastTask = index
+        if start >= 0 { lastStart = start; lastLength = length } else { lastLength = -1 }
+        return index
+    }
+
+    /// The record's inputs, weight and targets into `out`. The weight is read before the
+    /// targets, as it was when it was read as the last input, so a row with both wrong
+    /// reports the same field.
+    private mutating func recordValues(_ scanner: CSVScanner) throws {
+        for (k, c) in columns.features.enumerated() { out[k] = try number(c, scanner) }
+        if let w = columns.weight { out[p + columns.targets.count] = try number(w, scanner) }
+        for (k, c) in columns.targets.enumerated() {
+            out[p + k] = columns.classification ? Double(try classLabel(c, scanner)) : try number(c, scanner)
+        }
+    }
+
+    /// The number in column `c`, or the error naming what is wrong with it.
+    @inline(__always)
+    private func number(_ c: Int, _ scanner: CSVScanner) throws -> Double {
+        let f = fields[c]
+        let parsed = parseNumber(bytes, f.start, f.end)
+        guard case .value(let v) = parsed else {
+            throw scanner.numberError(parsed, field: f, file: file, column: header.names[c])
+        }
+        return v
+    }
+
+    /// The chunk-local index of the class label in column `c` (spaces and tabs around it
+    /// trimmed).
+    private mutating func classLabel(_ c: Int, _ scanner: CSVScanner) throws -> Int {
+        let f = fields[c]
+        var first = f.start, last = f.end
+        while first < last && (bytes[first] == 0x20 || bytes[first] == 0x09) { first += 1 }
+        while last > first && (bytes[last - 1] == 0x20 || bytes[last - 1] == 0x09) { last -= 1 }
+        guard last > first else {
+            throw InputError(file: file, line: scanner.recordLine, column: header.names[c], kind: .invalidValue, "missing class label (empty field)")
+        }
+        return f.hasEscapes ? result.classes.intern(scanner.string(f)).index : result.classes.intern(bytes + first, last - first).index
+    }
+}

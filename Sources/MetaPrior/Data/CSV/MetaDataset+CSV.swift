@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+extension MetaDataset {
+    /// Reads a meta-dataset from a long-format CSV file (or standard input for `-`), and the
+    /// task descriptors from ``CSVReadOptions/descriptorsPath`` if given.
+    ///
+    /// One row per observation; rows of a task need not be contiguous; task identifiers are
+    /// strings. Tasks are kept in order of first appearance.
+    /// - Throws: ``InputError`` naming the file, line and column of the first problem: a
+    ///   missing file, a missing or duplicated column, a ragged row, a value that is not a
+    ///   finite number, an empty file, a file with no rows, a descriptor row for an unknown
+    ///   task or a task with no descriptor.
+    public static func read(csv path: String, options: CSVReadOptions = CSVReadOptions()) throws -> MetaDataset {
+        try read(csv: path, options: options, checkHeader: nil)
+    }
+
+    /// Parses CSV text already in memory; `name` stands for the file in error messages.
+    /// Descriptors, if wanted, are read from ``CSVReadOptions/descriptorsPath``.
+    public static func parse(csv bytes: [UInt8], name: String = "<input>", options: CSVReadOptions = CSVReadOptions()) throws -> MetaDataset {
+        try checkWeightColumn(options)
+        return try load(FileBytes(bytes), file: name, options: options, checkHeader: nil)
+    }
+
+    /// ``read(csv:options:)`` with `checkHeader` called on the header before any row is read
+    /// (for callers with their own rules about which columns must be there).
+    static func read(csv path: String, options: CSVReadOptions, checkHeader: ((CSVHeader) throws -> Void)?) throws -> MetaDataset {
+        try checkWeightColumn(options)
+        return try load(try FileBytes(path: path), file: path, options: options, checkHeader: checkHeader)
+    }
+
+    /// Parses the bytes, then adds what the options ask for from the same bytes (the digest)
+    /// and from elsewhere (descriptors), then the task weights.
+    private static func load(_ bytes: FileBytes, file: String, options: CSVReadOptions,
+                             checkHeader: ((CSVHeader) throws -> Void)?) throws -> MetaDataset {
+        let table = try bytes.withBytes {
+            try parseTable($0, count: bytes.count, file: file, options: options, checkHeader: checkHeader)
+        }
+        var dataset = table.dataset
+        if options.recordsSourceDigest { dataset.sourceDigest = bytes.sha256 }
+        if let descriptors = options.descriptorsPath {
+            try dataset.attachDescriptors(csv: descriptors, options: options, dataFile: file, firstLines: table.firstLines)
+        }
+        if let column = options.taskWeightColumn, let weights = table.taskWeights {
+            try dataset.applyTaskWeights(weights, column: column, file: file)
+        }
+        return dataset
+    }
+
+    /// A weight column named as an input too is a mistake in the options, reported before
+    /// any file is opened.
+    private static func checkWeightColumn(_ options: CSVReadOptions) throws {
+        if let weight = options.taskWeightColumn, options.featureColumns?.contains(weight) == true {
+            throw InputError(column: weight, kind: .invalidValue, "is both a feature and the weight column")
+        }
+    }
+
+    /// Makes the weight column's value each task's weight: it must be the same on all of a
+    /// task's rows, and non-negative. Checked task by task, in order.
+    mutating func applyTaskWeights(_ weights: [TaskWeightValues], column: String, file: String) throws {
+        for (t, values) in zip(tasks.indices, weights) {
+            guard !values.varies else {
+                throw InputError(file: file, column: column, kind: .inconsistent,
+                                 "the weight of task '\(tasks[t].id)' varies between its rows; a task has one weight")
+            }
+            guard values.first >= 0, values.first.isFinite else {
+                throw InputError(file: file, column: column, kind: .invalidValue,
+                                 "the weight of task '\(tasks[t].id)' is \(values.first); weights must be non-negative")
+            }
+            tasks[t].weight = values.first
+        }
+    }
+}

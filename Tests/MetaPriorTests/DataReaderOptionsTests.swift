@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import GSL
+import Testing
+@testable import MetaPrior
+
+/// Writes `text` to a fresh temporary file and returns its path.
+private func temporaryFile(_ text: String, name: String = "data.csv") throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mp-options-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let path = dir.appendingPathComponent(name).path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+/// The error `body` throws, as an ``InputError``.
+private func inputError(_ body: () throws -> Void) -> InputError? {
+    do { try body() } catch let error as InputError { return error } catch { return nil }
+    return nil
+}
+
+/// Task weights the way `fit --weights` read them before the reader had an option for it:
+/// the weight column read as the last input, then moved out of the inputs.
+private func weightsReadAsLastInput(_ text: String, features: [String], weight: String) throws -> MetaDataset {
+    var dataset = try MetaDataset.parse(csv: Array(text.utf8), name: "w.csv", options: CSVReadOptions(featureColumns: features + [weight]))
+    let p = features.count
+    for t in dataset.tasks.indices {
+        let task = dataset.tasks[t]
+        dataset.tasks[t].weight = task.inputs[0, p]
+        let kept = (0..<task.count).flatMap { i in (0..<p).map { task.inputs[i, $0] } }
+        dataset.tasks[t].inputs = try Matrix(rows: task.count, columns: p, elements: kept)
+    }
+    dataset.inputNames.removeLast()
+    return dataset
+}
+
+@Suite("Data: reader options and InputError kinds")
+struct DataReaderOptionsTests {
+    @Test func readTaskOnAHeaderOnlyFileIsAnEmptyTask() throws {
+        let path = try temporaryFile("task,x,y\n")
+        let task = try MetaDataset.readTask(csv: path, inputs: ["x"], target: "y", taskColumn: "task")
+        #expect(task.id == "new")
+        #expect(task.count == 0)
+        #expect(task.inputs.rows == 0 && task.inputs.columns == 1)
+        let chosen = try MetaDataset.readTask(csv: path, inputs: ["x"], target: "y", taskColumn: "task", taskID: "a")
+        #expect(chosen.id == "a" && chosen.count == 0)
+        // Without even a header it is still an error.
+        let empty = try temporaryFile("")
+        #expect(inputError { _ = try MetaDataset.readTask(csv: empty, inputs: ["x"], target: "y", taskColumn: "task") }?.kind == .empty)
+    }
+
+    @Test func readTaskWithoutTheTaskColumnTakesEveryRow() throws {
+        let path = try temporaryFile("y,x,other\n1,2,a\n3,4,b\n")
+        let task = try MetaDataset.readTask(csv: path, inputs: ["x"], target: "y", taskColumn: "Subject")
+        #expect(task.id == "new")
+        #expect(task.inputs.elements == [2, 4])
+        #expect(task.targets == [1, 3])
+        let error = inputError { _ = try MetaDataset.readTask(csv: path, inputs: ["x"], target: "y", taskColumn: "Subject", taskID: "7") }
+        #expect(error?.description == "\(path): column 'Subject': --task-id needs the task column; the file has: y, x, other")
+        #expect(error?.kind == .missingColumn)
+    }
+
+    @Test func readTaskChoosesTheTaskAndDigestsTheBytesItRead() throws {
+        let text = "Subject,x,y\n7,1,2\n8,3,4\n7,5,6\n"
+        let path = try temporaryFile(text)
+        let (task, digest) = try MetaDataset.readTaskAndDigest(csv: path, inputs: ["x"], target: "y", taskColumn: "Subject", taskID: "7")
+        #expect(task.id == "7")
+        #expect(task.targets == [2, 6])
+        #expect(digest == Digest.sha256(Array(text.utf8)))
+        #expect(digest == Digest.sha256(file: path))
+        let missing = inputError { _ = try MetaDataset.readTask(csv: path, inputs: ["z"], target: "y", taskColumn: "Subject") }
+        #expect(missing?.description == "\(path):1: column 'z': missing column; the file has: Subject, x, y")
+        #expect(missing?.kind == .missingColumn)
+    }
+
+    @Test func recordsTheDigestOfTheFileOnlyWhenAsked() throws {
+        let path = try temporaryFile("task,x,y\na,1,2\n")
+        #expect(try MetaDataset.read(csv: path).sourceDigest == nil)
+        let read = try MetaDataset.read(csv: path, options: CSVReadOptions(recordsSourceDigest: true))
+        #expect(read.sourceDigest == Digest.sha256(file: path))
+    }
+
+    @Test func theWeightOptionGivesTheWeightsOfTheWeightColumnReadAsAnInput() throws {
+        let text = "task,x,w,y\nb,1,2,3\na,4,0.5,6\nb,7,2,9\nc,1,0,2\n"
+        let old = try weightsReadAsLastInput(text, features: ["x"], weight: "w")
+        let new = try MetaDataset.parse(csv: Array(text.utf8), name: "w.csv", options: CSVReadOptions(taskWeightColumn: "w"))
+        #expect(new == old)
+        #expect(new.tasks.map(\.weight) == [2, 0.5, 0])
+        #expect(new.inputNames == ["x"])
+        // A file large enough to be parsed in parallel stretches, a weight per task.
+        var rows = "task,x,w,y\n"
+        for i in 0..<80_000 { rows += "t\(i % 37),\(Double(i) * 0.25),\(Double(i % 37) + 0.5),\(i % 11)\n" }
+        let bigOld = try weightsReadAsLastInput(rows, features: ["x"], weight: "w")
+        let bigNew = try MetaDataset.parse(csv: Array(rows.utf8), name: "w.csv", options: CSVReadOptions(taskWeightColumn: "w"))
+        #expect(bigNew == bigOld)
+        #expect(bigNew.tasks.count == 37)
+    }
+
+    @Test(arguments: [
+        ("task,x,w,y\na,1,1,2\na,2,2,3\n", CSVReadOptions(taskWeightColumn: "w"), InputError.Kind.inconsistent,
+         "w.csv: column 'w': the weight of task 'a' varies between its rows; a task has one weight"),
+        ("task,x,w,y\na,1,-1,2\n", CSVReadOptions(taskWeightColumn: "w"), .invalidValue,
+         "w.csv: column 'w': the weight of task 'a' is -1.0; weights must be non-negative"),
+        ("task,x,y\na,1,2\n", CSVReadOptions(taskWeightColumn: "w"), .missingColumn,
+         "w.csv:1: column 'w': no such feature column; the columns are: task, x, y"),
+        ("task,x,w,y\na,1,1,2\n", CSVReadOptions(featureColumns: ["x", "w"], taskWeightColumn: "w"), .invalidValue,
+         "column 'w': is both a feature and the weight column"),
+        ("task,x,w,y\na,1,,2\n", CSVReadOptions(taskWeightColumn: "w"), .badNumber,
+         "w.csv:2: column 'w': missing value (empty field)"),
+    ])
+    func weightColumnErrorsKeepTheirText(text: String, options: CSVReadOptions, kind: InputError.Kind, expected: String) {
+        let error = inputError { _ = try MetaDataset.parse(csv: Array(text.utf8), name: "w.csv", options: options) }
+        #expect(error?.description == expected)
+        #expect(error?.kind == kind)
+    }
+
+    @Test func inputErrorsSayWhatKindTheyAre() throws {
+        let missingFile = inputError { _ = try MetaDataset.read(csv: "/nonexistent/metaprior/data.csv") }
+        #expect(missingFile?.kind == .missingFile)
+        #expect(missingFile?.message == "no such file")
+        let missingColumn = inputError { _ = try MetaDataset.parse(csv: Array("task,x,y\na,1,2\n".utf8), options: CSVReadOptions(featureColumns: ["z"])) }
+        #expect(missingColumn?.kind == .missingColumn)
+        let badNumber = inputError { _ = try MetaDataset.parse(csv: Array("task,x,y\na,1,abc\n".utf8)) }
+        #expect(badNumber?.kind == .badNumber)
+        #expect(badNumber?.description == "<input>:2: column 'y': not a number: 'abc'")
+        let noRows = inputError { _ = try MetaDataset.parse(csv: Array("task,x,y\n".utf8)) }
+        #expect(noRows?.kind == .empty)
+        let ragged = inputError { _ = try MetaDataset.parse(csv: Array("task,x,y\na,1\n".utf8)) }
+        #expect(ragged?.kind == .malformed)
+        #expect(InputError("anything").kind == .other)
+        // No rows is an empty data set when allowed.
+        let allowed = try MetaDataset.parse(csv: Array("task,x,y\n".utf8), options: CSVReadOptions(allowsNoRows: true))
+        #expect(allowed.tasks.isEmpty && allowed.inputNames == ["x"])
+    }
+}
