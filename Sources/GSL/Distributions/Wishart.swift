@@ -45,6 +45,20 @@ public struct Wishart: Sendable {
         }
     }
 
+    /// Checks that X is a symmetric, finite `dimension`×`dimension` matrix and factorises it:
+    /// the first step of the Wishart and the inverse-Wishart log-density alike.
+    /// - Throws: ``GSLError/Code/badLength``/``GSLError/Code/notSquare`` for the wrong shape,
+    ///   ``GSLError/Code/invalidArgument`` for non-finite or asymmetric entries,
+    ///   ``GSLError/Code/domain`` if X is not positive definite (outside the support).
+    static func factorPoint(_ x: Matrix, dimension: Int, _ operation: String) throws -> Cholesky {
+        try x.validateSymmetric(operation)
+        guard x.rows == dimension else {
+            throw GSLError(.badLength, operation: operation,
+                           reason: "X is \(x.rows)×\(x.columns), expected \(dimension)×\(dimension)")
+        }
+        return try Cholesky(x)
+    }
+
     /// ν V.
     public var mean: Matrix { degreesOfFreedom * scale }
 
@@ -69,16 +83,8 @@ public struct Wishart: Sendable {
     ///   ``GSLError/Code/invalidArgument`` for non-finite or asymmetric entries,
     ///   ``GSLError/Code/domain`` if X is not positive definite (outside the support).
     public func logDensity(_ x: Matrix) throws -> Double {
-        let operation = "Wishart.logDensity"
-        try x.validateSymmetric(operation)
-        guard x.rows == dimension else {
-            throw GSLError(.badLength, operation: operation,
-                           reason: "X is \(x.rows)×\(x.columns), expected \(dimension)×\(dimension)")
-        }
-        let lx = try Cholesky(x)
-        // tr(V⁻¹ X) = tr(L_V⁻ᵀ L_V⁻¹ L_X L_Xᵀ) = ‖L_V⁻¹ L_X‖²_F.
-        let m = try cholesky.solveLower(lx.lower)
-        let trace = m.elements.reduce(0) { $0 + $1 * $1 }
+        let lx = try Wishart.factorPoint(x, dimension: dimension, "Wishart.logDensity")
+        let trace = try cholesky.traceOfInverse(times: lx)  // tr(V⁻¹ X)
         let nu = degreesOfFreedom, p = Double(dimension)
         return (nu - p - 1) / 2 * lx.logDeterminant - 0.5 * trace
             - nu * p / 2 * log(2.0) - nu / 2 * cholesky.logDeterminant

@@ -114,6 +114,18 @@ public struct Cholesky: Sendable {
         return x
     }
 
+    /// tr(A⁻¹ B) for another symmetric positive-definite B = M Mᵀ, given by its factor:
+    ///
+    ///     tr(A⁻¹ B) = tr(L⁻ᵀ L⁻¹ M Mᵀ) = ‖L⁻¹ M‖²_F,
+    ///
+    /// one triangular solve (``solveLower(_:)-(Matrix)``) and a sum of squares, with no inverse
+    /// formed. The trace term of the Wishart and inverse-Wishart log-densities.
+    /// - Throws: ``GSLError/Code/badLength`` if the dimensions differ.
+    func traceOfInverse(times b: Cholesky) throws -> Double {
+        let m = try solveLower(b.lower)
+        return m.elements.reduce(0) { $0 + $1 * $1 }
+    }
+
     /// Solves L x = b (forward substitution).
     public func solveLower(_ b: [Double]) throws -> [Double] {
         try triangularSolve(b, transpose: false)
