@@ -85,17 +85,9 @@ public struct MultivariateNormal: Sendable {
     /// reuse one buffer.
     /// - Throws: ``GSLError/Code/badLength`` unless `output.count == dimension`.
     public func sample(using stream: RandomStream, into output: inout [Double]) throws {
-        let operation = "MultivariateNormal.sample"
-        try validateLength(output, dimension, operation, name: "output")
-        try GSLError.call(operation) {
-            stream.withGenerator { rng in
-                mean.withGSLVector { mp in
-                    cholesky.lower.withGSLMatrix { lp in
-                        output.withMutableGSLVector { gsl_ran_multivariate_gaussian(rng, mp, lp, $0) }
-                    }
-                }
-            }
-        }
+        try sampleLocationScale(using: stream, location: mean, cholesky: cholesky, into: &output,
+                                "MultivariateNormal.sample",
+                                normal: { gsl_ran_ugaussian($0) }, mixing: { _ in 1 })
     }
 
     /// `count` draws as the rows of a `count × d` matrix, filled in place.

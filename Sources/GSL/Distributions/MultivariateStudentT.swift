@@ -90,24 +90,10 @@ public struct MultivariateStudentT: Sendable {
     /// One draw into `output`, without allocating.
     /// - Throws: ``GSLError/Code/badLength`` unless `output.count == dimension`.
     public func sample(using stream: RandomStream, into output: inout [Double]) throws {
-        let operation = "MultivariateStudentT.sample"
-        try validateLength(output, dimension, operation, name: "output")
         let nu = degreesOfFreedom
-        try GSLError.call(operation) {
-            stream.withGenerator { rng in
-                for i in output.indices { output[i] = gsl_ran_gaussian_ziggurat(rng, 1) }
-                let w = gsl_ran_chisq(rng, nu)
-                let factor = (nu / w).squareRoot()
-                return output.withMutableGSLVector { xp in
-                    cholesky.lower.withGSLMatrix { lp in
-                        let status = gsl_blas_dtrmv(CblasLower, CblasNoTrans, CblasNonUnit, lp, xp)
-                        for i in 0..<xp.pointee.size {
-                            xp.pointee.data[i] = location[i] + factor * xp.pointee.data[i]
-                        }
-                        return status
-                    }
-                }
-            }
-        }
+        try sampleLocationScale(using: stream, location: location, cholesky: cholesky, into: &output,
+                                "MultivariateStudentT.sample",
+                                normal: { gsl_ran_gaussian_ziggurat($0, 1) },
+                                mixing: { (nu / gsl_ran_chisq($0, nu)).squareRoot() })
     }
 }
