@@ -25,6 +25,7 @@ public struct InverseWishart: Sendable {
     /// Ψ.
     public var scale: Matrix { cholesky.reconstructed }
 
+    /// IW(ν, Ψ), factorising `scale` (Ψ) and, for sampling, Ψ⁻¹.
     /// - Throws: ``GSLError/Code/domain`` if `degreesOfFreedom ≤ p − 1` or `scale` is not
     ///   positive definite; ``GSLError/Code/invalidArgument`` for non-finite values;
     ///   ``GSLError/Code/notSquare`` if `scale` is not square.
@@ -61,7 +62,8 @@ public struct InverseWishart: Sendable {
         return out
     }
 
-    /// log p(X).
+    /// log p(X) = (ν/2) ln|Ψ| − (νp/2) ln 2 − ln Γ_p(ν/2) − (ν + p + 1)/2 · ln|X| − ½ tr(Ψ X⁻¹),
+    /// with tr(Ψ X⁻¹) = ‖L_X⁻¹ L_Ψ‖²_F from one triangular solve.
     /// - Throws: ``GSLError/Code/badLength``/``GSLError/Code/notSquare`` for the wrong shape,
     ///   ``GSLError/Code/invalidArgument`` for non-finite or asymmetric entries,
     ///   ``GSLError/Code/domain`` if X is not positive definite (outside the support).

@@ -22,6 +22,7 @@ public struct Wishart: Sendable {
     /// V.
     public var scale: Matrix { cholesky.reconstructed }
 
+    /// W(ν, V), factorising `scale` (V).
     /// - Throws: ``GSLError/Code/domain`` if `degreesOfFreedom ≤ p − 1` or `scale` is not
     ///   positive definite; ``GSLError/Code/invalidArgument`` for non-finite values;
     ///   ``GSLError/Code/notSquare`` if `scale` is not square.
@@ -30,7 +31,9 @@ public struct Wishart: Sendable {
         try self.init(degreesOfFreedom: degreesOfFreedom, cholesky: Cholesky(scale))
     }
 
-    /// Uses a Cholesky factor of V computed elsewhere.
+    /// W(ν, L Lᵀ) from a Cholesky factor of V computed elsewhere.
+    /// - Throws: ``GSLError/Code/domain`` if `degreesOfFreedom ≤ p − 1`,
+    ///   ``GSLError/Code/invalidArgument`` if it is not finite.
     public init(degreesOfFreedom: Double, cholesky: Cholesky) throws {
         try Wishart.validate(degreesOfFreedom, dimension: cholesky.dimension, "Wishart")
         self.degreesOfFreedom = degreesOfFreedom
@@ -91,7 +94,7 @@ public struct Wishart: Sendable {
             - (try lnMultivariateGamma(nu / 2, dimension: dimension))
     }
 
-    /// One draw (symmetric positive definite with probability one).
+    /// One draw (`gsl_ran_wishart`; symmetric positive definite with probability one).
     public func sample(using stream: RandomStream) -> Matrix {
         var result = Matrix(rows: dimension, columns: dimension)
         var work = Matrix(rows: dimension, columns: dimension)
@@ -100,7 +103,8 @@ public struct Wishart: Sendable {
         return result
     }
 
-    /// One draw into `result`, with caller-owned `work` space (both p×p): no allocation.
+    /// One draw into `result`, with caller-owned `work` space (both p×p): no allocation
+    /// (`gsl_ran_wishart`).
     /// - Throws: ``GSLError/Code/badLength`` if either matrix is not p×p.
     public func sample(using stream: RandomStream, into result: inout Matrix, work: inout Matrix) throws {
         let operation = "Wishart.sample"
