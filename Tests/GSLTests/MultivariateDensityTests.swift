@@ -75,4 +75,20 @@ struct MultivariateDensityTests {
         let t = try MultivariateStudentT(degreesOfFreedom: 4, location: [0, 0, 0], scale: Self.a)
         #expect(isClose(t.covariance, (2 * Self.a).nestedRows))
     }
+
+    /// Seeded draws are part of the output contract (same seed, same file): these bit patterns
+    /// were recorded before the normal and Student-t samplers were folded into one path
+    /// (`sampleLocationScale`), and must not change. The normal's equal
+    /// `gsl_ran_multivariate_gaussian`'s draws for the same generator state.
+    @Test func seededDrawsArePinned() throws {
+        let a = try Matrix([[4, 1, 0.5], [1, 3, -0.2], [0.5, -0.2, 2]])
+        let mvn = try MultivariateNormal(mean: [1, -1, 0.5], covariance: a)
+        let mvt = try MultivariateStudentT(degreesOfFreedom: 4.5, location: [1, -1, 0.5], scale: a)
+        let stream = RandomStream(seed: 7, stream: 3)
+        func bits(_ x: [Double]) -> [UInt64] { x.map(\.bitPattern) }
+        #expect(bits(mvn.sample(using: stream)) == [0x3fa0_7bbf_0c43_9950, 0xbfee_1d98_7c3c_8109, 0x3fd5_1b52_42cd_e5e4])
+        #expect(bits(mvn.sample(using: stream)) == [0x400b_c2d4_c540_221b, 0xbfb2_f058_fdf7_2030, 0x3fda_0f11_65a0_156d])
+        for _ in 0..<3 { _ = mvn.sample(using: stream) }
+        #expect(bits(mvt.sample(using: stream)) == [0xbfd0_d475_0fc9_7814, 0x3fa9_2f45_3116_9640, 0x3fe9_2a87_c1ee_90b2])
+    }
 }

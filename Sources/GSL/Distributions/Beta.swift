@@ -14,6 +14,7 @@ public struct Beta: UnivariateContinuousDistribution, Equatable {
     public let beta: Double
     private let logBetaFunction: Double
 
+    /// Beta(α, β); ln B(α, β) is computed once, here (``lnBeta(_:_:)``).
     /// - Throws: ``GSLError/Code/invalidArgument`` for a non-finite parameter,
     ///   ``GSLError/Code/domain`` if `alpha ≤ 0` or `beta ≤ 0`.
     public init(alpha: Double, beta: Double) throws {
@@ -34,6 +35,8 @@ public struct Beta: UnivariateContinuousDistribution, Equatable {
         return alpha * beta / (s * s * (s + 1))
     }
 
+    /// log p(x) = (α − 1) ln x + (β − 1) ln(1 − x) − ln B(α, β); −∞ outside [0, 1].
+    ///
     /// At the end points the density takes its limit (+∞, a finite value, or 0).
     public func logDensity(_ x: Double) -> Double {
         if x.isNaN { return .nan }
@@ -45,6 +48,7 @@ public struct Beta: UnivariateContinuousDistribution, Equatable {
         return left + right - logBetaFunction
     }
 
+    /// One draw in [0, 1] (`gsl_ran_beta`).
     public func sample(using stream: RandomStream) -> Double {
         stream.withGenerator { gsl_ran_beta($0, alpha, beta) }
     }

@@ -14,6 +14,7 @@ public struct Binomial: Sendable, Equatable {
     /// p ∈ [0, 1].
     public let probability: Double
 
+    /// Binomial(n, p).
     /// - Throws: ``GSLError/Code/domain`` if `trials` is negative or beyond 2³² − 1, or
     ///   `probability` is outside [0, 1]; ``GSLError/Code/invalidArgument`` if it is NaN.
     public init(trials: Int, probability: Double) throws {
@@ -43,7 +44,7 @@ public struct Binomial: Sendable, Equatable {
         try self.init(trials: Int(trials), probability: probability)
     }
 
-    /// log P(X = k); −∞ for k outside 0...n.
+    /// log P(X = k) = ln C(n, k) + k ln p + (n − k) ln(1 − p); −∞ for k outside 0...n.
     public func logDensity(_ k: Int) -> Double {
         guard k >= 0, k <= trials, let choose = try? lnChoose(trials, k) else { return -.infinity }
         return choose + xLogY(Double(k), probability) + xLog1pY(Double(trials - k), -probability)
@@ -57,6 +58,7 @@ public struct Binomial: Sendable, Equatable {
     /// n p (1 − p).
     public var variance: Double { Double(trials) * probability * (1 - probability) }
 
+    /// One draw in 0...n (`gsl_ran_binomial`).
     public func sample(using stream: RandomStream) -> Int {
         Int(stream.withGenerator { gsl_ran_binomial($0, probability, UInt32(trials)) })
     }

@@ -16,6 +16,7 @@ public struct Gamma: UnivariateContinuousDistribution, Equatable {
     public let rate: Double
     private let logNormaliser: Double
 
+    /// Gamma(α, β) with shape α and rate β; α ln β − ln Γ(α) is computed once, here.
     /// - Throws: ``GSLError/Code/invalidArgument`` for a non-finite parameter,
     ///   ``GSLError/Code/domain`` if `shape ≤ 0` or `rate ≤ 0`.
     public init(shape: Double, rate: Double) throws {
@@ -32,6 +33,8 @@ public struct Gamma: UnivariateContinuousDistribution, Equatable {
     /// α/β².
     public var variance: Double { shape / (rate * rate) }
 
+    /// log p(x) = α ln β − ln Γ(α) + (α − 1) ln x − β x; −∞ for x < 0 and x = +∞.
+    ///
     /// At x = 0 the density is +∞ for α < 1, β for α = 1 and 0 for α > 1 (its limits).
     public func logDensity(_ x: Double) -> Double {
         if x.isNaN { return .nan }
@@ -43,6 +46,7 @@ public struct Gamma: UnivariateContinuousDistribution, Equatable {
         return logNormaliser + (shape - 1) * log(x) - rate * x
     }
 
+    /// One positive draw (`gsl_ran_gamma` with scale 1/β).
     public func sample(using stream: RandomStream) -> Double {
         stream.withGenerator { gsl_ran_gamma($0, shape, 1 / rate) }
     }

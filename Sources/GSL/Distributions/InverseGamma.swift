@@ -15,6 +15,7 @@ public struct InverseGamma: UnivariateContinuousDistribution, Equatable {
     public let scale: Double
     private let logNormaliser: Double
 
+    /// InverseGamma(α, β) with shape α and scale β; α ln β − ln Γ(α) is computed once, here.
     /// - Throws: ``GSLError/Code/invalidArgument`` for a non-finite parameter,
     ///   ``GSLError/Code/domain`` if `shape ≤ 0` or `scale ≤ 0`.
     public init(shape: Double, scale: Double) throws {
@@ -35,6 +36,8 @@ public struct InverseGamma: UnivariateContinuousDistribution, Equatable {
         return scale * scale / ((shape - 1) * (shape - 1) * (shape - 2))
     }
 
+    /// log p(x) = α ln β − ln Γ(α) − (α + 1) ln x − β/x; −∞ for x ≤ 0 and x = +∞.
+    ///
     /// The density vanishes as x → 0⁺ (e^{−β/x} wins), so log p(0) = −∞.
     public func logDensity(_ x: Double) -> Double {
         if x.isNaN { return .nan }
@@ -42,6 +45,7 @@ public struct InverseGamma: UnivariateContinuousDistribution, Equatable {
         return logNormaliser - (shape + 1) * log(x) - scale / x
     }
 
+    /// One positive draw: 1/G with G from `gsl_ran_gamma` (shape α, scale 1/β).
     public func sample(using stream: RandomStream) -> Double {
         1 / stream.withGenerator { gsl_ran_gamma($0, shape, 1 / scale) }
     }

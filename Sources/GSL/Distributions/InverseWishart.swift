@@ -25,6 +25,7 @@ public struct InverseWishart: Sendable {
     /// Ψ.
     public var scale: Matrix { cholesky.reconstructed }
 
+    /// IW(ν, Ψ), factorising `scale` (Ψ) and, for sampling, Ψ⁻¹.
     /// - Throws: ``GSLError/Code/domain`` if `degreesOfFreedom ≤ p − 1` or `scale` is not
     ///   positive definite; ``GSLError/Code/invalidArgument`` for non-finite values;
     ///   ``GSLError/Code/notSquare`` if `scale` is not square.
@@ -61,21 +62,14 @@ public struct InverseWishart: Sendable {
         return out
     }
 
-    /// log p(X).
+    /// log p(X) = (ν/2) ln|Ψ| − (νp/2) ln 2 − ln Γ_p(ν/2) − (ν + p + 1)/2 · ln|X| − ½ tr(Ψ X⁻¹),
+    /// with tr(Ψ X⁻¹) = ‖L_X⁻¹ L_Ψ‖²_F from one triangular solve.
     /// - Throws: ``GSLError/Code/badLength``/``GSLError/Code/notSquare`` for the wrong shape,
     ///   ``GSLError/Code/invalidArgument`` for non-finite or asymmetric entries,
     ///   ``GSLError/Code/domain`` if X is not positive definite (outside the support).
     public func logDensity(_ x: Matrix) throws -> Double {
-        let operation = "InverseWishart.logDensity"
-        try x.validateSymmetric(operation)
-        guard x.rows == dimension else {
-            throw GSLError(.badLength, operation: operation,
-                           reason: "X is \(x.rows)×\(x.columns), expected \(dimension)×\(dimension)")
-        }
-        let lx = try Cholesky(x)
-        // tr(Ψ X⁻¹) = tr(L_Ψ L_Ψᵀ L_X⁻ᵀ L_X⁻¹) = ‖L_X⁻¹ L_Ψ‖²_F.
-        let m = try lx.solveLower(cholesky.lower)
-        let trace = m.elements.reduce(0) { $0 + $1 * $1 }
+        let lx = try Wishart.factorPoint(x, dimension: dimension, "InverseWishart.logDensity")
+        let trace = try lx.traceOfInverse(times: cholesky)  // tr(X⁻¹ Ψ) = tr(Ψ X⁻¹)
         let p = Double(dimension)
         return logNormaliser - (degreesOfFreedom + p + 1) / 2 * lx.logDeterminant - 0.5 * trace
     }

@@ -10,7 +10,8 @@ import Foundation
 /// Why Cholesky: it is the cheapest factorisation that both checks positive definiteness and
 /// gives the two things needed — triangular solves for the density and x = μ + L z for
 /// sampling — without ever forming Σ⁻¹. Density: `gsl_ran_multivariate_gaussian_log_pdf`;
-/// sampling: `gsl_ran_multivariate_gaussian`.
+/// sampling: the draws of `gsl_ran_multivariate_gaussian`, bit for bit (through the path it
+/// shares with ``MultivariateStudentT``).
 public struct MultivariateNormal: Sendable {
     /// μ.
     public let mean: [Double]
@@ -22,7 +23,7 @@ public struct MultivariateNormal: Sendable {
     /// Σ = L Lᵀ.
     public var covariance: Matrix { cholesky.reconstructed }
 
-    /// Factorises `covariance`.
+    /// N(μ, Σ), factorising `covariance` (with jitter on its diagonal only if `policy` allows).
     /// - Throws: as ``Cholesky/init(_:jitter:)`` (``GSLError/Code/domain`` if not positive
     ///   definite, ``GSLError/Code/notSquare``, ``GSLError/Code/invalidArgument`` for NaN or
     ///   asymmetry); ``GSLError/Code/badLength`` if the sizes of `mean` and `covariance`
@@ -37,7 +38,7 @@ public struct MultivariateNormal: Sendable {
         try self.init(mean: mean, cholesky: Cholesky(covariance, jitter: policy))
     }
 
-    /// Uses a Cholesky factor computed elsewhere (to share one factorisation).
+    /// N(μ, L Lᵀ) from a Cholesky factor computed elsewhere (to share one factorisation).
     /// - Throws: ``GSLError/Code/badLength`` if the sizes differ,
     ///   ``GSLError/Code/invalidArgument`` for a non-finite or empty mean.
     public init(mean: [Double], cholesky: Cholesky) throws {
@@ -52,7 +53,7 @@ public struct MultivariateNormal: Sendable {
         self.cholesky = cholesky
     }
 
-    /// log p(x).
+    /// log p(x) = −(d/2) ln(2π) − ½ ln|Σ| − ½ ‖L⁻¹(x − μ)‖² (`gsl_ran_multivariate_gaussian_log_pdf`).
     /// - Throws: ``GSLError/Code/badLength`` if `x` has the wrong length,
     ///   ``GSLError/Code/invalidArgument`` if it has NaN or infinite entries.
     public func logDensity(_ x: [Double]) throws -> Double {
@@ -73,7 +74,8 @@ public struct MultivariateNormal: Sendable {
         return result
     }
 
-    /// One draw x = μ + L z, z ~ N(0, I).
+    /// One draw x = μ + L z, z ~ N(0, I) (z from `gsl_ran_ugaussian`, as
+    /// `gsl_ran_multivariate_gaussian` draws it).
     public func sample(using stream: RandomStream) -> [Double] {
         var x = [Double](repeating: 0, count: dimension)
         // The length is right by construction, so this cannot throw.
@@ -85,20 +87,13 @@ public struct MultivariateNormal: Sendable {
     /// reuse one buffer.
     /// - Throws: ``GSLError/Code/badLength`` unless `output.count == dimension`.
     public func sample(using stream: RandomStream, into output: inout [Double]) throws {
-        let operation = "MultivariateNormal.sample"
-        try validateLength(output, dimension, operation, name: "output")
-        try GSLError.call(operation) {
-            stream.withGenerator { rng in
-                mean.withGSLVector { mp in
-                    cholesky.lower.withGSLMatrix { lp in
-                        output.withMutableGSLVector { gsl_ran_multivariate_gaussian(rng, mp, lp, $0) }
-                    }
-                }
-            }
-        }
+        try sampleLocationScale(using: stream, location: mean, cholesky: cholesky, into: &output,
+                                "MultivariateNormal.sample",
+                                normal: { gsl_ran_ugaussian($0) }, mixing: { _ in 1 })
     }
 
-    /// `count` draws as the rows of a `count × d` matrix, filled in place.
+    /// `count` draws as the rows of a `count × d` matrix, the same draws as `count` calls of
+    /// ``sample(using:)``.
     /// - Throws: ``GSLError/Code/invalidArgument`` if `count` is negative.
     public func samples(_ count: Int, using stream: RandomStream) throws -> Matrix {
         guard count >= 0 else {

@@ -25,6 +25,7 @@ public struct MultivariateStudentT: Sendable {
     /// Σ.
     public var scale: Matrix { cholesky.reconstructed }
 
+    /// t_ν(μ, Σ), factorising `scale` (Σ).
     /// - Throws: ``GSLError/Code/domain`` if `degreesOfFreedom ≤ 0` or `scale` is not
     ///   positive definite; ``GSLError/Code/badLength`` if sizes differ;
     ///   ``GSLError/Code/invalidArgument`` for non-finite entries.
@@ -38,7 +39,10 @@ public struct MultivariateStudentT: Sendable {
         try self.init(degreesOfFreedom: degreesOfFreedom, location: location, cholesky: Cholesky(scale))
     }
 
-    /// Uses a Cholesky factor of Σ computed elsewhere.
+    /// t_ν(μ, L Lᵀ) from a Cholesky factor of Σ computed elsewhere.
+    /// - Throws: ``GSLError/Code/domain`` if `degreesOfFreedom ≤ 0`,
+    ///   ``GSLError/Code/badLength`` if the sizes differ, ``GSLError/Code/invalidArgument``
+    ///   for a non-finite or empty location.
     public init(degreesOfFreedom: Double, location: [Double], cholesky: Cholesky) throws {
         let operation = "MultivariateStudentT"
         try requirePositive(degreesOfFreedom, "degreesOfFreedom", operation)
@@ -66,7 +70,8 @@ public struct MultivariateStudentT: Sendable {
         return Matrix(rows: dimension, columns: dimension, repeating: nu > 1 ? .infinity : .nan)
     }
 
-    /// log p(x).
+    /// log p(x) = ln Γ((ν+d)/2) − ln Γ(ν/2) − (d/2) ln(νπ) − ½ ln|Σ| − (ν+d)/2 · ln(1 + δ²/ν),
+    /// δ² = ‖L⁻¹(x − μ)‖² (one triangular solve, ``Cholesky/solveLower(_:)-([Double])``).
     /// - Throws: ``GSLError/Code/badLength`` for the wrong length,
     ///   ``GSLError/Code/invalidArgument`` for NaN or infinite entries.
     public func logDensity(_ x: [Double]) throws -> Double {
@@ -80,7 +85,8 @@ public struct MultivariateStudentT: Sendable {
         return logNormaliser - (degreesOfFreedom + Double(dimension)) / 2 * log1p(delta2 / degreesOfFreedom)
     }
 
-    /// One draw.
+    /// One draw x = μ + L z √(ν/W): z from `gsl_ran_gaussian_ziggurat`, then W from
+    /// `gsl_ran_chisq`.
     public func sample(using stream: RandomStream) -> [Double] {
         var x = [Double](repeating: 0, count: dimension)
         try? sample(using: stream, into: &x)
@@ -90,24 +96,10 @@ public struct MultivariateStudentT: Sendable {
     /// One draw into `output`, without allocating.
     /// - Throws: ``GSLError/Code/badLength`` unless `output.count == dimension`.
     public func sample(using stream: RandomStream, into output: inout [Double]) throws {
-        let operation = "MultivariateStudentT.sample"
-        try validateLength(output, dimension, operation, name: "output")
         let nu = degreesOfFreedom
-        try GSLError.call(operation) {
-            stream.withGenerator { rng in
-                for i in output.indices { output[i] = gsl_ran_gaussian_ziggurat(rng, 1) }
-                let w = gsl_ran_chisq(rng, nu)
-                let factor = (nu / w).squareRoot()
-                return output.withMutableGSLVector { xp in
-                    cholesky.lower.withGSLMatrix { lp in
-                        let status = gsl_blas_dtrmv(CblasLower, CblasNoTrans, CblasNonUnit, lp, xp)
-                        for i in 0..<xp.pointee.size {
-                            xp.pointee.data[i] = location[i] + factor * xp.pointee.data[i]
-                        }
-                        return status
-                    }
-                }
-            }
-        }
+        try sampleLocationScale(using: stream, location: location, cholesky: cholesky, into: &output,
+                                "MultivariateStudentT.sample",
+                                normal: { gsl_ran_gaussian_ziggurat($0, 1) },
+                                mixing: { (nu / gsl_ran_chisq($0, nu)).squareRoot() })
     }
 }

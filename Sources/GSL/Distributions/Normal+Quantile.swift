@@ -12,7 +12,9 @@ extension Normal {
         return mean + standardDeviation * gsl_cdf_ugaussian_Pinv(p)
     }
 
-    /// The central interval holding probability `level`: (q((1−level)/2), q((1+level)/2)).
+    /// The central interval holding probability `level`: (q((1−level)/2), q((1+level)/2)),
+    /// q the ``quantile(_:)``.
+    /// - Throws: ``GSLError/Code/domain`` unless 0 < level < 1.
     public func centralInterval(level: Double) throws -> (lower: Double, upper: Double) {
         guard level > 0, level < 1 else {
             throw GSLError(.domain, operation: "central interval", reason: "level must be in (0, 1), got \(level)")

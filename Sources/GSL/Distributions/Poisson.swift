@@ -16,6 +16,7 @@ public struct Poisson: Sendable, Equatable {
     /// The largest rate accepted (draws stay far below 2³² − 1).
     public static let maximumRate = Double(1 << 30)
 
+    /// Poisson(λ).
     /// - Throws: ``GSLError/Code/invalidArgument`` for a non-finite rate,
     ///   ``GSLError/Code/domain`` if `rate < 0` or `rate > maximumRate`.
     public init(rate: Double) throws {
@@ -28,7 +29,7 @@ public struct Poisson: Sendable, Equatable {
         self.rate = rate
     }
 
-    /// log P(X = k); −∞ for negative k.
+    /// log P(X = k) = k ln λ − λ − ln k!; −∞ for negative k.
     public func logDensity(_ k: Int) -> Double {
         guard k >= 0, let logFactorial = try? lnGamma(Double(k) + 1) else { return -.infinity }
         return xLogY(Double(k), rate) - rate - logFactorial
@@ -42,6 +43,7 @@ public struct Poisson: Sendable, Equatable {
     /// λ.
     public var variance: Double { rate }
 
+    /// One draw in 0, 1, 2, … (`gsl_ran_poisson`).
     public func sample(using stream: RandomStream) -> Int {
         Int(stream.withGenerator { gsl_ran_poisson($0, rate) })
     }

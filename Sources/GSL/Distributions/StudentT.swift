@@ -18,6 +18,8 @@ public struct StudentT: UnivariateContinuousDistribution, Equatable {
     public let scale: Double
     private let logNormaliser: Double
 
+    /// t(ν, μ, s): standard (μ = 0, s = 1) by default; the normalising constant is computed
+    /// once, here.
     /// - Throws: ``GSLError/Code/invalidArgument`` for a non-finite parameter,
     ///   ``GSLError/Code/domain`` if `degreesOfFreedom ≤ 0` or `scale ≤ 0`.
     public init(degreesOfFreedom: Double, location: Double = 0, scale: Double = 1) throws {
@@ -42,12 +44,15 @@ public struct StudentT: UnivariateContinuousDistribution, Equatable {
         return nu > 1 ? .infinity : .nan
     }
 
+    /// log p(x) = ln Γ((ν+1)/2) − ln Γ(ν/2) − ½ ln(νπ) − ln s − (ν+1)/2 · ln(1 + z²/ν),
+    /// z = (x − μ)/s; the last term by `log1p`, accurate in the centre.
     public func logDensity(_ x: Double) -> Double {
         let z = (x - location) / scale
         let nu = degreesOfFreedom
         return logNormaliser - (nu + 1) / 2 * log1p(z * z / nu)
     }
 
+    /// One draw μ + s T, T from `gsl_ran_tdist`.
     public func sample(using stream: RandomStream) -> Double {
         location + scale * stream.withGenerator { gsl_ran_tdist($0, degreesOfFreedom) }
     }

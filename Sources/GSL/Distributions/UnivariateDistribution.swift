@@ -14,7 +14,7 @@ import Foundation
 /// - ``mean`` and ``variance`` are `+infinity` when the moment diverges and NaN when it is
 ///   undefined (as for Student's t with ν ≤ 1).
 public protocol UnivariateContinuousDistribution: Sendable {
-    /// log p(x).
+    /// log p(x): −∞ outside the support, NaN for NaN.
     func logDensity(_ x: Double) -> Double
     /// One draw, from GSL's sampler for this family, using `stream`'s generator.
     func sample(using stream: RandomStream) -> Double
@@ -31,7 +31,7 @@ extension UnivariateContinuousDistribution {
     /// √Var[X].
     public var standardDeviation: Double { variance.squareRoot() }
 
-    /// `count` independent draws.
+    /// `count` independent draws, in order, as `count` calls of ``sample(using:)``.
     /// - Throws: ``GSLError/Code/invalidArgument`` if `count` is negative.
     public func samples(_ count: Int, using stream: RandomStream) throws -> [Double] {
         guard count >= 0 else {

@@ -22,6 +22,7 @@ public struct Wishart: Sendable {
     /// V.
     public var scale: Matrix { cholesky.reconstructed }
 
+    /// W(ν, V), factorising `scale` (V).
     /// - Throws: ``GSLError/Code/domain`` if `degreesOfFreedom ≤ p − 1` or `scale` is not
     ///   positive definite; ``GSLError/Code/invalidArgument`` for non-finite values;
     ///   ``GSLError/Code/notSquare`` if `scale` is not square.
@@ -30,7 +31,9 @@ public struct Wishart: Sendable {
         try self.init(degreesOfFreedom: degreesOfFreedom, cholesky: Cholesky(scale))
     }
 
-    /// Uses a Cholesky factor of V computed elsewhere.
+    /// W(ν, L Lᵀ) from a Cholesky factor of V computed elsewhere.
+    /// - Throws: ``GSLError/Code/domain`` if `degreesOfFreedom ≤ p − 1`,
+    ///   ``GSLError/Code/invalidArgument`` if it is not finite.
     public init(degreesOfFreedom: Double, cholesky: Cholesky) throws {
         try Wishart.validate(degreesOfFreedom, dimension: cholesky.dimension, "Wishart")
         self.degreesOfFreedom = degreesOfFreedom
@@ -43,6 +46,20 @@ public struct Wishart: Sendable {
             throw GSLError(.domain, operation: operation,
                            reason: "degreesOfFreedom must exceed dimension − 1 = \(p - 1), got \(nu)")
         }
+    }
+
+    /// Checks that X is a symmetric, finite `dimension`×`dimension` matrix and factorises it:
+    /// the first step of the Wishart and the inverse-Wishart log-density alike.
+    /// - Throws: ``GSLError/Code/badLength``/``GSLError/Code/notSquare`` for the wrong shape,
+    ///   ``GSLError/Code/invalidArgument`` for non-finite or asymmetric entries,
+    ///   ``GSLError/Code/domain`` if X is not positive definite (outside the support).
+    static func factorPoint(_ x: Matrix, dimension: Int, _ operation: String) throws -> Cholesky {
+        try x.validateSymmetric(operation)
+        guard x.rows == dimension else {
+            throw GSLError(.badLength, operation: operation,
+                           reason: "X is \(x.rows)×\(x.columns), expected \(dimension)×\(dimension)")
+        }
+        return try Cholesky(x)
     }
 
     /// ν V.
@@ -69,23 +86,15 @@ public struct Wishart: Sendable {
     ///   ``GSLError/Code/invalidArgument`` for non-finite or asymmetric entries,
     ///   ``GSLError/Code/domain`` if X is not positive definite (outside the support).
     public func logDensity(_ x: Matrix) throws -> Double {
-        let operation = "Wishart.logDensity"
-        try x.validateSymmetric(operation)
-        guard x.rows == dimension else {
-            throw GSLError(.badLength, operation: operation,
-                           reason: "X is \(x.rows)×\(x.columns), expected \(dimension)×\(dimension)")
-        }
-        let lx = try Cholesky(x)
-        // tr(V⁻¹ X) = tr(L_V⁻ᵀ L_V⁻¹ L_X L_Xᵀ) = ‖L_V⁻¹ L_X‖²_F.
-        let m = try cholesky.solveLower(lx.lower)
-        let trace = m.elements.reduce(0) { $0 + $1 * $1 }
+        let lx = try Wishart.factorPoint(x, dimension: dimension, "Wishart.logDensity")
+        let trace = try cholesky.traceOfInverse(times: lx)  // tr(V⁻¹ X)
         let nu = degreesOfFreedom, p = Double(dimension)
         return (nu - p - 1) / 2 * lx.logDeterminant - 0.5 * trace
             - nu * p / 2 * log(2.0) - nu / 2 * cholesky.logDeterminant
             - (try lnMultivariateGamma(nu / 2, dimension: dimension))
     }
 
-    /// One draw (symmetric positive definite with probability one).
+    /// One draw (`gsl_ran_wishart`; symmetric positive definite with probability one).
     public func sample(using stream: RandomStream) -> Matrix {
         var result = Matrix(rows: dimension, columns: dimension)
         var work = Matrix(rows: dimension, columns: dimension)
@@ -94,7 +103,8 @@ public struct Wishart: Sendable {
         return result
     }
 
-    /// One draw into `result`, with caller-owned `work` space (both p×p): no allocation.
+    /// One draw into `result`, with caller-owned `work` space (both p×p): no allocation
+    /// (`gsl_ran_wishart`).
     /// - Throws: ``GSLError/Code/badLength`` if either matrix is not p×p.
     public func sample(using stream: RandomStream, into result: inout Matrix, work: inout Matrix) throws {
         let operation = "Wishart.sample"

@@ -3,12 +3,26 @@
 /// An error from the numerical layer: a GSL status code or an argument rejected before GSL
 /// was called, with the operation that failed and the reason in words.
 ///
-/// Every GSL status anywhere in the package becomes one of these (see ``GSLError/check(_:_:)``);
-/// GSL's own error handler is switched off, so GSL never prints or aborts.
+/// Every GSL status anywhere in the package becomes one of these, through one internal funnel
+/// that checks each call's return code; GSL's own error handler (`gsl_set_error_handler_off`) is
+/// switched off before the first GSL call, so GSL never prints or calls `abort()`. The
+/// ``code`` says what kind of failure it was (GSL's `GSL_E…` constants, as ``Code`` values);
+/// ``operation`` and ``reason`` say what was being done and why it failed, in words a user can
+/// act on, and ``description`` joins them as `operation: reason`.
+///
+/// ```swift
+/// do {
+///     _ = try Cholesky(Matrix([[1, 2], [2, 1]]))
+/// } catch let error as GSLError where error.code == .domain {
+///     print(error)  // Cholesky factorisation: matrix is not positive definite
+/// }
+/// ```
 public struct GSLError: Error, Equatable, CustomStringConvertible, Sendable {
     /// The kind of failure. The raw value is GSL's status code (`gsl_errno.h`).
     public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// GSL's status code, as `gsl_errno.h` defines it (`GSL_SUCCESS` = 0 is never an error).
         public let rawValue: Int32
+        /// The code for a GSL status; any value is accepted, including codes without a name here.
         public init(rawValue: Int32) { self.rawValue = rawValue }
 
         /// `GSL_EDOM`: an input outside the domain (e.g. a matrix that is not positive definite).
@@ -40,6 +54,7 @@ public struct GSLError: Error, Equatable, CustomStringConvertible, Sendable {
         /// `GSL_ENOPROG`: an iteration is making no progress.
         public static let noProgress = Code(rawValue: 27)
 
+        /// `GSL status N`, N the raw value (GSL's own text for it is `gsl_strerror(N)`).
         public var description: String { "GSL status \(rawValue)" }
     }
 
@@ -50,15 +65,18 @@ public struct GSLError: Error, Equatable, CustomStringConvertible, Sendable {
     /// Why it failed, in words a user can act on.
     public let reason: String
 
+    /// An error of kind `code` from `operation`, because of `reason`.
     public init(_ code: Code, operation: String, reason: String) {
         self.code = code
         self.operation = operation
         self.reason = reason
     }
 
+    /// `operation: reason`, the one line a command prints.
     public var description: String { "\(operation): \(reason)" }
 
-    /// An argument rejected on the Swift side before GSL was reached.
+    /// An argument rejected on the Swift side before GSL was reached: code
+    /// ``Code/invalidArgument`` (`GSL_EINVAL`).
     public static func invalid(_ operation: String, _ reason: String) -> GSLError {
         GSLError(.invalidArgument, operation: operation, reason: reason)
     }

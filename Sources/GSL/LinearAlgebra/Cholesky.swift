@@ -68,19 +68,22 @@ public struct Cholesky: Sendable {
         return a
     }
 
-    /// log |A| = 2 Σ log L_ii.
+    /// log |A| = 2 Σ_i log L_ii (no determinant is formed, so it cannot overflow).
     public var logDeterminant: Double {
         var sum = 0.0
         for i in 0..<dimension { sum += log(lower[i, i]) }
         return 2 * sum
     }
 
-    /// Solves A x = b.
+    /// Solves A x = b: L y = b, then Lᵀ x = y (two `gsl_blas_dtrsv` calls).
+    /// - Throws: ``GSLError/Code/badLength`` if `b` does not have ``dimension`` entries,
+    ///   ``GSLError/Code/invalidArgument`` for NaN or infinite entries.
     public func solve(_ b: [Double]) throws -> [Double] {
         try solveUpper(solveLower(b))
     }
 
-    /// Solves A X = B, column by column.
+    /// Solves A X = B for every column of B at once (two `gsl_blas_dtrsm` calls).
+    /// - Throws: ``GSLError/Code/badLength`` if B does not have ``dimension`` rows.
     public func solve(_ b: Matrix) throws -> Matrix {
         guard b.rows == dimension else {
             throw GSLError(.badLength, operation: "Cholesky solve",
@@ -100,6 +103,7 @@ public struct Cholesky: Sendable {
     }
 
     /// L⁻¹ B for a matrix B with ``dimension`` rows (`gsl_blas_dtrsm`, every column at once).
+    /// - Throws: ``GSLError/Code/badLength`` if B does not have ``dimension`` rows.
     public func solveLower(_ b: Matrix) throws -> Matrix {
         guard b.rows == dimension else {
             throw GSLError(.badLength, operation: "triangular solve",
@@ -114,12 +118,28 @@ public struct Cholesky: Sendable {
         return x
     }
 
-    /// Solves L x = b (forward substitution).
+    /// tr(A⁻¹ B) for another symmetric positive-definite B = M Mᵀ, given by its factor:
+    ///
+    ///     tr(A⁻¹ B) = tr(L⁻ᵀ L⁻¹ M Mᵀ) = ‖L⁻¹ M‖²_F,
+    ///
+    /// one triangular solve (``solveLower(_:)-(Matrix)``) and a sum of squares, with no inverse
+    /// formed. The trace term of the Wishart and inverse-Wishart log-densities.
+    /// - Throws: ``GSLError/Code/badLength`` if the dimensions differ.
+    func traceOfInverse(times b: Cholesky) throws -> Double {
+        let m = try solveLower(b.lower)
+        return m.elements.reduce(0) { $0 + $1 * $1 }
+    }
+
+    /// Solves L x = b by forward substitution (`gsl_blas_dtrsv`).
+    /// - Throws: ``GSLError/Code/badLength`` for the wrong length,
+    ///   ``GSLError/Code/invalidArgument`` for NaN or infinite entries.
     public func solveLower(_ b: [Double]) throws -> [Double] {
         try triangularSolve(b, transpose: false)
     }
 
-    /// Solves Lᵀ x = b (back substitution).
+    /// Solves Lᵀ x = b by back substitution (`gsl_blas_dtrsv`, transposed).
+    /// - Throws: ``GSLError/Code/badLength`` for the wrong length,
+    ///   ``GSLError/Code/invalidArgument`` for NaN or infinite entries.
     public func solveUpper(_ b: [Double]) throws -> [Double] {
         try triangularSolve(b, transpose: true)
     }
@@ -139,7 +159,8 @@ public struct Cholesky: Sendable {
         return x
     }
 
-    /// L z: maps standard-normal draws to draws with covariance A.
+    /// L z (`gsl_blas_dtrmv`): maps standard-normal draws z to draws with covariance A.
+    /// - Throws: ``GSLError/Code/badLength`` if `z` does not have ``dimension`` entries.
     public func multiplyLower(_ z: [Double]) throws -> [Double] {
         try validateLength(z, dimension, "triangular product")
         var x = z
@@ -151,7 +172,9 @@ public struct Cholesky: Sendable {
         return x
     }
 
-    /// A⁻¹ (GSL `gsl_linalg_cholesky_invert`).
+    /// A⁻¹ = L⁻ᵀ L⁻¹ (GSL `gsl_linalg_cholesky_invert`). Prefer ``solve(_:)-([Double])``
+    /// where a product with A⁻¹ is all that is needed.
+    /// - Throws: a ``GSLError`` if GSL reports a failure (none is expected for a valid factor).
     public func inverse() throws -> Matrix {
         var a = lower
         // gsl_linalg_cholesky_invert reads L from the lower triangle and writes the full inverse.

@@ -9,7 +9,7 @@ public struct LUDecomposition: Sendable {
     private let permutation: [Int]
     private let sign: Int32
 
-    /// Factorises `matrix`.
+    /// Factorises `matrix` with partial pivoting (`gsl_linalg_LU_decomp`).
     /// - Throws: ``GSLError/Code/singular`` if a pivot is zero, ``GSLError/Code/invalidArgument``
     ///   for NaN or infinite entries, ``GSLError/Code/notSquare`` if not square.
     public init(_ matrix: Matrix) throws {
@@ -40,7 +40,9 @@ public struct LUDecomposition: Sendable {
         self.sign = signum
     }
 
-    /// Solves A x = b.
+    /// Solves A x = b (`gsl_linalg_LU_solve`).
+    /// - Throws: ``GSLError/Code/badLength`` if `b` has the wrong length,
+    ///   ``GSLError/Code/invalidArgument`` for NaN or infinite entries.
     public func solve(_ b: [Double]) throws -> [Double] {
         let operation = "LU solve"
         try validateLength(b, lu.rows, operation, name: "right-hand side")
@@ -57,7 +59,8 @@ public struct LUDecomposition: Sendable {
         return x
     }
 
-    /// A⁻¹.
+    /// A⁻¹ (`gsl_linalg_LU_invert`).
+    /// - Throws: a ``GSLError`` if GSL reports a failure (none is expected once A factorised).
     public func inverse() throws -> Matrix {
         var inverse = Matrix(rows: lu.rows, columns: lu.columns)
         var perm = permutation
@@ -69,12 +72,13 @@ public struct LUDecomposition: Sendable {
         return inverse
     }
 
-    /// log |det A|.
+    /// log |det A| = Σ_i log |U_ii|, without forming the determinant (which can overflow).
     public var logAbsDeterminant: Double {
         (0..<lu.rows).reduce(0) { $0 + log(Swift.abs(lu[$1, $1])) }
     }
 
-    /// det A.
+    /// det A = sign(P) Π_i U_ii; may overflow or underflow for large matrices, where
+    /// ``logAbsDeterminant`` does not.
     public var determinant: Double {
         (0..<lu.rows).reduce(Double(sign)) { $0 * lu[$1, $1] }
     }
@@ -88,7 +92,8 @@ private func withPermutation<R>(_ perm: inout [Int], _ body: (UnsafePointer<gsl_
 }
 
 extension Matrix {
-    /// Solves A x = b for a general square A (LU with partial pivoting).
+    /// Solves A x = b for a general square A (LU with partial pivoting, ``LUDecomposition``).
+    /// - Throws: as ``LUDecomposition/init(_:)`` and ``LUDecomposition/solve(_:)``.
     public func solve(_ b: [Double]) throws -> [Double] {
         try LUDecomposition(self).solve(b)
     }

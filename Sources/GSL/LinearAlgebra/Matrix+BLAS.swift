@@ -28,6 +28,7 @@ extension Matrix {
     }
 
     /// The product self · x (or selfᵀ · x) through GSL's BLAS (`gsl_blas_dgemv`).
+    /// - Throws: ``GSLError/Code/badLength`` if `x` does not match the (transposed) columns.
     public func multiplied(by x: [Double], transpose: Bool = false) throws -> [Double] {
         let (m, k) = transpose ? (columns, rows) : (rows, columns)
         try validateLength(x, k, "matrix-vector product")
@@ -43,7 +44,9 @@ extension Matrix {
         return y
     }
 
-    /// Entry-wise sum.
+    /// The entry-wise sum.
+    ///
+    /// - Precondition: both matrices have the same size.
     public static func + (lhs: Matrix, rhs: Matrix) -> Matrix {
         precondition(lhs.rows == rhs.rows && lhs.columns == rhs.columns, "matrix sizes differ")
         var out = lhs
@@ -51,7 +54,9 @@ extension Matrix {
         return out
     }
 
-    /// Entry-wise difference.
+    /// The entry-wise difference.
+    ///
+    /// - Precondition: both matrices have the same size.
     public static func - (lhs: Matrix, rhs: Matrix) -> Matrix {
         precondition(lhs.rows == rhs.rows && lhs.columns == rhs.columns, "matrix sizes differ")
         var out = lhs
@@ -59,7 +64,7 @@ extension Matrix {
         return out
     }
 
-    /// Scalar multiple.
+    /// The scalar multiple, every entry times `scalar`.
     public static func * (scalar: Double, matrix: Matrix) -> Matrix {
         var out = matrix
         for i in out.elements.indices { out.storage[i] *= scalar }

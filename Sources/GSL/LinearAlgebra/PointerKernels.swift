@@ -8,11 +8,11 @@ import Foundation
 /// thousands of times per iteration; going through ``Matrix`` there would allocate on every
 /// call. Callers keep a scratch workspace per thread and pass pointers that stay valid for
 /// the call only (nothing here stores them).
-public enum PointerKernels {
+package enum PointerKernels {
     /// C ← α·op(A)·op(B) + β·C for row-major A (m×k after op), B (k×n after op), C (m×n),
     /// each tightly packed (`gsl_blas_dgemm`).
     @inline(__always)
-    public static func multiply(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+    package static func multiply(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
                                 into c: UnsafeMutablePointer<Double>,
                                 m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false,
                                 alpha: Double = 1, beta: Double = 0) {
@@ -27,7 +27,7 @@ public enum PointerKernels {
 
     /// y ← α·op(A)·x + β·y for row-major A (m×n) (`gsl_blas_dgemv`).
     @inline(__always)
-    public static func multiply(_ a: UnsafePointer<Double>, vector x: UnsafePointer<Double>,
+    package static func multiply(_ a: UnsafePointer<Double>, vector x: UnsafePointer<Double>,
                                 into y: UnsafeMutablePointer<Double>, rows m: Int, columns n: Int,
                                 transpose: Bool = false, alpha: Double = 1, beta: Double = 0) {
         prepareGSL()
@@ -40,7 +40,7 @@ public enum PointerKernels {
     /// Factorises the symmetric positive-definite n×n matrix in `a` in place: its lower
     /// triangle becomes L with A = L Lᵀ, its upper triangle is zeroed.
     /// - Throws: ``GSLError/Code/domain`` if it is not positive definite.
-    public static func choleskyInPlace(_ a: UnsafeMutablePointer<Double>, n: Int) throws {
+    package static func choleskyInPlace(_ a: UnsafeMutablePointer<Double>, n: Int) throws {
         var view = gsl_matrix_view_array(a, n, n)
         try GSLError.call("Cholesky factorisation", reason: "matrix is not positive definite") {
             gsl_linalg_cholesky_decomp1(&view.matrix)
@@ -55,7 +55,7 @@ public enum PointerKernels {
 
     /// B ← L⁻¹·B (or L⁻ᵀ·B) for the lower-triangular n×n L and the n×m matrix B (`gsl_blas_dtrsm`).
     @inline(__always)
-    public static func solveLower(_ l: UnsafePointer<Double>, n: Int, _ b: UnsafeMutablePointer<Double>,
+    package static func solveLower(_ l: UnsafePointer<Double>, n: Int, _ b: UnsafeMutablePointer<Double>,
                                   columns m: Int, transpose: Bool = false) {
         prepareGSL()
         var lv = gsl_matrix_const_view_array(l, n, n)
@@ -66,7 +66,7 @@ public enum PointerKernels {
 
     /// x ← L⁻¹·x (or L⁻ᵀ·x) for the lower-triangular n×n L (`gsl_blas_dtrsv`).
     @inline(__always)
-    public static func solveLower(_ l: UnsafePointer<Double>, n: Int, vector x: UnsafeMutablePointer<Double>,
+    package static func solveLower(_ l: UnsafePointer<Double>, n: Int, vector x: UnsafeMutablePointer<Double>,
                                   transpose: Bool = false) {
         prepareGSL()
         var lv = gsl_matrix_const_view_array(l, n, n)
@@ -76,7 +76,7 @@ public enum PointerKernels {
 
     /// x ← L·x for the lower-triangular n×n L (`gsl_blas_dtrmv`).
     @inline(__always)
-    public static func multiplyLower(_ l: UnsafePointer<Double>, n: Int, vector x: UnsafeMutablePointer<Double>) {
+    package static func multiplyLower(_ l: UnsafePointer<Double>, n: Int, vector x: UnsafeMutablePointer<Double>) {
         prepareGSL()
         var lv = gsl_matrix_const_view_array(l, n, n)
         var xv = gsl_vector_view_array(x, n)
@@ -85,7 +85,7 @@ public enum PointerKernels {
 
     /// log|A| from its Cholesky factor: 2 Σ log L_ii.
     @inline(__always)
-    public static func logDeterminant(cholesky l: UnsafePointer<Double>, n: Int) -> Double {
+    package static func logDeterminant(cholesky l: UnsafePointer<Double>, n: Int) -> Double {
         var sum = 0.0
         for i in 0..<n { sum += log(l[i * n + i]) }
         return 2 * sum

@@ -24,6 +24,8 @@ import CGSL
 ///     returning `true` ends the search there (e.g. progress reports, or a stall rule of the
 ///     caller's). The result is then `converged` only if the gradient test holds.
 ///   - objective: returns f(x) and writes ∇f(x) into `gradient` (already sized to x).
+/// - Returns: the last point, its value and gradient, the iterations taken and whether the
+///   gradient test passed.
 /// - Throws: whatever `objective` throws (rethrown after GSL returns);
 ///   ``GSLError/Code/badFunction`` if f or ∇f is not finite at `start`;
 ///   ``GSLError/Code/invalidArgument`` for bad arguments; any other GSL status.

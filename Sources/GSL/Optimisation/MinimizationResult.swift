@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-/// The outcome of ``minimizeBFGS(start:initialStep:lineSearchTolerance:gradientTolerance:maxIterations:objective:)``
+/// The outcome of ``minimizeBFGS(start:initialStep:lineSearchTolerance:gradientTolerance:maxIterations:shouldStop:objective:)``
 /// or ``minimizeNelderMead(start:stepSizes:sizeTolerance:maxIterations:objective:)``.
 ///
 /// Not converging is a result, not an error: the best point found is still useful, and the
@@ -17,6 +17,7 @@ public struct MinimizationResult: Sendable {
     /// Whether the convergence test passed (gradient norm, or simplex size, below tolerance).
     public let converged: Bool
 
+    /// A result from its parts (the minimisers make these; tests and callers may too).
     public init(x: [Double], value: Double, gradient: [Double], iterations: Int, converged: Bool) {
         self.x = x
         self.value = value

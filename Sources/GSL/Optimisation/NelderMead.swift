@@ -6,7 +6,7 @@ import CGSL
 ///
 /// For objectives with no gradient, or a noisy or non-smooth one. It is slow in many
 /// dimensions and has no optimality guarantee, so prefer
-/// ``minimizeBFGS(start:initialStep:lineSearchTolerance:gradientTolerance:maxIterations:objective:)``
+/// ``minimizeBFGS(start:initialStep:lineSearchTolerance:gradientTolerance:maxIterations:shouldStop:objective:)``
 /// when a gradient is available.
 ///
 /// Convergence: `gsl_multimin_test_size`, i.e. the simplex's mean distance from its centre
@@ -17,6 +17,8 @@ import CGSL
 ///   - stepSizes: the initial simplex's extent along each axis (one per coordinate, non-zero).
 ///   - sizeTolerance: the convergence threshold on the simplex size (> 0).
 ///   - maxIterations: the most iterations to take (> 0).
+///   - objective: f(x); it may return +∞ to mark a point as infeasible, and may throw.
+/// - Returns: the best vertex of the final simplex; `gradient` is empty.
 /// - Throws: whatever `objective` throws (rethrown after GSL returns);
 ///   ``GSLError/Code/badFunction`` if the objective is not finite at the start (GSL's
 ///   `GSL_EBADFUNC`); ``GSLError/Code/badLength`` if `stepSizes` has the wrong length;

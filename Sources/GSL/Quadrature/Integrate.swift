@@ -9,13 +9,16 @@ import CGSL
 /// smooth integrands. The integrand is never evaluated at the end points themselves.
 ///
 /// - Parameters:
-///   - lower, upper: finite limits (upper < lower gives the negated integral); `upper = +∞`
-///     is handed to QAGIU, as ``integrate(from:toInfinity:absoluteTolerance:relativeTolerance:limit:_:)``.
-///   - absoluteTolerance, relativeTolerance: the target is
-///     |error| ≤ max(absoluteTolerance, relativeTolerance · |result|); both ≥ 0, and
-///     either the absolute one positive or the relative one at least 50 ε ≈ 1.1e-14
-///     (GSL's floor, below which double precision cannot deliver).
+///   - lower: the finite lower limit a.
+///   - upper: the finite upper limit b (b < a gives the negated integral); `upper = +∞` is
+///     handed to QAGIU, as ``integrate(from:toInfinity:absoluteTolerance:relativeTolerance:limit:_:)``.
+///   - absoluteTolerance: the target is |error| ≤ max(absoluteTolerance, relativeTolerance ·
+///     |result|); ≥ 0.
+///   - relativeTolerance: ≥ 0; either the absolute tolerance is positive or this is at least
+///     50 ε ≈ 1.1e-14 (GSL's floor, below which double precision cannot deliver).
 ///   - limit: the most subintervals (the workspace size), ≥ 1.
+///   - f: the integrand; it may throw, and must return finite values.
+/// - Returns: the estimate and GSL's bound on its absolute error.
 /// - Throws: whatever `f` throws; ``GSLError/Code/divergent`` (divergent or slowly convergent),
 ///   ``GSLError/Code/roundOff``, ``GSLError/Code/singular`` (bad integrand behaviour),
 ///   ``GSLError/Code/maximumIterations`` (limit reached) from GSL;
@@ -42,7 +45,15 @@ public func integrate(from lower: Double, to upper: Double, absoluteTolerance: D
 /// Call as `integrate(from: 0, toInfinity: ()) { exp(-$0 * $0) }` (the `toInfinity`
 /// argument is a label only; `integrate(from: 0, to: .infinity)` does the same).
 ///
-/// - Parameters and throws: as ``integrate(from:to:absoluteTolerance:relativeTolerance:limit:_:)``.
+/// - Parameters:
+///   - lower: the finite lower limit a.
+///   - toInfinity: a label only, `()`.
+///   - absoluteTolerance: as in ``integrate(from:to:absoluteTolerance:relativeTolerance:limit:_:)``.
+///   - relativeTolerance: as there.
+///   - limit: as there.
+///   - f: the integrand, as there.
+/// - Returns: the estimate and GSL's bound on its absolute error.
+/// - Throws: as ``integrate(from:to:absoluteTolerance:relativeTolerance:limit:_:)``.
 public func integrate(from lower: Double, toInfinity: Void, absoluteTolerance: Double = 0,
                       relativeTolerance: Double = 1e-10, limit: Int = 1000,
                       _ f: (Double) throws -> Double) throws -> IntegrationResult {

@@ -8,6 +8,7 @@ public struct IntegrationResult: Sendable {
     /// GSL's estimate of |value − exact|; it met max(absoluteTolerance, relativeTolerance·|value|).
     public let absoluteError: Double
 
+    /// A result from its parts (the integrators make these; tests and callers may too).
     public init(value: Double, absoluteError: Double) {
         self.value = value
         self.absoluteError = absoluteError

@@ -19,7 +19,8 @@ public final class RandomStream {
     /// The stream index this stream was made from.
     public let stream: UInt64
 
-    /// A stream for `(seed, stream)`.
+    /// A stream for `(seed, stream)`: a fresh `gsl_rng_mt19937` whose 624-word state is filled
+    /// from SplitMix64 keyed by both numbers.
     public init(seed: UInt64, stream: UInt64 = 0) {
         prepareGSL()
         guard let generator = gsl_rng_alloc(metaprior_mt19937()) else {
@@ -41,7 +42,9 @@ public final class RandomStream {
 
     deinit { gsl_rng_free(generator) }
 
-    /// A derived stream: the same seed, another index. Use for per-task streams.
+    /// A derived stream: the same seed, another index (a SplitMix64 hash of this stream's index
+    /// combined with `index`). Use for per-task streams: substream k of a stream is the same
+    /// whichever thread asks for it, and independent-looking of substream k + 1.
     public func substream(_ index: UInt64) -> RandomStream {
         RandomStream(seed: seed, stream: SplitMix64.mix(stream ^ 0x9E37_79B9_7F4A_7C15) ^ index)
     }
@@ -49,7 +52,10 @@ public final class RandomStream {
     /// Uniform on (0, 1), never 0 (`gsl_rng_uniform_pos`).
     public func uniform() -> Double { gsl_rng_uniform_pos(generator) }
 
-    /// Uniform integer in 0..<n.
+    /// A uniform integer in 0..<n (`gsl_rng_uniform_int`; beyond 2³² two 32-bit outputs
+    /// combined, with rejection so that there is no modulo bias).
+    ///
+    /// - Precondition: `n > 0`.
     public func integer(below n: Int) -> Int {
         precondition(n > 0, "integer(below:) needs a positive bound")
         if n <= Int(UInt32.max) { return Int(gsl_rng_uniform_int(generator, UInt(n))) }
@@ -61,15 +67,17 @@ public final class RandomStream {
         }
     }
 
-    /// Standard normal (`gsl_ran_gaussian_ziggurat`).
+    /// One standard normal draw, N(0, 1) (`gsl_ran_gaussian_ziggurat` with σ = 1).
     public func standardNormal() -> Double { gsl_ran_gaussian_ziggurat(generator, 1) }
 
-    /// Fills `buffer` with standard normal draws.
+    /// Fills `buffer` with independent standard normal draws, in index order, as that many calls
+    /// of ``standardNormal()`` would (`gsl_ran_gaussian_ziggurat`), without allocating.
     public func fillStandardNormal(_ buffer: inout [Double]) {
         for i in buffer.indices { buffer[i] = gsl_ran_gaussian_ziggurat(generator, 1) }
     }
 
-    /// A uniformly random permutation of `array` (Fisher–Yates, GSL `gsl_ran_shuffle`).
+    /// Permutes `array` uniformly at random, in place (Fisher–Yates, the algorithm of GSL's
+    /// `gsl_ran_shuffle`, with indices from ``integer(below:)``).
     public func shuffle<T>(_ array: inout [T]) {
         guard array.count > 1 else { return }
         for i in stride(from: array.count - 1, to: 0, by: -1) {
@@ -85,16 +93,23 @@ public final class RandomStream {
 
 /// SplitMix64 (Steele, Lea & Flood 2014): a tiny, well-mixed 64-bit generator, used only to
 /// expand `(seed, stream)` into generator state and to derive stream keys.
+///
+/// Not a generator for statistics (use ``RandomStream``): its job is to turn structured keys
+/// (0, 1, 2, …) into well-spread 64-bit words.
 public struct SplitMix64: Sendable {
+    /// The counter: advanced by the golden-ratio increment 0x9E3779B97F4A7C15 per output.
     public var state: UInt64
+    /// A generator whose first output is `mix(state &+ 0x9E3779B97F4A7C15)`.
     public init(state: UInt64) { self.state = state }
 
+    /// The next output: advances ``state`` by the increment and returns ``mix(_:)`` of it.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         return SplitMix64.mix(state)
     }
 
-    /// The SplitMix64 finaliser: a bijective 64-bit hash.
+    /// The SplitMix64 finaliser: a bijective 64-bit hash (two xor-shift-multiply rounds and a
+    /// final xor-shift), so distinct inputs give distinct outputs.
     public static func mix(_ value: UInt64) -> UInt64 {
         var z = value
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

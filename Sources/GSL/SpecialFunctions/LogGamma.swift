@@ -31,7 +31,7 @@ public func lnGamma(_ x: Double) throws -> Double {
 ///
 /// - Parameters:
 ///   - a: the argument; must exceed (p − 1)/2 so that every factor is positive.
-///   - dimension: p ≥ 1.
+///   - p: the dimension p ≥ 1 (argument label `dimension`).
 /// - Throws: ``GSLError/Code/domain`` if `dimension < 1` or `a ≤ (p − 1)/2`;
 ///   ``GSLError/Code/invalidArgument`` for NaN.
 public func lnMultivariateGamma(_ a: Double, dimension p: Int) throws -> Double {

@@ -2,8 +2,11 @@
 
 /// A dense matrix of `Double`, row-major, whose storage Swift owns (copy-on-write).
 ///
-/// GSL sees it only through views made inside `withUnsafe…` scopes (see
-/// `Matrix+GSLView.swift`), so no GSL allocation happens per call and no pointer escapes.
+/// GSL sees it only through `gsl_matrix_view_array` views made inside `withUnsafe…` scopes,
+/// so no GSL allocation happens per call and no pointer escapes. Entry (i, j) is
+/// `elements[i * columns + j]`, indices from 0. Products go through GSL's BLAS
+/// (``multiplied(by:transposeLeft:transposeRight:)``); factorisations are types of their own
+/// (``Cholesky``, ``LUDecomposition``, ``SymmetricEigen``).
 public struct Matrix: Equatable, Hashable, Sendable, CustomStringConvertible {
     /// Number of rows.
     public let rows: Int
@@ -13,7 +16,7 @@ public struct Matrix: Equatable, Hashable, Sendable, CustomStringConvertible {
     public var elements: [Double] { storage }
     @usableFromInline var storage: [Double]
 
-    /// A matrix from its rows, in row-major order.
+    /// A matrix from its entries, row after row (row-major order).
     /// - Throws: ``GSLError/Code/badLength`` if `elements.count != rows * columns`.
     public init(rows: Int, columns: Int, elements: [Double]) throws {
         guard rows >= 0, columns >= 0, elements.count == rows * columns else {
@@ -25,7 +28,9 @@ public struct Matrix: Equatable, Hashable, Sendable, CustomStringConvertible {
         self.storage = elements
     }
 
-    /// A matrix filled with one value.
+    /// A `rows`×`columns` matrix with every entry equal to `value` (zero by default).
+    ///
+    /// - Precondition: `rows ≥ 0` and `columns ≥ 0`.
     public init(rows: Int, columns: Int, repeating value: Double = 0) {
         precondition(rows >= 0 && columns >= 0, "matrix dimensions must be non-negative")
         self.rows = rows
@@ -33,7 +38,7 @@ public struct Matrix: Equatable, Hashable, Sendable, CustomStringConvertible {
         self.storage = Array(repeating: value, count: rows * columns)
     }
 
-    /// A matrix from nested row arrays.
+    /// A matrix from nested row arrays, `[[a11, a12], [a21, a22]]` (the prior file's layout).
     /// - Throws: ``GSLError/Code/badLength`` if the rows are ragged.
     public init(_ nestedRows: [[Double]]) throws {
         let columns = nestedRows.first?.count ?? 0
@@ -46,20 +51,23 @@ public struct Matrix: Equatable, Hashable, Sendable, CustomStringConvertible {
         self.storage = nestedRows.flatMap { $0 }
     }
 
-    /// The n×n identity matrix.
+    /// The n×n identity matrix I.
     public static func identity(_ n: Int) -> Matrix {
         var m = Matrix(rows: n, columns: n)
         for i in 0..<n { m[i, i] = 1 }
         return m
     }
 
-    /// A diagonal matrix.
+    /// The square matrix with `values` on its diagonal and zeros elsewhere.
     public static func diagonal(_ values: [Double]) -> Matrix {
         var m = Matrix(rows: values.count, columns: values.count)
         for (i, v) in values.enumerated() { m[i, i] = v }
         return m
     }
 
+    /// The entry in row `row` and column `column`, both counted from 0.
+    ///
+    /// - Precondition: both indices are in range (checked by the array's bounds check).
     @inlinable
     public subscript(row: Int, column: Int) -> Double {
         get { storage[row * columns + column] }
@@ -90,7 +98,8 @@ public struct Matrix: Equatable, Hashable, Sendable, CustomStringConvertible {
     /// Whether every entry is finite (no NaN, no infinity).
     public var isFinite: Bool { elements.allSatisfy { $0.isFinite } }
 
-    /// The largest absolute difference from its transpose.
+    /// max_ij |a_ij − a_ji|, the largest absolute difference from the transpose (+∞ for a
+    /// matrix that is not square).
     public var asymmetry: Double {
         guard isSquare else { return .infinity }
         var worst = 0.0
@@ -100,6 +109,7 @@ public struct Matrix: Equatable, Hashable, Sendable, CustomStringConvertible {
         return worst
     }
 
+    /// The rows, one per line, as `[a, b, c]`.
     public var description: String {
         nestedRows.map { "[" + $0.map { "\($0)" }.joined(separator: ", ") + "]" }
             .joined(separator: "\n")

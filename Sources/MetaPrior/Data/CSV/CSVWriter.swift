@@ -77,7 +77,7 @@ extension CSVWriter {
     /// through `_writeASCII`, from the same formatter as `description`. (Its NaN text carries
     /// the sign and payload, unlike `description`'s `nan`, so NaN is spelled here.)
     @inline(__always)
-    public static func writeNumber(_ value: Double, to buffer: UnsafeMutablePointer<UInt8>) -> Int {
+    package static func writeNumber(_ value: Double, to buffer: UnsafeMutablePointer<UInt8>) -> Int {
         if value.isNaN {
             buffer[0] = UInt8(ascii: "n"); buffer[1] = UInt8(ascii: "a"); buffer[2] = UInt8(ascii: "n")
             return 3
