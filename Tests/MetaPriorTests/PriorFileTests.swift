@@ -39,5 +39,19 @@ struct PriorFileTests {
         let file = try Self.file()
         let error = try #require(throws: InputError.self) { try PriorFile.decode(try Self.edited(file, "model", "tree"), file: "p.json") }
         #expect(error.description.contains("p.json: column 'model': 'tree' is not a model this metaprior knows (known: linear_gaussian"))
+        #expect(error.kind == .invalidValue)
+    }
+
+    /// What went wrong is in the error's kind, not only in its words.
+    @Test func kindsOfBadPriorFiles() throws {
+        let missing = try #require(throws: InputError.self) { try LoadedPrior(path: "/nonexistent/prior.json") }
+        #expect(missing.kind == .missingFile)
+        let notJSON = try #require(throws: InputError.self) { try PriorFile.decode(Data("a,b\n1,2\n".utf8), file: "p.json") }
+        #expect(notJSON.kind == .malformed)
+        var json = try #require(try JSONSerialization.jsonObject(with: try Self.file().encoded()) as? [String: Any])
+        json["mean"] = nil
+        let noMean = try #require(throws: InputError.self) { try PriorFile.decode(try JSONSerialization.data(withJSONObject: json), file: "p.json") }
+        #expect(noMean.kind == .malformed)
+        #expect(noMean.description == "p.json: corrupt prior file: missing key 'mean'")
     }
 }

@@ -19,7 +19,7 @@ public struct SplitRequest: Sendable, Equatable {
         let split = try rule.split(dataset.taskIDs)
         let ids = split.ids(partition)
         guard !ids.isEmpty else {
-            throw InputError(column: "--partition", "the \(partition.rawValue) part of the split has no tasks")
+            throw InputError(column: "--partition", kind: .empty, "the \(partition.rawValue) part of the split has no tasks")
         }
         return (split, try dataset.subset(ids: ids))
     }

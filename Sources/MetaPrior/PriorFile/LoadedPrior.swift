@@ -15,7 +15,8 @@ public struct LoadedPrior: Sendable {
     /// - Throws: ``InputError`` naming the file (see ``PriorFile/decode(_:file:)``).
     public init(path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError(file: path, FileManager.default.fileExists(atPath: path) ? "cannot read the prior file" : "no such file")
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw InputError(file: path, kind: exists ? .unreadable : .missingFile, exists ? "cannot read the prior file" : "no such file")
         }
         self.path = path
         self.file = try PriorFile.decode(data, file: path)

@@ -44,7 +44,7 @@ extension PriorFile: Codable {
         training = try container.decode(TrainingConditions.self, forKey: .training)
         prior = try family.decodePrior(from: decoder)
         guard prior.inputs == inputs else {
-            throw InputError(column: "inputs", "lists \(inputs.joined(separator: ", ")) but the model reads \(prior.inputs.joined(separator: ", ")); the file is inconsistent")
+            throw InputError(column: "inputs", kind: .inconsistent, "lists \(inputs.joined(separator: ", ")) but the model reads \(prior.inputs.joined(separator: ", ")); the file is inconsistent")
         }
     }
 
@@ -74,10 +74,10 @@ extension PriorFile: Codable {
         do {
             version = try decoder.decode(Version.self, from: data)
         } catch {
-            throw InputError(file: file, "not a metaprior prior file (\(describe(error)))")
+            throw InputError(file: file, kind: .malformed, "not a metaprior prior file (\(describe(error)))")
         }
         guard version.formatVersion <= currentFormatVersion, version.formatVersion >= 1 else {
-            throw InputError(file: file, column: "format_version",
+            throw InputError(file: file, column: "format_version", kind: .invalidValue,
                              "is \(version.formatVersion); this metaprior \(MetaPriorVersion.string) reads format_version 1 to \(currentFormatVersion) (upgrade metaprior to read it)")
         }
         do {
@@ -86,7 +86,7 @@ extension PriorFile: Codable {
             error.file = file
             throw error
         } catch {
-            throw InputError(file: file, "corrupt prior file: \(describe(error))")
+            throw InputError(file: file, kind: .malformed, "corrupt prior file: \(describe(error))")
         }
     }
 

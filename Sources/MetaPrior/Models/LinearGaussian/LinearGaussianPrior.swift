@@ -24,7 +24,7 @@ public struct LinearGaussianPrior: TaskPrior, Equatable {
     public init(basis: FeatureMap, structure: CovarianceStructure, gaussian: GaussianPrior,
                 flooredFeatures: [String] = [], singular: Bool? = false) throws {
         guard gaussian.dimension == basis.dimension else {
-            throw InputError(column: "features", "\(basis.dimension) features but \(gaussian.dimension) means; the file is inconsistent")
+            throw InputError(column: "features", kind: .inconsistent, "\(basis.dimension) features but \(gaussian.dimension) means; the file is inconsistent")
         }
         self.basis = basis
         self.structure = structure
@@ -79,7 +79,7 @@ extension LinearGaussianPrior {
         let covariance = try container.decode([[Double]].self, forKey: .covariance)
         let noiseVariance = try container.decode(Double.self, forKey: .noiseVariance)
         guard features == basis.featureNames, mean.count == features.count else {
-            throw InputError(column: "features", "\(features.count) features but \(mean.count) means; the file is inconsistent")
+            throw InputError(column: "features", kind: .inconsistent, "\(features.count) features but \(mean.count) means; the file is inconsistent")
         }
         let gaussian: GaussianPrior
         do {
@@ -87,7 +87,7 @@ extension LinearGaussianPrior {
         } catch let error as InputError {
             throw error
         } catch {
-            throw InputError(column: "covariance", "\(error)")
+            throw InputError(column: "covariance", kind: .invalidValue, "\(error)")
         }
         try self.init(basis: basis, structure: try container.decode(CovarianceStructure.self, forKey: .covarianceStructure),
                       gaussian: gaussian, flooredFeatures: try container.decode([String].self, forKey: .flooredFeatures),
