@@ -20,7 +20,7 @@ struct DataOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Input columns, comma-separated (default: every column but the task and target).", valueName: "a,b,..."))
     var features: String?
 
-    @Option(help: ArgumentHelp("How to read the target: regression, classification, or auto (classification when the target column is named label or class).", valueName: "kind"),
+    @Option(help: ArgumentHelp("How to read the target: regression, classification, or auto (classification when the target column is named label or class); default auto.", valueName: "kind"),
             transform: choice("--kind"))
     var kind: CSVReadOptions.Kind = .automatic
 

@@ -21,11 +21,11 @@ struct FitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Model family: \(ModelRegistry.families.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")).", valueName: "name"))
     var model: String = ModelRegistry.defaultName
 
-    @Option(help: ArgumentHelp("Feature basis: linear (intercept + inputs), poly:P, rbf:K[:width], fourier:K, rff:K:lengthscale[:seed].", valueName: "spec"),
+    @Option(help: ArgumentHelp("Feature basis: linear (intercept + inputs), poly:P, rbf:K[:width], fourier:K, rff:K:lengthscale[:seed] (default: linear).", valueName: "spec"),
             transform: parsing(BasisSpec.init(parsing:)))
     var basis: BasisSpec = .linear
 
-    @Option(help: ArgumentHelp("Shape of the prior covariance Σ: full, diagonal or isotropic.", valueName: "shape"),
+    @Option(help: ArgumentHelp("Shape of the prior covariance Σ: full, diagonal or isotropic (default: full).", valueName: "shape"),
             transform: choice("--covariance"))
     var covariance: CovarianceStructure = .full
 
@@ -38,7 +38,7 @@ struct FitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Most quasi-Newton iterations.", valueName: "n"))
     var maxIterations: Int = 500
 
-    @Option(help: ArgumentHelp("What to maximise: marginal (likelihood of whole tasks) or episodic (K-shot predictive density of query points given support points).", valueName: "objective"),
+    @Option(help: ArgumentHelp("What to maximise: marginal (likelihood of whole tasks) or episodic (K-shot predictive density of query points given support points); default marginal.", valueName: "objective"),
             transform: choice("--objective"))
     var objective: TrainingObjective = .marginal
 
@@ -66,6 +66,9 @@ struct FitCommand: ParsableCommand {
     @OptionGroup var reporting: ReportingOptions
 
     func validate() throws {
+        guard ModelRegistry.names.contains(model) else {
+            throw ValidationError("--model must be one of \(ModelRegistry.names.joined(separator: ", ")), not '\(model)'")
+        }
         guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a positive number") }
         guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
         if let weights, weights == dataOptions.target || weights == dataOptions.task {

@@ -56,7 +56,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("linear-gaussian: prior covariance Σ, rows separated by ';' (default \"1,0.3;0.3,0.5\" for the default mean, else the identity).", valueName: "a,b;c,d"))
     var covariance: String?
 
-    @Option(help: ArgumentHelp("linear-gaussian: input distribution, normal (N(0,1)) or uniform (over --x-range).", valueName: "kind"),
+    @Option(help: ArgumentHelp("linear-gaussian: input distribution, normal (N(0,1)) or uniform (over --x-range); default normal.", valueName: "kind"),
             transform: choice("--inputs"))
     var inputs: InputDistribution = .normal
 
