@@ -8,6 +8,8 @@ public struct CSVWriter: Sendable {
     public private(set) var bytes: [UInt8] = []
     private var atRowStart = true
 
+    /// An empty writer; `capacity` reserves that many bytes up front, for files whose size is
+    /// known roughly in advance (a sample CSV of many draws).
     public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
     @inline(__always)
@@ -66,7 +68,7 @@ public struct CSVWriter: Sendable {
 }
 
 extension CSVWriter {
-    /// Most bytes ``writeNumber(_:to:)`` writes: a `Double` description is at most 24 bytes
+    /// Most bytes `writeNumber(_:to:)` writes: a `Double` description is at most 24 bytes
     /// (`-2.2250738585072014e-308`); an `Int` at most 20.
     public static let maximumNumberLength = 32
 
