@@ -14,8 +14,8 @@ public struct EpisodicFitOptions: Sendable {
     /// continue from round to round, so every batch is seeded and reproducible) and runs
     /// ``iterationsPerRound`` BFGS iterations on them, warm-started.
     public var batchEpisodes: Int?
-    /// BFGS iterations on each mini-batch before fresh episodes are drawn: 20 lets the
-    /// quasi-Newton model settle on a batch without fitting its noise.
+    /// BFGS iterations on each mini-batch before fresh episodes are drawn (each round
+    /// warm-started from the previous round's θ).
     public var iterationsPerRound: Int = 20
     /// BFGS iterations in all.
     public var maximumIterations: Int = 500

@@ -67,8 +67,8 @@ public struct SimulationSettings: Sendable, Equatable {
 
     /// The default linear-gaussian prior: μ = (1, 2), Σ = [[1, 0.3], [0.3, 0.5]].
     public static let defaultMean: [Double] = [1, 2]
-    /// The default linear-gaussian Σ, [[1, 0.3], [0.3, 0.5]]: a positive correlation between
-    /// intercept and slope, so a fit that ignores it is visibly wrong.
+    /// The default linear-gaussian Σ, [[1, 0.3], [0.3, 0.5]] (intercept and slope positively
+    /// correlated), used when `covariance` is `nil` and `mean` is ``defaultMean``.
     public static let defaultCovariance = try! Matrix([[1, 0.3], [0.3, 0.5]])
 
     /// Settings for `tasks` tasks of `points` points each from `seed`; every other field keeps

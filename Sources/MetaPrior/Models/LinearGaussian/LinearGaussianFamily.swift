@@ -17,7 +17,7 @@ public enum LinearGaussianFamily: ModelFamily {
     /// Fits θ by empirical Bayes, then by the episodic objective when `request.episodic` is
     /// set, starting from the marginal fit.
     /// - Throws: ``InputError`` for class-label targets, a basis that cannot be built from the
-    ///   inputs, or tasks too small for the episodes asked for.
+    ///   inputs, or no task large enough for the episodes asked for.
     public static func fit(_ dataset: MetaDataset, request: FitRequest) throws -> FittedModel {
         try fitInDetail(dataset, request: request).fitted
     }
