@@ -7,8 +7,10 @@ import GSL
 public struct Adaptation: Sendable {
     /// The prior file, with its digest.
     public let prior: LoadedPrior
-    /// The new task's data file as named, and the SHA-256 of the bytes its rows were read from.
+    /// The new task's data file as the user named it (a path, or `-` for standard input).
     public let dataFile: String
+    /// SHA-256 (`sha256:<hex>`) of the bytes the task's rows were read from, for the sample
+    /// CSV's `data_digest` comment.
     public let dataDigest: String
     /// The new task's rows (D_train).
     public let task: TaskData
@@ -17,6 +19,9 @@ public struct Adaptation: Sendable {
 
     /// Adapts the prior at `priorPath` to the task in `dataFile`.
     /// - Parameters:
+    ///   - priorPath: the prior file written by `metaprior fit` (``PriorFile``).
+    ///   - dataFile: a CSV with the prior's input columns and the target column: D_train, which
+    ///     may hold fewer rows than parameters, or none (the posterior is then the prior).
     ///   - target: the target column (default: the prior's).
     ///   - taskID: the task to use when the file holds several (it has the prior's task column).
     /// - Throws: ``InputError`` for a bad prior file, missing columns, bad numbers or an

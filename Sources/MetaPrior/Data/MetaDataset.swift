@@ -16,6 +16,7 @@ public struct TaskData: Sendable, Equatable {
     /// The weight w_i of the task's log-likelihood in a fit (1 unless a weight column is given).
     public var weight: Double
 
+    /// A task from its rows; the weight defaults to 1 (an unweighted fit).
     public init(id: String, inputs: Matrix, targets: [Double], descriptor: [Double]? = nil, weight: Double = 1) {
         self.id = id
         self.inputs = inputs
@@ -30,6 +31,7 @@ public struct TaskData: Sendable, Equatable {
 
 /// Whether targets are real numbers or class labels.
 public enum TargetKind: Sendable, Equatable {
+    /// Real-valued targets.
     case regression
     /// Class labels; targets hold indices into the class names.
     case classification(classNames: [String])
@@ -54,6 +56,8 @@ public struct MetaDataset: Sendable, Equatable {
     /// for or not read from a file. Provenance records it instead of reading the file again.
     public var sourceDigest: String?
 
+    /// A data set from tasks already in memory (a simulation, a test); the tasks' input columns
+    /// must be in the order of `inputNames`.
     public init(inputNames: [String], targetName: String, taskColumn: String = "task",
                 kind: TargetKind = .regression, descriptorNames: [String] = [], tasks: [TaskData]) {
         self.inputNames = inputNames

@@ -15,6 +15,8 @@ public struct DemoJob {
     /// Called with progress lines.
     public var progress: ((String) -> Void)?
 
+    /// A demo that writes its files into `outputDirectory` (created if missing), with seed 1 and
+    /// 1000 draws per task.
     public init(outputDirectory: String) { self.outputDirectory = outputDirectory }
 
     func path(_ name: String) -> String { (outputDirectory as NSString).appendingPathComponent(name) }

@@ -20,6 +20,8 @@ public struct Episode: Sendable, Equatable, Hashable {
     /// Classification with ways: the episode label of each query row.
     public var queryLabels: [Int]?
 
+    /// An episode from its parts, as ``EpisodeSampler`` cuts it; the labels are `nil` for
+    /// regression.
     public init(index: Int, task: Int, support: [Int], query: [Int], classes: [Int]? = nil,
                 supportLabels: [Int]? = nil, queryLabels: [Int]? = nil) {
         self.index = index

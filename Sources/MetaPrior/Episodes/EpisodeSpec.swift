@@ -17,9 +17,12 @@ import Foundation
 public struct EpisodeSpec: Codable, Sendable, Equatable, Hashable {
     /// Query points per task (or per class): a number, or every point not in the support set.
     public enum QueryShots: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
+        /// A fixed number Q of query points per task (or per class).
         case count(Int)
+        /// Every point of the task not in the support set (`"all"`); the task then needs K + 1 rows.
         case allRemaining
 
+        /// Reads a number or the text `"all"`.
         public init(from decoder: Decoder) throws {
             let container = try decoder.singleValueContainer()
             if let n = try? container.decode(Int.self) { self = .count(n); return }
@@ -30,6 +33,7 @@ public struct EpisodeSpec: Codable, Sendable, Equatable, Hashable {
             self = parsed
         }
 
+        /// Writes a number, or `"all"` for ``allRemaining``.
         public func encode(to encoder: Encoder) throws {
             var container = encoder.singleValueContainer()
             switch self {
@@ -43,6 +47,7 @@ public struct EpisodeSpec: Codable, Sendable, Equatable, Hashable {
             if text == "all" { self = .allRemaining } else if let n = Int(text) { self = .count(n) } else { return nil }
         }
 
+        /// `10` or `all`, as the CLI's `--query` and the JSON's `query_shots` write it.
         public var description: String {
             switch self {
             case .count(let n): return "\(n)"
@@ -73,6 +78,8 @@ public struct EpisodeSpec: Codable, Sendable, Equatable, Hashable {
     /// Skip or reject tasks too small for the spec.
     public var smallTasks: SmallTaskPolicy
 
+    /// A spec from its fields; by default regression (no ways), tasks drawn with replacement,
+    /// small tasks skipped.
     public init(shots: Int, query: QueryShots, ways: Int? = nil, withReplacement: Bool = true, seed: UInt64,
                 smallTasks: SmallTaskPolicy = .skip) {
         self.shots = shots
@@ -95,6 +102,8 @@ public struct EpisodeSpec: Codable, Sendable, Equatable, Hashable {
     static let format = "metaprior-episode-spec"
     static let version = 1
 
+    /// Reads the JSON form, checking `format` and refusing a `version` newer than this build's.
+    /// Absent optional keys take their defaults (`with_replacement` true, `small_tasks` skip).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         if let format = try c.decodeIfPresent(String.self, forKey: .format), format != Self.format {
@@ -111,6 +120,7 @@ public struct EpisodeSpec: Codable, Sendable, Equatable, Hashable {
         smallTasks = try c.decodeIfPresent(SmallTaskPolicy.self, forKey: .smallTasks) ?? .skip
     }
 
+    /// Writes the JSON form, `format` and `version` included, `ways` as `null` for regression.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(Self.format, forKey: .format)

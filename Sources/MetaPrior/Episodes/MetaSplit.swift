@@ -3,7 +3,12 @@ import GSL
 
 /// The three parts of a meta-dataset: tasks to meta-train on, to tune on, and to test on.
 public enum MetaPartition: String, Codable, Sendable, CaseIterable {
-    case train, validation, test
+    /// Meta-train: the tasks θ is fitted to.
+    case train
+    /// Meta-validation: tasks held out to choose settings (basis, K, objective) on.
+    case validation
+    /// Meta-test: tasks held out to score the adapted prior on, used once.
+    case test
 }
 
 /// A partition of task identifiers into meta-train / meta-validation / meta-test.
@@ -12,10 +17,15 @@ public enum MetaPartition: String, Codable, Sendable, CaseIterable {
 /// by a seeded 64-bit hash of their identifier (ties by identifier) and cut into consecutive
 /// runs of the requested sizes; explicit lists are taken as given. Lists are kept sorted.
 public struct MetaSplit: Codable, Sendable, Equatable {
+    /// Identifiers of the meta-train tasks, sorted by their UTF-8 bytes.
     public var train: [String]
+    /// Identifiers of the meta-validation tasks, sorted likewise.
     public var validation: [String]
+    /// Identifiers of the meta-test tasks, sorted likewise.
     public var test: [String]
 
+    /// A split from three lists, sorted here (by UTF-8 bytes, so the order never depends on the
+    /// locale); the lists are not checked for overlap.
     public init(train: [String], validation: [String], test: [String]) {
         let sort: ([String]) -> [String] = { $0.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
         self.train = sort(train)

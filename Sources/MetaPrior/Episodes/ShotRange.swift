@@ -4,9 +4,13 @@ import Foundation
 /// Support sizes of episodes: one K, or a range K_min…K_max drawn uniformly per episode
 /// (as ALPaCA trains). Written `5` or `1-10`.
 public struct ShotRange: Sendable, Equatable, CustomStringConvertible {
+    /// K_min, the fewest support points of an episode.
     public let lower: Int
+    /// K_max, the most support points of an episode (K_min for a fixed K).
     public let upper: Int
 
+    /// The range `lower`…`upper`, or the one K `lower` when `upper` is `nil`.
+    /// - Throws: ``InputError`` (column `shots`) unless 0 ≤ K_min ≤ K_max.
     public init(_ lower: Int, _ upper: Int? = nil) throws {
         let upper = upper ?? lower
         guard lower >= 0, upper >= lower else {
@@ -25,7 +29,11 @@ public struct ShotRange: Sendable, Equatable, CustomStringConvertible {
         try self.init(a, b)
     }
 
+    /// Whether every episode has the same K.
     public var isFixed: Bool { lower == upper }
+    /// Whether a support set of `k` points is one the range covers (K_min ≤ k ≤ K_max): how
+    /// `adapt` and `evaluate` tell a test K from the shots a prior was trained for.
     public func contains(_ k: Int) -> Bool { k >= lower && k <= upper }
+    /// `5` or `1-10`, as ``init(parsing:)`` reads and the prior file's `shots` key stores it.
     public var description: String { isFixed ? "\(lower)" : "\(lower)-\(upper)" }
 }

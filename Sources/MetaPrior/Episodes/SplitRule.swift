@@ -8,6 +8,7 @@ public struct SplitRequest: Sendable, Equatable {
     /// The part to train on (or to score).
     public var partition: MetaPartition
 
+    /// A request to split by `rule` and keep the part `partition`.
     public init(rule: SplitRule, partition: MetaPartition) {
         self.rule = rule
         self.partition = partition
@@ -62,9 +63,12 @@ public enum SplitRule: Sendable, Equatable {
 /// A split as a prior file records it (`training.split`): the fractions, or that task lists
 /// were given. Written as the text `fractions 0.8,0.1,0.1` or `lists`.
 public enum RecordedSplit: Sendable, Equatable, Codable, CustomStringConvertible {
+    /// A split by fractions (meta-train, meta-validation, meta-test), in that order.
     case fractions([Double])
+    /// A split by explicit task lists (the lists themselves are not recorded).
     case lists
 
+    /// `fractions 0.8,0.1,0.1` or `lists`, as the prior file stores it.
     public var description: String {
         switch self {
         case .fractions(let f): return "fractions " + f.map(Self.text).joined(separator: ",")
@@ -86,6 +90,8 @@ public enum RecordedSplit: Sendable, Equatable, Codable, CustomStringConvertible
         self = .fractions(parts.map { $0! })
     }
 
+    /// Reads the text form.
+    /// - Throws: `DecodingError` for any other text.
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let split = RecordedSplit(text) else {
@@ -94,6 +100,7 @@ public enum RecordedSplit: Sendable, Equatable, Codable, CustomStringConvertible
         self = split
     }
 
+    /// Writes the text form (``description``).
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)

@@ -6,12 +6,19 @@ import Foundation
 public struct EvaluationReport: Sendable {
     /// One prior file compared.
     public struct PriorEntry: Sendable {
+        /// The prior file as the user named it.
         public var path: String
+        /// SHA-256 (`sha256:<hex>`) of the prior file's bytes, so a report names the exact prior.
         public var digest: String?
+        /// The objective it was meta-trained with (`marginal` or `episodic`).
         public var objective: String
+        /// The support size K (`5`) or range (`1-10`) an episodic prior was trained for.
         public var shots: String?
+        /// The query size Q an episodic prior was trained with.
         public var query: String?
+        /// Its features, as ``TaskPrior/featureDescription`` gives them (`linear`, `rbf:10`).
         public var basis: String
+        /// Whether its fit converged.
         public var converged: Bool
 
         /// The entry of a prior file as read (its digest is that of the bytes read).
@@ -26,20 +33,35 @@ public struct EvaluationReport: Sendable {
         }
     }
 
+    /// The command line that made the report, for provenance.
     public var command: String
+    /// The evaluation data file as the user named it.
     public var dataFile: String
+    /// SHA-256 (`sha256:<hex>`) of the evaluation data's bytes, when known.
     public var dataDigest: String?
+    /// Support points K per episode.
     public var shots: Int
+    /// Query points Q per episode.
     public var query: Int
+    /// Number of episodes every method was scored on (the same episodes for all).
     public var episodes: Int
+    /// Seed of the episodes: episode e draws from the random stream (seed, e).
     public var seed: UInt64
+    /// Tasks large enough for K + Q points, from which the episodes were cut.
     public var tasks: Int
+    /// Tasks left out for having fewer than K + Q points.
     public var skippedTasks: Int
+    /// Which part of which split was scored (`test part of split 0.8,0.1,0.1, seed 7`), or
+    /// `nil` when every task of the data was.
     public var split: String?
+    /// The prior files compared, in the order given.
     public var priors: [PriorEntry]
+    /// Mismatches between the test and the training conditions that did not stop the run.
     public var warnings: [String]
+    /// Every method's scores: the priors, then the baselines.
     public var scores: [FewShotScore]
 
+    /// A report from its parts, as ``EvaluationRun`` assembles it.
     public init(command: String, dataFile: String, dataDigest: String?, shots: Int, query: Int, episodes: Int, seed: UInt64,
                 tasks: Int, skippedTasks: Int, split: String?, priors: [PriorEntry], warnings: [String], scores: [FewShotScore]) {
         self.command = command

@@ -17,18 +17,30 @@ public struct EvaluationRun: Sendable {
         public var shots: Int?
         /// Query points Q (default: the first prior's, else 10).
         public var query: Int?
+        /// Number of episodes to score every method on.
         public var episodes: Int
+        /// Seed of the episodes (and of the prior's recorded split, unless ``splitSeed``).
         public var seed: UInt64
-        /// The split asked for, if any; ``partition`` is the part scored (default test).
+        /// The split asked for, if any; ``partition`` is the part scored.
         public var split: SplitRule?
+        /// The part of the split to score; `nil` means the meta-test part.
         public var partition: MetaPartition?
         /// Seed for the prior's recorded split, overriding the recorded one.
         public var splitSeed: UInt64?
+        /// Make a support size K outside a prior's training conditions an error, not a warning.
         public var strict = false
+        /// Score tasks a prior was fitted on (with a warning) instead of refusing them; their
+        /// scores are then optimistic.
         public var allowTrainingTasks = false
+        /// Score the `independent` and `pooled` baselines after the priors.
         public var baselines = true
+        /// Prior variance of the `independent` baseline, φ ~ N(0, v·I): 10⁴ is weak next to
+        /// features of unit scale, so each task is fitted almost alone (see
+        /// ``FewShotMethod/independent(basis:priorVariance:noiseVariance:)``).
         public var independentVariance = 1e4
 
+        /// Settings with K and Q from the first prior's training conditions unless given,
+        /// no split, and the baselines on.
         public init(shots: Int? = nil, query: Int? = nil, episodes: Int, seed: UInt64) {
             self.shots = shots
             self.query = query
@@ -37,10 +49,13 @@ public struct EvaluationRun: Sendable {
         }
     }
 
-    /// The report, the per-episode scores, the episodes and the tasks they were cut from.
+    /// The report: conditions, priors compared, scores and warnings.
     public let report: EvaluationReport
+    /// The scores with every per-episode value, for ``EvaluationReport/episodesCSV(_:episodes:dataset:)``.
     public let result: FewShotResult
+    /// The episodes every method was scored on.
     public let episodes: [Episode]
+    /// The tasks the episodes were cut from (the scored part of the split, when there is one).
     public let dataset: MetaDataset
     /// The split used, when there was one.
     public let split: MetaSplit?

@@ -7,24 +7,32 @@ import GSL
 /// episodes, clustered by task (episodes of one task are correlated; with one episode per
 /// task this is the sample sd / √E).
 public struct FewShotScore: Sendable, Equatable {
+    /// The method's short name (``FewShotMethod/name``).
     public var name: String
+    /// One sentence on the method (``FewShotMethod/description``).
     public var description: String
     /// Mean squared error of the predictive mean.
     public var mse: Double
+    /// Standard error of ``mse``, clustered by task.
     public var mseSE: Double
     /// Negative log predictive density per query point, from the per-point marginals
     /// N(y; mean, var).
     public var nll: Double
+    /// Standard error of ``nll``, clustered by task.
     public var nllSE: Double
     /// −log of the *joint* predictive density of the query points, divided by Q (the
     /// quantity the episodic objective maximises, with the sign flipped).
     public var jointNLL: Double
+    /// Standard error of ``jointNLL``, clustered by task.
     public var jointNLLSE: Double
     /// Fraction of query points inside the central predictive interval at each of
     /// ``FewShotEvaluation/levels``, and its standard error.
     public var coverage: [Double]
+    /// Standard errors of ``coverage``, clustered by task, one per level.
     public var coverageSE: [Double]
+    /// Number of episodes scored.
     public var episodes: Int
+    /// Number of query points scored, over all episodes.
     public var queryPoints: Int
     /// This method minus the first method, episode by episode (`nil` for the first).
     public var versusFirst: PairedDifference?
@@ -33,18 +41,29 @@ public struct FewShotScore: Sendable, Equatable {
 /// Paired differences (this method − the reference) over the same episodes, with standard
 /// errors clustered by task: negative MSE or NLL differences favour this method.
 public struct PairedDifference: Sendable, Equatable {
+    /// Name of the reference method (the first one scored).
     public var against: String
+    /// Mean over episodes of this method's MSE minus the reference's.
     public var mse: Double
+    /// Standard error of ``mse``, clustered by task.
     public var mseSE: Double
+    /// Mean over episodes of this method's NLL minus the reference's.
     public var nll: Double
+    /// Standard error of ``nll``, clustered by task.
     public var nllSE: Double
+    /// Mean over episodes of this method's joint NLL minus the reference's.
     public var jointNLL: Double
+    /// Standard error of ``jointNLL``, clustered by task.
     public var jointNLLSE: Double
 }
 
 /// Scores and per-episode values of one evaluation.
 public struct FewShotResult: Sendable {
+    /// One score per method, in the order the methods were given.
     public var scores: [FewShotScore]
+    /// `perEpisode[m][k][e]`: for method m and episode e, k = 0 squared error, 1 NLL, 2 joint
+    /// NLL, 3… covered fraction at each of ``FewShotEvaluation/levels`` (means over the
+    /// episode's query points).
     public var perEpisode: [[[Double]]]
 }
 

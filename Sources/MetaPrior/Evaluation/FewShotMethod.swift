@@ -3,6 +3,7 @@ import GSL
 
 /// A way to predict an episode's query points from its support points.
 public struct FewShotMethod: Sendable {
+    /// How the method predicts.
     public enum Kind: Sendable {
         /// Bayesian adaptation under a prior of any family: the posterior from the support
         /// set, and its joint predictive at the query inputs.
@@ -16,8 +17,10 @@ public struct FewShotMethod: Sendable {
     public var name: String
     /// One sentence on what it is.
     public var description: String
+    /// How it predicts: Bayesian adaptation under a prior, or a pooled fit.
     public var kind: Kind
 
+    /// A method from its parts.
     public init(name: String, description: String, kind: Kind) {
         self.name = name
         self.description = description

@@ -14,6 +14,7 @@ public struct PredictionScore: Sendable {
     /// Points scored.
     public let count: Int
 
+    /// Root mean squared error √MSE, in the target's units.
     public var rmse: Double { mse.squareRoot() }
 
     /// Scores `posterior` at `inputs` against `targets` by its predictive (mean, sd and the

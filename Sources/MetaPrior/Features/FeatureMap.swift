@@ -18,13 +18,18 @@ public struct FeatureMap: Sendable, Equatable, Codable {
     public let centres: [[Double]]?
     /// RBF width (rbf) or RFF lengthscale (rff).
     public let width: Double?
-    /// Start and length of the period of each input (fourier).
+    /// Start of the period of each input (fourier): its smallest meta-train value; the input
+    /// enters the harmonics as t = 2π (x − origin) / period.
     public let origins: [Double]?
+    /// Length of the period of each input, in the input's units (fourier): its meta-train
+    /// range (1 when the range is empty), so the harmonics span the data once.
     public let periods: [Double]?
     /// Number of harmonics (fourier).
     public let harmonics: Int?
-    /// Random frequencies ω_k, one row per feature, and phases b_k (rff).
+    /// Random frequencies ω_k, one row per feature (rff): f_k(x) ∝ cos(ω_kᵀx + b_k).
     public let frequencies: [[Double]]?
+    /// Random phases b_k ~ U[0, 2π), one per feature (rff); ω_k ~ N(0, I/ℓ²) for the
+    /// lengthscale ℓ in ``width``.
     public let phases: [Double]?
     /// Seed of the random features (rff).
     public let seed: UInt64?

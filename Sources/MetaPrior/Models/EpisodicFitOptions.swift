@@ -14,14 +14,19 @@ public struct EpisodicFitOptions: Sendable {
     /// continue from round to round, so every batch is seeded and reproducible) and runs
     /// ``iterationsPerRound`` BFGS iterations on them, warm-started.
     public var batchEpisodes: Int?
+    /// BFGS iterations on each mini-batch before fresh episodes are drawn (each round
+    /// warm-started from the previous round's θ).
     public var iterationsPerRound: Int = 20
     /// BFGS iterations in all.
     public var maximumIterations: Int = 500
     /// Convergence: largest |∂/∂u| of the mean log predictive density per query point, in
     /// the preconditioned coordinates u.
     public var gradientTolerance: Double = 1e-6
+    /// Called after every round of BFGS iterations (for progress on a terminal).
     public var progress: (@Sendable (FitProgress) -> Void)?
 
+    /// Options for episodes of `shots` support and `query` query points, `episodes` of them
+    /// from `seed`, on one fixed set (no mini-batches).
     public init(shots: ShotRange, query: Int, episodes: Int, seed: UInt64) {
         self.shots = shots
         self.query = query
@@ -32,6 +37,9 @@ public struct EpisodicFitOptions: Sendable {
     /// The sampler's spec: K_max support and Q query rows (a smaller K is cut from the K_max).
     public var spec: EpisodeSpec { EpisodeSpec(shots: shots.upper, query: .count(query), withReplacement: true, seed: seed) }
 
+    /// Checks the sizes before any work: at least one query point and one episode (and one per
+    /// batch).
+    /// - Throws: ``InputError`` naming the option (`query`, `episodes`, `batch-episodes`).
     public func validate() throws {
         guard query >= 1 else { throw InputError(column: "query", "the number of query points must be at least 1, not \(query)") }
         guard episodes >= 1 else { throw InputError(column: "episodes", "the number of episodes must be at least 1, not \(episodes)") }

@@ -11,6 +11,7 @@ public struct FitRequest: Sendable {
     /// The episodic objective's episodes, or `nil` for the marginal likelihood.
     public var episodic: EpisodicFitOptions?
 
+    /// A request; by default the linear basis, a full Σ and the marginal likelihood.
     public init(basis: BasisSpec = .linear, options: PriorFitOptions = PriorFitOptions(), episodic: EpisodicFitOptions? = nil) {
         self.basis = basis
         self.options = options
@@ -31,7 +32,7 @@ public enum TrainingObjective: String, Sendable, Codable, CaseIterable {
 
 /// A fitted prior and the optimiser's account of how it got there.
 public struct FittedModel: Sendable {
-    /// θ.
+    /// The fitted θ, ready to write into a prior file or adapt to a new task.
     public var prior: any TaskPrior
     /// Σ_i w_i log p(D_i | θ) at the fit.
     public var logMarginalLikelihood: Double
@@ -41,8 +42,9 @@ public struct FittedModel: Sendable {
     public var gradientNorm: Double
     /// Whether the convergence tolerance was met.
     public var converged: Bool
-    /// Tasks and (weighted) observations fitted.
+    /// Number of meta-train tasks fitted.
     public var tasks: Int
+    /// Number of observations fitted, Σ_i w_i n_i (weighted when tasks have weights).
     public var observations: Int
     /// One line on the optimiser's run (`converged after 12 EM + 9 quasi-Newton iterations`).
     public var account: String
@@ -51,6 +53,8 @@ public struct FittedModel: Sendable {
     /// The episodic objective's result, for an episodic fit.
     public var episodic: EpisodicSummary?
 
+    /// A fit from its parts, as a ``ModelFamily`` reports it; notes and the episodic summary
+    /// are optional.
     public init(prior: any TaskPrior, logMarginalLikelihood: Double, iterations: Int, gradientNorm: Double, converged: Bool,
                 tasks: Int, observations: Int, account: String, notes: [String] = [], episodic: EpisodicSummary? = nil) {
         self.prior = prior
@@ -68,12 +72,19 @@ public struct FittedModel: Sendable {
     /// How an episodic fit went: mean log predictive density per query point on the training
     /// episodes at the marginal start and at the fit.
     public struct EpisodicSummary: Sendable {
+        /// Mean log p(y_q | D_s, θ) per query point at the marginal-likelihood start.
         public var startLogPredictive: Double
+        /// Mean log p(y_q | D_s, θ) per query point at the episodic fit; higher than
+        /// ``startLogPredictive`` when the episodic objective helped on the training episodes.
         public var logPredictive: Double
+        /// Episodes in the (last) training set.
         public var episodes: Int
+        /// BFGS iterations of the episodic fit.
         public var iterations: Int
+        /// Whether the episodic fit met its gradient tolerance.
         public var converged: Bool
 
+        /// A summary from its parts.
         public init(startLogPredictive: Double, logPredictive: Double, episodes: Int, iterations: Int, converged: Bool) {
             self.startLogPredictive = startLogPredictive
             self.logPredictive = logPredictive

@@ -16,6 +16,7 @@ public struct PriorFitOptions: Sendable {
     /// Called after every EM and BFGS iteration (for progress on a terminal).
     public var progress: (@Sendable (FitProgress) -> Void)?
 
+    /// Options for a Σ of shape `structure`, with the default tolerance and iteration limits.
     public init(structure: CovarianceStructure = .full) {
         self.structure = structure
     }
@@ -23,9 +24,13 @@ public struct PriorFitOptions: Sendable {
 
 /// One line of progress of a fit.
 public struct FitProgress: Sendable {
-    /// "em" or "bfgs".
+    /// `em` or `bfgs` for the marginal fit, `episodic` (or `episodic batch r`) for the
+    /// episodic one.
     public let phase: String
+    /// Iterations so far, counted over all phases.
     public let iteration: Int
+    /// The objective at this iteration: the log marginal likelihood Σ_i w_i log p(D_i | θ) for
+    /// EM and BFGS, the mean log predictive density per query point for the episodic fit.
     public let logLikelihood: Double
     /// Change of the log-likelihood since the previous iteration.
     public let change: Double

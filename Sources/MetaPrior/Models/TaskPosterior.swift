@@ -48,11 +48,16 @@ public protocol TaskPosterior: Sendable {
 /// A mean, a standard deviation and a central interval: one parameter of a posterior summary,
 /// or one query point of a predictive.
 public struct IntervalSummary: Sendable, Equatable {
+    /// Mean of the parameter (or of y at the query point).
     public var mean: Double
+    /// Its standard deviation, in the same units (0 for a point mass).
     public var standardDeviation: Double
+    /// Lower end of the central interval at the level asked for (the (1 − level)/2 quantile).
     public var lower: Double
+    /// Upper end of the central interval (the (1 + level)/2 quantile).
     public var upper: Double
 
+    /// A summary from its four numbers.
     public init(mean: Double, standardDeviation: Double, lower: Double, upper: Double) {
         self.mean = mean
         self.standardDeviation = standardDeviation

@@ -12,7 +12,10 @@ public struct PriorFile: Sendable, Equatable {
     /// The newest `format_version` this build reads and the one it writes.
     public static let currentFormatVersion = 1
 
+    /// The file's `format_version`: ``currentFormatVersion`` when written; a file with a newer
+    /// one is refused.
     public var formatVersion: Int = PriorFile.currentFormatVersion
+    /// The version of metaprior that wrote the file.
     public var metapriorVersion: String = MetaPriorVersion.string
     /// θ, of the family the `model` key names.
     public var prior: any TaskPrior
@@ -22,11 +25,13 @@ public struct PriorFile: Sendable, Equatable {
     public var taskColumn: String
     /// Σ_i w_i log p(D_i | θ) at the fit.
     public var logMarginalLikelihood: Double
-    /// Number of meta-train tasks and observations.
+    /// Number of meta-train tasks.
     public var tasks: Int
+    /// Number of meta-train observations, Σ_i w_i n_i.
     public var observations: Int
-    /// Iterations in all, and whether the fit converged.
+    /// Iterations of the fit in all.
     public var iterations: Int
+    /// Whether the fit met its convergence tolerance.
     public var converged: Bool
     /// Largest gradient entry at the fit.
     public var gradientNorm: Double
@@ -63,6 +68,8 @@ public struct PriorFile: Sendable, Equatable {
         return prior
     }
 
+    /// Whether two files hold the same prior (``TaskPrior/isEqual(to:)``) and the same record of
+    /// its fit, field by field.
     public static func == (lhs: PriorFile, rhs: PriorFile) -> Bool {
         lhs.formatVersion == rhs.formatVersion && lhs.metapriorVersion == rhs.metapriorVersion && lhs.prior.isEqual(to: rhs.prior)
             && lhs.target == rhs.target && lhs.taskColumn == rhs.taskColumn && lhs.inputs == rhs.inputs

@@ -5,8 +5,10 @@ extension PriorFile {
     public struct TrainingConditions: Codable, Sendable, Equatable {
         /// What the fit maximised: the marginal likelihood of whole tasks, or the episodic objective.
         public var objective: TrainingObjective
-        /// The training data file as given, and the SHA-256 of its bytes.
+        /// The training data file as the user named it.
         public var dataFile: String
+        /// SHA-256 (`sha256:<hex>`) of the training data's bytes; `evaluate` compares it with the
+        /// data it scores to reuse the recorded split.
         public var dataDigest: String?
         /// Per-task weights: the column they came from, if any.
         public var weights: String?
@@ -14,26 +16,38 @@ extension PriorFile {
         /// size Q and the sampler's seed; with ``episodes``, the episodes trained on (per
         /// mini-batch when ``batchEpisodes`` is set). ``episodeSpec`` rebuilds the spec.
         public var shots: String?
+        /// Episodic: the query size Q per episode, as text (`10`).
         public var query: String?
+        /// Episodic: the seed of the episode sampler.
         public var seed: UInt64?
+        /// Episodic: the number of episodes trained on (per mini-batch with ``batchEpisodes``).
         public var episodes: Int?
+        /// Episodic: episodes per mini-batch, when the fit drew fresh batches.
         public var batchEpisodes: Int?
         /// Mean log p(y_q | D_s, θ) per query point on the training episodes, at the marginal
         /// start and at the episodic fit.
         public var startLogPredictive: Double?
+        /// Mean log p(y_q | D_s, θ) per query point at the episodic fit (see
+        /// ``startLogPredictive``).
         public var logPredictive: Double?
-        /// Fewest and most points of a meta-train task (what a marginal fit has seen).
+        /// Fewest points of a meta-train task.
         public var taskSizeMin: Int?
+        /// Most points of a meta-train task: what a marginal fit has seen, so a larger support
+        /// set at test time draws a warning.
         public var taskSizeMax: Int?
         /// The meta-split the training tasks came from (its fractions, or `lists`), the seed of
         /// a split by fractions, and the part trained on.
         public var split: RecordedSplit?
+        /// The seed of a split by fractions.
         public var splitSeed: UInt64?
+        /// The part of the split trained on.
         public var partition: MetaPartition?
         /// Content digests of the meta-train tasks (see ``TaskData/contentDigest``), sorted, so
         /// `evaluate` can refuse to score tasks the prior was fitted on, under any identifier.
         public var trainingTaskDigests: [String]?
 
+        /// The conditions every fit records; the episodic, size, split and digest keys are set
+        /// afterwards as they apply (``PriorTraining`` does).
         public init(objective: TrainingObjective, dataFile: String, dataDigest: String?, weights: String? = nil) {
             self.objective = objective
             self.dataFile = dataFile

@@ -39,6 +39,7 @@ public enum InputDistribution: String, CaseIterable, Sendable {
 
 /// Everything a simulation needs; the same settings give byte-identical output.
 public struct SimulationSettings: Sendable, Equatable {
+    /// Which kind of synthetic task to draw.
     public var family: SimulationFamily
     /// Number of tasks.
     public var tasks: Int
@@ -66,8 +67,12 @@ public struct SimulationSettings: Sendable, Equatable {
 
     /// The default linear-gaussian prior: μ = (1, 2), Σ = [[1, 0.3], [0.3, 0.5]].
     public static let defaultMean: [Double] = [1, 2]
+    /// The default linear-gaussian Σ, [[1, 0.3], [0.3, 0.5]] (intercept and slope positively
+    /// correlated), used when `covariance` is `nil` and `mean` is ``defaultMean``.
     public static let defaultCovariance = try! Matrix([[1, 0.3], [0.3, 0.5]])
 
+    /// Settings for `tasks` tasks of `points` points each from `seed`; every other field keeps
+    /// the family's default.
     public init(family: SimulationFamily, tasks: Int, points: Int, seed: UInt64, noise: Double? = nil,
                 mean: [Double] = SimulationSettings.defaultMean, covariance: Matrix? = nil,
                 inputDistribution: InputDistribution = .normal, inputRange: ClosedRange<Double>? = nil,

@@ -4,7 +4,9 @@ import GSL
 
 /// One cell of the true-parameters table.
 public enum ParameterValue: Sendable, Equatable {
+    /// A numeric parameter (an amplitude, a slope, an entry of φ).
     case number(Double)
+    /// A parameter that is a label (which branch of a mixture a task came from).
     case text(String)
     /// Not applicable to this task (an empty CSV field).
     case missing

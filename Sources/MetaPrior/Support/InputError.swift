@@ -42,6 +42,7 @@ public struct InputError: Error, Equatable, CustomStringConvertible, Sendable {
     /// What is wrong, and where useful what would be right.
     public var message: String
 
+    /// An error with as much of its location as the thrower knows (each part may be left out).
     public init(file: String? = nil, line: Int? = nil, column: String? = nil, kind: Kind = .other, _ message: String) {
         self.file = file
         self.line = line
@@ -50,6 +51,8 @@ public struct InputError: Error, Equatable, CustomStringConvertible, Sendable {
         self.message = message
     }
 
+    /// The message as the CLI prints it: `file:line: column 'name': message`, with the parts
+    /// that are known.
     public var description: String {
         var location = ""
         if let file { location += file }

@@ -12,6 +12,7 @@ public enum PriorTraining {
         /// The column per-task weights came from, if any.
         public var weightsColumn: String?
 
+        /// A source as the prior file's `training` object will record it.
         public init(file: String, digest: String?, weightsColumn: String? = nil) {
             self.file = file
             self.digest = digest
@@ -21,7 +22,10 @@ public enum PriorTraining {
 
     /// The prior file, the fit, the split used, and the report of one meta-training.
     public struct Outcome: Sendable {
+        /// The prior file to write: θ, its columns, and the training conditions.
         public var file: PriorFile
+        /// The fit as the family reported it: θ, the optimiser's account, notes and, for an
+        /// episodic fit, its summary.
         public var fit: FittedModel
         /// The split of the data's tasks, when one was asked for.
         public var split: MetaSplit?

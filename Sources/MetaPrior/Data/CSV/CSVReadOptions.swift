@@ -48,6 +48,8 @@ public struct CSVReadOptions: Sendable, Equatable {
     /// gets one too). Off by default: hashing costs more than the rest of an ingest.
     public var recordsSourceDigest: Bool
 
+    /// Options with the given columns; every default reads the long format with columns `task`
+    /// and `y` (or `label`), all other columns inputs, no descriptors and no weights.
     public init(taskColumn: String? = nil, targetColumn: String? = nil, targetColumns: [String]? = nil,
                 featureColumns: [String]? = nil, kind: Kind = .automatic, descriptorsPath: String? = nil,
                 descriptorColumns: [String]? = nil, weightColumn: String? = nil, taskColumnIsOptional: Bool = false,

@@ -8,6 +8,8 @@ public struct CSVWriter: Sendable {
     public private(set) var bytes: [UInt8] = []
     private var atRowStart = true
 
+    /// An empty writer; `capacity` reserves that many bytes up front, for files whose size is
+    /// known roughly in advance (a sample CSV of many draws).
     public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
     @inline(__always)
@@ -66,9 +68,9 @@ public struct CSVWriter: Sendable {
 }
 
 extension CSVWriter {
-    /// Most bytes ``writeNumber(_:to:)`` writes: a `Double` description is at most 24 bytes
+    /// Most bytes `writeNumber(_:to:)` or `writeInteger(_:to:)` writes: a `Double` description is at most 24 bytes
     /// (`-2.2250738585072014e-308`); an `Int` at most 20.
-    public static let maximumNumberLength = 32
+    package static let maximumNumberLength = 32
 
     /// Writes `value` exactly as ``field(_:)-(Double)`` spells it — Swift's `description`, the
     /// shortest text that reads back to the same `Double` — into `buffer` (room for
@@ -90,7 +92,7 @@ extension CSVWriter {
     /// Writes `value` as ``field(_:)-(Int)`` spells it (decimal, `-` when negative) into
     /// `buffer` (room for ``maximumNumberLength`` bytes) and returns the number of bytes.
     @inline(__always)
-    public static func writeInteger(_ value: Int, to buffer: UnsafeMutablePointer<UInt8>) -> Int {
+    package static func writeInteger(_ value: Int, to buffer: UnsafeMutablePointer<UInt8>) -> Int {
         var magnitude = value.magnitude
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, filled from the end
         return withUnsafeMutableBytes(of: &digits) { scratch in

@@ -4,23 +4,31 @@ import GSL
 
 /// What an episodic fit found.
 public struct EpisodicFitResult: Sendable {
+    /// θ at the episodic fit.
     public let prior: GaussianPrior
     /// The marginal fit it started from.
     public let start: GaussianPrior
     /// Mean log p(y_q | D_s, θ) per query point over the training episodes, at the start and
     /// at the fit (on the last batch when fitting by mini-batches).
     public let startLogPredictive: Double
+    /// Mean log p(y_q | D_s, θ) per query point at the fit (see ``startLogPredictive``).
     public let logPredictive: Double
+    /// BFGS iterations in all (over every mini-batch).
     public let iterations: Int
+    /// Whether the gradient tolerance was met (by mini-batches: on the last batch).
     public let converged: Bool
+    /// Largest |∂/∂u| of the mean log predictive density per query point at the fit, in the
+    /// preconditioned coordinates u (``EpisodicFitOptions/gradientTolerance``).
     public let gradientNorm: Double
+    /// Episodes in the (last) training set.
     public let episodes: Int
+    /// Query points over those episodes.
     public let queryPoints: Int
 }
 
 /// Meta-training by the episodic objective: maximises Σ_e log p(y_q | X_q, D_s, θ) over
 /// episodes cut from the meta-train tasks by the ``EpisodeSampler`` (see
-/// ``EpisodicObjective``), with GSL's BFGS2 from a marginal-likelihood start.
+/// `EpisodicObjective`), with GSL's BFGS2 from a marginal-likelihood start.
 public enum EpisodicFit {
     /// Episodes `first..<first+count` of the spec, with the support cut to a K drawn from
     /// `shots` (stream `(seed ⊕ c, e)`) when the range is not a single K.

@@ -7,7 +7,9 @@ import GSL
 /// (its task's weight). Gathered once, so one evaluation of the episodic objective costs
 /// O(E·d³) however many query points there are (building them costs O(E·(K + Q)·d²)).
 public struct EpisodeStatistics: Sendable {
+    /// Number of features d.
     public let dimension: Int
+    /// Number of episodes E.
     public let count: Int
     var supportGram: [Double], supportCross: [Double], supportSquares: [Double], supportCounts: [Int]
     var jointGram: [Double], jointCross: [Double], jointSquares: [Double], jointCounts: [Int]

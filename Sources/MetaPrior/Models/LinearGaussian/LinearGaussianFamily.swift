@@ -8,13 +8,21 @@
 /// from there by the episodic objective (``EpisodicFit``) when asked; the posterior of a new
 /// task is exact (``LinearGaussianPosterior``).
 public enum LinearGaussianFamily: ModelFamily {
+    /// `linear_gaussian`: the `model` key of every prior file this family writes, and of every
+    /// file written before there were families.
     public static let name = "linear_gaussian"
+    /// The model in symbols, for `fit --help`.
     public static let summary = "φ ~ N(μ, Σ), y | x, φ ~ N(f(x)ᵀφ, σ²)"
 
+    /// Fits θ by empirical Bayes, then by the episodic objective when `request.episodic` is
+    /// set, starting from the marginal fit.
+    /// - Throws: ``InputError`` for class-label targets, a basis that cannot be built from the
+    ///   inputs, or no task large enough for the episodes asked for.
     public static func fit(_ dataset: MetaDataset, request: FitRequest) throws -> FittedModel {
         try fitInDetail(dataset, request: request).fitted
     }
 
+    /// Reads a ``LinearGaussianPrior`` from the prior file's top-level keys, validating θ.
     public static func decodePrior(from decoder: any Decoder) throws -> any TaskPrior {
         try LinearGaussianPrior(from: decoder)
     }

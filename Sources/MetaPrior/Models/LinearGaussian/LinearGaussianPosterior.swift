@@ -12,17 +12,25 @@ public struct LinearGaussianPosterior: TaskPosterior {
     /// Which coordinates of the standard-normal draw reach φ (fixed per posterior).
     private let active: [Bool]
 
+    /// The posterior N(m, S) in the feature map `basis` (the prior's), ready to draw from.
     public init(basis: FeatureMap, gaussian: GaussianPosterior) {
         self.basis = basis
         self.gaussian = gaussian
         self.active = gaussian.activeCoordinates
     }
 
+    /// d, the number of features.
     public var parameterCount: Int { gaussian.mean.count }
+    /// Number of observations in D_train.
     public var observations: Int { gaussian.observations }
+    /// ``GaussianPosterior/drawsPerStream`` draws per random substream.
     public var drawsPerChunk: Int { GaussianPosterior.drawsPerStream }
+    /// `lp__` is log N(φ; m, S), the exact posterior density (on the subspace S spans when S is
+    /// singular).
     public var logDensityDescription: String { "log posterior density of the draw, log N(phi; m, S)" }
 
+    /// Draws φ = m + G z with z standard normal from substream `chunk` of `seed`, each row `lp__`
+    /// then φ.
     public func draws(chunk: Int, range: Range<Int>, seed: UInt64) -> [Double] {
         let width = parameterCount + 1
         var rows = [Double](repeating: 0, count: range.count * width)
@@ -34,12 +42,16 @@ public struct LinearGaussianPosterior: TaskPosterior {
         return rows
     }
 
+    /// log N(φ; m, S) (see ``GaussianPosterior/logDensity(_:)``).
     public func logDensity(_ phi: [Double]) throws -> Double { try gaussian.logDensity(phi) }
 
+    /// Per feature: m_j, √S_jj and the central interval of N(m_j, S_jj).
     public func summary(level: Double) throws -> [IntervalSummary] {
         try zip(gaussian.mean, gaussian.standardDeviations).map { try Self.normalSummary(mean: $0, sd: $1, level: level) }
     }
 
+    /// The exact predictive N(f(x*)ᵀm, f(x*)ᵀS f(x*) + σ²) at each query row.
+    /// - Throws: ``InputError`` when `inputs` does not have the prior's input columns.
     public func predictive(at inputs: Matrix, level: Double) throws -> [IntervalSummary] {
         let design = try basis.design(inputs)
         return try (0..<design.rows).map { i in
@@ -48,6 +60,8 @@ public struct LinearGaussianPosterior: TaskPosterior {
         }
     }
 
+    /// The exact joint predictive N(Φ* m, Φ* S Φ*ᵀ + σ²I), with Φ* the features of the query
+    /// rows; the covariance is symmetrised against rounding.
     public func jointPredictive(at inputs: Matrix) throws -> (mean: [Double], covariance: Matrix) {
         let phi = try basis.design(inputs)
         let mean = try phi.multiplied(by: gaussian.mean)

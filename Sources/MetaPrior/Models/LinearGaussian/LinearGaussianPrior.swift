@@ -33,9 +33,13 @@ public struct LinearGaussianPrior: TaskPrior, Equatable {
         self.singular = singular
     }
 
+    /// `linear_gaussian`.
     public var model: String { LinearGaussianFamily.name }
+    /// The input columns the feature map reads.
     public var inputs: [String] { basis.inputNames }
+    /// The feature names: φ_j is the coefficient of feature j (`(Intercept)`, `Days`, `rbf.3`).
     public var parameterNames: [String] { basis.featureNames }
+    /// The basis spec (`linear`, `rbf:10`).
     public var featureDescription: String { basis.spec }
 
     /// The exact posterior N(m, S) (see ``GaussianPrior/posterior(design:targets:)``).
@@ -48,6 +52,7 @@ public struct LinearGaussianPrior: TaskPrior, Equatable {
         LinearGaussianPosterior(basis: basis, gaussian: try gaussian.posterior(design: try basis.design(inputs), targets: targets))
     }
 
+    /// Whether `other` is a linear-Gaussian prior with the same basis and θ, bit for bit.
     public func isEqual(to other: any TaskPrior) -> Bool {
         (other as? LinearGaussianPrior) == self
     }
@@ -58,6 +63,7 @@ extension LinearGaussianPrior {
         case basis, features, covarianceStructure, mean, covariance, noiseVariance, flooredFeatures, singular
     }
 
+    /// Writes the family's keys (listed on the type) into the prior file's top-level object.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(basis, forKey: .basis)

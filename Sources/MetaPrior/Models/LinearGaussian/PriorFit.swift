@@ -5,7 +5,7 @@ import GSL
 /// Empirical Bayes: maximises Σ_i w_i log p(D_i | θ) over θ = (μ, Σ, σ²).
 ///
 /// EM first (monotone, robust from a crude start), then GSL's BFGS2 on the profiled
-/// likelihood of ``ProfiledLikelihood`` with its analytic gradient, which converges tightly
+/// likelihood (`ProfiledLikelihood`) with its analytic gradient, which converges tightly
 /// where EM crawls (small Σ). Variance components that go to zero are set to exactly zero and
 /// reported; they are a legitimate answer, not an error.
 public enum PriorFit {

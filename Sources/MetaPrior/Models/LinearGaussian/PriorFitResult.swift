@@ -24,8 +24,9 @@ public struct PriorFitResult: Sendable {
     public let rank: Int
     /// Whether σ² was floored (every task fitted exactly).
     public let noiseFloored: Bool
-    /// Number of tasks and (weighted) observations used.
+    /// Number of tasks used.
     public let tasks: Int
+    /// Number of observations used, Σ_i w_i n_i (weighted when tasks have weights).
     public let observations: Int
 
     /// Total iterations.
