@@ -44,6 +44,17 @@ struct DensityTests {
         #expect(isClose(try Gamma(shape: shape, rate: rate).logDensity(x), expected, absolute: 1e-14))
     }
 
+    /// Upper tails, including one far out where 1 − CDF would cancel (the χ² p-values of the
+    /// calibration tests are read from here).
+    @Test(arguments: [
+        (4.5, 0.5, 16.918977604620448, 0.05000000000000007),  // st.chi2.sf(16.918977604620448, 9)
+        (4.5, 0.5, 100.0, 1.5735176303753876e-17),  // st.chi2.sf(100.0, 9)
+        (3.0, 1.5, 2.5, 0.2770684433661073),  // st.gamma.sf(2.5, 3.0, scale=1/1.5)
+    ])
+    func gammaUpperTail(shape: Double, rate: Double, x: Double, expected: Double) throws {
+        #expect(isClose(try Gamma(shape: shape, rate: rate).upperTailProbability(x), expected, relative: 1e-10))
+    }
+
     @Test(arguments: [
         (3.0, 2.0, 0.7, -0.04414872026803651),  // st.invgamma.logpdf(0.7, a=3.0, scale=2.0)
         (0.5, 1.0, 5.0, -3.1865218115758505),  // st.invgamma.logpdf(5.0, a=0.5, scale=1.0)

@@ -50,4 +50,13 @@ public struct Gamma: UnivariateContinuousDistribution, Equatable {
     public func sample(using stream: RandomStream) -> Double {
         stream.withGenerator { gsl_ran_gamma($0, shape, 1 / rate) }
     }
+
+    /// P(X > x), the upper tail (`gsl_cdf_gamma_Q` with scale 1/β), computed directly so that
+    /// it stays accurate where 1 − P(X ≤ x) would cancel to zero. A χ² variable with k degrees
+    /// of freedom is Gamma(k/2, rate 1/2), so this is also the p-value of a χ² test.
+    public func upperTailProbability(_ x: Double) -> Double {
+        if x.isNaN { return .nan }
+        if x <= 0 { return 1 }
+        return gsl_cdf_gamma_Q(x, shape, 1 / rate)
+    }
 }
