@@ -5,7 +5,7 @@ extension SampleCSV {
     /// busy while the previous batch is written, few enough that memory stays a few megabytes.
     static let chunksPerThreadInBatch = 2
 
-    /// The bytes of ``formattedRows(prefix:rows:columns:leadingIndex:chunkSize:fill:)``, byte
+    /// The bytes of `formattedRows`, byte
     /// for byte, handed to `write` piece by piece instead of built whole: chunks are made in
     /// batches of 2 × the thread count, each batch in parallel into one reused buffer, then
     /// written in chunk order. Memory is O(batch) whatever the number of rows (a hundred

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
 
-/// Removes temporary files that an ``AtomicFile`` write of a killed process left behind.
+/// Removes temporary files that an `AtomicFile` write of a killed process left behind.
 ///
 /// SIGKILL (or a power cut) cannot be caught, so a run can leave its `.NAME.tmp-PID-RANDOM`
 /// file. Before writing into a directory, each such file of ours (same owner, regular file)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
 
-/// The temporary files of ``AtomicFile`` writes in progress, removed if the process is
+/// The temporary files of `AtomicFile` writes in progress, removed if the process is
 /// stopped by SIGINT, SIGTERM or SIGHUP.
 ///
 /// A signal handler may only make async-signal-safe calls: no allocation, no locks, no Swift
