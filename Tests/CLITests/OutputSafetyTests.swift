@@ -77,6 +77,8 @@ struct OutputSafetyTests {
         let toLink = try #require(try Self.runAsNobody(adapt + ["--output", "link.csv"], in: dir))
         #expect(toLink.status == 0, "\(toLink.stderr)")
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == "target.csv")
+        var owner = stat()
+        #expect(stat(target.path, &owner) == 0 && owner.st_uid == 65534, "the run did not drop root: the test proves nothing")
         let reference = try runCLI(adapt + ["--output", "-"], in: dir)
         let written = try String(contentsOf: target, encoding: .utf8)
         #expect(written.split(separator: "\n").filter { !$0.hasPrefix("# command") }
