@@ -31,12 +31,16 @@ struct AdaptCommand: ParsableCommand {
     @OptionGroup var reporting: ReportingOptions
 
     func run() throws {
+        let outputs = try CLIOutput.prepare([output, summary])
         let adapted = try options.adapt(dataFile: data)
         if let warning = adapted.supportSizeWarning { reporting.say("warning: " + warning) }
-        let csv = adapted.drawsCSV(draws: options.draws, seed: options.seed, command: commandLine)
         let summaryBytes = try summary.map { _ in try adapted.summaryCSV(level: options.level) }
-        try CLIOutput.write(csv, to: output)
-        if let summary, let summaryBytes { try CLIOutput.write(summaryBytes, to: summary) }
+        if let summary, let summaryBytes { try outputs.write(summaryBytes, to: summary) }
+        // Streamed: the draws are never held whole (a hundred million would take 7.8 GB).
+        try outputs.write(to: output) { sink in
+            try adapted.writeDrawsCSV(draws: options.draws, seed: options.seed, command: commandLine, to: sink.write)
+        }
+        try outputs.commit()
         reporting.say("adapted the prior to task '\(adapted.task.id)' (\(adapted.task.count) observations); \(options.draws) posterior draws"
                       + (output.map { $0 == "-" ? "" : " written to \($0)" } ?? ""))
     }

@@ -95,6 +95,7 @@ struct EpisodesCommand: ParsableCommand {
     }
 
     func run() throws {
+        let outputs = try CLIOutput.prepare([splitOptions.splitOutput, specOutput, output])
         let spec = try episodeSpec()
         let dataset = try data.load(classification: spec.ways != nil)
         var taskIDs: [String]? = nil
@@ -112,9 +113,10 @@ struct EpisodesCommand: ParsableCommand {
         let csv = sampler.csvBytes(episodes)
         let specJSON = try spec.jsonData()
         // Everything is computed before the first file is written: an error writes nothing.
-        if let path = splitOptions.splitOutput, let splitBytes { try AtomicFile.write(Data(splitBytes), to: path) }
-        if let specOutput { try AtomicFile.write(specJSON, to: specOutput) }
-        try CLIOutput.write(csv, to: output)
+        if let path = splitOptions.splitOutput, let splitBytes { try outputs.write(splitBytes, to: path) }
+        if let specOutput { try outputs.write(Array(specJSON), to: specOutput) }
+        try outputs.write(csv, to: output)
+        try outputs.commit()
         if !quiet {
             var note = "episodes: \(episodes.count) episodes from \(sampler.eligibleTasks.count) tasks"
             if !sampler.skippedTasks.isEmpty {

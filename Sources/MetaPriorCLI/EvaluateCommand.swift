@@ -81,6 +81,7 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
+        let outputs = try CLIOutput.prepare([output, episodesOutput, splitOptions.splitOutput])
         let priors = try prior.map(LoadedPrior.init(path:))
         var options = EvaluationRun.readOptions(dataOptions.readOptions(), for: priors)
         options.recordsSourceDigest = true
@@ -97,20 +98,21 @@ struct EvaluateCommand: ParsableCommand {
                                     dataDigest: data.sourceDigest, settings: settings, command: commandLine)
         for warning in run.report.warnings { CLIOutput.note("warning: " + warning) }
         if let made = run.split, let path = splitOptions.splitOutput {
-            try CLIOutput.write(made.csvBytes(taskColumn: data.taskColumn), to: path)
+            try outputs.write(made.csvBytes(taskColumn: data.taskColumn), to: path)
         }
         if output == "-" {
-            try CLIOutput.write(Array(try run.report.json()), to: "-")
+            try outputs.write(Array(try run.report.json()), to: "-")
         } else {
             FileHandle.standardOutput.write(Data(run.report.table().utf8))
             if let output {
                 let bytes = output.lowercased().hasSuffix(".csv") ? run.report.csv() : Array(try run.report.json())
-                try CLIOutput.write(bytes, to: output)
+                try outputs.write(bytes, to: output)
             }
         }
         if let episodesOutput {
-            try CLIOutput.write(EvaluationReport.episodesCSV(run.result, episodes: run.episodes, dataset: run.dataset), to: episodesOutput)
+            try outputs.write(EvaluationReport.episodesCSV(run.result, episodes: run.episodes, dataset: run.dataset), to: episodesOutput)
         }
+        try outputs.commit()
         reporting.say(run.summary + (output.map { $0 == "-" ? "" : "; report written to \($0)" } ?? ""))
     }
 }

@@ -89,15 +89,17 @@ struct FitCommand: ParsableCommand {
     }
 
     func run() throws {
+        let outputs = try CLIOutput.prepare([splitOptions.splitOutput, output])
         let family = try ModelRegistry.family(named: model)
         let dataset = try loadWithWeights()
         let split = splitOptions.rule(defaultSeed: seed).map { SplitRequest(rule: $0, partition: splitOptions.partition ?? .train) }
         let source = PriorTraining.Source(file: dataOptions.data, digest: dataset.sourceDigest, weightsColumn: weights)
         let outcome = try PriorTraining.train(dataset, family: family, request: request(), source: source, split: split)
         if let made = outcome.split, let path = splitOptions.splitOutput {
-            try CLIOutput.write(made.csvBytes(taskColumn: dataset.taskColumn), to: path)
+            try outputs.write(made.csvBytes(taskColumn: dataset.taskColumn), to: path)
         }
-        try CLIOutput.write(Array(try outcome.file.encoded()), to: output)
+        try outputs.write(Array(try outcome.file.encoded()), to: output)
+        try outputs.commit()
         reporting.say(outcome.report + (output.map { $0 == "-" ? "" : "\n  prior written to \($0)" } ?? ""))
     }
 

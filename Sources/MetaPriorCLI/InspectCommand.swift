@@ -26,6 +26,7 @@ struct InspectCommand: ParsableCommand {
     nonisolated(unsafe) private static var keptUntilExit: MetaDataset? = nil
 
     func run() throws {
+        _ = try CLIOutput.prepare([output])  // a misnamed output fails before the data is read
         let start = DispatchTime.now().uptimeNanoseconds
         let dataset = try dataOptions.load()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -32,14 +32,18 @@ struct PredictCommand: ParsableCommand {
     @OptionGroup var reporting: ReportingOptions
 
     func run() throws {
+        let outputs = try CLIOutput.prepare([output, drawsOutput])
         let adapted = try options.adapt(dataFile: support)
         let queries = try adapted.queries(csv: query)
         let predictions = try adapted.predictionsCSV(queries: queries, level: options.level)
-        let draws = try drawsOutput.map { _ in
-            try adapted.predictiveDrawsCSV(queries: queries, draws: options.draws, seed: options.seed, command: commandLine)
+        if let drawsOutput {
+            try outputs.write(to: drawsOutput) { sink in
+                try adapted.writePredictiveDrawsCSV(queries: queries, draws: options.draws, seed: options.seed,
+                                                    command: commandLine, to: sink.write)
+            }
         }
-        try CLIOutput.write(predictions, to: output)
-        if let drawsOutput, let draws { try CLIOutput.write(draws, to: drawsOutput) }
+        try outputs.write(predictions, to: output)
+        try outputs.commit()
         reporting.say("predicted \(queries.rows) query points of task '\(adapted.task.id)' from \(adapted.task.count) support points")
     }
 }

@@ -119,12 +119,14 @@ struct SimulateCommand: ParsableCommand {
 
     func run() throws {
         let start = DispatchTime.now().uptimeNanoseconds
+        let outputs = try CLIOutput.prepare([output, parametersOutput])
         let simulated = try simulateTasks(try settings(), threads: threads)
         let tasksCSV = simulated.tasksCSV()
         let parametersCSV = parametersOutput != nil ? simulated.parametersCSV() : nil
-        // Write the side file first: a failure then leaves no tasks file without its truth.
-        if let parametersOutput, let parametersCSV { try AtomicFile.write(Data(parametersCSV), to: parametersOutput) }
-        try CLIOutput.write(tasksCSV, to: output)
+        // The side file is staged first: standard output cannot be taken back, a file can.
+        if let parametersOutput, let parametersCSV { try outputs.write(parametersCSV, to: parametersOutput) }
+        try outputs.write(tasksCSV, to: output)
+        try outputs.commit()
         if !quiet {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             CLIOutput.note("simulate: \(tasks) \(family.rawValue) tasks, \(simulated.dataset.observationCount) rows in \(String(format: "%.2f", seconds)) s")

@@ -57,6 +57,15 @@ public struct Adaptation: Sendable {
                                  provenance: provenance(command: command, seed: seed))
     }
 
+    /// The bytes of ``drawsCSV(draws:seed:command:)``, streamed to `write` in bounded pieces
+    /// (see ``PosteriorExport/writeDrawsCSV(_:features:draws:seed:provenance:to:)``), e.g.
+    /// `try AtomicFile.write(to: path) { sink in try adaptation.writeDrawsCSV(…, to: sink.write) }`.
+    public func writeDrawsCSV(draws: Int, seed: UInt64, command: String,
+                              to write: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try PosteriorExport.writeDrawsCSV(posterior, features: prior.file.features, draws: draws, seed: seed,
+                                          provenance: provenance(command: command, seed: seed), to: write)
+    }
+
     /// Per parameter: prior and posterior mean, sd and central interval.
     public func summaryCSV(level: Double) throws -> [UInt8] {
         try PosteriorExport.summaryCSV(prior: try prior.file.prior.asPosterior, posterior: posterior,
@@ -77,5 +86,13 @@ public struct Adaptation: Sendable {
     public func predictiveDrawsCSV(queries: Matrix, draws: Int, seed: UInt64, command: String) throws -> [UInt8] {
         try PosteriorExport.predictiveDrawsCSV(posterior, inputNames: prior.file.inputs, queries: queries, draws: draws, seed: seed,
                                                provenance: provenance(command: command, seed: seed))
+    }
+
+    /// The bytes of ``predictiveDrawsCSV(queries:draws:seed:command:)``, streamed to `write` in
+    /// bounded pieces.
+    public func writePredictiveDrawsCSV(queries: Matrix, draws: Int, seed: UInt64, command: String,
+                                        to write: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try PosteriorExport.writePredictiveDrawsCSV(posterior, inputNames: prior.file.inputs, queries: queries, draws: draws,
+                                                    seed: seed, provenance: provenance(command: command, seed: seed), to: write)
     }
 }

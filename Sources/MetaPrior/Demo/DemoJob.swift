@@ -21,24 +21,40 @@ public struct DemoJob {
 
     func path(_ name: String) -> String { (outputDirectory as NSString).appendingPathComponent(name) }
 
-    /// Runs both parts and returns the report.
+    /// Runs both parts and returns the report. The files are staged as they are made and
+    /// moved into place together at the end, so a run that fails writes none of them (and
+    /// removes the directory again if it made it).
     public func run() throws -> String {
+        var isDirectory: ObjCBool = false
+        let existed = FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory)
+        if existed && !isDirectory.boolValue {
+            throw InputError(file: outputDirectory, "cannot write: not a directory")
+        }
         try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-        return try sleepStudy() + "\n" + sinusoid() + "\nFiles are in \(outputDirectory)/. Read the draws with pandas.read_csv(path, comment=\"#\") or arviz.from_cmdstan(path).\n"
+        let files = AtomicFile.Group()
+        do {
+            let report = try sleepStudy(files) + "\n" + sinusoid(files)
+            try files.commit()
+            return report + "\nFiles are in \(outputDirectory)/. Read the draws with pandas.read_csv(path, comment=\"#\") or arviz.from_cmdstan(path).\n"
+        } catch {
+            files.discard()
+            if !existed { rmdir(outputDirectory) }  // only if still empty
+            throw error
+        }
     }
 
     /// Part 1: subjects of the sleep study as tasks; subject 308 is held out and adapted to
     /// from its first 3 days only.
-    func sleepStudy() throws -> String {
+    func sleepStudy(_ files: AtomicFile.Group) throws -> String {
         progress?("sleep study: fitting the prior over 18 subjects")
         let options = CSVReadOptions(taskColumn: "Subject", targetColumn: "Reaction", featureColumns: ["Days"])
         var all = try MetaDataset.parse(csv: Array(EmbeddedData.sleepStudyCSV.utf8), name: "sleepstudy.csv", options: options)
         let sleepStudyFile = EmbeddedData.sleepStudyCSV + "\n"
-        try AtomicFile.write(sleepStudyFile, to: path("sleepstudy.csv"))
+        try files.stage(sleepStudyFile, to: path("sleepstudy.csv"))
         // The priors record the digest of the file written, from the bytes written.
         all.sourceDigest = Digest.sha256(Array(sleepStudyFile.utf8))
         let full = try fit(all, basis: .linear, dataFile: path("sleepstudy.csv"))
-        try AtomicFile.write(try full.file.encoded(), to: path("sleepstudy-prior.json"))
+        try files.stage(try full.file.encoded(), to: path("sleepstudy-prior.json"))
         let fullPrior = try full.file.prior(as: LinearGaussianPrior.self).gaussian
 
         // Hold out subject 308: meta-train on the other 17, adapt from days 0–2, predict days 3–9.
@@ -48,19 +64,19 @@ public struct DemoJob {
         var trainCSV = CSVWriter()
         trainCSV.row(["Reaction", "Days", "Subject"])
         for task in train.tasks { for i in 0..<task.count { trainCSV.field(task.targets[i]); trainCSV.field(task.inputs[i, 0]); trainCSV.field(task.id); trainCSV.endRow() } }
-        try AtomicFile.write(Data(trainCSV.bytes), to: path("sleepstudy-without-308.csv"))
+        try files.stage(Data(trainCSV.bytes), to: path("sleepstudy-without-308.csv"))
         train.sourceDigest = Digest.sha256(trainCSV.bytes)
         let file = try fit(train, basis: .linear, dataFile: path("sleepstudy-without-308.csv")).file
-        try AtomicFile.write(try file.encoded(), to: path("sleepstudy-prior-without-308.json"))
+        try files.stage(try file.encoded(), to: path("sleepstudy-prior-without-308.json"))
         let support = try heldOut.rows(0..<3)
         let posterior = try file.prior.posterior(inputs: support.inputs, targets: support.targets)
         let adapted308 = try posterior.summary(level: 0.9)
         let provenance: [(String, String)] = [("metaprior", MetaPriorVersion.string), ("command", "metaprior demo"),
                                               ("seed", "\(seed)"), ("prior", "sleepstudy-prior-without-308.json"),
                                               ("task", "308, days 0-2 (3 observations)")]
-        try AtomicFile.write(Data(PosteriorExport.drawsCSV(posterior, features: file.features, draws: draws, seed: seed, provenance: provenance)),
+        try files.stage(Data(PosteriorExport.drawsCSV(posterior, features: file.features, draws: draws, seed: seed, provenance: provenance)),
                              to: path("sleepstudy-308-samples.csv"))
-        try AtomicFile.write(Data(try PosteriorExport.predictionsCSV(posterior, inputNames: file.inputs, queries: heldOut.inputs, level: 0.9)),
+        try files.stage(Data(try PosteriorExport.predictionsCSV(posterior, inputNames: file.inputs, queries: heldOut.inputs, level: 0.9)),
                              to: path("sleepstudy-308-predictions.csv"))
         // Leave each subject out in turn: meta-train on the other 17, adapt from days 0–2,
         // score days 3–9 — the learned prior against each subject's own least squares.
@@ -94,19 +110,19 @@ public struct DemoJob {
     }
 
     /// Part 2: simulated sinusoid tasks y = A sin(x − p); a generic RBF basis, 5-shot adaptation.
-    func sinusoid() throws -> String {
+    func sinusoid(_ files: AtomicFile.Group) throws -> String {
         let tasks = 1000, points = 10, shots = 5
         progress?("sinusoid: simulating \(tasks) tasks and fitting the prior (basis rbf:10)")
         let simulated = try simulateTasks(SimulationSettings(family: .sinusoid, tasks: tasks, points: points, seed: seed, noise: 0.1))
         let trainingCSV = simulated.tasksCSV()
-        try AtomicFile.write(Data(trainingCSV), to: path("sinusoid-train.csv"))
+        try files.stage(Data(trainingCSV), to: path("sinusoid-train.csv"))
         var training = simulated.dataset
         training.sourceDigest = Digest.sha256(trainingCSV)
         var options = PriorFitOptions()
         options.maximumIterations = 300
         let trained = try fit(training, basis: .radial(centres: 10, width: nil), options: options, dataFile: path("sinusoid-train.csv"))
         let (file, fit) = (trained.file, trained.fit)
-        try AtomicFile.write(try file.encoded(), to: path("sinusoid-prior.json"))
+        try files.stage(try file.encoded(), to: path("sinusoid-prior.json"))
 
         // A new task from another seed: K = 5 noisy support points, the true curve on a grid.
         let new = try simulateTasks(SimulationSettings(family: .sinusoid, tasks: 1, points: shots, seed: seed &+ 1_000_003, noise: 0.1))
@@ -114,16 +130,16 @@ public struct DemoJob {
             throw InputError("the sinusoid simulator gave no amplitude and phase")
         }
         let task = new.dataset.tasks[0]
-        try AtomicFile.write(Data(new.tasksCSV()), to: path("sinusoid-new-task.csv"))
+        try files.stage(Data(new.tasksCSV()), to: path("sinusoid-new-task.csv"))
         let grid = try Matrix(rows: 101, columns: 1, elements: (0...100).map { -5 + 0.1 * Double($0) })
         let truth = grid.elements.map { amplitude * sin($0 - phase) }
         let posterior = try file.prior.posterior(inputs: task.inputs, targets: task.targets)
         let provenance: [(String, String)] = [("metaprior", MetaPriorVersion.string), ("command", "metaprior demo"),
                                               ("seed", "\(seed)"), ("prior", "sinusoid-prior.json"),
                                               ("task", "new sinusoid task, amplitude \(amplitude), phase \(phase) (\(shots) observations)")]
-        try AtomicFile.write(Data(PosteriorExport.drawsCSV(posterior, features: file.features, draws: draws, seed: seed, provenance: provenance)),
+        try files.stage(Data(PosteriorExport.drawsCSV(posterior, features: file.features, draws: draws, seed: seed, provenance: provenance)),
                              to: path("sinusoid-new-samples.csv"))
-        try AtomicFile.write(Data(try PosteriorExport.predictionsCSV(posterior, inputNames: file.inputs, queries: grid, level: 0.9)),
+        try files.stage(Data(try PosteriorExport.predictionsCSV(posterior, inputNames: file.inputs, queries: grid, level: 0.9)),
                              to: path("sinusoid-new-predictions.csv"))
         let score = try PredictionScore(posterior: posterior, inputs: grid, targets: truth, level: 0.9)
         let priorScore = try PredictionScore(posterior: try file.prior.asPosterior, inputs: grid, targets: truth, level: 0.9)

@@ -13,17 +13,41 @@ public enum PosteriorExport {
         // Drawn and formatted chunk by chunk (the posterior's own chunks, so the same draws
         // whatever the thread count), straight into the file's bytes.
         let d = posterior.parameterCount
-        let names = parameterNames(d)
+        return SampleCSV.formattedRows(prefix: drawsHead(posterior, features: features, provenance: provenance), rows: draws,
+                                       columns: d + 1, leadingIndex: false, chunkSize: posterior.drawsPerChunk) { chunk, range, values in
+            fillDraws(posterior, chunk: chunk, range: range, seed: seed, values)
+        }
+    }
+
+    /// The bytes of ``drawsCSV(_:features:draws:seed:provenance:)``, identical to the byte,
+    /// handed to `write` a batch of chunks at a time: memory stays a few megabytes however
+    /// many draws are asked for. Give it an ``AtomicFile/Sink``'s `write`.
+    public static func writeDrawsCSV(_ posterior: any TaskPosterior, features: [String], draws: Int, seed: UInt64,
+                                     provenance: [(String, String)],
+                                     to write: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let d = posterior.parameterCount
+        try SampleCSV.streamRows(prefix: drawsHead(posterior, features: features, provenance: provenance), rows: draws,
+                                 columns: d + 1, leadingIndex: false, chunkSize: posterior.drawsPerChunk,
+                                 fill: { chunk, range, values in fillDraws(posterior, chunk: chunk, range: range, seed: seed, values) },
+                                 write: write)
+    }
+
+    /// The comments and header row of the draws CSV.
+    private static func drawsHead(_ posterior: any TaskPosterior, features: [String], provenance: [(String, String)]) -> [UInt8] {
+        let names = parameterNames(posterior.parameterCount)
         var comments = provenance
         comments.append(("parameters", zip(names, features).map { "\($0) = \($1)" }.joined(separator: ", ")))
         comments.append(("lp__", posterior.logDensityDescription))
         var head = CSVWriter()
         head.row(["lp__"] + names)
-        return SampleCSV.formattedRows(prefix: SampleCSV.comments(comments) + head.bytes, rows: draws, columns: d + 1,
-                                       leadingIndex: false, chunkSize: posterior.drawsPerChunk) { chunk, range, values in
-            let rows = posterior.draws(chunk: chunk, range: range, seed: seed)
-            rows.withUnsafeBufferPointer { values.update(from: $0.baseAddress!, count: rows.count) }
-        }
+        return SampleCSV.comments(comments) + head.bytes
+    }
+
+    /// Rows `range` of chunk `chunk` of the draws into `values`.
+    private static func fillDraws(_ posterior: any TaskPosterior, chunk: Int, range: Range<Int>, seed: UInt64,
+                                  _ values: UnsafeMutablePointer<Double>) {
+        let rows = posterior.draws(chunk: chunk, range: range, seed: seed)
+        rows.withUnsafeBufferPointer { values.update(from: $0.baseAddress!, count: rows.count) }
     }
 
     /// Per parameter: prior and posterior mean, sd and central interval at `level`.

@@ -58,20 +58,7 @@ public enum SampleCSV {
                     defer { values.deallocate() }
                     fill(chunk, range, values)
                     let start = base + prefix.count + range.lowerBound * rowBytes
-                    var at = start
-                    var v = values
-                    for r in range {
-                        if leadingIndex {
-                            at += CSVWriter.writeInteger(r + 1, to: at)
-                            if columns > 0 { at.pointee = UInt8(ascii: ","); at += 1 }
-                        }
-                        for c in 0..<columns {
-                            if c > 0 { at.pointee = UInt8(ascii: ","); at += 1 }
-                            at += CSVWriter.writeNumber(v.pointee, to: at)
-                            v += 1
-                        }
-                        at.pointee = UInt8(ascii: "\n"); at += 1
-                    }
+                    let at = start + formatChunk(range, columns: columns, leadingIndex: leadingIndex, values: values, to: start)
                     lengthSlots[chunk] = at - start
                 }
             }
@@ -86,6 +73,31 @@ public enum SampleCSV {
             }
             initialized = end
         }
+    }
+}
+
+extension SampleCSV {
+    /// Spells rows `range` (numbered from 1 when `leadingIndex`) of `values` (row-major,
+    /// `range.count × columns`) at `out`, which must hold `range.count` × the longest row;
+    /// returns the bytes written. The one formatter of both the in-memory and the streamed CSV,
+    /// so they cannot differ by a byte.
+    static func formatChunk(_ range: Range<Int>, columns: Int, leadingIndex: Bool,
+                            values: UnsafePointer<Double>, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var at = out
+        var v = values
+        for r in range {
+            if leadingIndex {
+                at += CSVWriter.writeInteger(r + 1, to: at)
+                if columns > 0 { at.pointee = UInt8(ascii: ","); at += 1 }
+            }
+            for c in 0..<columns {
+                if c > 0 { at.pointee = UInt8(ascii: ","); at += 1 }
+                at += CSVWriter.writeNumber(v.pointee, to: at)
+                v += 1
+            }
+            at.pointee = UInt8(ascii: "\n"); at += 1
+        }
+        return at - out
     }
 }
 

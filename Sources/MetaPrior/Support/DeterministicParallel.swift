@@ -14,6 +14,12 @@ public enum DeterministicParallel {
         return 0  // 0: as many as Dispatch likes
     }()
 
+    /// Threads a parallel loop runs on: ``maximumThreads``, or the online cores when it is 0.
+    /// For sizing work in flight (e.g. a streamed CSV's batch), never for cutting chunks.
+    static var threadCount: Int {
+        maximumThreads > 0 ? maximumThreads : Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
     /// Calls `body(chunkIndex, range)` for each chunk of `0..<count`, in parallel.
     public static func forEachChunk(count: Int, chunkSize: Int, _ body: (Int, Range<Int>) -> Void) {
         guard count > 0 else { return }

@@ -97,6 +97,26 @@ public struct LinearGaussianPosterior: TaskPosterior {
         return y
     }
 
+    /// ``predictiveDraws(at:count:seed:)`` for chunk `chunk` alone: its φ from
+    /// ``draws(chunk:range:seed:)`` (the same bits as ``GaussianPosterior/sample(count:seed:into:logDensity:)``)
+    /// and its noise from substream 2³² + `chunk`, summed in the same order.
+    public func predictiveDraws(at inputs: Matrix, chunk: Int, range: Range<Int>, seed: UInt64) throws -> [Double] {
+        let design = try basis.design(inputs)
+        let d = design.columns, q = inputs.rows, width = parameterCount + 1
+        let rows = draws(chunk: chunk, range: range, seed: seed)  // lp__, then φ
+        let sigma = gaussian.noiseVariance.squareRoot()
+        let noise = RandomStream(seed: seed, stream: (1 << 32) + UInt64(chunk))
+        var y = [Double](repeating: 0, count: range.count * q)
+        for r in 0..<range.count {
+            for i in 0..<q {
+                var value = 0.0
+                for j in 0..<d { value += design[i, j] * rows[r * width + 1 + j] }
+                y[r * q + i] = value + sigma * noise.standardNormal()
+            }
+        }
+        return y
+    }
+
     /// Mean, sd and the central interval of N(mean, sd²) at `level` (a point when sd = 0).
     static func normalSummary(mean: Double, sd: Double, level: Double) throws -> IntervalSummary {
         guard sd > 0 else { return IntervalSummary(mean: mean, standardDeviation: sd, lower: mean, upper: mean) }
