@@ -34,9 +34,9 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         let adapted = try options.adapt(dataFile: support)
         let queries = try adapted.queries(csv: query)
-        let predictions = try adapted.predictionsCSV(queries: queries, level: options.level)
+        let predictions = try adapted.predictionsCSV(queries: queries, level: options.level, file: query)
         let draws = try drawsOutput.map { _ in
-            try adapted.predictiveDrawsCSV(queries: queries, draws: options.draws, seed: options.seed, command: commandLine)
+            try adapted.predictiveDrawsCSV(queries: queries, draws: options.draws, seed: options.seed, command: commandLine, file: query)
         }
         try CLIOutput.write(predictions, to: output)
         if let drawsOutput, let draws { try CLIOutput.write(draws, to: drawsOutput) }
