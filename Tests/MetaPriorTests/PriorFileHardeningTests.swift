@@ -124,3 +124,31 @@ struct PriorFileHardeningTests {
         #expect(error.description.contains("column 'x': row 1: feature 'x^16'"), "\(error)")
     }
 }
+
+/// Numbers a prior may hold at the edges of its range adapt at once, to a result or to a clear
+/// error: the smallest normal σ² makes S = σ²YᵀY subnormal, which the eigen solver once looped on.
+@Suite("Prior edge values")
+struct PriorEdgeValueTests {
+    static let sigma = try! Matrix([[565.5153668030653, 11.055429022603754], [11.055429022603754, 32.68219718640685]])
+    static let design = try! Matrix(rows: 4, columns: 2, elements: [1, 0, 1, 1, 1, 2, 1, 3])
+
+    @Test(arguments: [Double.leastNormalMagnitude, 1e-300, 1e-150, 1e150])
+    func extremeNoiseVarianceFinishes(noise: Double) throws {
+        let prior = try GaussianPrior(mean: [250, 10], covariance: Self.sigma, noiseVariance: noise)
+        let start = ContinuousClock.now
+        do {
+            let posterior = try prior.posterior(design: Self.design, targets: [250, 262, 270, 281])
+            #expect(posterior.mean.allSatisfy { $0.isFinite })
+        } catch let error as InputError {
+            #expect(error.kind == .invalidValue)
+        }
+        #expect(ContinuousClock.now - start < .seconds(1))
+    }
+
+    @Test func overflowingDataNameTheCause() throws {
+        let prior = try GaussianPrior(mean: [250, 10], covariance: Self.sigma, noiseVariance: 650)
+        let huge = try Matrix(rows: 2, columns: 2, elements: [1, 1e300, 1, 2])
+        let error = try #require(throws: InputError.self) { try prior.posterior(design: huge, targets: [1, 2]) }
+        #expect(error.message.contains("ΦᵀΦ or Φᵀy overflows"))
+    }
+}

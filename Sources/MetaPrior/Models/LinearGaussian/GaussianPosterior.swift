@@ -63,8 +63,11 @@ extension GaussianPrior {
         for i in 0..<d { m[i, i] += noiseVariance }
         // Finite data can still overflow ΦᵀΦ, Φᵀy or FᵀAF (values near 1e154 and up); name the
         // cause instead of GSL's "Cholesky factorisation: entry (1, 1) is inf".
-        guard a.isFinite, b.allSatisfy(\.isFinite), m.isFinite else {
-            throw InputError(kind: .invalidValue, "the task's inputs or targets are too large for this prior: ΦᵀΦ or Φᵀy overflows; rescale the columns")
+        guard a.isFinite, b.allSatisfy(\.isFinite) else {
+            throw InputError(kind: .invalidValue, "the task's inputs or targets are too large: ΦᵀΦ or Φᵀy overflows; rescale the columns")
+        }
+        guard m.isFinite else {
+            throw InputError(kind: .invalidValue, "the task's inputs are too large for this prior's covariance: FᵀΦᵀΦF overflows; rescale the inputs")
         }
         do {
             let r = try Cholesky(symmetrized(m))
