@@ -47,6 +47,18 @@ struct FitInputHardeningTests {
         #expect(error.description.hasPrefix("d.csv: column 'y': task 't0': the values are too large"), "\(error)")
     }
 
+    /// Targets near 1e152 have finite squares but a between-task variance beyond what a prior
+    /// may hold (1e300): the error names the target column and says to rescale, not a
+    /// prior-file key.
+    @Test func outOfRangeFitNamesTheTarget() throws {
+        let data = try Self.data { t, i in i == 1 ? (t % 2 == 0 ? 1e152 : -1e152) : Double(t) }
+        let error = try #require(throws: InputError.self) {
+            try PriorTraining.train(data, request: FitRequest(basis: .linear), source: .init(file: "d.csv", digest: nil))
+        }
+        #expect(error.description.hasPrefix("d.csv: column 'y': the fitted prior is out of range"), "\(error)")
+        #expect(error.description.contains("rescale the columns"))
+    }
+
     /// A query far outside the fitted range overflows the predictive; the error names the
     /// input column and the query row, not "Normal(mean: -inf…)".
     @Test func overflowingPredictiveNamesTheQuery() throws {

@@ -64,7 +64,7 @@ struct PriorFileHardeningTests {
         Edit(name: "linear with rbf fields", spec: "linear", key: "basis.centres", apply: basis("centres", [[1.0]])),
         Edit(name: "rbf spec on a linear map", spec: "linear", key: "basis.centres", apply: basis("spec", "rbf:1")),
         Edit(name: "noise variance subnormal", spec: "linear", key: "noise_variance", apply: top("noise_variance", Double.leastNonzeroMagnitude)),
-        Edit(name: "noise variance huge", spec: "linear", key: "noise_variance", apply: top("noise_variance", 1e300)),
+        Edit(name: "noise variance huge", spec: "linear", key: "noise_variance", apply: top("noise_variance", 1e301)),
         Edit(name: "covariance entry 1e308", spec: "linear", key: "covariance", apply: top("covariance", [[1e308, 0.0], [0.0, 35.0]])),
         Edit(name: "mean entry 1e200", spec: "linear", key: "mean", apply: top("mean", [1e200, 10.0])),
     ]
@@ -132,7 +132,7 @@ struct PriorEdgeValueTests {
     static let sigma = try! Matrix([[565.5153668030653, 11.055429022603754], [11.055429022603754, 32.68219718640685]])
     static let design = try! Matrix(rows: 4, columns: 2, elements: [1, 0, 1, 1, 1, 2, 1, 3])
 
-    @Test(arguments: [Double.leastNormalMagnitude, 1e-300, 1e-150, 1e150])
+    @Test(arguments: [Double.leastNormalMagnitude, 1e-300, 1e-150, 1e150, 1e300])
     func extremeNoiseVarianceFinishes(noise: Double) throws {
         let prior = try GaussianPrior(mean: [250, 10], covariance: Self.sigma, noiseVariance: noise)
         let start = ContinuousClock.now
