@@ -35,11 +35,11 @@ struct PredictCommand: ParsableCommand {
         let outputs = try CLIOutput.prepare([output, drawsOutput])
         let adapted = try options.adapt(dataFile: support)
         let queries = try adapted.queries(csv: query)
-        let predictions = try adapted.predictionsCSV(queries: queries, level: options.level)
+        let predictions = try adapted.predictionsCSV(queries: queries, level: options.level, file: query)
         if let drawsOutput {
             try outputs.write(to: drawsOutput) { sink in
                 try adapted.writePredictiveDrawsCSV(queries: queries, draws: options.draws, seed: options.seed,
-                                                    command: commandLine, to: sink.write)
+                                                    command: commandLine, file: query, to: sink.write)
             }
         }
         try outputs.write(predictions, to: output)

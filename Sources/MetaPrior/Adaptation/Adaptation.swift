@@ -35,7 +35,13 @@ public struct Adaptation: Sendable {
         self.dataFile = dataFile
         self.dataDigest = dataDigest
         self.task = task
-        self.posterior = try file.prior.posterior(inputs: task.inputs, targets: task.targets)
+        do {
+            self.posterior = try file.prior.posterior(inputs: task.inputs, targets: task.targets)
+        } catch var error as InputError where error.file == nil {
+            // The prior file was validated when read; what is left is the data's fault.
+            error.file = dataFile
+            throw error
+        }
     }
 
     /// `path: …` when the task's size is outside what the prior was meta-trained for.
@@ -77,22 +83,39 @@ public struct Adaptation: Sendable {
         try MetaDataset.readInputs(csv: path, inputs: prior.file.inputs)
     }
 
-    /// The predictive mean, sd and central interval at each query row.
-    public func predictionsCSV(queries: Matrix, level: Double) throws -> [UInt8] {
-        try PosteriorExport.predictionsCSV(posterior, inputNames: prior.file.inputs, queries: queries, level: level)
+    /// The predictive mean, sd and central interval at each query row; `file`, the queries'
+    /// file, is named in an error about them (query inputs too large for the basis).
+    public func predictionsCSV(queries: Matrix, level: Double, file: String? = nil) throws -> [UInt8] {
+        try Self.naming(file) {
+            try PosteriorExport.predictionsCSV(posterior, inputNames: prior.file.inputs, queries: queries, level: level)
+        }
     }
 
-    /// Predictive draws of y at each query row.
-    public func predictiveDrawsCSV(queries: Matrix, draws: Int, seed: UInt64, command: String) throws -> [UInt8] {
-        try PosteriorExport.predictiveDrawsCSV(posterior, inputNames: prior.file.inputs, queries: queries, draws: draws, seed: seed,
-                                               provenance: provenance(command: command, seed: seed))
+    /// Predictive draws of y at each query row; `file` as for ``predictionsCSV(queries:level:file:)``.
+    public func predictiveDrawsCSV(queries: Matrix, draws: Int, seed: UInt64, command: String, file: String? = nil) throws -> [UInt8] {
+        try Self.naming(file) {
+            try PosteriorExport.predictiveDrawsCSV(posterior, inputNames: prior.file.inputs, queries: queries, draws: draws, seed: seed,
+                                                   provenance: provenance(command: command, seed: seed))
+        }
     }
 
-    /// The bytes of ``predictiveDrawsCSV(queries:draws:seed:command:)``, streamed to `write` in
+    /// Runs `body`, putting `file` on an ``InputError`` that names no file.
+    private static func naming<T>(_ file: String?, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch var error as InputError where error.file == nil {
+            error.file = file
+            throw error
+        }
+    }
+
+    /// The bytes of ``predictiveDrawsCSV(queries:draws:seed:command:file:)``, streamed to `write` in
     /// bounded pieces.
-    public func writePredictiveDrawsCSV(queries: Matrix, draws: Int, seed: UInt64, command: String,
+    public func writePredictiveDrawsCSV(queries: Matrix, draws: Int, seed: UInt64, command: String, file: String? = nil,
                                         to write: (UnsafeRawBufferPointer) throws -> Void) throws {
-        try PosteriorExport.writePredictiveDrawsCSV(posterior, inputNames: prior.file.inputs, queries: queries, draws: draws,
-                                                    seed: seed, provenance: provenance(command: command, seed: seed), to: write)
+        try Self.naming(file) {
+            try PosteriorExport.writePredictiveDrawsCSV(posterior, inputNames: prior.file.inputs, queries: queries, draws: draws,
+                                                        seed: seed, provenance: provenance(command: command, seed: seed), to: write)
+        }
     }
 }

@@ -94,6 +94,9 @@ public struct FeatureMap: Sendable, Equatable, Codable {
             phases = (0..<K).map { _ in 2 * Double.pi * stream.uniform() }
             names += (1...K).map { "rff.\($0)" }
         }
+        guard names.count <= FeatureMap.maximumDimension else {
+            throw InputError(column: "--basis", "'\(spec)' with \(p) inputs gives \(names.count) features, more than the \(FeatureMap.maximumDimension) allowed")
+        }
         self.spec = spec.description
         self.inputNames = inputNames
         self.featureNames = names
@@ -128,9 +131,14 @@ public struct FeatureMap: Sendable, Equatable, Codable {
     }
 
     /// Writes f(x) for one input row into `out` (length ``dimension``).
+    ///
+    /// A map built by ``init(spec:inputNames:trainingInputs:)`` or read by ``init(from:)`` holds
+    /// exactly the fields its spec needs, so the writes below stay inside `out`; the
+    /// precondition guards the caller's buffers, since an unchecked write would corrupt memory.
     public func features(of x: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
-        out[0] = 1
         let p = inputNames.count
+        precondition(x.count >= p && out.count >= dimension, "FeatureMap.features: buffers shorter than the inputs or features")
+        out[0] = 1
         var k = 1
         if let centres, let width {
             let scale = -0.5 / (width * width)
@@ -175,6 +183,12 @@ public struct FeatureMap: Sendable, Equatable, Codable {
                              into: UnsafeMutableBufferPointer(rebasing: out[(i * d)..<((i + 1) * d)]))
                 }
             }
+        }
+        // Finite inputs can still overflow a feature (x^20 of a poly basis, x far from a Fourier
+        // origin); say so here rather than as a failed factorisation further on.
+        if let bad = rows.firstIndex(where: { !$0.isFinite }) {
+            throw InputError(column: inputNames.joined(separator: ", "), kind: .invalidValue,
+                             "row \(bad / d + 1): feature '\(featureNames[bad % d])' of the basis '\(spec)' is \(rows[bad]); the input values are too large for this basis")
         }
         return try Matrix(rows: inputs.rows, columns: d, elements: rows)
     }

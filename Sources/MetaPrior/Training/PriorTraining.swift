@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import GSL
 
 /// Meta-training end to end, for any ``ModelFamily``: take the meta-train part of the split,
 /// fit θ, and describe the result as a ``PriorFile`` that records the training conditions.
@@ -57,7 +58,19 @@ public enum PriorTraining {
         if let split {
             (madeSplit, data) = try split.apply(to: dataset)
         }
-        let fit = try family.fit(data, request: request)
+        let fit: FittedModel
+        do {
+            fit = try family.fit(data, request: request)
+        } catch var error as InputError where error.file == nil && !(error.column ?? "").hasPrefix("--") {
+            // A complaint about the data (not an option) is about the data file.
+            error.file = source.file
+            throw error
+        } catch let error as GSLError {
+            // Inputs are checked finite before the fit; a numerical failure left over is still
+            // the data's to explain (degenerate or extreme values), so say which file.
+            throw InputError(file: source.file, kind: .invalidValue,
+                             "the prior cannot be fitted to these data (\(error)); check the target and input columns for extreme or degenerate values")
+        }
         var training = conditions(data, request: request, source: source)
         if let split {
             training.split = split.rule.recorded

@@ -55,7 +55,7 @@ extension MetaDataset {
     }
 
     /// Makes the weight column's value each task's weight: it must be the same on all of a
-    /// task's rows, and non-negative. Checked task by task, in order.
+    /// task's rows, non-negative, and not zero for every task. Checked task by task, in order.
     mutating func applyTaskWeights(_ weights: [TaskWeightValues], column: String, file: String) throws {
         for (t, values) in zip(tasks.indices, weights) {
             guard !values.varies else {
@@ -67,6 +67,12 @@ extension MetaDataset {
                                  "the weight of task '\(tasks[t].id)' is \(values.first); weights must be non-negative")
             }
             tasks[t].weight = values.first
+        }
+        // Zero weights drop tasks; with every weight zero nothing is left to fit, which later
+        // shows only as "0 observations", far from the column that caused it.
+        if !tasks.isEmpty, tasks.allSatisfy({ $0.weight == 0 }) {
+            throw InputError(file: file, column: column, kind: .invalidValue,
+                             "every task's weight is 0; at least one task needs a positive weight")
         }
     }
 }

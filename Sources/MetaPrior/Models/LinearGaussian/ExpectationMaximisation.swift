@@ -57,7 +57,10 @@ struct ExpectationMaximisation {
         let T = s.taskCount
         let chunkSize = TaskStatistics.chunkSize
         let chunks = DeterministicParallel.chunkCount(count: T, chunkSize: chunkSize)
-        // Per chunk: Σ w m (d), Σ w (S + m mᵀ) (d²), Σ w r, Σ w ℓ_i.
+        // Per chunk: Σ w m (d), Σ w (S + (m − μ)(m − μ)ᵀ) (d²), Σ w r, Σ w ℓ_i. The second
+        // moment is taken about the current μ, not 0: Σ ← mean(S + m mᵀ) − μ̄μ̄ᵀ loses every
+        // digit of a small Σ to cancellation when |μ| is large (constant targets: Σ → 0 under
+        // μ ≈ 3 left a −2e-16 eigenvalue and an "indefinite" Σ), and μ is close to μ̄.
         let stride = d + d * d + 2
         var partial = [Double](repeating: 0, count: chunks * stride)
         let (mu, f, sigma2) = (mean, factor, noiseVariance)
@@ -120,7 +123,7 @@ struct ExpectationMaximisation {
                     let ll = -0.5 * n * log(2 * Double.pi) - 0.5 * (n - Double(d)) * log(sigma2)
                         - 0.5 * PointerKernels.logDeterminant(cholesky: m, n: d) - 0.5 * quad / sigma2
                     for i in 0..<d { sums[i] += w * post[i] }
-                    for i in 0..<d { for j in 0..<d { sums[d + i * d + j] += w * (work[i * d + j] + post[i] * post[j]) } }
+                    for i in 0..<d { for j in 0..<d { sums[d + i * d + j] += w * (work[i * d + j] + (post[i] - mu[i]) * (post[j] - mu[j])) } }
                     sums[d + d * d] += w * r
                     sums[d + d * d + 1] += w * ll
                 }
@@ -132,7 +135,7 @@ struct ExpectationMaximisation {
         let weightSum = s.weights.reduce(0, +)
         let newMean = (0..<d).map { total[$0] / weightSum }
         var sigma = Matrix(rows: d, columns: d)
-        for i in 0..<d { for j in 0..<d { sigma[i, j] = total[d + i * d + j] / weightSum - newMean[i] * newMean[j] } }
+        for i in 0..<d { for j in 0..<d { sigma[i, j] = total[d + i * d + j] / weightSum - (newMean[i] - mu[i]) * (newMean[j] - mu[j]) } }
         sigma = symmetrized(sigma)
         switch structure {
         case .full: break

@@ -61,17 +61,31 @@ extension GaussianPrior {
         let b = try design.multiplied(by: targets, transpose: true)
         var m = try factor.multiplied(by: try a.multiplied(by: factor), transposeLeft: true)
         for i in 0..<d { m[i, i] += noiseVariance }
-        let r = try Cholesky(symmetrized(m))
-        let y = try r.solveLower(factor.transposed)
-        var g = b
-        let aMu = try a.multiplied(by: mean)
-        for i in 0..<d { g[i] -= aMu[i] }
-        let yg = try y.multiplied(by: g)
-        let shift = try y.multiplied(by: yg, transpose: true)
-        let postMean = zip(mean, shift).map { $0 + $1 }
-        let s = symmetrized(noiseVariance * (try y.multiplied(by: y, transposeLeft: true)))
-        return try GaussianPosterior.make(mean: postMean, covariance: s, noiseVariance: noiseVariance,
-                                          observations: design.rows)
+        // Finite data can still overflow ΦᵀΦ, Φᵀy or FᵀAF (values near 1e154 and up); name the
+        // cause instead of GSL's "Cholesky factorisation: entry (1, 1) is inf".
+        guard a.isFinite, b.allSatisfy(\.isFinite) else {
+            throw InputError(kind: .invalidValue, "the task's inputs or targets are too large: ΦᵀΦ or Φᵀy overflows; rescale the columns")
+        }
+        guard m.isFinite else {
+            throw InputError(kind: .invalidValue, "the task's inputs are too large for this prior's covariance: FᵀΦᵀΦF overflows; rescale the inputs")
+        }
+        do {
+            let r = try Cholesky(symmetrized(m))
+            let y = try r.solveLower(factor.transposed)
+            var g = b
+            let aMu = try a.multiplied(by: mean)
+            for i in 0..<d { g[i] -= aMu[i] }
+            let yg = try y.multiplied(by: g)
+            let shift = try y.multiplied(by: yg, transpose: true)
+            let postMean = zip(mean, shift).map { $0 + $1 }
+            let s = symmetrized(noiseVariance * (try y.multiplied(by: y, transposeLeft: true)))
+            return try GaussianPosterior.make(mean: postMean, covariance: s, noiseVariance: noiseVariance,
+                                              observations: design.rows)
+        } catch let error as GSLError {
+            // σ²I + FᵀAF is positive definite in exact arithmetic and the inputs are finite, so
+            // a failure here is floating point giving out: σ² lost next to FᵀAF, or an overflow.
+            throw InputError(kind: .invalidValue, "the posterior cannot be computed in floating point (\(error.reason)): the data are too large, or the noise variance \(noiseVariance) too small, for this prior; rescale the inputs or targets")
+        }
     }
 }
 

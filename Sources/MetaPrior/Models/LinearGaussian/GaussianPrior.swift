@@ -35,6 +35,7 @@ public struct GaussianPrior: Sendable, Equatable {
             throw InputError(column: "noise_variance", "must be a positive number, got \(noiseVariance)")
         }
         let scale = covariance.elements.reduce(0) { Swift.max($0, abs($1)) }
+        try Self.checkRanges(mean: mean, covarianceScale: scale, noiseVariance: noiseVariance)
         guard covariance.asymmetry <= 1e-9 * Swift.max(scale, 1e-300) else {
             throw InputError(column: "covariance", "is not symmetric")
         }
@@ -64,6 +65,33 @@ public struct GaussianPrior: Sendable, Equatable {
         // Exact symmetry: the product is symmetric up to round-off only.
         for i in 0..<sigma.rows { for j in 0..<i { let v = 0.5 * (sigma[i, j] + sigma[j, i]); sigma[i, j] = v; sigma[j, i] = v } }
         try self.init(mean: mean, covariance: sigma, noiseVariance: noiseVariance)
+    }
+
+    /// Largest magnitude of an entry of μ: the scale of φ (and of y), so that μᵢμⱼ and μᵀAμ
+    /// stay finite for data of ordinary size.
+    static let maximumMeanMagnitude = 1e150
+    /// Largest magnitude of an entry of Σ and of σ²: they are squares of quantities in μ's
+    /// units, so the same 1e150 bound on the scale; 1e308 (the largest double, and the value a
+    /// corrupted file used to hang the eigen solver with) is refused.
+    static let maximumVarianceMagnitude = 1e300
+
+    /// Rejects sizes that are finite but make the posterior ill-posed in floating point:
+    /// entries beyond the bounds above, and a σ² that is subnormal (5e-324: 1/σ² overflows,
+    /// and S = σ²YᵀY is all subnormal, on which the eigen solver used to loop forever).
+    /// σ² is not bounded relative to Σ: an exact fit floors it at 1e-300 whatever Σ is (a real
+    /// boundary, DESIGN.md §2), and the prior file must read back; a σ² negligible next to a
+    /// task's data fails at adaptation with a clear message instead.
+    private static func checkRanges(mean: [Double], covarianceScale: Double, noiseVariance: Double) throws {
+        if let bad = mean.firstIndex(where: { abs($0) > maximumMeanMagnitude }) {
+            throw InputError(column: "mean", kind: .invalidValue, "entry \(bad + 1) is \(mean[bad]); entries must be at most \(maximumMeanMagnitude) in magnitude")
+        }
+        guard covarianceScale <= maximumVarianceMagnitude else {
+            throw InputError(column: "covariance", kind: .invalidValue, "has an entry of magnitude \(covarianceScale); entries must be at most \(maximumVarianceMagnitude)")
+        }
+        guard noiseVariance.isNormal, noiseVariance <= maximumVarianceMagnitude else {
+            throw InputError(column: "noise_variance", kind: .invalidValue,
+                             "is \(noiseVariance); it must be a normal number from \(Double.leastNormalMagnitude) to \(maximumVarianceMagnitude)")
+        }
     }
 
     /// Standard deviations √Σ_jj of the task parameters.

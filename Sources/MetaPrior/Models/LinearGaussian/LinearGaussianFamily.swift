@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import GSL
 
 /// The hierarchical linear-Gaussian model, the core family (DESIGN.md §2):
 /// φ_i ~ N(μ, Σ), y_ij | φ_i ~ N(f(x_ij)ᵀφ_i, σ²).
@@ -36,6 +37,25 @@ public enum LinearGaussianFamily: ModelFamily {
         }
         let basis = try FeatureMap(spec: request.basis, inputNames: dataset.inputNames, trainingInputs: dataset.tasks.map(\.inputs))
         let statistics = try TaskStatistics(dataset: dataset, featureMap: basis)
+        do {
+            return try fit(dataset, request: request, basis: basis, statistics: statistics)
+        } catch let error as GSLError {
+            // The statistics are finite, so a factorisation failing inside the fit means the
+            // numbers left double precision on the way (values near 1e150 or spanning hundreds
+            // of orders of magnitude): the data's scale, which the user can change.
+            throw InputError(column: dataset.targetName, kind: .invalidValue,
+                             "the fit broke down in floating point (\(error.operation)): the target or input values \(scaleAdvice)")
+        } catch let error as InputError where ["mean", "covariance", "noise_variance"].contains(error.column ?? "") {
+            // θ outside what a prior file may hold: name the data, not a prior-file key.
+            throw InputError(column: dataset.targetName, kind: .invalidValue,
+                             "the fitted prior is out of range (\(error.column ?? "") \(error.message)): the target or input values \(scaleAdvice)")
+        }
+    }
+
+    private static let scaleAdvice = "are too extreme or degenerate for double precision; rescale the columns to values near 1"
+
+    private static func fit(_ dataset: MetaDataset, request: FitRequest, basis: FeatureMap, statistics: TaskStatistics) throws
+        -> (fitted: FittedModel, prior: LinearGaussianPrior, marginal: PriorFitResult, episodic: EpisodicFitResult?) {
         let marginal = try PriorFit.fit(statistics, options: request.options)
         let structure = request.options.structure
         guard let episodicOptions = request.episodic else {

@@ -56,7 +56,13 @@ public struct LinearGaussianPosterior: TaskPosterior {
         let design = try basis.design(inputs)
         return try (0..<design.rows).map { i in
             let (mean, variance) = gaussian.predictive(features: (0..<design.columns).map { design[i, $0] })
-            return try Self.normalSummary(mean: mean, sd: variance.squareRoot(), level: level)
+            do {
+                return try Self.normalSummary(mean: mean, sd: variance.squareRoot(), level: level)
+            } catch var error as InputError {
+                error.column = basis.inputNames.joined(separator: ", ")
+                error.message = "query row \(i + 1): " + error.message
+                throw error
+            }
         }
     }
 
@@ -119,6 +125,11 @@ public struct LinearGaussianPosterior: TaskPosterior {
 
     /// Mean, sd and the central interval of N(mean, sd²) at `level` (a point when sd = 0).
     static func normalSummary(mean: Double, sd: Double, level: Double) throws -> IntervalSummary {
+        // A finite prior and finite data can still give an overflowing mean or sd (inputs far
+        // outside the fitted range); say so instead of GSL's "Normal(mean: -inf…)".
+        guard mean.isFinite, sd.isFinite else {
+            throw InputError(kind: .invalidValue, "the mean (\(mean)) or standard deviation (\(sd)) overflows; the values are too large for this prior")
+        }
         guard sd > 0 else { return IntervalSummary(mean: mean, standardDeviation: sd, lower: mean, upper: mean) }
         let interval = try Normal(mean: mean, standardDeviation: sd).centralInterval(level: level)
         return IntervalSummary(mean: mean, standardDeviation: sd, lower: interval.lower, upper: interval.upper)

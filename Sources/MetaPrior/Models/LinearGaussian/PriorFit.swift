@@ -13,12 +13,13 @@ public enum PriorFit {
     public static func fit(_ statistics: TaskStatistics, options: PriorFitOptions = PriorFitOptions()) throws -> PriorFitResult {
         let d = statistics.dimension
         guard statistics.taskCount > 0 else { throw InputError("no meta-train tasks to fit the prior to") }
+        // Weights first: all-zero weights would otherwise report "0 observations".
+        guard statistics.weights.allSatisfy({ $0 >= 0 && $0.isFinite }), statistics.weights.contains(where: { $0 > 0 }) else {
+            throw InputError(column: "--weights", kind: .invalidValue, "task weights must be non-negative and not all zero")
+        }
         let observations = statistics.weightedObservations
         guard observations > Double(d) else {
             throw InputError("\(Int(observations)) observations cannot determine \(d) prior means and a noise variance; give more data or fewer features")
-        }
-        guard statistics.weights.allSatisfy({ $0 >= 0 && $0.isFinite }), statistics.weights.contains(where: { $0 > 0 }) else {
-            throw InputError(column: "--weights", "task weights must be non-negative and not all zero")
         }
         let structure = options.structure
         let likelihood = ProfiledLikelihood(statistics: statistics, structure: structure)

@@ -69,6 +69,20 @@ public struct TaskStatistics: Sendable {
                 }
             }
         } } }
+        // Finite data can still overflow a square (|y| or a feature beyond ~1e154); the fit
+        // would then fail deep inside EM with a factorisation error. Name the columns instead.
+        for t in 0..<tasks.count {
+            let column: String
+            if !squares[t].isFinite {
+                column = dataset.targetName
+            } else if !(0..<d).allSatisfy({ cross[t * d + $0].isFinite }) || !(0..<(d * d)).allSatisfy({ gram[t * d * d + $0].isFinite }) {
+                column = featureMap.inputNames.joined(separator: ", ")
+            } else {
+                continue
+            }
+            throw InputError(column: column, kind: .invalidValue,
+                             "task '\(tasks[t].id)': the values are too large for the basis '\(featureMap.spec)': their sums of squares overflow (rescale the column)")
+        }
         self.gram = gram
         self.cross = cross
         self.targetSquares = squares
