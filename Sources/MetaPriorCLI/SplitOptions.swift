@@ -9,7 +9,7 @@ struct SplitOptions: ParsableArguments {
             transform: parsing(SplitFractions.init(parsing:)))
     var split: SplitFractions?
 
-    @Option(help: ArgumentHelp("Seed of the split's hash (default: the prior's recorded split seed for evaluate, else --seed).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the split's hash (default: the prior's recorded split seed for evaluate, else --seed).", valueName: "n"))
     var splitSeed: UInt64?
 
     @Option(help: ArgumentHelp("Meta-train tasks, comma-separated (default: every task in no other list).", valueName: "ids"))

@@ -35,7 +35,14 @@ public struct Adaptation: Sendable {
         self.dataFile = dataFile
         self.dataDigest = dataDigest
         self.task = task
-        self.posterior = try file.prior.posterior(inputs: task.inputs, targets: task.targets)
+        do {
+            self.posterior = try file.prior.posterior(inputs: task.inputs, targets: task.targets)
+        } catch var error as InputError where error.file == nil {
+            // A disagreement of the data and the prior (e.g. the number of input columns): name both files.
+            error.file = priorPath
+            error.message += " (the prior \(priorPath) read with the data \(dataFile))"
+            throw error
+        }
     }
 
     /// `path: …` when the task's size is outside what the prior was meta-trained for.

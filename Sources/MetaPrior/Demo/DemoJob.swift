@@ -22,8 +22,18 @@ public struct DemoJob {
     func path(_ name: String) -> String { (outputDirectory as NSString).appendingPathComponent(name) }
 
     /// Runs both parts and returns the report.
+    /// - Throws: ``InputError`` naming the directory when it is a file or cannot be made.
     public func run() throws -> String {
-        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw InputError(file: outputDirectory, kind: .invalidValue, "is a file, not a directory")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        } catch {
+            let reason = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) }
+            throw InputError(file: outputDirectory, kind: .unreadable, "cannot create the directory" + (reason.map { ": \($0)" } ?? ""))
+        }
         return try sleepStudy() + "\n" + sinusoid() + "\nFiles are in \(outputDirectory)/. Read the draws with pandas.read_csv(path, comment=\"#\") or arviz.from_cmdstan(path).\n"
     }
 
