@@ -180,7 +180,14 @@ public struct EpisodeSpec: Codable, Sendable, Equatable, Hashable {
     /// Reads a spec written by ``jsonData()``.
     /// - Throws: ``InputError`` naming the file and the key at fault.
     public static func read(json path: String) throws -> EpisodeSpec {
-        guard let data = FileManager.default.contents(atPath: path) else { throw InputError(file: path, "no such file") }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw InputError(file: path, kind: .unreadable, "is a directory, not an episode spec file")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw InputError(file: path, kind: exists ? .unreadable : .missingFile, exists ? "cannot read the file" : "no such file")
+        }
         do {
             let spec = try JSONDecoder().decode(EpisodeSpec.self, from: data)
             do { try spec.validate() } catch let error as InputError { throw InputError(file: path, column: error.column, error.message) }
@@ -190,6 +197,11 @@ public struct EpisodeSpec: Codable, Sendable, Equatable, Hashable {
                 throw InputError(file: path, kind: .malformed,
                                  "not a valid episode spec (invalid JSON at line \(problem.line), column \(problem.column): \(problem.reason))")
             }
+            if let (key, text) = outOfRangeNumber(data) {
+                let ranges = ["seed": " from 0 to \(UInt64.max)", "shots": " from 0 to \(maximumShots)",
+                              "query_shots": " from 1 to \(maximumShots) (or \"all\")", "ways": " from 2 to \(maximumWays)"]
+                throw InputError(file: path, column: key, kind: .invalidValue, "must be a whole number\(ranges[key] ?? ""), not \(text)")
+            }
             switch error {
             case .keyNotFound(let key, _): throw InputError(file: path, column: key.stringValue, "missing key")
             case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
@@ -197,5 +209,20 @@ public struct EpisodeSpec: Codable, Sendable, Equatable, Hashable {
             @unknown default: throw InputError(file: path, "not a valid episode spec")
             }
         }
+    }
+
+    /// The first count key whose number does not fit its type (a negative or fractional seed,
+    /// a count beyond `Int`), which `JSONDecoder` reports without naming the key.
+    private static func outOfRangeNumber(_ data: Data) -> (key: String, text: String)? {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        for key in ["shots", "query_shots", "ways", "seed", "version"] {
+            guard let number = object[key] as? NSNumber, !(object[key] is Bool),
+                  let alone = try? JSONSerialization.data(withJSONObject: [key: number]) else { continue }
+            let decoder = JSONDecoder()
+            let fits = key == "seed" ? (try? decoder.decode([String: UInt64].self, from: alone)) != nil
+                                     : (try? decoder.decode([String: Int].self, from: alone)) != nil
+            if !fits { return (key, number.stringValue) }
+        }
+        return nil
     }
 }
