@@ -98,7 +98,14 @@ struct FitCommand: ParsableCommand {
         let dataset = try loadWithWeights()
         let split = splitOptions.rule(defaultSeed: seed).map { SplitRequest(rule: $0, partition: splitOptions.partition ?? .train) }
         let source = PriorTraining.Source(file: dataOptions.data, digest: dataset.sourceDigest, weightsColumn: weights)
-        let outcome = try PriorTraining.train(dataset, family: family, request: request(), source: source, split: split)
+        let outcome: PriorTraining.Outcome
+        do {
+            outcome = try PriorTraining.train(dataset, family: family, request: request(), source: source, split: split)
+        } catch var error as InputError where error.file == nil && error.column.map({ !$0.hasPrefix("--") }) ?? false {
+            // A problem with the tasks (e.g. none large enough for K + Q): name the data file.
+            error.file = dataOptions.data
+            throw error
+        }
         if let made = outcome.split, let path = splitOptions.splitOutput {
             try CLIOutput.write(made.csvBytes(taskColumn: dataset.taskColumn), to: path)
         }

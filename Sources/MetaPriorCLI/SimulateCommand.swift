@@ -50,17 +50,17 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write each task's true parameters to this CSV.", valueName: "file"))
     var parametersOutput: String?
 
-    @Option(help: ArgumentHelp("linear-gaussian: prior mean μ of (intercept, slopes…); its length sets the dimension.", valueName: "m1,m2,..."))
+    @Option(parsing: .unconditional, help: ArgumentHelp("linear-gaussian: prior mean μ of (intercept, slopes…); its length sets the dimension.", valueName: "m1,m2,..."))
     var mean: String?
 
-    @Option(help: ArgumentHelp("linear-gaussian: prior covariance Σ, rows separated by ';' (default \"1,0.3;0.3,0.5\" for the default mean, else the identity).", valueName: "a,b;c,d"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("linear-gaussian: prior covariance Σ, rows separated by ';' (default \"1,0.3;0.3,0.5\" for the default mean, else the identity).", valueName: "a,b;c,d"))
     var covariance: String?
 
     @Option(help: ArgumentHelp("linear-gaussian: input distribution, normal (N(0,1)) or uniform (over --x-range); default normal.", valueName: "kind"),
             transform: choice("--inputs"))
     var inputs: InputDistribution = .normal
 
-    @Option(help: ArgumentHelp("Range of uniform inputs (default -5,5; -1,1 for linear-gaussian).", valueName: "low,high"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Range of uniform inputs (default -5,5; -1,1 for linear-gaussian).", valueName: "low,high"))
     var xRange: String?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("gaussian-classes: classes per task.", valueName: "n"))

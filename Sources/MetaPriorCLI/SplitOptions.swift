@@ -5,7 +5,7 @@ import MetaPrior
 /// Meta-train / meta-validation / meta-test splits of the tasks, by fractions or by lists;
 /// shared by `fit` (which trains on a part) and `evaluate` (which scores a part).
 struct SplitOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Split tasks into meta-train,validation,test by fractions, e.g. 0.8,0.1,0.1 (ranked by a seeded hash of the task id: stable whatever the row order). evaluate, with no split options and --data the prior's training file, reuses the prior's recorded split.", valueName: "f,f,f"),
+    @Option(parsing: .unconditional, help: ArgumentHelp("Split tasks into meta-train,validation,test by fractions, e.g. 0.8,0.1,0.1 (ranked by a seeded hash of the task id: stable whatever the row order). evaluate, with no split options and --data the prior's training file, reuses the prior's recorded split.", valueName: "f,f,f"),
             transform: parsing(SplitFractions.init(parsing:)))
     var split: SplitFractions?
 
