@@ -94,8 +94,15 @@ struct EvaluateCommand: ParsableCommand {
         settings.allowTrainingTasks = allowTrainingTasks
         settings.baselines = !noBaselines
         settings.independentVariance = independentVariance
-        let run = try EvaluationRun(priors: priors, dataset: data, dataFile: dataOptions.data,
+        let run: EvaluationRun
+        do {
+            run = try EvaluationRun(priors: priors, dataset: data, dataFile: dataOptions.data,
                                     dataDigest: data.sourceDigest, settings: settings, command: commandLine)
+        } catch var error as InputError where error.file == nil && error.column.map({ !$0.hasPrefix("--") }) ?? false {
+            // A problem with the tasks (e.g. none large enough for K + Q): name the data file.
+            error.file = dataOptions.data
+            throw error
+        }
         for warning in run.report.warnings { CLIOutput.note("warning: " + warning) }
         if let made = run.split, let path = splitOptions.splitOutput {
             try CLIOutput.write(made.csvBytes(taskColumn: data.taskColumn), to: path)

