@@ -178,7 +178,9 @@ public struct EpisodeSampler: Sendable {
 
     /// Checks that `count` episodes fit in memory before any is made: at most
     /// ``maximumEpisodes``, and at most ``maximumEpisodeRows`` rows in all.
-    /// - Parameter option: the option or key to name in the message (e.g. `--episodes`).
+    /// - Parameters:
+    ///   - count: the number of episodes asked for.
+    ///   - option: the option or key to name in the message (e.g. `--episodes`).
     /// - Throws: ``InputError`` saying what fits.
     public func checkCount(_ count: Int, option: String = "episodes") throws {
         guard count >= 1, count <= Self.maximumEpisodes else {
