@@ -40,7 +40,7 @@ func choice<Value: ExpressibleByArgument & CaseIterable & RawRepresentable>(_ op
         guard let value = Value(argument: text) else {
             let names = Value.allCases.map { $0.rawValue }
             let list = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + (names.last ?? "") : names.joined()
-            throw ValidationError("\(option) must be \(list), not '\(text)'")
+            throw ValidationError("\(option) must be \(list), not \(InputError.quoted(text))")
         }
         return value
     }
@@ -55,7 +55,7 @@ struct SplitFractions: CustomStringConvertible {
         let parts = splitList(text).map { Double($0) }
         guard parts.count == 3, let train = parts[0], let validation = parts[1], let test = parts[2],
               [train, validation, test].allSatisfy({ $0 >= 0 && $0.isFinite }) else {
-            throw InputError(column: "--split", "--split needs three non-negative fractions train,validation,test, e.g. 0.8,0.1,0.1, not '\(text)'")
+            throw InputError(column: "--split", "--split needs three non-negative fractions train,validation,test, e.g. 0.8,0.1,0.1, not \(InputError.quoted(text))")
         }
         let total = train + validation + test
         guard abs(total - 1) < 1e-6 else { throw InputError(column: "--split", "--split fractions must add up to 1, not \(total)") }

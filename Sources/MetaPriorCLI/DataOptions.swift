@@ -44,7 +44,7 @@ struct DataOptions: ParsableArguments {
         }
         for (name, list) in [("--features", features), ("--targets", targets), ("--descriptor-columns", descriptorColumns)] {
             if let list, splitList(list).contains(where: \.isEmpty) {
-                throw ValidationError("\(name): empty column name in '\(list)'")
+                throw ValidationError("\(name): empty column name in \(InputError.quoted(list))")
             }
         }
         if data.isEmpty { throw ValidationError("--data: give a file name") }

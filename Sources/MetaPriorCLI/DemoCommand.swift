@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import ArgumentParser
+import Foundation
 import MetaPrior
 
 /// `metaprior demo`: the whole job on built-in data, no arguments needed.
@@ -15,10 +16,18 @@ struct DemoCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Directory for the files (created if missing).", valueName: "dir"))
     var outputDir: String = "metaprior-demo"
 
-    @Option(help: ArgumentHelp("Seed of the simulation and the draws.", valueName: "seed"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the simulation and the draws.", valueName: "seed"))
     var seed: UInt64 = 1
 
     @OptionGroup var reporting: ReportingOptions
+
+    func validate() throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: outputDir, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ValidationError("--output-dir \(InputError.quoted(outputDir)) is a file, not a directory")
+        }
+        if outputDir.isEmpty { throw ValidationError("--output-dir: give a directory name") }
+    }
 
     func run() throws {
         var job = DemoJob(outputDirectory: outputDir)

@@ -20,23 +20,23 @@ struct EpisodesCommand: ParsableCommand {
     @OptionGroup var data: DataOptions
     @OptionGroup var splitOptions: SplitOptions
 
-    @Option(help: ArgumentHelp("Shots K: support points per task (per class with --ways) that the learner adapts on.", valueName: "K"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Shots K: support points per task (per class with --ways) that the learner adapts on.", valueName: "K"))
     var shots: Int?
 
-    @Option(help: ArgumentHelp("Query shots Q: held-out points per task (per class) to score on, disjoint from the support; a number or 'all' (every remaining point).", valueName: "Q"),
+    @Option(parsing: .unconditional, help: ArgumentHelp("Query shots Q: held-out points per task (per class) to score on, disjoint from the support; a number or 'all' (every remaining point).", valueName: "Q"),
             transform: { text in
-                guard let query = EpisodeSpec.QueryShots(text) else { throw ValidationError("--query must be a number or 'all', not '\(text)'") }
+                guard let query = EpisodeSpec.QueryShots(text) else { throw ValidationError("--query must be a number or 'all', not \(InputError.quoted(text))") }
                 return query
             })
     var query: EpisodeSpec.QueryShots?
 
-    @Option(help: ArgumentHelp("Ways N: classes per episode (N-way K-shot classification); labels are remapped to 0..N-1 in a random order.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Ways N: classes per episode (N-way K-shot classification); labels are remapped to 0..N-1 in a random order.", valueName: "N"))
     var ways: Int?
 
-    @Option(help: ArgumentHelp("Number of episodes.", valueName: "E"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Number of episodes.", valueName: "E"))
     var episodes: Int
 
-    @Option(help: ArgumentHelp("Random seed (with --spec: overrides the spec's seed).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed (with --spec: overrides the spec's seed).", valueName: "n"))
     var seed: UInt64?
 
     @Flag(help: "Go through the tasks in passes, each task once per pass (default: each episode picks its task independently, with replacement).")
@@ -55,7 +55,7 @@ struct EpisodesCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the episodes CSV here (default or '-': standard output).", valueName: "file"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Threads (default: all cores); the output does not depend on it.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Threads (default: all cores); the output does not depend on it.", valueName: "n"))
     var threads: Int = 0
 
     @Flag(help: "Print nothing on standard error.")
@@ -63,7 +63,9 @@ struct EpisodesCommand: ParsableCommand {
 
     func validate() throws {
         guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1, not \(episodes)") }
+        try OptionRange.check("--episodes", episodes, 1...EpisodeSampler.maximumEpisodes, "every episode is kept in memory")
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (all cores) or more, not \(threads)") }
+        try OptionRange.check("--threads", threads, 0...OptionRange.threads, "more threads than cores gain nothing")
         if spec != nil {
             if shots != nil || query != nil || ways != nil || withoutReplacement {
                 throw ValidationError("--spec gives shots, query, ways and replacement: do not also give --shots, --query, --ways or --without-replacement")
@@ -71,10 +73,11 @@ struct EpisodesCommand: ParsableCommand {
             return
         }
         guard let shots else { throw ValidationError("give --shots K (or --spec FILE)") }
-        guard shots >= 0 else { throw ValidationError("--shots must be 0 or more, not \(shots)") }
+        try OptionRange.check("--shots", shots, 0...EpisodeSpec.maximumShots, "a task must hold K + Q rows")
         guard let query else { throw ValidationError("give --query Q (a number, or 'all')") }
         if case .count(let q) = query, q < 1 { throw ValidationError("--query must be at least 1 (or 'all'), not \(q)") }
-        if let ways, ways < 2 { throw ValidationError("--ways must be at least 2, not \(ways)") }
+        if case .count(let q) = query { try OptionRange.check("--query", q, 1...EpisodeSpec.maximumShots, "a task must hold K + Q rows") }
+        if let ways { try OptionRange.check("--ways", ways, 2...EpisodeSpec.maximumWays, "classes per episode") }
         guard seed != nil else { throw ValidationError("give --seed") }
         if !splitOptions.isActive && (splitOptions.splitOutput != nil || splitOptions.partition != nil) {
             throw ValidationError("--partition and --split-output need --split or task lists")
@@ -108,7 +111,14 @@ struct EpisodesCommand: ParsableCommand {
             taskIDs = ids
             splitBytes = split.csvBytes(taskColumn: dataset.taskColumn)
         }
-        let sampler = try EpisodeSampler(dataset: dataset, spec: spec, taskIDs: taskIDs)
+        let sampler: EpisodeSampler
+        do {
+            sampler = try EpisodeSampler(dataset: dataset, spec: spec, taskIDs: taskIDs)
+            try sampler.checkCount(self.episodes, option: "--episodes")
+        } catch var error as InputError where error.file == nil {
+            error.file = data.data
+            throw error
+        }
         let episodes = sampler.episodes(count: self.episodes, threads: threads)
         let csv = sampler.csvBytes(episodes)
         let specJSON = try spec.jsonData()

@@ -38,16 +38,16 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(help: ArgumentHelp("Support points K per episode (default: the shots of the first prior, if episodic with one K).", valueName: "K"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Support points K per episode (default: the shots of the first prior, if episodic with one K).", valueName: "K"))
     var shots: Int?
 
-    @Option(help: ArgumentHelp("Query points Q per episode (default: the first prior's, else 10).", valueName: "Q"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Query points Q per episode (default: the first prior's, else 10).", valueName: "Q"))
     var query: Int?
 
-    @Option(help: ArgumentHelp("Number of episodes.", valueName: "E"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Number of episodes.", valueName: "E"))
     var episodes: Int = 1000
 
-    @Option(help: ArgumentHelp("Seed of the episodes (and of the split, unless --split-seed).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the episodes (and of the split, unless --split-seed).", valueName: "n"))
     var seed: UInt64 = 1
 
     @OptionGroup var splitOptions: SplitOptions
@@ -61,7 +61,7 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Leave out the independent and pooled baselines.")
     var noBaselines = false
 
-    @Option(help: ArgumentHelp("Prior variance of the independent baseline's φ ~ N(0, v·I).", valueName: "v"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Prior variance of the independent baseline's φ ~ N(0, v·I).", valueName: "v"))
     var independentVariance: Double = 1e4
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Also write the report here: CSV if the name ends in .csv, JSON otherwise ('-': JSON on standard output instead of the table).", valueName: "file"))
@@ -74,9 +74,10 @@ struct EvaluateCommand: ParsableCommand {
 
     func validate() throws {
         guard !prior.isEmpty else { throw ValidationError("give at least one --prior file") }
-        if let shots, shots < 0 { throw ValidationError("--shots must be 0 or more, not \(shots)") }
-        if let query, query < 1 { throw ValidationError("--query must be at least 1, not \(query)") }
+        if let shots { try OptionRange.check("--shots", shots, 0...EpisodeSpec.maximumShots, "a task must hold K + Q rows") }
+        if let query { try OptionRange.check("--query", query, 1...EpisodeSpec.maximumShots, "a task must hold K + Q rows") }
         guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1, not \(episodes)") }
+        try OptionRange.check("--episodes", episodes, 1...EpisodeSampler.maximumEpisodes, "every episode is kept in memory")
         guard independentVariance > 0, independentVariance.isFinite else { throw ValidationError("--independent-variance must be a positive number") }
     }
 
@@ -94,8 +95,15 @@ struct EvaluateCommand: ParsableCommand {
         settings.allowTrainingTasks = allowTrainingTasks
         settings.baselines = !noBaselines
         settings.independentVariance = independentVariance
-        let run = try EvaluationRun(priors: priors, dataset: data, dataFile: dataOptions.data,
+        let run: EvaluationRun
+        do {
+            run = try EvaluationRun(priors: priors, dataset: data, dataFile: dataOptions.data,
                                     dataDigest: data.sourceDigest, settings: settings, command: commandLine)
+        } catch var error as InputError where error.file == nil && error.column.map({ !$0.hasPrefix("--") }) ?? false {
+            // A problem with the tasks (e.g. none large enough for K + Q): name the data file.
+            error.file = dataOptions.data
+            throw error
+        }
         for warning in run.report.warnings { CLIOutput.note("warning: " + warning) }
         if let made = run.split, let path = splitOptions.splitOutput {
             try outputs.write(made.csvBytes(taskColumn: data.taskColumn), to: path)

@@ -32,30 +32,30 @@ struct FitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Column of the data holding each task's weight (constant within a task): multiplies that task's log-likelihood.", valueName: "column"))
     var weights: String?
 
-    @Option(help: ArgumentHelp("Stop when the largest gradient entry per observation is below this.", valueName: "tol"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop when the largest gradient entry per observation is below this.", valueName: "tol"))
     var tolerance: Double = 1e-8
 
-    @Option(help: ArgumentHelp("Most quasi-Newton iterations.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Most quasi-Newton iterations.", valueName: "n"))
     var maxIterations: Int = 500
 
     @Option(help: ArgumentHelp("What to maximise: marginal (likelihood of whole tasks) or episodic (K-shot predictive density of query points given support points); default marginal.", valueName: "objective"),
             transform: choice("--objective"))
     var objective: TrainingObjective = .marginal
 
-    @Option(help: ArgumentHelp("Episodic: support points K per episode, or a range K_min-K_max drawn per episode.", valueName: "K"),
+    @Option(parsing: .unconditional, help: ArgumentHelp("Episodic: support points K per episode, or a range K_min-K_max drawn per episode.", valueName: "K"),
             transform: parsing(ShotRange.init(parsing:)))
     var shots: ShotRange?
 
-    @Option(help: ArgumentHelp("Episodic: query points Q per episode.", valueName: "Q"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Episodic: query points Q per episode.", valueName: "Q"))
     var query: Int = 10
 
-    @Option(help: ArgumentHelp("Episodic: number of training episodes (per mini-batch with --batch-episodes).", valueName: "E"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Episodic: number of training episodes (per mini-batch with --batch-episodes).", valueName: "E"))
     var episodes: Int = 1000
 
-    @Option(help: ArgumentHelp("Episodic: fresh seeded mini-batches of this many episodes, 20 BFGS iterations each, instead of one fixed episode set.", valueName: "B"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Episodic: fresh seeded mini-batches of this many episodes, 20 BFGS iterations each, instead of one fixed episode set.", valueName: "B"))
     var batchEpisodes: Int?
 
-    @Option(help: ArgumentHelp("Seed of the episodes (and of the split, unless --split-seed).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the episodes (and of the split, unless --split-seed).", valueName: "n"))
     var seed: UInt64 = 1
 
     @OptionGroup var splitOptions: SplitOptions
@@ -67,12 +67,13 @@ struct FitCommand: ParsableCommand {
 
     func validate() throws {
         guard ModelRegistry.names.contains(model) else {
-            throw ValidationError("--model must be one of \(ModelRegistry.names.joined(separator: ", ")), not '\(model)'")
+            throw ValidationError("--model must be one of \(ModelRegistry.names.joined(separator: ", ")), not \(InputError.quoted(model))")
         }
         guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a positive number") }
         guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
+        try OptionRange.check("--max-iterations", maxIterations, 1...OptionRange.iterations, "a fit that needs more has not converged for another reason")
         if let weights, weights == dataOptions.target || weights == dataOptions.task {
-            throw ValidationError("--weights '\(weights)' cannot be the task or target column")
+            throw ValidationError("--weights \(InputError.quoted(weights)) cannot be the task or target column")
         }
         if !splitOptions.isActive && (splitOptions.splitOutput != nil || splitOptions.partition != nil) {
             throw ValidationError("--partition and --split-output need --split or task lists")
@@ -83,8 +84,12 @@ struct FitCommand: ParsableCommand {
         case .episodic:
             guard shots != nil else { throw ValidationError("--objective episodic needs --shots K (or a range, e.g. 1-10)") }
             guard query >= 1 else { throw ValidationError("--query must be at least 1, not \(query)") }
+            try OptionRange.check("--query", query, 1...EpisodeSpec.maximumShots, "a task must hold K + Q rows")
+            if let shots { try OptionRange.check("--shots", shots.upper, 0...EpisodeSpec.maximumShots, "a task must hold K + Q rows") }
             guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1, not \(episodes)") }
+            try OptionRange.check("--episodes", episodes, 1...EpisodeSampler.maximumEpisodes, "every episode is kept in memory")
             if let batchEpisodes, batchEpisodes < 1 { throw ValidationError("--batch-episodes must be at least 1") }
+            if let batchEpisodes { try OptionRange.check("--batch-episodes", batchEpisodes, 1...EpisodeSampler.maximumEpisodes, "every episode of a batch is kept in memory") }
         }
     }
 
@@ -94,7 +99,14 @@ struct FitCommand: ParsableCommand {
         let dataset = try loadWithWeights()
         let split = splitOptions.rule(defaultSeed: seed).map { SplitRequest(rule: $0, partition: splitOptions.partition ?? .train) }
         let source = PriorTraining.Source(file: dataOptions.data, digest: dataset.sourceDigest, weightsColumn: weights)
-        let outcome = try PriorTraining.train(dataset, family: family, request: request(), source: source, split: split)
+        let outcome: PriorTraining.Outcome
+        do {
+            outcome = try PriorTraining.train(dataset, family: family, request: request(), source: source, split: split)
+        } catch var error as InputError where error.file == nil && error.column.map({ !$0.hasPrefix("--") }) ?? false {
+            // A problem with the tasks (e.g. none large enough for K + Q): name the data file.
+            error.file = dataOptions.data
+            throw error
+        }
         if let made = outcome.split, let path = splitOptions.splitOutput {
             try outputs.write(made.csvBytes(taskColumn: dataset.taskColumn), to: path)
         }

@@ -31,6 +31,12 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup var reporting: ReportingOptions
 
+    func validate() throws {
+        if support == "-" && query == "-" {
+            throw ValidationError("--support and --query cannot both read standard input ('-'): give one of them as a file")
+        }
+    }
+
     func run() throws {
         let outputs = try CLIOutput.prepare([output, drawsOutput])
         let adapted = try options.adapt(dataFile: support)

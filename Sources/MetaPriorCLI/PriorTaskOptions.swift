@@ -13,18 +13,18 @@ struct PriorTaskOptions: ParsableArguments {
     @Option(help: ArgumentHelp("When the new task's file holds several tasks (it has the prior's task column), the one to adapt to.", valueName: "id"))
     var taskId: String?
 
-    @Option(help: ArgumentHelp("Draws to write (0 for none).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Draws to write (0 for none).", valueName: "n"))
     var draws: Int = 1000
 
-    @Option(help: ArgumentHelp("Seed of the random draws: the same seed gives the same file.", valueName: "seed"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the random draws: the same seed gives the same file.", valueName: "seed"))
     var seed: UInt64 = 1
 
-    @Option(help: ArgumentHelp("Probability of the central intervals (lower, upper), e.g. 0.9.", valueName: "p"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Probability of the central intervals (lower, upper), e.g. 0.9.", valueName: "p"))
     var level: Double = 0.9
 
     func validate() throws {
         guard draws >= 0 else { throw ValidationError("--draws must be 0 or more, not \(draws)") }
-        guard draws <= 100_000_000 else { throw ValidationError("--draws must be at most 100000000") }
+        try OptionRange.check("--draws", draws, 0...OptionRange.draws, "one CSV row per draw")
         guard level > 0, level < 1 else { throw ValidationError("--level must be between 0 and 1 (exclusive), not \(level)") }
     }
 

@@ -26,22 +26,22 @@ struct SimulateCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Task family: \(SimulationFamily.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "family"),
               transform: { text in
                   guard let family = SimulationFamily(rawValue: text) else {
-                      throw ValidationError("unknown family '\(text)'; the families are: \(SimulationFamily.allCases.map(\.rawValue).joined(separator: ", "))")
+                      throw ValidationError("unknown family \(InputError.quoted(text)); the families are: \(SimulationFamily.allCases.map(\.rawValue).joined(separator: ", "))")
                   }
                   return family
               })
     var family: SimulationFamily
 
-    @Option(help: ArgumentHelp("Number of tasks.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Number of tasks.", valueName: "n"))
     var tasks: Int
 
-    @Option(help: ArgumentHelp("Points per task (per class for gaussian-classes).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Points per task (per class for gaussian-classes).", valueName: "n"))
     var points: Int
 
-    @Option(help: ArgumentHelp("Random seed.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed.", valueName: "n"))
     var seed: UInt64
 
-    @Option(help: ArgumentHelp("Observation noise standard deviation (default 0; 0.5 for linear-gaussian; 1 for gaussian-classes).", valueName: "sd"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Observation noise standard deviation (default 0; 0.5 for linear-gaussian; 1 for gaussian-classes).", valueName: "sd"))
     var noise: Double?
 
     @Option(help: ArgumentHelp("Write the tasks CSV here (default: standard output).", valueName: "file"))
@@ -50,29 +50,29 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write each task's true parameters to this CSV.", valueName: "file"))
     var parametersOutput: String?
 
-    @Option(help: ArgumentHelp("linear-gaussian: prior mean μ of (intercept, slopes…); its length sets the dimension.", valueName: "m1,m2,..."))
+    @Option(parsing: .unconditional, help: ArgumentHelp("linear-gaussian: prior mean μ of (intercept, slopes…); its length sets the dimension.", valueName: "m1,m2,..."))
     var mean: String?
 
-    @Option(help: ArgumentHelp("linear-gaussian: prior covariance Σ, rows separated by ';' (default \"1,0.3;0.3,0.5\" for the default mean, else the identity).", valueName: "a,b;c,d"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("linear-gaussian: prior covariance Σ, rows separated by ';' (default \"1,0.3;0.3,0.5\" for the default mean, else the identity).", valueName: "a,b;c,d"))
     var covariance: String?
 
     @Option(help: ArgumentHelp("linear-gaussian: input distribution, normal (N(0,1)) or uniform (over --x-range); default normal.", valueName: "kind"),
             transform: choice("--inputs"))
     var inputs: InputDistribution = .normal
 
-    @Option(help: ArgumentHelp("Range of uniform inputs (default -5,5; -1,1 for linear-gaussian).", valueName: "low,high"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Range of uniform inputs (default -5,5; -1,1 for linear-gaussian).", valueName: "low,high"))
     var xRange: String?
 
-    @Option(help: ArgumentHelp("gaussian-classes: classes per task.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("gaussian-classes: classes per task.", valueName: "n"))
     var classes: Int = 5
 
-    @Option(help: ArgumentHelp("gaussian-classes: input dimension.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("gaussian-classes: input dimension.", valueName: "n"))
     var dimension: Int = 2
 
-    @Option(help: ArgumentHelp("gaussian-classes: prior standard deviation τ of the class means.", valueName: "sd"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("gaussian-classes: prior standard deviation τ of the class means.", valueName: "sd"))
     var priorScale: Double = 3
 
-    @Option(help: ArgumentHelp("Threads (default: all cores); the output does not depend on it.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Threads (default: all cores); the output does not depend on it.", valueName: "n"))
     var threads: Int = 0
 
     @Flag(help: "Print nothing on standard error.")
@@ -81,8 +81,16 @@ struct SimulateCommand: ParsableCommand {
     func validate() throws {
         guard tasks >= 1 else { throw ValidationError("--tasks must be at least 1, not \(tasks)") }
         guard points >= 1 else { throw ValidationError("--points must be at least 1, not \(points)") }
+        let kept = "every simulated row is kept in memory"
+        try OptionRange.check("--tasks", tasks, 1...OptionRange.simulatedCount, kept)
+        try OptionRange.check("--points", points, 1...OptionRange.simulatedCount, kept)
         if let noise, !(noise >= 0 && noise.isFinite) { throw ValidationError("--noise must be a finite number ≥ 0, not \(noise)") }
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (all cores) or more, not \(threads)") }
+        try OptionRange.check("--threads", threads, 0...OptionRange.threads, "more threads than cores gain nothing")
+        if family == .gaussianClasses {
+            try OptionRange.check("--classes", classes, 2...OptionRange.classes, "each task keeps a mean per class")
+            try OptionRange.check("--dimension", dimension, 1...OptionRange.dimension, "one CSV column per dimension")
+        }
         _ = try settings()
     }
 
@@ -91,21 +99,21 @@ struct SimulateCommand: ParsableCommand {
         var settings = SimulationSettings(family: family, tasks: tasks, points: points, seed: seed, noise: noise)
         if let mean {
             let values = splitList(mean).compactMap(Double.init)
-            guard !values.isEmpty, values.count == splitList(mean).count else { throw ValidationError("--mean needs numbers separated by commas, not '\(mean)'") }
+            guard !values.isEmpty, values.count == splitList(mean).count else { throw ValidationError("--mean needs numbers separated by commas, not \(InputError.quoted(mean))") }
             settings.mean = values
         }
         if let covariance {
             let cells = covariance.split(separator: ";").map { splitList(String($0)) }
             let rows = cells.map { $0.compactMap(Double.init) }
             guard zip(rows, cells).allSatisfy({ $0.count == $1.count }), let matrix = try? Matrix(rows) else {
-                throw ValidationError("--covariance needs rows of numbers, e.g. \"1,0.3;0.3,0.5\", not '\(covariance)'")
+                throw ValidationError("--covariance needs rows of numbers, e.g. \"1,0.3;0.3,0.5\", not \(InputError.quoted(covariance))")
             }
             settings.covariance = matrix
         }
         settings.inputDistribution = inputs
         if let xRange {
             let bounds = splitList(xRange).compactMap(Double.init)
-            guard bounds.count == 2, bounds[0] < bounds[1] else { throw ValidationError("--x-range needs low,high with low < high, not '\(xRange)'") }
+            guard bounds.count == 2, bounds[0] < bounds[1] else { throw ValidationError("--x-range needs low,high with low < high, not \(InputError.quoted(xRange))") }
             settings.inputRange = bounds[0]...bounds[1]
         }
         settings.classes = classes

@@ -5,11 +5,11 @@ import MetaPrior
 /// Meta-train / meta-validation / meta-test splits of the tasks, by fractions or by lists;
 /// shared by `fit` (which trains on a part) and `evaluate` (which scores a part).
 struct SplitOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Split tasks into meta-train,validation,test by fractions, e.g. 0.8,0.1,0.1 (ranked by a seeded hash of the task id: stable whatever the row order). evaluate, with no split options and --data the prior's training file, reuses the prior's recorded split.", valueName: "f,f,f"),
+    @Option(parsing: .unconditional, help: ArgumentHelp("Split tasks into meta-train,validation,test by fractions, e.g. 0.8,0.1,0.1 (ranked by a seeded hash of the task id: stable whatever the row order). evaluate, with no split options and --data the prior's training file, reuses the prior's recorded split.", valueName: "f,f,f"),
             transform: parsing(SplitFractions.init(parsing:)))
     var split: SplitFractions?
 
-    @Option(help: ArgumentHelp("Seed of the split's hash (default: the prior's recorded split seed for evaluate, else --seed).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the split's hash (default: the prior's recorded split seed for evaluate, else --seed).", valueName: "n"))
     var splitSeed: UInt64?
 
     @Option(help: ArgumentHelp("Meta-train tasks, comma-separated (default: every task in no other list).", valueName: "ids"))

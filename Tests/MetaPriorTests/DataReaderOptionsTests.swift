@@ -98,9 +98,9 @@ struct DataReaderOptionsTests {
 
     @Test(arguments: [
         ("task,x,w,y\na,1,1,2\na,2,2,3\n", CSVReadOptions(taskWeightColumn: "w"), InputError.Kind.inconsistent,
-         "w.csv: column 'w': the weight of task 'a' varies between its rows; a task has one weight"),
+         "w.csv:3: column 'w': the weight of task 'a' varies between its rows; a task has one weight"),
         ("task,x,w,y\na,1,-1,2\n", CSVReadOptions(taskWeightColumn: "w"), .invalidValue,
-         "w.csv: column 'w': the weight of task 'a' is -1.0; weights must be non-negative"),
+         "w.csv:2: column 'w': the weight of task 'a' is -1.0; weights must be non-negative"),
         ("task,x,y\na,1,2\n", CSVReadOptions(taskWeightColumn: "w"), .missingColumn,
          "w.csv:1: column 'w': no such feature column; the columns are: task, x, y"),
         ("task,x,w,y\na,1,1,2\n", CSVReadOptions(featureColumns: ["x", "w"], taskWeightColumn: "w"), .invalidValue,

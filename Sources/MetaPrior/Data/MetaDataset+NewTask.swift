@@ -32,7 +32,7 @@ extension MetaDataset {
                                      taskColumnIsOptional: true, allowsNoRows: true, recordsSourceDigest: recordsDigest)
         let dataset = try read(csv: path, options: options) { header in
             hasTaskColumn = header.contains(taskColumn)
-            let names = header.names.joined(separator: ", ")
+            let names = InputError.list(header.names)
             if taskID != nil && !hasTaskColumn {
                 throw InputError(file: path, column: taskColumn, kind: .missingColumn, "--task-id needs the task column; the file has: \(names)")
             }
@@ -46,14 +46,14 @@ extension MetaDataset {
         }
         if let taskID {
             guard let task = dataset.tasks.first(where: { $0.id == taskID }) else {
-                let ids = dataset.tasks.prefix(10).map(\.id).joined(separator: ", ")
-                throw InputError(file: path, column: taskColumn, kind: .invalidValue, "no task '\(taskID)'; tasks include: \(ids)")
+                let ids = InputError.list(dataset.tasks.prefix(10).map(\.id))
+                throw InputError(file: path, column: taskColumn, kind: .invalidValue, "no task \(InputError.quoted(taskID)); tasks include: \(ids)")
             }
             return (TaskData(id: taskID, inputs: task.inputs, targets: task.targets), digest)
         }
         guard dataset.tasks.count == 1 else {
             throw InputError(file: path, column: taskColumn, kind: .invalidValue,
-                             "the file holds \(dataset.tasks.count) tasks; choose one with --task-id (e.g. \(dataset.tasks[0].id))")
+                             "the file holds \(dataset.tasks.count) tasks; choose one with --task-id (e.g. \(InputError.list([dataset.tasks[0].id])))")
         }
         let task = dataset.tasks[0]
         return (TaskData(id: hasTaskColumn ? task.id : "new", inputs: task.inputs, targets: task.targets), digest)

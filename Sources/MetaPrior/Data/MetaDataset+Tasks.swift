@@ -20,7 +20,7 @@ extension MetaDataset {
         let wanted = Set(ids)
         let known = Set(tasks.map(\.id))
         if let unknown = ids.first(where: { !known.contains($0) }) {
-            throw InputError(column: taskColumn, "no task '\(unknown)' in the data")
+            throw InputError(column: taskColumn, "no task \(InputError.quoted(unknown)) in the data")
         }
         var copy = self
         copy.tasks = tasks.filter { wanted.contains($0.id) }

@@ -24,13 +24,19 @@ public struct DemoJob {
     /// Runs both parts and returns the report. The files are staged as they are made and
     /// moved into place together at the end, so a run that fails writes none of them (and
     /// removes the directory again if it made it).
+    /// - Throws: ``InputError`` naming the directory when it is a file or cannot be made.
     public func run() throws -> String {
         var isDirectory: ObjCBool = false
         let existed = FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory)
         if existed && !isDirectory.boolValue {
-            throw InputError(file: outputDirectory, "cannot write: not a directory")
+            throw InputError(file: outputDirectory, kind: .invalidValue, "is a file, not a directory")
         }
-        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        } catch {
+            let reason = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) }
+            throw InputError(file: outputDirectory, kind: .unreadable, "cannot create the directory" + (reason.map { ": \($0)" } ?? ""))
+        }
         let files = AtomicFile.Group()
         do {
             let report = try sleepStudy(files) + "\n" + sinusoid(files)

@@ -32,7 +32,7 @@ public struct EpisodeSampler: Sendable {
             let wanted = Set(taskIDs)
             let known = Set(dataset.tasks.map(\.id))
             if let unknown = taskIDs.first(where: { !known.contains($0) }) {
-                throw InputError(column: dataset.taskColumn, "no task '\(unknown)' in the data")
+                throw InputError(column: dataset.taskColumn, "no task \(InputError.quoted(unknown)) in the data")
             }
             candidates = candidates.filter { wanted.contains(dataset.tasks[$0].id) }
         }
@@ -51,8 +51,9 @@ public struct EpisodeSampler: Sendable {
                     eligible.append(index)
                     classRows.append(classes)
                 } else if spec.smallTasks == .reject {
+                    if let error = Self.realValuedTarget(dataset, spec) { throw error }
                     throw InputError(column: dataset.taskColumn,
-                                     "task '\(task.id)' has \(classes.count) classes with at least K + Q = \(needed) rows, fewer than the \(ways) ways asked for (use --small-tasks skip to leave such tasks out)")
+                                     "task \(InputError.quoted(task.id)) has \(classes.count) classes with at least K + Q = \(needed) rows, fewer than the \(ways) ways asked for (use --small-tasks skip to leave such tasks out)")
                 } else {
                     skipped.append(task.id)
                 }
@@ -60,18 +61,32 @@ public struct EpisodeSampler: Sendable {
                 eligible.append(index)
             } else if spec.smallTasks == .reject {
                 throw InputError(column: dataset.taskColumn,
-                                 "task '\(task.id)' has \(task.count) rows, fewer than K + Q = \(needed) (use --small-tasks skip to leave such tasks out)")
+                                 "task \(InputError.quoted(task.id)) has \(task.count) rows, fewer than K + Q = \(needed) (use --small-tasks skip to leave such tasks out)")
             } else {
                 skipped.append(task.id)
             }
         }
         guard !eligible.isEmpty else {
+            if let error = Self.realValuedTarget(dataset, spec) { throw error }
+            var largest = ""
+            if spec.ways == nil, let biggest = candidates.max(by: { dataset.tasks[$0].count < dataset.tasks[$1].count }) {
+                largest = "; the largest, '\(dataset.tasks[biggest].id)', has \(dataset.tasks[biggest].count) rows"
+            }
             throw InputError(column: dataset.taskColumn,
-                             "no task is large enough for \(spec.ways.map { "\($0) ways × " } ?? "")K + Q = \(needed) rows\(spec.ways != nil ? " per class" : "") (\(skipped.count) skipped)")
+                             "no task is large enough for \(spec.ways.map { "\($0) ways × " } ?? "")K + Q = \(needed) rows\(spec.ways != nil ? " per class" : "") (\(skipped.count) skipped\(largest))")
         }
         self.eligibleTasks = eligible
         self.skippedTasks = skipped
         self.classRows = classRows
+    }
+
+    /// N-way episodes of a target read as labels but holding real numbers (`0.53`): the
+    /// reason no task has enough rows per class is that the target is not class labels.
+    private static func realValuedTarget(_ dataset: MetaDataset, _ spec: EpisodeSpec) -> InputError? {
+        guard spec.ways != nil,
+              let real = dataset.classNames?.first(where: { Double($0).map { $0.isFinite && $0.rounded() != $0 } ?? false }) else { return nil }
+        return InputError(column: dataset.targetName, kind: .invalidValue,
+                          "holds real numbers (e.g. \(real)), not class labels: N-way episodes (--ways) need a column of class labels (choose it with --target)")
     }
 
     /// The slot in ``eligibleTasks`` that episode `index` uses.
@@ -138,8 +153,51 @@ public struct EpisodeSampler: Sendable {
         return (support, query)
     }
 
+    /// The most episodes one call of ``episodes(count:threads:)`` makes: 10,000,000. Every
+    /// episode is kept in memory as a record with its own row lists (about 200 bytes even for
+    /// K = Q = 1, so 2 GB at the bound); few-shot benchmarks use thousands to a million.
+    public static let maximumEpisodes = 10_000_000
+    /// The most support and query rows all the episodes of one call may hold together:
+    /// 200,000,000 row numbers (1.6 GB), and one CSV row each in `metaprior episodes`.
+    public static let maximumEpisodeRows = 200_000_000
+
+    /// The most rows one episode can take: N·(K + Q) (or K + Q), or with `"all"` the largest
+    /// eligible task (class sizes summed over its N largest classes).
+    public var largestEpisodeRows: Int {
+        let perSet: Int
+        if case .count = spec.query {
+            perSet = spec.rowsNeeded
+        } else if spec.ways != nil {
+            perSet = classRows.map { $0.map(\.rows.count).max() ?? 0 }.max() ?? 0
+        } else {
+            perSet = eligibleTasks.map { dataset.tasks[$0].count }.max() ?? 0
+        }
+        let (rows, overflow) = perSet.multipliedReportingOverflow(by: spec.ways ?? 1)
+        return overflow ? Int.max : rows
+    }
+
+    /// Checks that `count` episodes fit in memory before any is made: at most
+    /// ``maximumEpisodes``, and at most ``maximumEpisodeRows`` rows in all.
+    /// - Parameters:
+    ///   - count: the number of episodes asked for.
+    ///   - option: the option or key to name in the message (e.g. `--episodes`).
+    /// - Throws: ``InputError`` saying what fits.
+    public func checkCount(_ count: Int, option: String = "episodes") throws {
+        guard count >= 1, count <= Self.maximumEpisodes else {
+            throw InputError(column: option, kind: .invalidValue,
+                             "the number of episodes must be from 1 to \(Self.maximumEpisodes) (every episode is kept in memory), not \(count)")
+        }
+        let perEpisode = largestEpisodeRows
+        let (rows, overflow) = perEpisode.multipliedReportingOverflow(by: count)
+        guard !overflow, rows <= Self.maximumEpisodeRows else {
+            throw InputError(column: option, kind: .invalidValue,
+                             "\(count) episodes of up to \(perEpisode) rows each would hold more than \(Self.maximumEpisodeRows) rows in memory; ask for at most \(max(1, Self.maximumEpisodeRows / max(perEpisode, 1))) episodes, or fewer shots")
+        }
+    }
+
     /// Episodes `0..<count`, computed on up to `threads` threads (0: as many as there are
-    /// cores); the result does not depend on the number of threads.
+    /// cores); the result does not depend on the number of threads. Call ``checkCount(_:option:)``
+    /// first for a count that comes from a user.
     public func episodes(count: Int, threads: Int = 0) -> [Episode] {
         guard count > 0 else { return [] }
         let passes = spec.withReplacement ? 0 : (count - 1) / eligibleTasks.count + 1

@@ -107,7 +107,7 @@ public struct EpisodeSpec: Codable, Sendable, Equatable, Hashable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         if let format = try c.decodeIfPresent(String.self, forKey: .format), format != Self.format {
-            throw DecodingError.dataCorruptedError(forKey: .format, in: c, debugDescription: "not an episode spec (format '\(format)')")
+            throw DecodingError.dataCorruptedError(forKey: .format, in: c, debugDescription: "not an episode spec (format \(InputError.quoted(format)))")
         }
         if let version = try c.decodeIfPresent(Int.self, forKey: .version), version > Self.version {
             throw DecodingError.dataCorruptedError(forKey: .version, in: c, debugDescription: "episode spec version \(version) is newer than this metaprior reads (\(Self.version))")
@@ -133,21 +133,41 @@ public struct EpisodeSpec: Codable, Sendable, Equatable, Hashable {
         try c.encode(smallTasks, forKey: .smallTasks)
     }
 
-    /// Checks the counts: K ≥ 0, Q ≥ 1, N ≥ 2.
+    /// The most support shots K, or query shots Q, per task (or class): 100,000,000. A task
+    /// must hold K + Q rows in memory, and 100 million rows of even one input column is
+    /// already 1.6 GB; the bound also keeps K + Q and N·(K + Q) far from `Int` overflow.
+    public static let maximumShots = 100_000_000
+    /// The most ways N: 100,000 classes per episode, far more than any few-shot benchmark
+    /// (Omniglot has 1,623 classes in all), and small enough that N·(K + Q) cannot overflow.
+    public static let maximumWays = 100_000
+
+    /// Checks the counts: 0 ≤ K and 1 ≤ Q up to ``maximumShots``, 2 ≤ N ≤ ``maximumWays``.
     public func validate() throws {
-        guard shots >= 0 else { throw InputError(column: "shots", "the number of support shots must be 0 or more, not \(shots)") }
-        if case .count(let q) = query, q < 1 {
-            throw InputError(column: "query_shots", "the number of query shots must be at least 1 (or \"all\"), not \(q)")
+        guard shots >= 0, shots <= Self.maximumShots else {
+            throw InputError(column: "shots", kind: .invalidValue,
+                             "the number of support shots must be from 0 to \(Self.maximumShots), not \(shots)")
         }
-        if let ways, ways < 2 { throw InputError(column: "ways", "ways must be at least 2, not \(ways)") }
+        if case .count(let q) = query, q < 1 || q > Self.maximumShots {
+            throw InputError(column: "query_shots", kind: .invalidValue,
+                             q < 1 ? "the number of query shots must be at least 1 (or \"all\"), not \(q)"
+                                   : "the number of query shots must be from 1 to \(Self.maximumShots) (or \"all\"), not \(q)")
+        }
+        if let ways, ways < 2 || ways > Self.maximumWays {
+            throw InputError(column: "ways", kind: .invalidValue,
+                             ways < 2 ? "ways must be at least 2, not \(ways)" : "ways must be from 2 to \(Self.maximumWays), not \(ways)")
+        }
     }
 
-    /// The fewest rows a task (or class) needs: K + Q, or K + 1 when the query takes all the rest.
+    /// The fewest rows a task (or class) needs: K + Q, or K + 1 when the query takes all the
+    /// rest (saturating at `Int.max` for counts ``validate()`` refuses, never trapping).
     public var rowsNeeded: Int {
+        let extra: Int
         switch query {
-        case .count(let q): return shots + q
-        case .allRemaining: return shots + 1
+        case .count(let q): extra = q
+        case .allRemaining: extra = 1
         }
+        let (sum, overflow) = shots.addingReportingOverflow(extra)
+        return overflow ? Int.max : sum
     }
 
     /// The spec as pretty-printed JSON with sorted keys (byte-identical for equal specs).
@@ -160,12 +180,28 @@ public struct EpisodeSpec: Codable, Sendable, Equatable, Hashable {
     /// Reads a spec written by ``jsonData()``.
     /// - Throws: ``InputError`` naming the file and the key at fault.
     public static func read(json path: String) throws -> EpisodeSpec {
-        guard let data = FileManager.default.contents(atPath: path) else { throw InputError(file: path, "no such file") }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw InputError(file: path, kind: .unreadable, "is a directory, not an episode spec file")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw InputError(file: path, kind: exists ? .unreadable : .missingFile, exists ? "cannot read the file" : "no such file")
+        }
         do {
             let spec = try JSONDecoder().decode(EpisodeSpec.self, from: data)
             do { try spec.validate() } catch let error as InputError { throw InputError(file: path, column: error.column, error.message) }
             return spec
         } catch let error as DecodingError {
+            if let problem = JSONSyntax.firstProblem(in: [UInt8](data)) {
+                throw InputError(file: path, kind: .malformed,
+                                 "not a valid episode spec (invalid JSON at line \(problem.line), column \(problem.column): \(problem.reason))")
+            }
+            if let (key, text) = outOfRangeNumber(data) {
+                let ranges = ["seed": " from 0 to \(UInt64.max)", "shots": " from 0 to \(maximumShots)",
+                              "query_shots": " from 1 to \(maximumShots) (or \"all\")", "ways": " from 2 to \(maximumWays)"]
+                throw InputError(file: path, column: key, kind: .invalidValue, "must be a whole number\(ranges[key] ?? ""), not \(text)")
+            }
             switch error {
             case .keyNotFound(let key, _): throw InputError(file: path, column: key.stringValue, "missing key")
             case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
@@ -173,5 +209,20 @@ public struct EpisodeSpec: Codable, Sendable, Equatable, Hashable {
             @unknown default: throw InputError(file: path, "not a valid episode spec")
             }
         }
+    }
+
+    /// The first count key whose number does not fit its type (a negative or fractional seed,
+    /// a count beyond `Int`), which `JSONDecoder` reports without naming the key.
+    private static func outOfRangeNumber(_ data: Data) -> (key: String, text: String)? {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        for key in ["shots", "query_shots", "ways", "seed", "version"] {
+            guard let number = object[key] as? NSNumber, !(object[key] is Bool),
+                  let alone = try? JSONSerialization.data(withJSONObject: [key: number]) else { continue }
+            let decoder = JSONDecoder()
+            let fits = key == "seed" ? (try? decoder.decode([String: UInt64].self, from: alone)) != nil
+                                     : (try? decoder.decode([String: Int].self, from: alone)) != nil
+            if !fits { return (key, number.stringValue) }
+        }
+        return nil
     }
 }

@@ -90,9 +90,9 @@ public struct MetaSplit: Codable, Sendable, Equatable {
         var seen: [String: String] = [:]
         for (name, list) in [("train", train), ("validation", validation), ("test", test)] {
             for id in list ?? [] {
-                guard known.contains(id) else { throw InputError(column: "\(name)-tasks", "no task '\(id)' in the data") }
+                guard known.contains(id) else { throw InputError(column: "\(name)-tasks", "no task \(InputError.quoted(id)) in the data") }
                 if let other = seen[id] {
-                    throw InputError(column: "\(name)-tasks", "task '\(id)' is already in the \(other) list")
+                    throw InputError(column: "\(name)-tasks", "task \(InputError.quoted(id)) is already in the \(other) list")
                 }
                 seen[id] = name
             }

@@ -24,7 +24,7 @@ public struct ShotRange: Sendable, Equatable, CustomStringConvertible {
     public init(parsing text: String) throws {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard (1...2).contains(parts.count), let a = Int(parts[0]), let b = Int(parts.last!) else {
-            throw InputError(column: "shots", "expected a number of support points K (e.g. 5) or a range K_min-K_max (e.g. 1-10), not '\(text)'")
+            throw InputError(column: "shots", "expected a number of support points K (e.g. 5) or a range K_min-K_max (e.g. 1-10), not \(InputError.quoted(text))")
         }
         try self.init(a, b)
     }

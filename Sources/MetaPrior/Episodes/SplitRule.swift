@@ -95,7 +95,7 @@ public enum RecordedSplit: Sendable, Equatable, Codable, CustomStringConvertible
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let split = RecordedSplit(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "expected 'fractions a,b,c' or 'lists', not '\(text)'"))
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "expected 'fractions a,b,c' or 'lists', not \(InputError.quoted(text))"))
         }
         self = split
     }

@@ -78,7 +78,7 @@ public struct EvaluationRun: Sendable {
                 settings: Settings, command: String) throws {
         guard let first = priors.first else { throw InputError(column: "--prior", "give at least one prior file") }
         for other in priors.dropFirst() where other.file.inputs != first.file.inputs {
-            throw InputError(file: other.path, column: "inputs", "reads \(other.file.inputs.joined(separator: ", ")), but \(first.path) reads \(first.file.inputs.joined(separator: ", ")); priors compared must read the same inputs")
+            throw InputError(file: other.path, column: "inputs", "reads \(InputError.list(other.file.inputs)), but \(first.path) reads \(InputError.list(first.file.inputs)); priors compared must read the same inputs")
         }
         guard let k = settings.shots ?? first.file.training.shotRange.flatMap({ $0.isFixed ? $0.lower : nil }) else {
             throw InputError(column: "--shots", "give --shots K (the first prior was not trained for one fixed K)")
@@ -104,6 +104,7 @@ public struct EvaluationRun: Sendable {
         // Episodes, the same for every method.
         let spec = EpisodeSpec(shots: k, query: .count(q), withReplacement: true, seed: settings.seed)
         let sampler = try EpisodeSampler(dataset: dataset, spec: spec)
+        try sampler.checkCount(settings.episodes)
         let eligible = sampler.eligibleTasks.map { dataset.tasks[$0] }
         try Self.checkTrainingTasks(priors, eligible: eligible, dataset: dataset, dataFile: dataFile,
                                     allow: settings.allowTrainingTasks, warnings: &warnings)
@@ -163,7 +164,7 @@ public struct EvaluationRun: Sendable {
             let known = Set(trained)
             let seen = eligible.filter { known.contains($0.contentDigest) }
             guard !seen.isEmpty else { continue }
-            let message = "\(seen.count) of the \(eligible.count) tasks to score (e.g. task '\(seen[0].id)') were used to fit \(prior.path)"
+            let message = "\(seen.count) of the \(eligible.count) tasks to score (e.g. task \(InputError.quoted(seen[0].id))) were used to fit \(prior.path)"
             if !allow {
                 throw InputError(file: dataFile, column: dataset.taskColumn,
                                  message + "; score held-out tasks (--split, --test-tasks) or pass --allow-training-tasks")

@@ -125,7 +125,7 @@ public enum FewShotEvaluation {
             }
         }
         if let (e, error) = failure {
-            throw InputError("episode \(e) (task '\(dataset.tasks[episodes[e].task].id)'): \(error)")
+            throw InputError("episode \(e) (task \(InputError.quoted(dataset.tasks[episodes[e].task].id))): \(error)")
         }
         let clusters = episodes.map(\.task)
         // values[m][k][e]: per-episode means over the query points.

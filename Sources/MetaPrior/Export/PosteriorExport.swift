@@ -80,10 +80,22 @@ public enum PosteriorExport {
         return writer.bytes
     }
 
+    /// The most predictive draws ``predictiveDrawsCSV(_:inputNames:queries:draws:seed:provenance:)``
+    /// makes: 100,000,000 (draws × query points), the bound of `--draws` for one point. They
+    /// are all held in memory (0.8 GB), and the CSV has a row for each.
+    public static let maximumPredictiveDraws = 100_000_000
+
     /// Predictive draws of y at the query rows: columns `draw`, the query inputs, `y`; one row
     /// per draw and query point (see ``TaskPosterior/predictiveDraws(at:count:seed:)``).
+    /// - Throws: ``InputError`` when draws × query points exceeds ``maximumPredictiveDraws``.
     public static func predictiveDrawsCSV(_ posterior: any TaskPosterior, inputNames: [String], queries: Matrix,
                                           draws: Int, seed: UInt64, provenance: [(String, String)]) throws -> [UInt8] {
+        // draws × query rows numbers are made at once: bound them (and the product) before.
+        let (cells, overflow) = Swift.max(draws, 0).multipliedReportingOverflow(by: queries.rows)
+        guard !overflow, cells <= maximumPredictiveDraws else {
+            throw InputError(column: "draws", kind: .invalidValue,
+                             "\(draws) draws × \(queries.rows) query points is more than \(maximumPredictiveDraws) predictive draws, all kept in memory; ask for fewer draws")
+        }
         let y = try posterior.predictiveDraws(at: queries, count: draws, seed: seed)
         let q = queries.rows
         var writer = CSVWriter()

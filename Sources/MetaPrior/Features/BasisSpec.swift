@@ -22,7 +22,7 @@ public enum BasisSpec: Sendable, Equatable, CustomStringConvertible {
     public init(parsing text: String) throws {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         func fail(_ why: String) -> InputError {
-            InputError(column: "--basis", "'\(text)': \(why); expected linear, poly:P, rbf:K[:width], fourier:K or rff:K:lengthscale[:seed]")
+            InputError(column: "--basis", "\(InputError.quoted(text)): \(why); expected linear, poly:P, rbf:K[:width], fourier:K or rff:K:lengthscale[:seed]")
         }
         func count(_ index: Int, _ name: String, max: Int = 10_000) throws -> Int {
             guard index < parts.count, let value = Int(parts[index]), value >= 1, value <= max else {
@@ -60,7 +60,7 @@ public enum BasisSpec: Sendable, Equatable, CustomStringConvertible {
             self = .randomFourier(features: try count(1, "the number of features K"),
                                   lengthscale: try positive(2, "the lengthscale"), seed: seed)
         default:
-            throw fail("unknown basis '\(parts[0])'")
+            throw fail("unknown basis \(InputError.quoted(parts[0]))")
         }
     }
 

@@ -56,9 +56,9 @@ public struct FeatureMap: Sendable, Equatable, Codable {
             } }
         }
         func requireInputs() throws {
-            guard p > 0 else { throw InputError(column: "--basis", "'\(spec)' needs at least one input column") }
+            guard p > 0 else { throw InputError(column: "--basis", "\(InputError.quoted("\(spec)")) needs at least one input column") }
             guard lower.allSatisfy({ $0.isFinite }) else {
-                throw InputError(column: "--basis", "'\(spec)' needs meta-train observations to place its features")
+                throw InputError(column: "--basis", "\(InputError.quoted("\(spec)")) needs meta-train observations to place its features")
             }
         }
         var names = ["(Intercept)"]
@@ -172,7 +172,7 @@ public struct FeatureMap: Sendable, Equatable, Codable {
     /// The design matrix Φ (n × d) of a task's inputs (n × p).
     public func design(_ inputs: Matrix) throws -> Matrix {
         guard inputs.columns == inputNames.count else {
-            throw InputError("the data have \(inputs.columns) input columns, the basis expects \(inputNames.count) (\(inputNames.joined(separator: ", ")))")
+            throw InputError("the data have \(inputs.columns) input columns, the basis expects \(inputNames.count) (\(InputError.list(inputNames)))")
         }
         let d = dimension
         var rows = [Double](repeating: 0, count: inputs.rows * d)

@@ -37,12 +37,27 @@ public struct EpisodicFitOptions: Sendable {
     /// The sampler's spec: K_max support and Q query rows (a smaller K is cut from the K_max).
     public var spec: EpisodeSpec { EpisodeSpec(shots: shots.upper, query: .count(query), withReplacement: true, seed: seed) }
 
-    /// Checks the sizes before any work: at least one query point and one episode (and one per
-    /// batch).
-    /// - Throws: ``InputError`` naming the option (`query`, `episodes`, `batch-episodes`).
+    /// Checks the sizes before any work: 1 to ``EpisodeSpec/maximumShots`` query points and
+    /// K_max, 1 to ``EpisodeSampler/maximumEpisodes`` episodes (and per batch).
+    /// - Throws: ``InputError`` naming the option (`query`, `shots`, `episodes`, `batch-episodes`).
     public func validate() throws {
         guard query >= 1 else { throw InputError(column: "query", "the number of query points must be at least 1, not \(query)") }
+        guard query <= EpisodeSpec.maximumShots else {
+            throw InputError(column: "query", kind: .invalidValue, "the number of query points must be from 1 to \(EpisodeSpec.maximumShots), not \(query)")
+        }
+        guard shots.upper <= EpisodeSpec.maximumShots else {
+            throw InputError(column: "shots", kind: .invalidValue, "the number of support points must be at most \(EpisodeSpec.maximumShots), not \(shots.upper)")
+        }
         guard episodes >= 1 else { throw InputError(column: "episodes", "the number of episodes must be at least 1, not \(episodes)") }
-        if let batchEpisodes, batchEpisodes < 1 { throw InputError(column: "batch-episodes", "must be at least 1") }
+        let most = EpisodeSampler.maximumEpisodes
+        guard episodes <= most else {
+            throw InputError(column: "episodes", kind: .invalidValue, "the number of episodes must be from 1 to \(most) (every episode is kept in memory), not \(episodes)")
+        }
+        if let batchEpisodes {
+            guard batchEpisodes >= 1 else { throw InputError(column: "batch-episodes", "must be at least 1") }
+            guard batchEpisodes <= most else {
+                throw InputError(column: "batch-episodes", kind: .invalidValue, "must be from 1 to \(most) (every episode of a batch is kept in memory), not \(batchEpisodes)")
+            }
+        }
     }
 }

@@ -41,6 +41,6 @@ public enum ModelRegistry {
     /// - Throws: ``InputError`` (column `model`) listing the known families.
     public static func family(named name: String) throws -> any ModelFamily.Type {
         for family in families where family.name == name { return family }
-        throw InputError(column: "model", kind: .invalidValue, "'\(name)' is not a model this metaprior knows (known: \(names.joined(separator: ", ")))")
+        throw InputError(column: "model", kind: .invalidValue, "\(InputError.quoted(name)) is not a model this metaprior knows (known: \(names.joined(separator: ", ")))")
     }
 }

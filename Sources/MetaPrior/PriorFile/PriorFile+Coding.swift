@@ -74,6 +74,10 @@ extension PriorFile: Codable {
         do {
             version = try decoder.decode(Version.self, from: data)
         } catch {
+            if let problem = JSONSyntax.firstProblem(in: [UInt8](data)) {
+                throw InputError(file: file, kind: .malformed,
+                                 "not a metaprior prior file (invalid JSON at line \(problem.line), column \(problem.column): \(problem.reason))")
+            }
             throw InputError(file: file, kind: .malformed, "not a metaprior prior file (\(describe(error)))")
         }
         guard version.formatVersion <= currentFormatVersion, version.formatVersion >= 1 else {

@@ -63,7 +63,7 @@ public struct PriorFile: Sendable, Equatable {
     /// - Throws: ``InputError`` (column `model`) naming `file` when the file holds another family.
     public func prior<Prior: TaskPrior>(as type: Prior.Type, file: String = "prior") throws -> Prior {
         guard let prior = prior as? Prior else {
-            throw InputError(file: file, column: "model", kind: .invalidValue, "is '\(model)'; this needs a \(String(describing: Prior.self))")
+            throw InputError(file: file, column: "model", kind: .invalidValue, "is \(InputError.quoted(model)); this needs a \(String(describing: Prior.self))")
         }
         return prior
     }

@@ -105,11 +105,32 @@ public struct SimulationSettings: Sendable, Equatable {
         inputRange ?? (family == .linearGaussian ? -1...1 : -5...5)
     }
 
+    /// The most numbers a simulation may make: 200,000,000 input values (tasks × points,
+    /// × classes × dimension for gaussian-classes), i.e. 1.6 GB, all kept in memory before
+    /// the CSV (several GB) is written.
+    public static let maximumValues = 200_000_000
+
+    /// The number of input values the settings ask for, or `nil` if it overflows `Int`.
+    public var inputValueCount: Int? {
+        let perPoint = family == .gaussianClasses ? [classes, dimension] : [Swift.max(mean.count - 1, 1)]
+        var total = 1
+        for factor in [tasks, points] + perPoint {
+            let (next, overflow) = total.multipliedReportingOverflow(by: Swift.max(factor, 0))
+            if overflow { return nil }
+            total = next
+        }
+        return total
+    }
+
     /// Checks counts and the prior.
     /// - Throws: ``InputError`` naming the setting at fault.
     public func validate() throws {
         guard tasks >= 1 else { throw InputError(column: "tasks", "need at least 1 task, not \(tasks)") }
         guard points >= 1 else { throw InputError(column: "points", "need at least 1 point per task, not \(points)") }
+        if let values = inputValueCount, values <= Self.maximumValues {} else {
+            throw InputError(column: "tasks", kind: .invalidValue,
+                             "\(tasks) tasks × \(points) points\(family == .gaussianClasses ? " × \(classes) classes × \(dimension) dimensions" : "") is more than \(Self.maximumValues) input values, all kept in memory; simulate fewer tasks or points")
+        }
         guard noiseSD >= 0, noiseSD.isFinite else { throw InputError(column: "noise", "the noise standard deviation must be a finite number ≥ 0, not \(noiseSD)") }
         if let inputRange, !(inputRange.lowerBound.isFinite && inputRange.upperBound.isFinite && inputRange.lowerBound < inputRange.upperBound) {
             throw InputError(column: "x-range", "need a finite range low < high, not \(inputRange)")

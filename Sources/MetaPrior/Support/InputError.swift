@@ -52,13 +52,44 @@ public struct InputError: Error, Equatable, CustomStringConvertible, Sendable {
     }
 
     /// The message as the CLI prints it: `file:line: column 'name': message`, with the parts
-    /// that are known.
+    /// that are known (the column name escaped and shortened as ``quoted(_:limit:)`` does).
     public var description: String {
         var location = ""
         if let file { location += file }
         if let line { location += (location.isEmpty ? "line " : ":") + "\(line)" }
         if !location.isEmpty { location += ": " }
-        if let column { location += "column '\(column)': " }
+        if let column { location += "column \(Self.quoted(column)): " }
         return location + message
+    }
+}
+
+extension InputError {
+    /// A user's text (a value, a column name, a path) quoted for a one-line message: control
+    /// characters escaped as `\u{1b}` so nothing echoed can move the cursor or split the
+    /// line, and anything longer than `limit` characters cut to its start and `...`.
+    public static func quoted(_ text: String, limit: Int = 40) -> String {
+        var scalars: [Unicode.Scalar] = []
+        for scalar in text.unicodeScalars {
+            scalars.append(scalar)
+            if scalars.count > limit { break }
+        }
+        let cut = scalars.count > limit
+        var out = ""
+        for scalar in cut ? scalars.prefix(Swift.max(limit - 3, 1)) : scalars[...] {
+            let v = scalar.value
+            if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) {
+                out += "\\u{" + String(v, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return "'" + out + (cut ? "...'" : "'")
+    }
+
+    /// The names of a list (e.g. a header's columns) for a message: each escaped like
+    /// ``quoted(_:limit:)`` but without quotes, at most `limit` of them, then how many more.
+    public static func list(_ names: [String], limit: Int = 20) -> String {
+        let shown = names.prefix(limit).map { String(quoted($0).dropFirst().dropLast()) }
+        return shown.joined(separator: ", ") + (names.count > limit ? ", … (\(names.count) in all)" : "")
     }
 }

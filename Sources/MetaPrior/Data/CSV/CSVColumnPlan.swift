@@ -66,7 +66,7 @@ struct ColumnPlan {
             names = ["label"]
         } else {
             throw InputError(file: header.file, line: header.line, column: "y", kind: .missingColumn,
-                             "no target column (neither 'y' nor 'label'; name one with --target); the columns are: \(header.names.joined(separator: ", "))")
+                             "no target column (neither 'y' nor 'label'; name one with --target); the columns are: \(InputError.list(header.names))")
         }
         var seen = Set<String>()
         for name in names where !seen.insert(name).inserted {

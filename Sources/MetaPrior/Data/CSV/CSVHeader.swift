@@ -32,14 +32,14 @@ struct CSVHeader {
     func index(of name: String, role: String) throws -> Int {
         guard let index = positions[name] else {
             throw InputError(file: file, line: line, column: name, kind: .missingColumn,
-                             "no such \(role) column; the columns are: \(names.joined(separator: ", "))")
+                             "no such \(role) column; the columns are: \(InputError.list(names))")
         }
         return index
     }
 
     /// Quotes a piece of a field for an error message, shortened if long.
     static func excerpt(_ text: String) -> String {
-        text.count > 40 ? "'\(text.prefix(37))...'" : "'\(text)'"
+        InputError.quoted(text)
     }
 }
 

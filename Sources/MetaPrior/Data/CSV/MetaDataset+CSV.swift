@@ -41,7 +41,10 @@ extension MetaDataset {
             try dataset.attachDescriptors(csv: descriptors, options: options, dataFile: file, firstLines: table.firstLines)
         }
         if let column = options.taskWeightColumn, let weights = table.taskWeights {
-            try dataset.applyTaskWeights(weights, column: column, file: file)
+            let taskColumn = dataset.taskColumn
+            try dataset.applyTaskWeights(weights, column: column, file: file) { id, first in
+                bytes.withBytes { weightLine($0, count: bytes.count, taskColumn: taskColumn, weightColumn: column, task: id, differingFrom: first) }
+            }
         }
         return dataset
     }
@@ -56,15 +59,18 @@ extension MetaDataset {
 
     /// Makes the weight column's value each task's weight: it must be the same on all of a
     /// task's rows, non-negative, and not zero for every task. Checked task by task, in order.
-    mutating func applyTaskWeights(_ weights: [TaskWeightValues], column: String, file: String) throws {
+    /// `lineOf(task, first)` finds the line of the offending row (the first whose weight is
+    /// not `first`; with `first` nil, the task's first row), named in the error.
+    mutating func applyTaskWeights(_ weights: [TaskWeightValues], column: String, file: String,
+                                   lineOf: (String, Double?) -> Int? = { _, _ in nil }) throws {
         for (t, values) in zip(tasks.indices, weights) {
             guard !values.varies else {
-                throw InputError(file: file, column: column, kind: .inconsistent,
-                                 "the weight of task '\(tasks[t].id)' varies between its rows; a task has one weight")
+                throw InputError(file: file, line: lineOf(tasks[t].id, values.first), column: column, kind: .inconsistent,
+                                 "the weight of task \(InputError.quoted(tasks[t].id)) varies between its rows; a task has one weight")
             }
             guard values.first >= 0, values.first.isFinite else {
-                throw InputError(file: file, column: column, kind: .invalidValue,
-                                 "the weight of task '\(tasks[t].id)' is \(values.first); weights must be non-negative")
+                throw InputError(file: file, line: lineOf(tasks[t].id, nil), column: column, kind: .invalidValue,
+                                 "the weight of task \(InputError.quoted(tasks[t].id)) is \(values.first); weights must be non-negative")
             }
             tasks[t].weight = values.first
         }
@@ -75,4 +81,26 @@ extension MetaDataset {
                              "every task's weight is 0; at least one task needs a positive weight")
         }
     }
+}
+
+/// The line of the first row of task `task` (or, in a multi-label table, `task/target`) whose
+/// weight is not `first`, or with `first` nil its first row: found by reading the file again,
+/// only once a weight is known to be wrong.
+private func weightLine(_ bytes: UnsafePointer<UInt8>, count: Int, taskColumn: String, weightColumn: String,
+                        task: String, differingFrom first: Double?) -> Int? {
+    var scanner = CSVScanner(bytes: bytes, count: count)
+    guard let header = try? scanner.readHeader(file: ""), let weight = try? header.index(of: weightColumn, role: "weight") else { return nil }
+    let taskIndex = try? header.index(of: taskColumn, role: "task")
+    var fields: [FieldRange] = []
+    while (try? scanner.nextRecord(into: &fields)) == true {
+        guard fields.count == header.names.count else { return nil }
+        if let taskIndex {
+            let id = scanner.string(fields[taskIndex])
+            guard id == task || task.hasPrefix(id + "/") else { continue }
+        }
+        guard let first else { return scanner.recordLine }
+        if case .value(let w) = parseNumber(bytes, fields[weight].start, fields[weight].end), w == first { continue }
+        return scanner.recordLine
+    }
+    return nil
 }

@@ -62,6 +62,7 @@ public enum EpisodicFit {
 
         let batch = options.batchEpisodes.map { Swift.min($0, options.episodes) }
         let firstCount = batch ?? options.episodes
+        try sampler.checkCount(firstCount)
         var statistics = try EpisodeStatistics(episodes: episodes(sampler, shots: options.shots, count: firstCount),
                                                dataset: dataset, featureMap: featureMap)
         var objective = EpisodicObjective(statistics: statistics, structure: structure)

@@ -21,7 +21,7 @@ public struct EpisodeStatistics: Sendable {
     public init(episodes: [Episode], dataset: MetaDataset, featureMap: FeatureMap) throws {
         let d = featureMap.dimension
         guard dataset.inputNames == featureMap.inputNames else {
-            throw InputError("the data's input columns (\(dataset.inputNames.joined(separator: ", "))) do not match the basis inputs (\(featureMap.inputNames.joined(separator: ", ")))")
+            throw InputError("the data's input columns (\(InputError.list(dataset.inputNames))) do not match the basis inputs (\(InputError.list(featureMap.inputNames)))")
         }
         let e = episodes.count
         dimension = d

@@ -30,7 +30,7 @@ public struct TaskStatistics: Sendable {
         let d = featureMap.dimension
         let tasks = dataset.tasks
         guard dataset.inputNames == featureMap.inputNames else {
-            throw InputError("the data's input columns (\(dataset.inputNames.joined(separator: ", "))) do not match the basis inputs (\(featureMap.inputNames.joined(separator: ", ")))")
+            throw InputError("the data's input columns (\(InputError.list(dataset.inputNames))) do not match the basis inputs (\(InputError.list(featureMap.inputNames)))")
         }
         self.dimension = d
         self.taskCount = tasks.count
