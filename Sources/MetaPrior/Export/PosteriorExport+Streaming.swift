@@ -7,9 +7,12 @@ extension PosteriorExport {
     /// draws (``TaskPosterior/drawsPerChunk``) is drawn and formatted on its own, 2 × the
     /// thread count of them in parallel, then written in order — so memory stays bounded
     /// however many draws and query points are asked for.
+    /// - Throws: ``InputError`` when draws × query points exceeds ``maximumPredictiveDraws``.
     public static func writePredictiveDrawsCSV(_ posterior: any TaskPosterior, inputNames: [String], queries: Matrix,
                                                draws: Int, seed: UInt64, provenance: [(String, String)],
                                                to write: (UnsafeRawBufferPointer) throws -> Void) throws {
+        // Memory is bounded here, but the file is not: a row per draw and query point.
+        try checkPredictiveDrawCount(draws: draws, queries: queries.rows, reason: "a CSV row each")
         var head = CSVWriter()
         head.row(["draw"] + inputNames + ["y"])
         try (SampleCSV.comments(provenance) + head.bytes).withUnsafeBytes { try write($0) }

@@ -80,10 +80,21 @@ public enum PosteriorExport {
         return writer.bytes
     }
 
-    /// The most predictive draws ``predictiveDrawsCSV(_:inputNames:queries:draws:seed:provenance:)``
-    /// makes: 100,000,000 (draws × query points), the bound of `--draws` for one point. They
-    /// are all held in memory (0.8 GB), and the CSV has a row for each.
+    /// The most predictive draws (draws × query points) a predictive-draws CSV holds:
+    /// 100,000,000, the bound of `--draws` for one point. The CSV has a row for each (about
+    /// 6 GB at this bound), and ``predictiveDrawsCSV(_:inputNames:queries:draws:seed:provenance:)``
+    /// also holds them all in memory (0.8 GB); the streaming writer does not.
     public static let maximumPredictiveDraws = 100_000_000
+
+    /// Refuses more than ``maximumPredictiveDraws`` predictive draws (or a product that
+    /// overflows), saying why.
+    static func checkPredictiveDrawCount(draws: Int, queries: Int, reason: String) throws {
+        let (cells, overflow) = Swift.max(draws, 0).multipliedReportingOverflow(by: queries)
+        guard !overflow, cells <= maximumPredictiveDraws else {
+            throw InputError(column: "draws", kind: .invalidValue,
+                             "\(draws) draws × \(queries) query points is more than \(maximumPredictiveDraws) predictive draws, \(reason); ask for fewer draws")
+        }
+    }
 
     /// Predictive draws of y at the query rows: columns `draw`, the query inputs, `y`; one row
     /// per draw and query point (see ``TaskPosterior/predictiveDraws(at:count:seed:)``).
@@ -91,11 +102,7 @@ public enum PosteriorExport {
     public static func predictiveDrawsCSV(_ posterior: any TaskPosterior, inputNames: [String], queries: Matrix,
                                           draws: Int, seed: UInt64, provenance: [(String, String)]) throws -> [UInt8] {
         // draws × query rows numbers are made at once: bound them (and the product) before.
-        let (cells, overflow) = Swift.max(draws, 0).multipliedReportingOverflow(by: queries.rows)
-        guard !overflow, cells <= maximumPredictiveDraws else {
-            throw InputError(column: "draws", kind: .invalidValue,
-                             "\(draws) draws × \(queries.rows) query points is more than \(maximumPredictiveDraws) predictive draws, all kept in memory; ask for fewer draws")
-        }
+        try checkPredictiveDrawCount(draws: draws, queries: queries.rows, reason: "all kept in memory")
         let y = try posterior.predictiveDraws(at: queries, count: draws, seed: seed)
         let q = queries.rows
         var writer = CSVWriter()
