@@ -108,18 +108,16 @@ struct EvaluateCommand: ParsableCommand {
         if let made = run.split, let path = splitOptions.splitOutput {
             try outputs.write(made.csvBytes(taskColumn: data.taskColumn), to: path)
         }
-        if output == "-" {
-            try outputs.write(Array(try run.report.json()), to: "-")
-        } else {
-            FileHandle.standardOutput.write(Data(run.report.table().utf8))
-            if let output {
-                let bytes = output.lowercased().hasSuffix(".csv") ? run.report.csv() : Array(try run.report.json())
-                try outputs.write(bytes, to: output)
-            }
+        // Files are staged first; standard output, which cannot be taken back, comes last
+        // (a checked write: a closed pipe or a full device is an error, not lost output).
+        if let output, output != "-" {
+            let bytes = output.lowercased().hasSuffix(".csv") ? run.report.csv() : Array(try run.report.json())
+            try outputs.write(bytes, to: output)
         }
         if let episodesOutput {
             try outputs.write(EvaluationReport.episodesCSV(run.result, episodes: run.episodes, dataset: run.dataset), to: episodesOutput)
         }
+        try outputs.write(output == "-" ? Array(try run.report.json()) : Array(run.report.table().utf8), to: "-")
         try outputs.commit()
         reporting.say(run.summary + (output.map { $0 == "-" ? "" : "; report written to \($0)" } ?? ""))
     }
