@@ -1,8 +1,10 @@
 // swift-tools-version:6.0
 // libFuzzer targets of metaprior, kept out of the main build. Built by scripts/fuzz with
-// `swift build -c release --sanitize=fuzzer --sanitize=address`, which instruments every module
-// (MetaPrior and GSL included) for coverage and AddressSanitizer; each executable's entry point
-// is `LLVMFuzzerTestOneInput`, and libFuzzer supplies `main`. See Fuzz/README.md.
+// `swift build -c release --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address`,
+// which instruments every module (MetaPrior and GSL included) for coverage and AddressSanitizer
+// (the -Xswiftc is needed: swiftc keeps only the last of SwiftPM's two -sanitize= flags); each
+// executable's entry point is `LLVMFuzzerTestOneInput`, and libFuzzer supplies `main`.
+// See Fuzz/README.md.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
 import PackageDescription
