@@ -46,7 +46,7 @@ struct BadInputAdaptPredictTests {
         BadCase("level nan", adaptTask + ["--level", "nan"], "--level must be between 0 and 1"),
         BadCase("seed negative", adaptTask + ["--seed", "-3"], "--seed"),
         BadCase("missing prior", ["adapt", "--prior", "nope.json", "--data", "task.csv", "--output", "out.csv"], "nope.json: no such file"),
-        BadCase("prior is a directory", ["adapt", "--prior", "dir", "--data", "task.csv", "--output", "out.csv"], directories: ["dir"], "dir: cannot read the prior file"),
+        BadCase("prior is a directory", ["adapt", "--prior", "dir", "--data", "task.csv", "--output", "out.csv"], directories: ["dir"], "dir: is a directory, not a prior file"),
         BadCase("prior is a CSV", ["adapt", "--prior", "lg.csv", "--data", "task.csv", "--output", "out.csv"], "lg.csv: not a metaprior prior file (invalid JSON at line 1, column 1"),
         BadCase("prior truncated", ["adapt", "--prior", "p.json", "--data", "task.csv", "--output", "out.csv"], files: ["p.json": "{\n  \"format_version\": 1,\n  \"mean\": [1,"], "p.json: not a metaprior prior file (invalid JSON at line 3, column 14"),
         BadCase("prior with a stray comma", ["adapt", "--prior", "p.json", "--data", "task.csv", "--output", "out.csv"], files: ["p.json": "{\"format_version\": 1,,}"], "p.json: not a metaprior prior file (invalid JSON at line 1, column 22"),

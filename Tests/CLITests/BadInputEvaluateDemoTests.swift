@@ -30,7 +30,7 @@ struct BadInputEvaluateDemoTests {
         BadCase("missing prior file", ["evaluate", "--prior", "nope.json", "--data", "lg.csv", "--shots", "2", "--output", "out.json"], "nope.json: no such file"),
         BadCase("prior is the data", ["evaluate", "--prior", "lg.csv", "--data", "lg.csv", "--shots", "2", "--output", "out.json"], "lg.csv: not a metaprior prior file"),
         BadCase("prior truncated", ["evaluate", "--prior", "p.json", "--data", "lg.csv", "--shots", "2", "--output", "out.json"], files: ["p.json": "{\"format_version\": 1, \"mean\": [1, 2"], "p.json: not a metaprior prior file (invalid JSON at line 1, column 36: the text ends where ',' or ']' in the array was expected)"),
-        BadCase("prior a directory", ["evaluate", "--prior", "dir", "--data", "lg.csv", "--shots", "2", "--output", "out.json"], directories: ["dir"], "dir: cannot read the prior file"),
+        BadCase("prior a directory", ["evaluate", "--prior", "dir", "--data", "lg.csv", "--shots", "2", "--output", "out.json"], directories: ["dir"], "dir: is a directory, not a prior file"),
         BadCase("data missing", ["evaluate", "--prior", "prior.json", "--data", "nope.csv", "--shots", "2", "--output", "out.json"], "nope.csv: no such file"),
         BadCase("data lacks the prior's input", ["evaluate", "--prior", "prior.json", "--data", "z.csv", "--shots", "2", "--output", "out.json"], files: ["z.csv": "task,z,y\na,1,2\n"], "z.csv:1: column 'x'"),
         BadCase("K + Q larger than every task", evaluateK + ["--query", "9"], "lg.csv: column 'task': no task is large enough for K + Q = 11 rows"),

@@ -180,14 +180,7 @@ public struct EpisodeSpec: Codable, Sendable, Equatable, Hashable {
     /// Reads a spec written by ``jsonData()``.
     /// - Throws: ``InputError`` naming the file and the key at fault.
     public static func read(json path: String) throws -> EpisodeSpec {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw InputError(file: path, kind: .unreadable, "is a directory, not an episode spec file")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw InputError(file: path, kind: exists ? .unreadable : .missingFile, exists ? "cannot read the file" : "no such file")
-        }
+        let data = Data(try WholeFile.read(path, what: "an episode spec file"))
         do {
             let spec = try JSONDecoder().decode(EpisodeSpec.self, from: data)
             do { try spec.validate() } catch let error as InputError { throw InputError(file: path, column: error.column, error.message) }

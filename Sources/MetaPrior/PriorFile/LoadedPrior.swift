@@ -14,10 +14,7 @@ public struct LoadedPrior: Sendable {
     /// Reads and validates the prior file at `path`.
     /// - Throws: ``InputError`` naming the file (see ``PriorFile/decode(_:file:)``).
     public init(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw InputError(file: path, kind: exists ? .unreadable : .missingFile, exists ? "cannot read the prior file" : "no such file")
-        }
+        let data = Data(try WholeFile.read(path, what: "a prior file"))
         self.path = path
         self.file = try PriorFile.decode(data, file: path)
         self.digest = Digest.sha256(data)
