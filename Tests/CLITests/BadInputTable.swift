@@ -61,24 +61,10 @@ enum BadInputFixture {
     static let names = ["lg.csv", "classes.csv", "prior.json", "spec.json", "task.csv", "query.csv"]
 }
 
-/// Runs `metaprior` under `timeout 60` (a hang fails the case with status 124).
+/// Runs `metaprior` under `timeout 60` (a hang fails the case with status 124), with the
+/// given standard input or an empty one (never the test runner's).
 func runWithTimeout(_ arguments: [String], in directory: URL, stdin: String?) throws -> CLIResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-    process.arguments = ["60", metapriorBinary.path] + arguments
-    process.currentDirectoryURL = directory
-    let out = Pipe(), err = Pipe(), input = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = input
-    try process.run()
-    input.fileHandleForWriting.write(Data((stdin ?? "").utf8))
-    try? input.fileHandleForWriting.close()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CLIResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                     stderr: String(decoding: errData, as: UTF8.self))
+    try runCLI(arguments, in: directory, stdin: stdin ?? "", timeout: 60)
 }
 
 /// Lays out the fixtures and the case's files, runs it, and checks the promise: exit 1 (bad

@@ -6,6 +6,8 @@ struct CLIResult {
     var status: Int32
     var stdout: String
     var stderr: String
+    /// Whether the process died of a signal (a crash or a trap), not by exiting.
+    var signalled = false
 }
 
 /// The `metaprior` binary SwiftPM built beside this test bundle (CLITests depends on the
@@ -22,11 +24,19 @@ let metapriorBinary: URL = {
 }()
 
 /// Runs `metaprior` with `arguments`, in `directory` if given, and collects its output.
+/// With `timeout`, it runs under `timeout(1)`: a hang ends with status 124 instead of hanging
+/// the suite (output is read to its end before waiting, so a timer in this process would start
+/// too late).
 func runCLI(_ arguments: [String], in directory: URL? = nil, stdin: String? = nil,
-            environment: [String: String] = [:]) throws -> CLIResult {
+            environment: [String: String] = [:], timeout seconds: Int? = nil) throws -> CLIResult {
     let process = Process()
-    process.executableURL = metapriorBinary
-    process.arguments = arguments
+    if let seconds {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        process.arguments = ["\(seconds)", metapriorBinary.path] + arguments
+    } else {
+        process.executableURL = metapriorBinary
+        process.arguments = arguments
+    }
     if let directory { process.currentDirectoryURL = directory }
     if !environment.isEmpty {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -45,9 +55,11 @@ func runCLI(_ arguments: [String], in directory: URL? = nil, stdin: String? = ni
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    // timeout(1) passes a signal death on by killing itself with the same signal.
     return CLIResult(status: process.terminationStatus,
                      stdout: String(decoding: outData, as: UTF8.self),
-                     stderr: String(decoding: errData, as: UTF8.self))
+                     stderr: String(decoding: errData, as: UTF8.self),
+                     signalled: process.terminationReason == .uncaughtSignal)
 }
 
 /// A fresh temporary directory for one test.
