@@ -180,7 +180,8 @@ public struct EpisodeSpec: Codable, Sendable, Equatable, Hashable {
     /// Reads a spec written by ``jsonData()``.
     /// - Throws: ``InputError`` naming the file and the key at fault.
     public static func read(json path: String) throws -> EpisodeSpec {
-        let data = Data(try WholeFile.read(path, what: "an episode spec file"))
+        let bytes = try FileBytes(path: path, what: "an episode spec file")
+        let data = bytes.withBytes { Data(bytes: $0, count: bytes.count) }
         do {
             let spec = try JSONDecoder().decode(EpisodeSpec.self, from: data)
             do { try spec.validate() } catch let error as InputError { throw InputError(file: path, column: error.column, error.message) }

@@ -14,9 +14,9 @@ public struct LoadedPrior: Sendable {
     /// Reads and validates the prior file at `path`.
     /// - Throws: ``InputError`` naming the file (see ``PriorFile/decode(_:file:)``).
     public init(path: String) throws {
-        let data = Data(try WholeFile.read(path, what: "a prior file"))
+        let bytes = try FileBytes(path: path, what: "a prior file")
         self.path = path
-        self.file = try PriorFile.decode(data, file: path)
-        self.digest = Digest.sha256(data)
+        self.file = try PriorFile.decode(bytes.withBytes { Data(bytes: $0, count: bytes.count) }, file: path)
+        self.digest = bytes.sha256
     }
 }

@@ -23,8 +23,13 @@ final class FileBytes {
     /// Length of the mapping when `storage` is `mmap`ped, else 0.
     private var mappedLength = 0
 
-    /// Reads `path`, or standard input when `path` is `-`.
-    init(path: String) throws {
+    /// Reads `path`, or standard input when `path` is `-`. `what` names the file's role in the
+    /// message for a directory (`a CSV file`, `a prior file`).
+    ///
+    /// Also the reader of prior files and episode specs: `FileManager.contents(atPath:)` leaks
+    /// its buffer on an empty file (an episode-spec fuzzer finding) and gives no reason when a
+    /// read fails.
+    init(path: String, what: String = "a CSV file") throws {
         if path == "-" {
             let data = FileHandle.standardInput.readDataToEndOfFile()
             self.count = data.count
@@ -43,7 +48,7 @@ final class FileBytes {
         guard fstat(descriptor, &status) == 0 else {
             throw InputError(file: path, kind: .unreadable, "cannot read: \(String(cString: strerror(errno)))")
         }
-        guard (status.st_mode & S_IFMT) != S_IFDIR else { throw InputError(file: path, kind: .unreadable, "is a directory, not a CSV file") }
+        guard (status.st_mode & S_IFMT) != S_IFDIR else { throw InputError(file: path, kind: .unreadable, "is a directory, not \(what)") }
         let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
         let size = Int(status.st_size)
         if (status.st_mode & S_IFMT) == S_IFREG, size > 0, size % pageSize != 0,
