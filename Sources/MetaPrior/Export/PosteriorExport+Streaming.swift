@@ -12,7 +12,7 @@ extension PosteriorExport {
                                                draws: Int, seed: UInt64, provenance: [(String, String)],
                                                to write: (UnsafeRawBufferPointer) throws -> Void) throws {
         // Memory is bounded here, but the file is not: a row per draw and query point.
-        try checkPredictiveDrawCount(draws: draws, queries: queries.rows, reason: "a CSV row each")
+        try checkPredictiveDrawCount(draws: draws, queries: queries.rows)
         var head = CSVWriter()
         head.row(["draw"] + inputNames + ["y"])
         try (SampleCSV.comments(provenance) + head.bytes).withUnsafeBytes { try write($0) }

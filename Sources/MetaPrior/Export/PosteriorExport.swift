@@ -81,40 +81,30 @@ public enum PosteriorExport {
     }
 
     /// The most predictive draws (draws × query points) a predictive-draws CSV holds:
-    /// 100,000,000, the bound of `--draws` for one point. The CSV has a row for each (about
-    /// 6 GB at this bound), and ``predictiveDrawsCSV(_:inputNames:queries:draws:seed:provenance:)``
-    /// also holds them all in memory (0.8 GB); the streaming writer does not.
+    /// 100,000,000, the bound of `--draws` for one point. The CSV has a row for each, about
+    /// 6 GB at this bound.
     public static let maximumPredictiveDraws = 100_000_000
 
     /// Refuses more than ``maximumPredictiveDraws`` predictive draws (or a product that
-    /// overflows), saying why.
-    static func checkPredictiveDrawCount(draws: Int, queries: Int, reason: String) throws {
+    /// overflows).
+    static func checkPredictiveDrawCount(draws: Int, queries: Int) throws {
         let (cells, overflow) = Swift.max(draws, 0).multipliedReportingOverflow(by: queries)
         guard !overflow, cells <= maximumPredictiveDraws else {
             throw InputError(column: "draws", kind: .invalidValue,
-                             "\(draws) draws × \(queries) query points is more than \(maximumPredictiveDraws) predictive draws, \(reason); ask for fewer draws")
+                             "\(draws) draws × \(queries) query points is more than \(maximumPredictiveDraws) predictive draws, a CSV row each; ask for fewer draws")
         }
     }
 
     /// Predictive draws of y at the query rows: columns `draw`, the query inputs, `y`; one row
-    /// per draw and query point (see ``TaskPosterior/predictiveDraws(at:count:seed:)``).
+    /// per draw and query point (see ``TaskPosterior/predictiveDraws(at:chunk:range:seed:)``).
+    /// The bytes of ``writePredictiveDrawsCSV(_:inputNames:queries:draws:seed:provenance:to:)``,
+    /// collected in memory.
     /// - Throws: ``InputError`` when draws × query points exceeds ``maximumPredictiveDraws``.
     public static func predictiveDrawsCSV(_ posterior: any TaskPosterior, inputNames: [String], queries: Matrix,
                                           draws: Int, seed: UInt64, provenance: [(String, String)]) throws -> [UInt8] {
-        // draws × query rows numbers are made at once: bound them (and the product) before.
-        try checkPredictiveDrawCount(draws: draws, queries: queries.rows, reason: "all kept in memory")
-        let y = try posterior.predictiveDraws(at: queries, count: draws, seed: seed)
-        let q = queries.rows
-        var writer = CSVWriter()
-        writer.row(["draw"] + inputNames + ["y"])
-        for k in 0..<draws {
-            for i in 0..<q {
-                writer.field(k + 1)
-                for j in 0..<queries.columns { writer.field(queries[i, j]) }
-                writer.field(y[k * q + i])
-                writer.endRow()
-            }
-        }
-        return SampleCSV.comments(provenance) + writer.bytes
+        var bytes: [UInt8] = []
+        try writePredictiveDrawsCSV(posterior, inputNames: inputNames, queries: queries, draws: draws, seed: seed,
+                                    provenance: provenance) { bytes.append(contentsOf: $0) }
+        return bytes
     }
 }

@@ -39,26 +39,12 @@ public protocol TaskPosterior: Sendable {
     /// Scored by `evaluate` (joint NLL).
     func jointPredictive(at inputs: Matrix) throws -> (mean: [Double], covariance: Matrix)
 
-    /// Predictive draws y at the rows of `inputs`: draw k (0-based) uses the φ of draw k of
-    /// ``draws(chunk:range:seed:)`` with the same seed. Returns `count × inputs.rows` values,
-    /// draw-major.
-    func predictiveDraws(at inputs: Matrix, count: Int, seed: UInt64) throws -> [Double]
-
-    /// The rows of ``predictiveDraws(at:count:seed:)`` for the draws of chunk `chunk` alone:
-    /// `range` is the whole chunk, `chunk · drawsPerChunk ..< min(count, (chunk + 1) · drawsPerChunk)`.
-    /// Lets the predictive draws CSV be streamed a few chunks at a time. Returns
-    /// `range.count × inputs.rows` values, draw-major, bit for bit those of the whole.
+    /// Predictive draws y at the rows of `inputs` for the draws `range` of chunk `chunk` (the
+    /// whole chunk: `chunk · drawsPerChunk ..< min(count, (chunk + 1) · drawsPerChunk)`): draw
+    /// k uses the φ of draw k of ``draws(chunk:range:seed:)`` with the same seed. Returns
+    /// `range.count × inputs.rows` values, draw-major. Chunk by chunk, so the predictive draws
+    /// CSV is streamed in bounded memory and its bits never depend on the thread count.
     func predictiveDraws(at inputs: Matrix, chunk: Int, range: Range<Int>, seed: UInt64) throws -> [Double]
-}
-
-extension TaskPosterior {
-    /// Slices the whole ``predictiveDraws(at:count:seed:)`` up to the chunk's end: right for any
-    /// family (draw k never depends on the count), but not bounded in memory; a family
-    /// overrides it to draw one chunk alone.
-    public func predictiveDraws(at inputs: Matrix, chunk: Int, range: Range<Int>, seed: UInt64) throws -> [Double] {
-        let all = try predictiveDraws(at: inputs, count: range.upperBound, seed: seed)
-        return Array(all[(range.lowerBound * inputs.rows)..<(range.upperBound * inputs.rows)])
-    }
 }
 
 /// A mean, a standard deviation and a central interval: one parameter of a posterior summary,

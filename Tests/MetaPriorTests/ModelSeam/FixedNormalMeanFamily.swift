@@ -78,11 +78,11 @@ struct FixedNormalMeanPosterior: TaskPosterior {
         return ([Double](repeating: mean, count: inputs.rows), covariance)
     }
 
-    func predictiveDraws(at inputs: Matrix, count: Int, seed: UInt64) throws -> [Double] {
-        let noise = RandomStream(seed: seed, stream: 1 << 32)
-        return (0..<count).flatMap { k -> [Double] in
-            let phi = draws(chunk: k / drawsPerChunk, range: k..<(k + 1), seed: seed)[1]
-            return (0..<inputs.rows).map { _ in phi + noiseVariance.squareRoot() * noise.standardNormal() }
+    func predictiveDraws(at inputs: Matrix, chunk: Int, range: Range<Int>, seed: UInt64) throws -> [Double] {
+        let rows = draws(chunk: chunk, range: range, seed: seed)  // lp__, φ per draw
+        let noise = RandomStream(seed: seed, stream: (1 << 32) + UInt64(chunk))
+        return (0..<range.count).flatMap { r in
+            (0..<inputs.rows).map { _ in rows[2 * r + 1] + noiseVariance.squareRoot() * noise.standardNormal() }
         }
     }
 

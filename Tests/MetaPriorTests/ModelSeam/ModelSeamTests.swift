@@ -75,6 +75,11 @@ struct ModelSeamTests {
 
         let predictions = String(decoding: try adapted.predictionsCSV(queries: try Matrix([[1], [2]]), level: 0.9), as: UTF8.self)
         #expect(predictions.hasPrefix("x,mean,sd,lower,upper\n1.0,2.0,"))
+        // Predictive draws through the family's chunked draws: a row per draw and query point,
+        // the same bytes for the same seed.
+        let predictive = try adapted.predictiveDrawsCSV(queries: try Matrix([[1], [2]]), draws: 250, seed: 5, command: "test")
+        #expect(String(decoding: predictive, as: UTF8.self).split(separator: "\n").filter { !$0.hasPrefix("#") }.count == 1 + 500)
+        #expect(predictive == (try adapted.predictiveDrawsCSV(queries: try Matrix([[1], [2]]), draws: 250, seed: 5, command: "test")))
         let summaryCSV = String(decoding: try adapted.summaryCSV(level: 0.9), as: UTF8.self)
         #expect(summaryCSV.contains("phi.1,mean,2.0,2.0,2.0,"))
     }

@@ -79,33 +79,9 @@ public struct LinearGaussianPosterior: TaskPosterior {
         return (mean, covariance)
     }
 
-    /// y = f(x)ᵀφ + ε with φ the draws of ``draws(chunk:range:seed:)`` and ε ~ N(0, σ²) from
-    /// substream 2³² + c of `seed` for draws of chunk c.
-    public func predictiveDraws(at inputs: Matrix, count: Int, seed: UInt64) throws -> [Double] {
-        let design = try basis.design(inputs)
-        var phi: [Double] = [], lp: [Double] = []
-        gaussian.sample(count: count, seed: seed, into: &phi, logDensity: &lp)
-        let d = design.columns, q = inputs.rows
-        let sigma = gaussian.noiseVariance.squareRoot()
-        var y = [Double](repeating: 0, count: count * q)
-        y.withUnsafeMutableBufferPointer { out in
-            DeterministicParallel.forEachChunk(count: count, chunkSize: GaussianPosterior.drawsPerStream) { chunk, range in
-                let noise = RandomStream(seed: seed, stream: (1 << 32) + UInt64(chunk))
-                for k in range {
-                    for i in 0..<q {
-                        var value = 0.0
-                        for j in 0..<d { value += design[i, j] * phi[k * d + j] }
-                        out[k * q + i] = value + sigma * noise.standardNormal()
-                    }
-                }
-            }
-        }
-        return y
-    }
-
-    /// ``predictiveDraws(at:count:seed:)`` for chunk `chunk` alone: its φ from
-    /// ``draws(chunk:range:seed:)`` (the same bits as ``GaussianPosterior/sample(count:seed:into:logDensity:)``)
-    /// and its noise from substream 2³² + `chunk`, summed in the same order.
+    /// y = f(x)ᵀφ + ε for the draws of chunk `chunk`: φ from ``draws(chunk:range:seed:)`` (the
+    /// same bits as ``GaussianPosterior/sample(count:seed:into:logDensity:)``), ε ~ N(0, σ²)
+    /// from substream 2³² + `chunk` of `seed`.
     public func predictiveDraws(at inputs: Matrix, chunk: Int, range: Range<Int>, seed: UInt64) throws -> [Double] {
         let design = try basis.design(inputs)
         let d = design.columns, q = inputs.rows, width = parameterCount + 1
