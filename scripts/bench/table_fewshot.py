@@ -49,10 +49,22 @@ def fmt(value, se=None):
     return text if se is None else f"{text} ± {se:.2g}"
 
 
+def describe_basis(basis):
+    """The learned basis as a reader wants it: the spec and its learned hyperparameter."""
+    spec = basis.get("spec", "?")
+    if basis.get("width") is not None and spec.startswith(("rbf", "rff")):
+        return f"{spec}, width {basis['width']:.4g}"
+    if basis.get("periods"):
+        return f"{spec}, period " + ", ".join(f"{p:.4g}" for p in basis["periods"])
+    return spec
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--binary", required=True)
     parser.add_argument("--basis", default="rbf:10")
+    parser.add_argument("--learned-basis", default="auto",
+                        help="basis of the extra 'learned basis' row (a marginal prior); 'none' leaves the row out")
     parser.add_argument("--train-tasks", type=int, default=1000)
     parser.add_argument("--test-tasks", type=int, default=300)
     parser.add_argument("--points", type=int, default=40)
@@ -79,6 +91,14 @@ def main():
         fit_common = ["fit", "--data", "train.csv", "--basis", args.basis, "--max-iterations", str(args.max_iterations), "--quiet"]
         fits = {"marginal": {"seconds": run(binary, fit_common + ["--output", "marginal.json"], d)}}
         fits["marginal"]["converged"] = json.load(open(os.path.join(d, "marginal.json")))["converged"]
+        learned = args.learned_basis != "none"
+        if learned:
+            learned_fit = ["fit", "--data", "train.csv", "--basis", args.learned_basis, "--max-iterations",
+                           str(args.max_iterations), "--quiet", "--output", "learned.json"]
+            fits["learned"] = {"seconds": run(binary, learned_fit, d)}
+            prior = json.load(open(os.path.join(d, "learned.json")))
+            fits["learned"]["converged"] = prior["converged"]
+            fits["learned"]["spec"] = describe_basis(prior.get("basis", {}))
         scores = {}
         for k in SHOTS:
             prior = f"episodic-{k}.json"
@@ -86,11 +106,17 @@ def main():
                                                 "--episodes", str(args.episodes), "--seed", "1", "--output", prior], d)
             fits[k] = {"seconds": seconds, "converged": json.load(open(os.path.join(d, prior)))["converged"]}
             report = f"evaluate-{k}.json"
-            seconds = run(binary, ["evaluate", "--prior", "marginal.json", "--prior", prior, "--data", "test.csv",
+            priors = ["--prior", "marginal.json", "--prior", prior] + (["--prior", "learned.json"] if learned else [])
+            seconds = run(binary, ["evaluate"] + priors + ["--data", "test.csv",
                                    "--shots", str(k), "--query", str(args.query), "--episodes", str(args.episodes),
                                    "--seed", "3", "--output", report, "--quiet"], d)
             methods = json.load(open(os.path.join(d, report)))["methods"]
-            scores[k] = {("episodic" if m["name"].startswith("episodic") else m["name"].split(" ")[0]): m for m in methods}
+            # Methods come in the order of the --prior options, then the baselines.
+            keys = ["marginal", "episodic"] + (["learned"] if learned else [])
+            scores[k] = {}
+            for index, m in enumerate(methods):
+                key = keys[index] if index < len(keys) else m["name"].split(" ")[0]
+                scores[k][key] = m
             scores[k]["seconds"] = seconds
         sections.append((label, family, noise, fits, scores))
 
@@ -98,7 +124,8 @@ def main():
     load_end = os.getloadavg()[0]
     lines = []
     lines.append(f"Meta-train: {args.train_tasks} tasks × {args.points} points (`simulate --seed 1`); meta-test: "
-                 f"{args.test_tasks} other tasks × {args.points} points (`--seed 2`); basis `{args.basis}` (no sine features); "
+                 f"{args.test_tasks} other tasks × {args.points} points (`--seed 2`); basis `{args.basis}` (no sine features), "
+                 f"and a marginal prior on the basis chosen by `--basis {args.learned_basis}` (by evidence); "
                  f"{args.episodes} episodes of K support + Q = {args.query} query points per K, for training (`fit --seed 1`) "
                  f"and for scoring (`evaluate --seed 3`); fits stop after `--max-iterations {args.max_iterations}`. "
                  f"Cells: mean per query point ± standard error over episodes (clustered by task); NLL is the negative log "
@@ -110,15 +137,17 @@ def main():
         header = "| method | " + " | ".join(f"MSE K={k} | NLL K={k}" for k in SHOTS) + " | fit: converged, wall time |"
         lines.append(header)
         lines.append("|" + "---|" * (2 + 2 * len(SHOTS)))
-        rows = [("marginal prior", "marginal"), ("episodic prior", "episodic"), ("independent (N(0, 10⁴·I))", "independent"),
-                ("pooled (one φ for all)", "pooled")]
+        rows = [("marginal prior", "marginal"), ("episodic prior", "episodic")]
+        if "learned" in fits:
+            rows.append((f"marginal prior, learned basis (`--basis {args.learned_basis}` → `{fits['learned']['spec']}`)", "learned"))
+        rows += [("independent (N(0, 10⁴·I))", "independent"), ("pooled (one φ for all)", "pooled")]
         for title, key in rows:
             cells = []
             for k in SHOTS:
                 m = scores[k][key]
                 cells += [fmt(m["mse"], m["mse_se"]), fmt(m["nll"], m["nll_se"])]
-            if key == "marginal":
-                note = f"{'yes' if fits['marginal']['converged'] else 'no'}, {fits['marginal']['seconds']:.1f} s"
+            if key in ("marginal", "learned"):
+                note = f"{'yes' if fits[key]['converged'] else 'no'}, {fits[key]['seconds']:.1f} s"
             elif key == "episodic":
                 note = "; ".join(f"K={k}: {'yes' if fits[k]['converged'] else 'no'}, {fits[k]['seconds']:.1f} s" for k in SHOTS)
             else:
