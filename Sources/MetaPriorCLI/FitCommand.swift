@@ -36,13 +36,13 @@ struct FitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Column of the data holding each task's weight (constant within a task): multiplies that task's log-likelihood.", valueName: "column"))
     var weights: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Marginal fit: converged when the largest |∂ℓ/∂Λ| per observation is at most this (default 1e-8).", valueName: "tol"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Marginal fit: converged when the largest |∂ℓ/∂Λ| per observation is at most this.", valueName: "tol"))
     var tolerance: Double = 1e-8
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Most iterations of each stage: quasi-Newton of the marginal fit (after 30 EM iterations), BFGS + Newton of the episodic fit (default 500).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Most iterations of each stage: quasi-Newton of the marginal fit (after 30 EM iterations), BFGS + Newton of the episodic fit.", valueName: "n"))
     var maxIterations: Int = 500
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Episodic fit: converged when the Newton decrement (gain in mean log predictive density per query point a Newton step promises) is at most this (default 1e-9).", valueName: "tol"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Episodic fit: converged when the Newton decrement (gain in mean log predictive density per query point a Newton step promises) is at most this.", valueName: "tol"))
     var episodicTolerance: Double = 1e-9
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Stop the whole fit (marginal and episodic stages) after this many seconds at the best point reached, write it and mark it not converged (default: no limit).", valueName: "seconds"))
