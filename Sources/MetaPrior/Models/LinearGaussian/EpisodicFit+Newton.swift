@@ -27,8 +27,9 @@ extension EpisodicFit {
     /// Why Newton: at the fits that matter (a family with few degrees of freedom) Σ is nearly
     /// singular and the objective is flat along the factor's vanishing columns, with curvature
     /// that differs by many orders of magnitude between directions; BFGS's Hessian estimate
-    /// does not catch up with that in hundreds of iterations. The Hessian is taken by central
-    /// differences of the analytic gradient (k gradients for k parameters), eigendecomposed,
+    /// does not catch up with that in hundreds of iterations. The Hessian is taken by forward
+    /// differences of the analytic gradient (k gradients for k parameters; central differences,
+    /// 2k, to confirm convergence), eigendecomposed,
     /// and each step solves the trust-region subproblem exactly in that eigenbasis (Moré &
     /// Sorensen 1983), so directions of negative curvature — saddles at a vanishing column of
     /// L — are followed rather than stalled on.
@@ -61,9 +62,9 @@ extension EpisodicFit {
         while true {
             // Hessian by forward differences of the gradient (k gradients; h = 1e-6 leaves
             // errors of ~1e-6 relative from truncation and ~1e-10 from round-off, enough for a
-            // step and for the criterion, which needs H only to a few per cent); by central
-            // differences (2k gradients, errors ~1e-10) once a forward-difference model has
-            // failed to give a step.
+            // step); a decrement below the tolerance is confirmed on central differences (2k
+            // gradients, errors ~1e-10) before convergence is declared, since a forward-
+            // difference Hessian can understate the decrement on an ill-conditioned problem.
             var hessian = Matrix(rows: k, columns: k)
             for i in 0..<k {
                 if expired() { timedOut = true; break }
@@ -91,7 +92,12 @@ extension EpisodicFit {
             let floor = 1e-12 * largest
             decrement = 0.5 * zip(projections, eigen.values).reduce(0.0) { $0 + $1.0 * $1.0 / Swift.max(abs($1.1), floor) }
             progress?(steps, -current.value)
-            if decrement <= tolerance && !ascent { break }
+            if decrement <= tolerance && !ascent {
+                // Confirmed on the central-difference Hessian before it is declared.
+                if central { break }
+                central = true
+                continue
+            }
             if steps >= maximumSteps || expired() { timedOut = expired(); break }
             // Trust-region step (Moré & Sorensen): δ(τ) = −Σ_c (v_cᵀg)/(λ_c + τ) v_c with
             // τ ≥ max(0, −λ_min) chosen so that ‖δ‖ ≤ Δ; along a direction of negative
@@ -146,12 +152,7 @@ extension EpisodicFit {
                 }
                 if radius < 1e-14 { break }
             }
-            if !accepted {
-                if central { break }
-                central = true
-                radius = 1
-                continue
-            }
+            if !accepted { break }
             steps += 1
         }
         return NewtonOutcome(theta: zip(u, scale).map { $0 * $1 }, steps: steps, decrement: decrement, ascentDirection: ascent,
