@@ -9,7 +9,11 @@ struct FitCommand: ParsableCommand {
         commandName: "fit",
         abstract: "Meta-train: learn a Gaussian prior over task parameters from many tasks.",
         discussion: """
-        Fits φ_i ~ N(μ, Σ), y = f(x)ᵀφ_i + N(0, σ²) by maximising the marginal likelihood of all tasks (empirical Bayes; with --basis linear this is lme4's lmer(y ~ x + (x | task), REML = FALSE)). Writes the prior as JSON; prints a summary on standard error.
+        Fits φ_i ~ N(μ, Σ), y = f(x)ᵀφ_i + N(0, σ²) by maximising the marginal likelihood of all tasks (empirical Bayes; with --basis linear this is lme4's lmer(y ~ x + (x | task), REML = FALSE)). Writes the prior as JSON; prints a report on standard error: one line per stage (what it maximised, how it ended, its value, convergence criterion and the rank of Σ), then whether the fit asked for converged.
+
+        Converged means: marginal — the largest |∂ℓ/∂Λ| per observation (Λ = chol(Σ)/σ, μ and σ² profiled out) is at most --tolerance (default 1e-8), within 30 EM + --max-iterations quasi-Newton iterations (default 500). Episodic (started from the marginal fit, whose own convergence is reported but not required) — on one fixed episode set, the Newton decrement (the gain in mean log predictive density per query point that one more Newton step promises; scale-free) is at most --episodic-tolerance (default 1e-9) with no ascent direction left, within --max-iterations BFGS + Newton iterations (the last 50 kept for Newton); with --batch-episodes, the largest gradient entry per query point on the last batch is at most 1e-6. A fit stopped by --time-limit is written with "converged": false and training.stopped_at_time_limit.
+
+        Progress: on a terminal, a line per iteration; otherwise a line after 1 s and then every 5 s (--quiet: none).
 
         Example:
           metaprior fit --data train.csv --task Subject --target Reaction --output prior.json
@@ -32,11 +36,17 @@ struct FitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Column of the data holding each task's weight (constant within a task): multiplies that task's log-likelihood.", valueName: "column"))
     var weights: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Stop when the largest gradient entry per observation is below this.", valueName: "tol"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Marginal fit: converged when the largest |∂ℓ/∂Λ| per observation is at most this.", valueName: "tol"))
     var tolerance: Double = 1e-8
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Most quasi-Newton iterations.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Most iterations of each stage: quasi-Newton of the marginal fit (after 30 EM iterations), BFGS + Newton of the episodic fit.", valueName: "n"))
     var maxIterations: Int = 500
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Episodic fit: converged when the Newton decrement (gain in mean log predictive density per query point a Newton step promises) is at most this.", valueName: "tol"))
+    var episodicTolerance: Double = 1e-9
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop the whole fit (marginal and episodic stages) after this many seconds at the best point reached, write it and mark it not converged (default: no limit).", valueName: "seconds"))
+    var timeLimit: Double?
 
     @Option(help: ArgumentHelp("What to maximise: marginal (likelihood of whole tasks) or episodic (K-shot predictive density of query points given support points); default marginal.", valueName: "objective"),
             transform: choice("--objective"))
@@ -71,6 +81,10 @@ struct FitCommand: ParsableCommand {
         }
         guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a positive number") }
         guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
+        guard episodicTolerance > 0, episodicTolerance.isFinite else { throw ValidationError("--episodic-tolerance must be a positive number") }
+        if let timeLimit {
+            try OptionRange.checkSeconds("--time-limit", timeLimit, upper: OptionRange.timeLimitSeconds, "leave the option out for no limit")
+        }
         try OptionRange.check("--max-iterations", maxIterations, 1...OptionRange.iterations, "a fit that needs more has not converged for another reason")
         if let weights, weights == dataOptions.target || weights == dataOptions.task {
             throw ValidationError("--weights \(InputError.quoted(weights)) cannot be the task or target column")
@@ -94,6 +108,8 @@ struct FitCommand: ParsableCommand {
     }
 
     func run() throws {
+        // The time limit covers the whole fit, from here.
+        let deadline = timeLimit.map { ContinuousClock.now + .milliseconds(Int64(($0 * 1000).rounded(.up))) }
         let outputs = try CLIOutput.prepare([splitOptions.splitOutput, output])
         let family = try ModelRegistry.family(named: model)
         let dataset = try loadWithWeights()
@@ -101,7 +117,7 @@ struct FitCommand: ParsableCommand {
         let source = PriorTraining.Source(file: dataOptions.data, digest: dataset.sourceDigest, weightsColumn: weights)
         let outcome: PriorTraining.Outcome
         do {
-            outcome = try PriorTraining.train(dataset, family: family, request: request(), source: source, split: split)
+            outcome = try PriorTraining.train(dataset, family: family, request: request(deadline: deadline), source: source, split: split)
         } catch var error as InputError where error.file == nil && error.column.map({ !$0.hasPrefix("--") }) ?? false {
             // A problem with the tasks (e.g. none large enough for K + Q): name the data file.
             error.file = dataOptions.data
@@ -116,20 +132,27 @@ struct FitCommand: ParsableCommand {
     }
 
     /// The fit these options ask for.
-    private func request() -> FitRequest {
+    private func request(deadline: ContinuousClock.Instant?) -> FitRequest {
         var options = PriorFitOptions(structure: covariance)
         options.gradientTolerance = tolerance
         options.maximumIterations = maxIterations
-        if reporting.showsProgress {
+        options.deadline = deadline
+        if let lines = reporting.progressLines() {
             options.progress = { p in
-                CLIOutput.note("\(p.phase) \(p.iteration): log-likelihood \(formatted(p.logLikelihood, 12)), change \(formatted(p.change, 3))")
+                lines.offer {
+                    let value = p.phase.hasPrefix("episodic") ? "mean log predictive density per query point" : "log marginal likelihood"
+                    return "\(p.phase) iteration \(p.iteration): \(value) \(formatted(p.logLikelihood, 10)), change \(formatted(p.change, 3))"
+                }
             }
         }
         var request = FitRequest(basis: basis, options: options)
+        request.timeLimit = timeLimit
         if objective == .episodic, let shots {
             var episodic = EpisodicFitOptions(shots: shots, query: query, episodes: episodes, seed: seed)
             episodic.batchEpisodes = batchEpisodes
             episodic.maximumIterations = maxIterations
+            episodic.tolerance = episodicTolerance
+            episodic.deadline = deadline
             episodic.progress = options.progress
             request.episodic = episodic
         }

@@ -21,8 +21,22 @@ enum OptionRange {
     /// `fit --max-iterations`: 10,000,000 (each iteration is at least one pass over the
     /// tasks' statistics; a fit that needs more has not converged for another reason).
     static let iterations = 10_000_000
+    /// `fit --time-limit`: 10,000,000 s (about 116 days); longer is no limit at all — leave
+    /// the option out instead.
+    static let timeLimitSeconds = 10_000_000.0
     /// `adapt` / `predict --draws`: 100,000,000 (one CSV row per draw).
     static let draws = 100_000_000
+
+    /// Checks that the number of seconds `value` of `option` is positive, finite and at most
+    /// `upper`. Message: `--time-limit must be a number of seconds above 0, not -1`.
+    static func checkSeconds(_ option: String, _ value: Double, upper: Double, _ reason: String) throws {
+        guard value > 0, value.isFinite else {
+            throw ValidationError("\(option) must be a number of seconds above 0, not \(value)")
+        }
+        guard value <= upper else {
+            throw ValidationError("\(option) must be at most \(Int(upper)) seconds (\(reason)), not \(value)")
+        }
+    }
 
     /// Checks that the integer `value` of `option` lies in `range`; `reason` says why the
     /// upper bound is there. Messages: `--draws must be 0 or more, not -1`;

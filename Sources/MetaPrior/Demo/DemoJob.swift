@@ -106,7 +106,7 @@ public struct DemoJob {
            Prior over (intercept, slope per day) fitted to all 18 subjects:
              mean (\(f(fullPrior.mean[0]))  \(f(fullPrior.mean[1]))), sd (\(f(fullPrior.standardDeviations[0]))  \(f(fullPrior.standardDeviations[1]))), noise sd \(f(fullPrior.noiseVariance.squareRoot()))
              log marginal likelihood \(f(full.fit.logMarginalLikelihood, 10)) — lme4 1.1-31 lmer(Reaction ~ Days + (Days | Subject), REML = FALSE) gives -875.9697
-             \(full.fit.converged ? "converged" : "NOT converged") in \(full.fit.iterations) iterations
+             \(fitAccount(full, indent: "     "))
            Few-shot test, each subject held out in turn (prior from the other 17, adapted from days 0–2):
              predicting days 3–9: RMSE \(f((squares.prior / Double(scored)).squareRoot())) ms with the learned prior, \(f((squares.alone / Double(scored)).squareRoot())) ms from the 3 days alone (least squares);
              \(covered) of \(scored) held-out days inside the 90% predictive interval
@@ -153,7 +153,7 @@ public struct DemoJob {
         2. Sinusoid tasks (MAML family: y = A sin(x − p) + N(0, 0.1²), A ~ U[0.1, 5], p ~ U[0, π], x ~ U[−5, 5])
            Prior fitted to \(tasks) simulated tasks × \(points) points with a generic basis (rbf:10, 11 parameters):
              noise sd \(f(try file.prior(as: LinearGaussianPrior.self).gaussian.noiseVariance.squareRoot())) (true 0.1); log marginal likelihood \(f(fit.logMarginalLikelihood, 8))
-             \(fit.converged ? "converged" : "stopped after \(fit.iterations) iterations, not converged (gradient \(f(fit.gradientNorm, 2))): the family has 2 degrees of freedom, so Σ is nearly singular and the likelihood is flat along its vanishing directions")
+             \(fitAccount(trained, indent: "     "))\(fit.converged ? "" : "\n     (the family has 2 degrees of freedom, so Σ is nearly singular and the likelihood is flat along its vanishing directions)")
            New task (A = \(f(amplitude, 3)), p = \(f(phase, 3))) from \(shots) points:
              RMSE against the true curve on [−5, 5]: \(f(score.rmse, 3)) adapted, \(f(priorScore.rmse, 3)) before adapting (prior mean)
 
@@ -165,6 +165,12 @@ public struct DemoJob {
                      dataFile: String) throws -> PriorTraining.Outcome {
         try PriorTraining.train(dataset, family: LinearGaussianFamily.self, request: FitRequest(basis: basis, options: options),
                                 source: PriorTraining.Source(file: dataFile, digest: dataset.sourceDigest))
+    }
+
+    /// The fit's stage lines and result, worded as `fit` reports them (``FitStage``).
+    private func fitAccount(_ outcome: PriorTraining.Outcome, indent: String) -> String {
+        (FitStage.reportLines(outcome.fit.stages, dimension: outcome.file.features.count, indent: "") + [outcome.fit.account])
+            .joined(separator: "\n" + indent)
     }
 
     private func f(_ x: Double, _ digits: Int = 5) -> String { String(format: "%.\(digits)g", x) }

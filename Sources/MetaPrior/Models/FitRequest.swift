@@ -10,6 +10,10 @@ public struct FitRequest: Sendable {
     public var options: PriorFitOptions
     /// The episodic objective's episodes, or `nil` for the marginal likelihood.
     public var episodic: EpisodicFitOptions?
+    /// The time limit in seconds the fit was given (`fit --time-limit`), recorded in the prior
+    /// file; the deadlines themselves are ``PriorFitOptions/deadline`` and
+    /// ``EpisodicFitOptions/deadline``.
+    public var timeLimit: Double?
 
     /// A request; by default the linear basis, a full Σ and the marginal likelihood.
     public init(basis: BasisSpec = .linear, options: PriorFitOptions = PriorFitOptions(), episodic: EpisodicFitOptions? = nil) {
@@ -46,8 +50,15 @@ public struct FittedModel: Sendable {
     public var tasks: Int
     /// Number of observations fitted, Σ_i w_i n_i (weighted when tasks have weights).
     public var observations: Int
-    /// One line on the optimiser's run (`converged after 12 EM + 9 quasi-Newton iterations`).
+    /// One line on how the fit the user asked for ended (`converged`, or `NOT converged: …`
+    /// and why), the last line of the report.
     public var account: String
+    /// The stages of the fit in order (marginal likelihood, then episodic objective), each
+    /// with its iterations, value, criterion and ending; empty for a family that does not
+    /// report stages.
+    public var stages: [FitStage] = []
+    /// Whether the time limit stopped the fit (``FitRequest/timeLimit``).
+    public var stoppedAtTimeLimit = false
     /// Notes and warnings about the fit for a person (boundary, floors, non-convergence).
     public var notes: [String]
     /// The episodic objective's result, for an episodic fit.
@@ -79,9 +90,9 @@ public struct FittedModel: Sendable {
         public var logPredictive: Double
         /// Episodes in the (last) training set.
         public var episodes: Int
-        /// BFGS iterations of the episodic fit.
+        /// Iterations of the episodic fit (BFGS and Newton).
         public var iterations: Int
-        /// Whether the episodic fit met its gradient tolerance.
+        /// Whether the episodic fit met its convergence criterion.
         public var converged: Bool
 
         /// A summary from its parts.

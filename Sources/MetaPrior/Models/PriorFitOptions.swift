@@ -13,6 +13,9 @@ public struct PriorFitOptions: Sendable {
     public var emIterations: Int = 30
     /// Iterations of the quasi-Newton finish.
     public var maximumIterations: Int = 500
+    /// Stop at the best point reached when the clock passes this (`fit --time-limit`); the
+    /// result is then marked not converged. Checked once per iteration.
+    public var deadline: ContinuousClock.Instant?
     /// Called after every EM and BFGS iteration (for progress on a terminal).
     public var progress: (@Sendable (FitProgress) -> Void)?
 

@@ -30,6 +30,16 @@ extension PriorFile {
         /// Mean log p(y_q | D_s, θ) per query point at the episodic fit (see
         /// ``startLogPredictive``).
         public var logPredictive: Double?
+        /// The stages of the fit in order, as the report gives them (``FitStage``): each with
+        /// `stage`, `objective`, `method`, `iterations`, `value`, `ending` (`converged`,
+        /// `iteration_limit`, `stalled`, `time_limit`), `criterion`, `criterion_name`,
+        /// `tolerance`, `rank`.
+        public var stages: [FitStage]?
+        /// The time limit in seconds the fit was given (`fit --time-limit`), if any.
+        public var timeLimit: Double?
+        /// `true` when the time limit stopped the fit at the best point reached (the file's
+        /// `converged` is then `false`).
+        public var stoppedAtTimeLimit: Bool?
         /// Fewest points of a meta-train task.
         public var taskSizeMin: Int?
         /// Most points of a meta-train task: what a marginal fit has seen, so a larger support

@@ -31,21 +31,27 @@ public enum PriorTraining {
         /// The split of the data's tasks, when one was asked for.
         public var split: MetaSplit?
 
-        /// The account of the fit for a person (several lines, no trailing newline).
+        /// The account of the fit for a person (several lines, no trailing newline): the
+        /// prior's first line, the data, one line per stage (what it maximised, how, how it
+        /// ended, its value, criterion and rank of Σ), the result — whether the fit asked for
+        /// converged — then the prior's details and the notes.
         public var report: String {
             var lines: [String] = []
             var details = fit.prior.reportLines()
             if !details.isEmpty { lines.append(details.removeFirst()) }
-            lines.append("  from \(file.tasks) tasks, \(file.observations) observations; log marginal likelihood \(significant(file.logMarginalLikelihood, 10))")
-            lines.append("  " + fit.account)
+            if fit.stages.isEmpty {
+                lines.append("  from \(file.tasks) tasks, \(file.observations) observations; log marginal likelihood \(significant(file.logMarginalLikelihood, 10))")
+                lines.append("  " + fit.account)
+            } else {
+                lines.append("  from \(file.tasks) tasks, \(file.observations) observations")
+                lines += FitStage.reportLines(fit.stages, dimension: file.features.count)
+                lines.append("  \(fit.account); log marginal likelihood \(significant(file.logMarginalLikelihood, 10))")
+                if fit.stages.count > 1, let e = fit.episodic {
+                    lines.append("  mean log predictive density per query point on the training episodes: \(significant(e.startLogPredictive, 7)) at the marginal start → \(significant(e.logPredictive, 7))")
+                }
+            }
             lines += details
             lines += fit.notes.map { "  " + $0 }
-            if let e = fit.episodic {
-                let t = file.training
-                lines.append("  episodic objective (K = \(t.shots ?? "?"), Q = \(t.query ?? "?"), \(e.episodes) episodes\(t.batchEpisodes != nil ? " per batch" : ""), seed \(t.seed.map { "\($0)" } ?? "?")): "
-                             + "mean log predictive density per query point \(significant(e.startLogPredictive, 7)) at the marginal start → \(significant(e.logPredictive, 7)), "
-                             + "\(e.converged ? "converged" : "NOT converged") after \(e.iterations) BFGS iterations")
-            }
             return lines.joined(separator: "\n")
         }
     }
@@ -81,6 +87,9 @@ public enum PriorTraining {
             training.startLogPredictive = e.startLogPredictive
             training.logPredictive = e.logPredictive
         }
+        if !fit.stages.isEmpty { training.stages = fit.stages }
+        training.timeLimit = request.timeLimit
+        if fit.stoppedAtTimeLimit { training.stoppedAtTimeLimit = true }
         return Outcome(file: PriorFile(fit: fit, dataset: data, training: training), fit: fit, split: madeSplit)
     }
 

@@ -13,13 +13,23 @@ public struct EpisodicFitResult: Sendable {
     public let startLogPredictive: Double
     /// Mean log p(y_q | D_s, θ) per query point at the fit (see ``startLogPredictive``).
     public let logPredictive: Double
-    /// BFGS iterations in all (over every mini-batch).
+    /// Iterations in all: BFGS (over every mini-batch) and Newton steps.
     public let iterations: Int
-    /// Whether the gradient tolerance was met (by mini-batches: on the last batch).
+    /// Whether the convergence criterion met its tolerance (by mini-batches: the gradient
+    /// tolerance on the last batch).
     public let converged: Bool
     /// Largest |∂/∂u| of the mean log predictive density per query point at the fit, in the
     /// preconditioned coordinates u (``EpisodicFitOptions/gradientTolerance``).
     public let gradientNorm: Double
+    /// The convergence criterion at the fit: on one fixed episode set the Newton decrement
+    /// ½ gᵀ|H|⁻¹g, the gain in mean log predictive density per query point a Newton step
+    /// still promises (``EpisodicFitOptions/tolerance``); by mini-batches, ``gradientNorm``.
+    /// `nil` when the fit stopped before it could be evaluated (time limit).
+    public let criterion: Double?
+    /// How the fit ended.
+    public let ending: FitStage.Ending
+    /// Numerical rank of Σ at the fit: eigenvalues above 1e-8 of the largest.
+    public let rank: Int
     /// Episodes in the (last) training set.
     public let episodes: Int
     /// Query points over those episodes.
@@ -28,8 +38,12 @@ public struct EpisodicFitResult: Sendable {
 
 /// Meta-training by the episodic objective: maximises Σ_e log p(y_q | X_q, D_s, θ) over
 /// episodes cut from the meta-train tasks by the ``EpisodeSampler`` (see
-/// `EpisodicObjective`), with GSL's BFGS2 from a marginal-likelihood start.
+/// `EpisodicObjective`), with GSL's BFGS2 from a marginal-likelihood start, finished on a
+/// fixed episode set by Newton steps (`newton`), which also decide convergence.
 public enum EpisodicFit {
+    /// Iterations of the budget kept for the Newton finish on a fixed episode set.
+    static let newtonReserve = 50
+
     /// Episodes `first..<first+count` of the spec, with the support cut to a K drawn from
     /// `shots` (stream `(seed ⊕ c, e)`) when the range is not a single K.
     public static func episodes(_ sampler: EpisodeSampler, shots: ShotRange, first: Int = 0, count: Int) -> [Episode] {
@@ -86,18 +100,35 @@ public enum EpisodicFit {
         var converged = false
         var round = 0
         var lastGradient = Double.infinity
-        while iterations < options.maximumIterations {
+        var criterion: Double?
+        var ending = FitStage.Ending.iterationLimit
+        func expired() -> Bool { options.deadline.map { ContinuousClock.now >= $0 } ?? false }
+        while iterations < options.maximumIterations && !expired() {
             if round > 0, let batch {
                 statistics = try EpisodeStatistics(episodes: episodes(sampler, shots: options.shots, first: round * batch, count: batch),
                                                    dataset: dataset, featureMap: featureMap)
                 objective = EpisodicObjective(statistics: statistics, structure: structure)
             }
-            let budget = batch == nil ? options.maximumIterations - iterations
+            // A fixed episode set leaves the last `newtonReserve` iterations to Newton steps.
+            let budget = batch == nil ? Swift.max(options.maximumIterations - iterations - Self.newtonReserve, 1)
                                       : Swift.min(options.iterationsPerRound, options.maximumIterations - iterations)
             let n = statistics.queryPoints
             let current = objective
+            // Stall rule (fixed episode set): when the mean log predictive density per query
+            // point rises by less than 1e-6 over 20 iterations, BFGS is crawling along a flat
+            // direction (where one Newton step typically gains more than a hundred BFGS
+            // iterations); Newton takes over from there.
+            var history: [Double] = []
+            let before = iterations
             let result = try minimizeBFGS(start: zip(theta, scale).map { $0 / $1 }, initialStep: 0.1, lineSearchTolerance: 0.1,
-                                          gradientTolerance: options.gradientTolerance, maxIterations: budget) { u, gradient in
+                                          gradientTolerance: options.gradientTolerance, maxIterations: budget,
+                                          shouldStop: { iteration, value in
+                history.append(-value)
+                options.progress?(FitProgress(phase: batch == nil ? "episodic bfgs" : "episodic batch \(round + 1)",
+                                              iteration: before + iteration, logLikelihood: -value, change: -value - startValue))
+                if expired() { return true }
+                return batch == nil && history.count > 20 && history[history.count - 1] - history[history.count - 21] < 1e-6
+            }) { u, gradient in
                 let evaluation = try current.evaluate(zip(u, scale).map { $0 * $1 })
                 for i in gradient.indices { gradient[i] = -evaluation.gradient[i] * scale[i] / n }
                 return -evaluation.value / n
@@ -106,21 +137,42 @@ public enum EpisodicFit {
             theta = zip(result.x, scale).map { $0 * $1 }
             let check = try objective.evaluate(theta)
             lastGradient = zip(check.gradient, scale).reduce(0.0) { Swift.max($0, abs($1.0 * $1.1) / n) }
-            options.progress?(FitProgress(phase: batch == nil ? "episodic" : "episodic batch \(round + 1)", iteration: iterations,
-                                          logLikelihood: check.value / n, change: check.value / n - startValue))
             round += 1
             if batch == nil {
-                converged = result.converged || lastGradient <= options.gradientTolerance
+                let newtonBudget = Swift.max(options.maximumIterations - iterations, 0)
+                let soFar = iterations
+                let newton = try newton(objective, theta: theta, scale: scale, tolerance: options.tolerance,
+                                        maximumSteps: newtonBudget, deadline: options.deadline) { step, value in
+                    options.progress?(FitProgress(phase: "episodic newton", iteration: soFar + step, logLikelihood: value,
+                                                  change: value - startValue))
+                }
+                theta = newton.theta
+                iterations += newton.steps
+                criterion = newton.decrement.isFinite ? newton.decrement : nil
+                converged = newton.converged
+                let final = try objective.evaluate(theta)
+                lastGradient = zip(final.gradient, scale).reduce(0.0) { Swift.max($0, abs($1.0 * $1.1) / n) }
+                ending = converged ? .converged : newton.timedOut ? .timeLimit : newton.steps >= newtonBudget ? .iterationLimit : .stalled
                 break
             }
             if round * batch! + batch! > 50_000_000 { break }
         }
-        if batch != nil { converged = lastGradient <= options.gradientTolerance }
+        if batch != nil {
+            converged = lastGradient <= options.gradientTolerance
+            criterion = lastGradient
+            ending = converged ? .converged : expired() ? .timeLimit : .iterationLimit
+        } else if iterations == 0 {
+            // The deadline passed before the first iteration (the marginal stage used it up).
+            ending = .timeLimit
+            let check = try objective.evaluate(theta)
+            lastGradient = zip(check.gradient, scale).reduce(0.0) { Swift.max($0, abs($1.0 * $1.1) / statistics.queryPoints) }
+        }
         let (mean, finalFactor, noise) = objective.unpack(theta)
         let prior = try GaussianPrior(mean: mean, factor: try Matrix(rows: d, columns: d, elements: finalFactor), noiseVariance: noise)
         let value = try objective.evaluate(theta, gradient: false).value / statistics.queryPoints
         return EpisodicFitResult(prior: prior, start: start, startLogPredictive: startValue, logPredictive: value,
                                  iterations: iterations, converged: converged, gradientNorm: lastGradient,
+                                 criterion: criterion, ending: ending, rank: numericalRank(prior.covariance),
                                  episodes: statistics.count, queryPoints: Int(statistics.queryPoints.rounded()))
     }
 
@@ -131,6 +183,12 @@ public enum EpisodicFit {
         let objective = EpisodicObjective(statistics: statistics, structure: .full)
         let factor = try lowerFactor(prior)
         return try objective.perEpisode(objective.parameters(mean: prior.mean, factor: factor, noiseVariance: prior.noiseVariance))
+    }
+
+    /// Number of eigenvalues of Σ above 1e-8 of the largest (0 for Σ = 0).
+    static func numericalRank(_ covariance: Matrix) -> Int {
+        guard let eigen = try? SymmetricEigen(symmetrized(covariance)), let top = eigen.values.last, top > 0 else { return 0 }
+        return eigen.values.filter { $0 > 1e-8 * top }.count
     }
 
     /// A lower-triangular factor of Σ (jittered when Σ is singular).

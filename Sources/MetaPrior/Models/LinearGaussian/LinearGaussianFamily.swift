@@ -58,32 +58,76 @@ public enum LinearGaussianFamily: ModelFamily {
         -> (fitted: FittedModel, prior: LinearGaussianPrior, marginal: PriorFitResult, episodic: EpisodicFitResult?) {
         let marginal = try PriorFit.fit(statistics, options: request.options)
         let structure = request.options.structure
-        guard let episodicOptions = request.episodic else {
+        let marginalStage = stage(marginal, options: request.options, observations: statistics.weightedObservations, dimension: basis.dimension)
+        guard var episodicOptions = request.episodic else {
             let prior = try LinearGaussianPrior(basis: basis, structure: structure, gaussian: marginal.prior,
                                                 flooredFeatures: marginal.flooredComponents.map { basis.featureNames[$0] },
                                                 singular: marginal.singular)
-            return (fitted(prior, marginal, logMarginalLikelihood: marginal.logMarginalLikelihood, iterations: marginal.iterations,
-                           gradientNorm: marginal.gradientNorm, converged: marginal.converged),
+            var notes: [String] = []
+            if marginal.noiseFloored { notes.append("note: every task is fitted exactly; the noise variance was floored") }
+            return (fitted(prior, marginal, stages: [marginalStage], logMarginalLikelihood: marginal.logMarginalLikelihood,
+                           gradientNorm: marginal.gradientNorm, notes: notes),
                     prior, marginal, nil)
         }
+        if episodicOptions.deadline == nil { episodicOptions.deadline = request.options.deadline }
         let episodic = try EpisodicFit.fit(dataset, featureMap: basis, start: marginal.prior, structure: structure, options: episodicOptions)
         let prior = try LinearGaussianPrior(basis: basis, structure: structure, gaussian: episodic.prior, flooredFeatures: [], singular: false)
-        var result = fitted(prior, marginal, logMarginalLikelihood: try EpisodicFit.logMarginalLikelihood(episodic.prior, statistics: statistics),
-                            iterations: marginal.iterations + episodic.iterations, gradientNorm: episodic.gradientNorm,
-                            converged: episodic.converged, quasiNewtonIterations: marginal.quasiNewtonIterations + episodic.iterations)
+        let shots = episodicOptions.shots.description
+        let onBatches = episodicOptions.batchEpisodes != nil
+        let episodicStage = FitStage(
+            stage: "episodic",
+            objective: "episodic objective (mean log predictive density per query point; K = \(shots), Q = \(episodicOptions.query), "
+                + "\(episodic.episodes) episodes\(onBatches ? " per batch" : ""), seed \(episodicOptions.seed))",
+            method: onBatches ? "BFGS on fresh mini-batches of (μ, L, log σ²)" : "BFGS, then Newton, on (μ, L, log σ²), Σ = LLᵀ",
+            iterations: episodic.iterations, value: episodic.logPredictive, ending: episodic.ending, criterion: episodic.criterion,
+            criterionName: onBatches ? "largest gradient entry per query point on the last batch" : "Newton decrement: the gain a Newton step promises",
+            tolerance: onBatches ? episodicOptions.gradientTolerance : episodicOptions.tolerance, rank: episodic.rank)
+        var result = fitted(prior, marginal, stages: [marginalStage, episodicStage],
+                            logMarginalLikelihood: try EpisodicFit.logMarginalLikelihood(episodic.prior, statistics: statistics),
+                            gradientNorm: episodic.gradientNorm, notes: [])
         result.episodic = FittedModel.EpisodicSummary(startLogPredictive: episodic.startLogPredictive, logPredictive: episodic.logPredictive,
                                                       episodes: episodic.episodes, iterations: episodic.iterations, converged: episodic.converged)
         return (result, prior, marginal, episodic)
     }
 
-    private static func fitted(_ prior: LinearGaussianPrior, _ marginal: PriorFitResult, logMarginalLikelihood: Double, iterations: Int,
-                               gradientNorm: Double, converged: Bool, quasiNewtonIterations: Int? = nil) -> FittedModel {
-        let account = "\(converged ? "converged" : "NOT converged") after \(marginal.emIterations) EM + "
-            + "\(quasiNewtonIterations ?? marginal.quasiNewtonIterations) quasi-Newton iterations (gradient \(significant(gradientNorm, 2)))"
-        var notes: [String] = []
-        if marginal.noiseFloored && quasiNewtonIterations == nil { notes.append("note: every task is fitted exactly; the noise variance was floored") }
-        if !converged { notes.append("warning: the fit did not reach the tolerance; try --max-iterations or a simpler basis") }
-        return FittedModel(prior: prior, logMarginalLikelihood: logMarginalLikelihood, iterations: iterations, gradientNorm: gradientNorm,
-                           converged: converged, tasks: marginal.tasks, observations: marginal.observations, account: account, notes: notes)
+    /// The marginal-likelihood stage as the report gives it.
+    private static func stage(_ marginal: PriorFitResult, options: PriorFitOptions, observations: Double, dimension: Int) -> FitStage {
+        let ending: FitStage.Ending
+        if marginal.converged {
+            ending = .converged
+        } else if let deadline = options.deadline, ContinuousClock.now >= deadline {
+            ending = .timeLimit
+        } else if marginal.quasiNewtonIterations >= options.maximumIterations {
+            ending = .iterationLimit
+        } else {
+            ending = .stalled
+        }
+        return FitStage(stage: "marginal", objective: "log marginal likelihood",
+                        method: "\(marginal.emIterations) EM + \(marginal.quasiNewtonIterations) quasi-Newton iterations on Λ = chol(Σ)/σ",
+                        iterations: marginal.iterations, value: marginal.logMarginalLikelihood, ending: ending,
+                        criterion: marginal.gradientNorm / observations, criterionName: "largest |∂ℓ/∂Λ| per observation",
+                        tolerance: options.gradientTolerance, rank: marginal.rank)
+    }
+
+    /// The fitted model: its convergence and account are those of the last stage, the fit the
+    /// user asked for (the episodic one when there is one: its marginal start need not
+    /// converge); iterations count every stage.
+    private static func fitted(_ prior: LinearGaussianPrior, _ marginal: PriorFitResult, stages: [FitStage], logMarginalLikelihood: Double,
+                               gradientNorm: Double, notes: [String]) -> FittedModel {
+        let last = stages[stages.count - 1]
+        let converged = last.ending == .converged
+        let what = stages.count > 1 ? "the episodic fit" : "the marginal fit"
+        let account = converged ? "result: converged (\(what))" : "result: \(last.ending.phrase) (\(what))"
+        var notes = notes
+        if !converged {
+            notes.append(last.ending == .timeLimit ? "warning: the fit stopped at the time limit; the prior file holds the best point reached"
+                                                   : "warning: the fit did not reach the tolerance; try --max-iterations or a simpler basis")
+        }
+        var model = FittedModel(prior: prior, logMarginalLikelihood: logMarginalLikelihood, iterations: stages.reduce(0) { $0 + $1.iterations },
+                                gradientNorm: gradientNorm, converged: converged, tasks: marginal.tasks, observations: marginal.observations,
+                                account: account, notes: notes)
+        model.stages = stages
+        model.stoppedAtTimeLimit = stages.contains { $0.ending == .timeLimit }
+        return model
     }
 }
