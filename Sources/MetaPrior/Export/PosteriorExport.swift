@@ -46,8 +46,7 @@ public enum PosteriorExport {
     /// Rows `range` of chunk `chunk` of the draws into `values`.
     private static func fillDraws(_ posterior: any TaskPosterior, chunk: Int, range: Range<Int>, seed: UInt64,
                                   _ values: UnsafeMutablePointer<Double>) {
-        let rows = posterior.draws(chunk: chunk, range: range, seed: seed)
-        rows.withUnsafeBufferPointer { values.update(from: $0.baseAddress!, count: rows.count) }
+        posterior.draws(chunk: chunk, range: range, seed: seed, into: values)
     }
 
     /// Per parameter: prior and posterior mean, sd and central interval at `level`.

@@ -85,6 +85,7 @@ extension SampleCSV {
                             values: UnsafePointer<Double>, to out: UnsafeMutablePointer<UInt8>) -> Int {
         var at = out
         var v = values
+        let tables = ShortestDouble.Tables.shared
         for r in range {
             if leadingIndex {
                 at += CSVWriter.writeInteger(r + 1, to: at)
@@ -92,7 +93,7 @@ extension SampleCSV {
             }
             for c in 0..<columns {
                 if c > 0 { at.pointee = UInt8(ascii: ","); at += 1 }
-                at += CSVWriter.writeNumber(v.pointee, to: at)
+                at += CSVWriter.writeNumber(v.pointee, to: at, tables: tables)
                 v += 1
             }
             at.pointee = UInt8(ascii: "\n"); at += 1

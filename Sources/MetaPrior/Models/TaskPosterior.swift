@@ -24,6 +24,12 @@ public protocol TaskPosterior: Sendable {
     /// posterior density of the draw), then φ.
     func draws(chunk: Int, range: Range<Int>, seed: UInt64) -> [Double]
 
+    /// ``draws(chunk:range:seed:)`` written into `out` (room for `range.count` × (d + 1)
+    /// numbers) instead of a new array: the sample CSV asks for a chunk at a time, and an
+    /// array of 4096 × 21 numbers per chunk cost a page fault per 4 kB. The default copies
+    /// from ``draws(chunk:range:seed:)``.
+    func draws(chunk: Int, range: Range<Int>, seed: UInt64, into out: UnsafeMutablePointer<Double>)
+
     /// log p(φ | D, θ) of a given φ.
     func logDensity(_ phi: [Double]) throws -> Double
 
@@ -45,6 +51,14 @@ public protocol TaskPosterior: Sendable {
     /// `range.count × inputs.rows` values, draw-major. Chunk by chunk, so the predictive draws
     /// CSV is streamed in bounded memory and its bits never depend on the thread count.
     func predictiveDraws(at inputs: Matrix, chunk: Int, range: Range<Int>, seed: UInt64) throws -> [Double]
+}
+
+extension TaskPosterior {
+    /// Copies ``draws(chunk:range:seed:)`` into `out`.
+    public func draws(chunk: Int, range: Range<Int>, seed: UInt64, into out: UnsafeMutablePointer<Double>) {
+        let rows = draws(chunk: chunk, range: range, seed: seed)
+        rows.withUnsafeBufferPointer { if let base = $0.baseAddress { out.update(from: base, count: rows.count) } }
+    }
 }
 
 /// A mean, a standard deviation and a central interval: one parameter of a posterior summary,

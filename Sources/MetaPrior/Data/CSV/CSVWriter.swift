@@ -75,11 +75,21 @@ extension CSVWriter {
     /// Writes `value` exactly as ``field(_:)-(Double)`` spells it — Swift's `description`, the
     /// shortest text that reads back to the same `Double` — into `buffer` (room for
     /// ``maximumNumberLength`` bytes) and returns the number of bytes. No `String` is made:
-    /// `Double`'s `TextOutputStreamable` conformance hands its ASCII digits to the stream
-    /// through `_writeASCII`, from the same formatter as `description`. (Its NaN text carries
-    /// the sign and payload, unlike `description`'s `nan`, so NaN is spelled here.)
+    /// normal values go through ``ShortestDouble`` (the same text, tested against
+    /// `description`, at about twice the speed); zeros, subnormals and infinities through
+    /// `Double`'s `TextOutputStreamable` conformance (which hands its ASCII to the stream
+    /// through `_writeASCII`, from the same formatter as `description`). Its NaN text carries the sign and payload, unlike
+    /// `description`'s `nan`, so NaN is spelled here.
     @inline(__always)
     package static func writeNumber(_ value: Double, to buffer: UnsafeMutablePointer<UInt8>) -> Int {
+        writeNumber(value, to: buffer, tables: .shared)
+    }
+
+    /// ``writeNumber(_:to:)`` with the formatter's tables fetched by the caller, once for many
+    /// numbers.
+    @inline(__always)
+    static func writeNumber(_ value: Double, to buffer: UnsafeMutablePointer<UInt8>, tables: ShortestDouble.Tables) -> Int {
+        if value.isNormal { return ShortestDouble.write(value, to: buffer, tables: tables) }
         if value.isNaN {
             buffer[0] = UInt8(ascii: "n"); buffer[1] = UInt8(ascii: "a"); buffer[2] = UInt8(ascii: "n")
             return 3

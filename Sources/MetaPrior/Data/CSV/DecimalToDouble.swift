@@ -130,8 +130,9 @@ enum DecimalToDouble {
     }
 }
 
-/// A natural number of any size, just enough for making the power-of-five table.
-private struct BigNatural {
+/// A natural number of any size, just enough for making the power-of-five tables (this
+/// file's, and ``ShortestDouble``'s powers of ten).
+struct BigNatural {
     /// Little-endian 64-bit words, no high zero words.
     var words: [UInt64]
 

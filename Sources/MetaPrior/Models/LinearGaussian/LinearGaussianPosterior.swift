@@ -32,14 +32,17 @@ public struct LinearGaussianPosterior: TaskPosterior {
     /// Draws φ = m + G z with z standard normal from substream `chunk` of `seed`, each row `lp__`
     /// then φ.
     public func draws(chunk: Int, range: Range<Int>, seed: UInt64) -> [Double] {
-        let width = parameterCount + 1
-        var rows = [Double](repeating: 0, count: range.count * width)
-        rows.withUnsafeMutableBufferPointer { out in
-            guard let base = out.baseAddress else { return }
-            gaussian.draw(chunk: chunk, range: range, seed: seed, active: active,
-                          phi: base + 1, phiStride: width, logDensity: base, logDensityStride: width)
+        [Double](unsafeUninitializedCapacity: range.count * (parameterCount + 1)) { buffer, initialized in
+            if let base = buffer.baseAddress { draws(chunk: chunk, range: range, seed: seed, into: base) }
+            initialized = range.count * (parameterCount + 1)
         }
-        return rows
+    }
+
+    /// ``draws(chunk:range:seed:)`` straight into `out` (`range.count` rows of `lp__` then φ).
+    public func draws(chunk: Int, range: Range<Int>, seed: UInt64, into out: UnsafeMutablePointer<Double>) {
+        let width = parameterCount + 1
+        gaussian.draw(chunk: chunk, range: range, seed: seed, active: active,
+                      phi: out + 1, phiStride: width, logDensity: out, logDensityStride: width)
     }
 
     /// log N(φ; m, S) (see ``GaussianPosterior/logDensity(_:)``).
