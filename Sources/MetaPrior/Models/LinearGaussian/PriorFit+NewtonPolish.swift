@@ -2,30 +2,37 @@
 import GSL
 
 extension PriorFit {
-    /// Newton steps on the analytic gradient, with the Hessian from central differences of
-    /// that gradient.
+    /// Newton steps on the analytic gradient in the dimensionless parameters θ̂ = scale ⊙ θ,
+    /// with the Hessian from central differences of that gradient.
     ///
     /// Why: near the optimum the profiled likelihood is so flat that BFGS's line search can no
     /// longer see a decrease in the *value* (a change of 1e-16 relative), and it stops with the
-    /// gradient still at ~1e-8. Newton's method needs only the gradient, which stays accurate
-    /// there, and converges quadratically. Used only while the parameter count is small (the
-    /// Hessian costs 2k gradient evaluations); a step is kept only if it lowers the gradient
-    /// without lowering the likelihood beyond round-off.
-    static func newtonPolish(_ likelihood: ProfiledLikelihood, start theta0: [Double],
-                             observations: Double, tolerance: Double, maximumSteps: Int = 20) throws -> (theta: [Double], steps: Int) {
-        var theta = theta0
-        var current = try likelihood.evaluate(theta)
-        var steps = 0
+    /// gradient still well above the tolerance. Newton's method needs only the gradient, which
+    /// stays accurate there, and converges quadratically. Used only while the parameter count is
+    /// small (the Hessian costs 2k gradient evaluations); a step is kept only if it lowers the
+    /// stationarity measure without lowering the likelihood beyond round-off.
+    static func newtonPolish(_ likelihood: ProfiledLikelihood, start theta0: [Double], scale: [Double],
+                             options: PriorFitOptions, maximumSteps: Int = 20) throws
+        -> (theta: [Double], steps: Int, logLikelihood: Double, timedOut: Bool) {
+        let observations = likelihood.statistics.weightedObservations
+        var u = zip(theta0, scale).map { $0 * $1 }
+        func evaluate(_ u: [Double]) throws -> (ll: Double, gradient: [Double]) {
+            let e = try likelihood.evaluate(zip(u, scale).map { $0 / $1 })
+            return (e.logLikelihood, zip(e.gradient, scale).map { $0 / $1 / observations })
+        }
         func norm(_ g: [Double]) -> Double { g.reduce(0) { Swift.max($0, abs($1)) } }
-        while steps < maximumSteps, norm(current.gradient) / observations > tolerance {
-            let k = theta.count
+        var current = try evaluate(u)
+        var steps = 0
+        while steps < maximumSteps, norm(current.gradient) > options.gradientTolerance {
+            if options.expired { return (zip(u, scale).map { $0 / $1 }, steps, current.ll, true) }
+            let k = u.count
             var hessian = Matrix(rows: k, columns: k)
             for i in 0..<k {
-                let h = 1e-5 * Swift.max(1, abs(theta[i]))
-                var plus = theta, minus = theta
+                let h = 1e-5 * Swift.max(1, abs(u[i]))
+                var plus = u, minus = u
                 plus[i] += h
                 minus[i] -= h
-                let gp = try likelihood.evaluate(plus).gradient, gm = try likelihood.evaluate(minus).gradient
+                let gp = try evaluate(plus).gradient, gm = try evaluate(minus).gradient
                 for j in 0..<k { hessian[j, i] = (gp[j] - gm[j]) / (2 * h) }
             }
             // Levenberg–Marquardt damping: solve (−H + λI) δ = g, λ growing from 0 until the step
@@ -38,18 +45,19 @@ extension PriorFit {
                 var damped = negative
                 for i in 0..<k { damped[i, i] += damping * size }
                 guard let step = try? Cholesky(damped).solve(current.gradient) else { continue }
-                let candidateTheta = zip(theta, step).map { $0 + $1 }
-                guard let candidate = try? likelihood.evaluate(candidateTheta),
-                      candidate.logLikelihood >= current.logLikelihood - 1e-12 * abs(current.logLikelihood),
+                let candidateU = zip(u, step).map { $0 + $1 }
+                guard let candidate = try? evaluate(candidateU),
+                      candidate.ll >= current.ll - 1e-12 * abs(current.ll),
                       norm(candidate.gradient) < norm(current.gradient) else { continue }
-                theta = candidateTheta
+                u = candidateU
                 current = candidate
                 accepted = true
                 break
             }
             if !accepted { break }
             steps += 1
+            options.progress?(FitProgress(phase: "newton", iteration: steps, logLikelihood: current.ll, change: 0))
         }
-        return (theta, steps)
+        return (zip(u, scale).map { $0 / $1 }, steps, current.ll, false)
     }
 }
