@@ -7,8 +7,8 @@ import GSL
 /// 1. EM (monotone, robust from a crude start).
 /// 2. For the full structure, Σ̃ = Σ/σ² = ΛΛᵀ with Λ of size d×r, lower-trapezoidal
 ///    (``ProfiledLikelihood``). The starting rank r counts the directions of EM's Σ̃ that carry
-///    a per-task signal-to-noise ratio of at least 1e-3 (a direction with less adds at most
-///    about T·(1e-3)²/4 to ℓ; the boundary test below brings back any that matters).
+///    a per-task signal-to-noise ratio of at least 1e-2 (the boundary test below brings back
+///    any other direction that matters).
 /// 3. At each rank, GSL's BFGS2 on the profiled likelihood in the dimensionless factor Λ̂
 ///    (``FitCriterion``), then Newton steps with a Hessian from differences of the analytic
 ///    gradient while the parameter count is moderate.
@@ -64,19 +64,39 @@ public enum PriorFit {
             theta = structure.parameters(ofFactor: startFactor, dimension: d)
         }
 
-        // 3–4. Optimise at a rank; grow it while the boundary condition fails.
+        // 3–4. Optimise at a rank; drop the directions that vanish; grow the rank while the
+        //      boundary condition fails. Each change of rank is followed by an optimisation, and
+        //      a rank is never revisited (so the loop ends within 2d rounds).
         var iterations = 0
         var timedOut = false
+        var visited: Set<Int> = [likelihood.columns]
         while true {
             let optimised = try optimise(likelihood, start: theta, options: options, iterationsSoFar: iterations, stages: &stages)
             theta = optimised.theta
             iterations = optimised.iterations
             if optimised.timedOut { timedOut = true; break }
-            guard structure == .full, likelihood.columns < d, iterations < options.maximumIterations else { break }
+            guard structure == .full, iterations < options.maximumIterations else { break }
             let current = try likelihood.evaluate(theta)
+            let criterion = try likelihood.criterion(current)
+            let stationary = criterion.stationarity <= options.gradientTolerance
+            if stationary && criterion.boundaryExcess <= options.boundaryTolerance { break }
+            // Not stationary: the optimiser crawled, typically because a direction of Σ̃ is
+            // vanishing (ℓ is flat along it). Drop the directions with a per-task
+            // signal-to-noise ratio below 1e-4, or, if none, the smallest one when it is below
+            // 1e-2; the rank below is then optimised and checked in turn.
+            if !stationary, let shrunk = try shrink(likelihood, theta: theta, smallestBelow: 1e-2),
+               !visited.contains(shrunk.likelihood.columns) {
+                visited.insert(shrunk.likelihood.columns)
+                likelihood = shrunk.likelihood
+                theta = shrunk.theta
+                continue
+            }
+            // Stationary but a direction outside the range would raise ℓ: grow the rank.
+            guard stationary, likelihood.columns < d else { break }
             let top = try likelihood.boundaryDirection(current)
-            guard top.value - 1 > options.boundaryTolerance,
+            guard !visited.contains(likelihood.columns + 1),
                   let grown = try grow(likelihood, from: current, along: top) else { break }
+            visited.insert(grown.likelihood.columns)
             likelihood = grown.likelihood
             theta = grown.theta
         }
@@ -105,7 +125,9 @@ public enum PriorFit {
 
     /// The starting Λ (d×r, lower-trapezoidal) from EM's full factor: the eigen-directions of
     /// D^{1/2}Σ̃D^{1/2} (D: each feature's mean square per point) whose per-task
-    /// signal-to-noise ratio κ·N/Σw is at least 1e-3; at least one column.
+    /// signal-to-noise ratio κ·N/Σw is at least 1e-2; at least one column. EM stops
+    /// long before its small directions have shrunk, so a lower threshold would start at full
+    /// rank; directions that matter come back through the boundary test.
     static func startingFactor(_ full: [Double], _ statistics: TaskStatistics) throws -> (columns: Int, factor: [Double]) {
         let d = statistics.dimension
         let scales = ProfiledLikelihood(statistics: statistics, structure: .full, columns: 1).featureScales
@@ -117,7 +139,7 @@ public enum PriorFit {
         } }
         let eigen = try SymmetricEigen(symmetrized(whitened))
         let perTask = statistics.weightedObservations / statistics.weights.reduce(0, +)
-        let kept = (0..<d).reversed().filter { eigen.values[$0] * perTask >= 1e-3 }
+        let kept = (0..<d).reversed().filter { eigen.values[$0] * perTask >= 1e-2 }
         let columns = Swift.max(kept.count, 1)
         let order = kept.isEmpty ? [d - 1] : kept
         var lambda = [Double](repeating: 0, count: d * columns)
@@ -153,6 +175,40 @@ public enum PriorFit {
             if a[j * r + j] < 0 { for i in j..<d { a[i * r + j] = -a[i * r + j] } }
         }
         return a
+    }
+
+    /// Removes the directions of Σ̃ whose per-task signal-to-noise ratio (an eigenvalue of
+    /// Λ̂Λ̂ᵀ times N/Σw) is below 1e-4 — at most about Σw·(1e-4)²/4 of ℓ is at stake, and at a
+    /// rank that keeps them ℓ is nearly flat along them, so optimisers crawl — or, when there
+    /// is none, the smallest direction if it is below `smallestBelow`. If a removed direction
+    /// matters after all, the boundary test at the lower rank says so. Nil when none qualifies.
+    static func shrink(_ likelihood: ProfiledLikelihood, theta: [Double], smallestBelow: Double) throws
+        -> (likelihood: ProfiledLikelihood, theta: [Double])? {
+        let statistics = likelihood.statistics
+        let d = statistics.dimension, r = likelihood.columns
+        guard r > 1 else { return nil }
+        let lambda = likelihood.factor(theta)
+        let scales = likelihood.featureScales
+        var whitened = Matrix(rows: d, columns: d)
+        for i in 0..<d { for j in 0..<d {
+            var s = 0.0
+            for k in 0..<r { s += lambda[i * r + k] * lambda[j * r + k] }
+            whitened[i, j] = scales[i] * s * scales[j]
+        } }
+        let eigen = try SymmetricEigen(symmetrized(whitened))
+        let perTask = statistics.weightedObservations / statistics.weights.reduce(0, +)
+        var kept = Array((0..<d).reversed().filter { eigen.values[$0] * perTask >= 1e-4 }.prefix(r))
+        if kept.count == r, let last = kept.last, eigen.values[last] * perTask < smallestBelow { kept.removeLast() }
+        guard kept.count < r else { return nil }
+        let columns = Swift.max(kept.count, 1)
+        let order = kept.isEmpty ? [d - 1] : kept
+        var reduced = [Double](repeating: 0, count: d * columns)
+        for (c, k) in order.enumerated() {
+            let root = Swift.max(eigen.values[k], 0).squareRoot()
+            for i in 0..<d { reduced[i * columns + c] = eigen.vectors[i, k] * root / scales[i] }
+        }
+        let smaller = ProfiledLikelihood(statistics: statistics, structure: .full, columns: columns)
+        return (smaller, smaller.parameters(ofFactor: trapezoidal(reduced, rows: d, columns: columns)))
     }
 
     /// Adds a column s·v to Λ along the direction v of ``ProfiledLikelihood/boundaryDirection(_:)``,
@@ -199,12 +255,16 @@ public enum PriorFit {
         var history: [Double] = []
         var stalled = false
         var lastValue = -Double.infinity
-        for _ in 0..<5 where iterations < options.maximumIterations && !stalled && !timedOut {
+        // With Newton steps to follow, BFGS only has to get near the optimum: at most 100
+        // iterations per rank (Newton then converges in a few steps where BFGS would crawl).
+        let newton = start.count <= newtonParameterLimit
+        let budget = newton ? Swift.min(options.maximumIterations, iterationsSoFar + 100) : options.maximumIterations
+        for _ in 0..<5 where iterations < budget && !stalled && !timedOut {
             let before = iterations
             let u0 = zip(best.theta, scale).map { $0 * $1 }
             let result = try minimizeBFGS(start: u0, initialStep: 0.1, lineSearchTolerance: 0.1,
                                           gradientTolerance: 0,
-                                          maxIterations: options.maximumIterations - iterations,
+                                          maxIterations: budget - iterations,
                                           shouldStop: { iteration, value in
                 let ll = -value * observations
                 options.progress?(FitProgress(phase: "bfgs", iteration: before + iteration, logLikelihood: ll,
@@ -232,7 +292,7 @@ public enum PriorFit {
         }
         stages.append(FitStage(name: "bfgs", rank: likelihood.columns, iterations: iterations - iterationsSoFar, logLikelihood: best.value))
         var theta = best.theta
-        if !timedOut && theta.count <= newtonParameterLimit {
+        if !timedOut && newton {
             let polished = try newtonPolish(likelihood, start: theta, scale: scale, options: options)
             theta = polished.theta
             iterations += polished.steps
@@ -245,8 +305,8 @@ public enum PriorFit {
     }
 
     /// Largest parameter count for Newton steps: each Hessian costs 2k gradient evaluations,
-    /// which at k = 120 is about what 240 BFGS iterations cost.
-    static let newtonParameterLimit = 120
+    /// which at k = 100 is about what 150 BFGS iterations cost.
+    static let newtonParameterLimit = 100
 
     /// Sets negligible variance to exactly zero (lme4's isSingular rule, made scale-free):
     /// a direction of Σ̃ whose per-point signal-to-noise ratio κ (an eigenvalue of Λ̂Λ̂ᵀ) is
