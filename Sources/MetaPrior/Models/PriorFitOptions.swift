@@ -1,20 +1,35 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
 /// How to fit the prior by empirical Bayes.
+///
+/// Convergence is declared by the first-order (KKT) conditions of max ℓ over
+/// Σ̃ = Σ/σ² ⪰ 0 (see ``FitCriterion``), both free of the units of x and y:
+/// ``FitCriterion/stationarity`` ≤ ``gradientTolerance`` and
+/// ``FitCriterion/boundaryExcess`` ≤ ``boundaryTolerance``.
 public struct PriorFitOptions: Sendable {
     /// Shape of Σ.
     public var structure: CovarianceStructure = .full
-    /// Convergence: the largest |∂ℓ/∂θ| / N of the profiled log-likelihood per observation,
-    /// with θ the entries of Λ = chol(Σ)/σ. 1e-8 puts ℓ within ~1e-10 relative of the optimum
-    /// on well-conditioned problems.
+    /// Stationarity tolerance: the largest |∂ℓ/∂Λ̂| per observation, with Λ̂ the relative
+    /// covariance factor in units of each feature's root mean square (see
+    /// ``FitCriterion/stationarity``). At 1e-8 the remaining gain in ℓ is of the order of
+    /// N·1e-16 — below round-off for any N a fit can hold.
     public var gradientTolerance: Double = 1e-8
+    /// Boundary tolerance: how far the largest generalised eigenvalue of (E/σ̂², Σ wX) may
+    /// exceed 1 (see ``FitCriterion/boundaryExcess``). While it is exceeded and Σ's rank is
+    /// below d, the fit adds a column to the factor along that eigenvector and optimises
+    /// again. 1e-3: adding variance along that direction then gains ℓ at a rate below 5e-4
+    /// per unit of whitened variance; ℓ is within about T·(1e-3)²/4 of the maximum over the
+    /// larger rank (T tasks), below 1e-3 log-likelihood units for T ≤ 4000.
+    public var boundaryTolerance: Double = 1e-3
     /// EM iterations before the quasi-Newton finish (EM is robust far from the optimum and
     /// crawls near it; BFGS is the other way round).
     public var emIterations: Int = 30
-    /// Iterations of the quasi-Newton finish.
+    /// Iterations of the quasi-Newton finish, over all ranks tried.
     public var maximumIterations: Int = 500
-    /// Stop at the best point reached when the clock passes this (`fit --time-limit`); the
-    /// result is then marked not converged. Checked once per iteration.
+    /// A time to stop by (the CLI's `--time-limit`): checked after every EM, BFGS and Newton
+    /// iteration; when it has passed the fit stops at the best point reached so far and
+    /// returns it with ``PriorFitResult/converged`` false and ``PriorFitResult/timedOut`` true.
+    /// It never throws for lack of time.
     public var deadline: ContinuousClock.Instant?
     /// Called after every EM and BFGS iteration (for progress on a terminal).
     public var progress: (@Sendable (FitProgress) -> Void)?
@@ -23,12 +38,15 @@ public struct PriorFitOptions: Sendable {
     public init(structure: CovarianceStructure = .full) {
         self.structure = structure
     }
+
+    /// Whether ``deadline`` has passed.
+    var expired: Bool { deadline.map { ContinuousClock.now >= $0 } ?? false }
 }
 
 /// One line of progress of a fit.
 public struct FitProgress: Sendable {
-    /// `em` or `bfgs` for the marginal fit, `episodic` (or `episodic batch r`) for the
-    /// episodic one.
+    /// `em`, `bfgs` or `newton` for the marginal fit, `episodic` (or `episodic batch r`) for
+    /// the episodic one.
     public let phase: String
     /// Iterations so far, counted over all phases.
     public let iteration: Int

@@ -2,54 +2,72 @@
 import GSL
 
 extension PriorFit {
-    /// Newton steps on the analytic gradient, with the Hessian from central differences of
-    /// that gradient.
+    /// Newton steps on the analytic gradient in the dimensionless parameters θ̂ = scale ⊙ θ,
+    /// with the Hessian from central differences of that gradient.
     ///
     /// Why: near the optimum the profiled likelihood is so flat that BFGS's line search can no
     /// longer see a decrease in the *value* (a change of 1e-16 relative), and it stops with the
-    /// gradient still at ~1e-8. Newton's method needs only the gradient, which stays accurate
-    /// there, and converges quadratically. Used only while the parameter count is small (the
-    /// Hessian costs 2k gradient evaluations); a step is kept only if it lowers the gradient
-    /// without lowering the likelihood beyond round-off.
-    static func newtonPolish(_ likelihood: ProfiledLikelihood, start theta0: [Double],
-                             observations: Double, tolerance: Double, maximumSteps: Int = 20) throws -> (theta: [Double], steps: Int) {
-        var theta = theta0
-        var current = try likelihood.evaluate(theta)
-        var steps = 0
+    /// gradient still well above the tolerance. Newton's method needs only the gradient, which
+    /// stays accurate there, and converges quadratically. Used only while the parameter count is
+    /// small (the Hessian costs 2k gradient evaluations); a step is kept if it raises ℓ, or lowers
+    /// the stationarity measure without lowering ℓ beyond round-off.
+    static func newtonPolish(_ likelihood: ProfiledLikelihood, start theta0: [Double], scale: [Double],
+                             options: PriorFitOptions, maximumSteps: Int = 30) throws
+        -> (theta: [Double], steps: Int, logLikelihood: Double, timedOut: Bool) {
+        let observations = likelihood.statistics.weightedObservations
+        var u = zip(theta0, scale).map { $0 * $1 }
+        func evaluate(_ u: [Double]) throws -> (ll: Double, gradient: [Double]) {
+            let e = try likelihood.evaluate(zip(u, scale).map { $0 / $1 })
+            return (e.logLikelihood, zip(e.gradient, scale).map { $0 / $1 / observations })
+        }
         func norm(_ g: [Double]) -> Double { g.reduce(0) { Swift.max($0, abs($1)) } }
-        while steps < maximumSteps, norm(current.gradient) / observations > tolerance {
-            let k = theta.count
+        var current = try evaluate(u)
+        var steps = 0
+        while steps < maximumSteps, norm(current.gradient) > options.gradientTolerance {
+            if options.expired { return (zip(u, scale).map { $0 / $1 }, steps, current.ll, true) }
+            let k = u.count
+            // Central differences (2k evaluations): an accurate Hessian keeps Newton's
+            // convergence quadratic, which is what ends the fit where BFGS crawls.
             var hessian = Matrix(rows: k, columns: k)
             for i in 0..<k {
-                let h = 1e-5 * Swift.max(1, abs(theta[i]))
-                var plus = theta, minus = theta
+                let h = 1e-5 * Swift.max(1, abs(u[i]))
+                var plus = u, minus = u
                 plus[i] += h
                 minus[i] -= h
-                let gp = try likelihood.evaluate(plus).gradient, gm = try likelihood.evaluate(minus).gradient
+                let gp = try evaluate(plus).gradient, gm = try evaluate(minus).gradient
                 for j in 0..<k { hessian[j, i] = (gp[j] - gm[j]) / (2 * h) }
             }
             // Levenberg–Marquardt damping: solve (−H + λI) δ = g, λ growing from 0 until the step
             // is defined (−H + λI positive definite) and improves ℓ. Near a singular boundary −H
             // is only semi-definite, and undamped Newton would not be safe there.
             let negative = symmetrized(-1 * hessian)
+            let (previousLL, previousNorm) = (current.ll, norm(current.gradient))
             let size = Swift.max(negative.diagonalEntries.map(abs).max() ?? 1, 1e-300)
             var accepted = false
-            for damping in [0, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2, 1] {
+            for damping in [0, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2, 1, 100] {
                 var damped = negative
                 for i in 0..<k { damped[i, i] += damping * size }
                 guard let step = try? Cholesky(damped).solve(current.gradient) else { continue }
-                let candidateTheta = zip(theta, step).map { $0 + $1 }
-                guard let candidate = try? likelihood.evaluate(candidateTheta),
-                      candidate.logLikelihood >= current.logLikelihood - 1e-12 * abs(current.logLikelihood),
-                      norm(candidate.gradient) < norm(current.gradient) else { continue }
-                theta = candidateTheta
+                let candidateU = zip(u, step).map { $0 + $1 }
+                // Kept if it raises ℓ (a trust-region step), or, once ℓ is flat to round-off,
+                // if it lowers the gradient without lowering ℓ.
+                let roundOff = 1e-12 * abs(current.ll)
+                guard let candidate = try? evaluate(candidateU),
+                      candidate.ll > current.ll + roundOff
+                        || (candidate.ll >= current.ll - roundOff && norm(candidate.gradient) < norm(current.gradient)) else { continue }
+                u = candidateU
                 current = candidate
                 accepted = true
                 break
             }
             if !accepted { break }
             steps += 1
+            // Crawling (ℓ gains less than 1e-10 relative and the gradient did not halve): a
+            // direction is vanishing and Newton's model is degenerate there; hand back to the
+            // caller, which removes such directions.
+            if current.ll - previousLL < 1e-10 * abs(current.ll) && norm(current.gradient) > 0.5 * previousNorm { break }
+            options.progress?(FitProgress(phase: "newton", iteration: steps, logLikelihood: current.ll, change: 0))
         }
-        return (theta, steps)
+        return (zip(u, scale).map { $0 / $1 }, steps, current.ll, false)
     }
 }

@@ -4,10 +4,22 @@ import GSL
 
 /// Empirical Bayes: maximises Σ_i w_i log p(D_i | θ) over θ = (μ, Σ, σ²).
 ///
-/// EM first (monotone, robust from a crude start), then GSL's BFGS2 on the profiled
-/// likelihood (`ProfiledLikelihood`) with its analytic gradient, which converges tightly
-/// where EM crawls (small Σ). Variance components that go to zero are set to exactly zero and
-/// reported; they are a legitimate answer, not an error.
+/// 1. EM (monotone, robust from a crude start).
+/// 2. For the full structure, Σ̃ = Σ/σ² = ΛΛᵀ with Λ of size d×r, lower-trapezoidal
+///    (``ProfiledLikelihood``). The starting rank r counts the directions of EM's Σ̃ that carry
+///    a per-task signal-to-noise ratio of at least 1e-2 (the boundary test below brings back
+///    any other direction that matters).
+/// 3. At each rank, GSL's BFGS2 on the profiled likelihood in the dimensionless factor Λ̂
+///    (``FitCriterion``), then Newton steps with a Hessian from differences of the analytic
+///    gradient while the parameter count is moderate.
+/// 4. The boundary condition (``FitCriterion/boundaryExcess``): if some direction outside
+///    Σ's range would still raise ℓ beyond the tolerance, a column along it is added and the
+///    rank optimised again.
+/// Why a reduced rank: a flexible basis puts the optimum at or near a singular Σ, where ℓ is
+/// flat in a full Cholesky factor and quasi-Newton crawls; with the vanishing directions
+/// removed the optimum is interior and well-conditioned, and each task costs O(d²r), not O(d³).
+/// Variance components that go to zero are set to exactly zero and reported; they are a
+/// legitimate answer, not an error.
 public enum PriorFit {
     /// Fits the prior to the statistics of the meta-train tasks.
     public static func fit(_ statistics: TaskStatistics, options: PriorFitOptions = PriorFitOptions()) throws -> PriorFitResult {
@@ -22,142 +34,332 @@ public enum PriorFit {
             throw InputError("\(Int(observations)) observations cannot determine \(d) prior means and a noise variance; give more data or fewer features")
         }
         let structure = options.structure
-        let likelihood = ProfiledLikelihood(statistics: statistics, structure: structure)
+        var stages: [FitStage] = []
 
         // 1. EM from Λ = I (lme4's start), projected onto the structure.
         var em = try ExpectationMaximisation(statistics: statistics, structure: structure)
         var previous = -Double.infinity
         var emIterations = 0
-        for iteration in 1...Swift.max(1, options.emIterations) where options.emIterations > 0 {
+        var emLikelihood = -Double.infinity
+        for iteration in 1...Swift.max(1, options.emIterations) where options.emIterations > 0 && !options.expired {
             let ll = try em.step()
             emIterations = iteration
+            emLikelihood = ll
             options.progress?(FitProgress(phase: "em", iteration: iteration, logLikelihood: ll, change: ll - previous))
             if abs(ll - previous) <= 1e-6 * abs(ll) { break }
             previous = ll
         }
+        if emIterations > 0 { stages.append(FitStage(name: "em", rank: d, iterations: emIterations, logLikelihood: emLikelihood)) }
+
+        // 2. The starting factor.
+        var likelihood: ProfiledLikelihood
+        var theta: [Double]
         let startFactor = try em.relativeFactor()
-        let start = structure.parameters(ofFactor: startFactor, dimension: d)
-
-        // 2. Quasi-Newton on the profiled likelihood.
-        let scale = preconditioner(startFactor, dimension: d, structure: structure)
-        let (bestTheta, bfgsIteration) = try optimise(likelihood, start: start, scale: scale, observations: observations,
-                                                      options: options, iterationsSoFar: 0)
-
-        // 3. Boundaries (lme4's isSingular rule, made scale-free): a diagonal entry of Λ with
-        //    |Λ_jj|·rms(f_j) < 1e-4 is set to exactly zero, which makes Σ singular; if the whole
-        //    row j of Λ is that small, parameter j has zero between-task variance. Kept only if
-        //    the likelihood does not drop beyond round-off.
-        var final = try likelihood.evaluate(bestTheta)
-        var lambda = final.factor
-        var zeroedDiagonal: [Int] = []
-        var floored: [Int] = []
-        let threshold = 1e-8
-        for j in 0..<d {
-            let scale = meanGramDiagonal(statistics, j)
-            guard lambda[j * d + j] * lambda[j * d + j] * scale < threshold else { continue }
-            zeroedDiagonal.append(j)
-            if (0...j).allSatisfy({ lambda[j * d + $0] * lambda[j * d + $0] * scale < threshold }) { floored.append(j) }
+        if structure == .full {
+            let (columns, lambda) = try startingFactor(startFactor, statistics)
+            likelihood = ProfiledLikelihood(statistics: statistics, structure: .full, columns: columns)
+            theta = likelihood.parameters(ofFactor: lambda)
+        } else {
+            likelihood = ProfiledLikelihood(statistics: statistics, structure: structure)
+            theta = structure.parameters(ofFactor: startFactor, dimension: d)
         }
-        // One shared variance (isotropic) is on its boundary only when it vanishes for all.
-        if structure == .isotropic && zeroedDiagonal.count < d { zeroedDiagonal = []; floored = [] }
-        if !zeroedDiagonal.isEmpty {
-            for j in zeroedDiagonal { lambda[j * d + j] = 0 }
-            for j in floored { for k in 0..<d { lambda[j * d + k] = 0 } }
-            let candidate = try likelihood.evaluate(structure.parameters(ofFactor: lambda, dimension: d))
-            if candidate.logLikelihood >= final.logLikelihood - 1e-9 * abs(final.logLikelihood) {
-                final = candidate
-            } else {
-                zeroedDiagonal = []
-                floored = []
+
+        // 3–4. Optimise at a rank; drop the directions that vanish; grow the rank while the
+        //      boundary condition fails. Each change of rank is followed by an optimisation, and
+        //      a rank is never revisited (so the loop ends within 2d rounds).
+        var iterations = 0
+        var timedOut = false
+        var visited: Set<Int> = [likelihood.columns]
+        while true {
+            let optimised = try optimise(likelihood, start: theta, options: options, iterationsSoFar: iterations, stages: &stages)
+            theta = optimised.theta
+            iterations = optimised.iterations
+            if optimised.timedOut { timedOut = true; break }
+            guard structure == .full, iterations < options.maximumIterations else { break }
+            let current = try likelihood.evaluate(theta)
+            let criterion = try likelihood.criterion(current)
+            let stationary = criterion.stationarity <= options.gradientTolerance
+            if stationary && criterion.boundaryExcess <= options.boundaryTolerance { break }
+            // Not stationary: the optimiser crawled, typically because a direction of Σ̃ is
+            // vanishing (ℓ is flat along it). Drop the directions with a per-task
+            // signal-to-noise ratio below 1e-4, or, if none, the smallest one when it is below
+            // 1e-2; the rank below is then optimised and checked in turn.
+            if !stationary, let shrunk = try shrink(likelihood, theta: theta, smallestBelow: 1e-2),
+               !visited.contains(shrunk.likelihood.columns) {
+                visited.insert(shrunk.likelihood.columns)
+                likelihood = shrunk.likelihood
+                theta = shrunk.theta
+                continue
             }
+            // Stationary but a direction outside the range would raise ℓ: grow the rank.
+            guard stationary, likelihood.columns < d else { break }
+            let top = try likelihood.boundaryDirection(current)
+            guard !visited.contains(likelihood.columns + 1),
+                  let grown = try grow(likelihood, from: current, along: top) else { break }
+            visited.insert(grown.likelihood.columns)
+            likelihood = grown.likelihood
+            theta = grown.theta
         }
+
+        // 5. Boundaries.
+        let boundary = try settleBoundary(likelihood, theta: theta)
+        let final = boundary.evaluation
+        let criterion = try likelihood.criterion(final)
+        let converged = !timedOut
+            && criterion.holds(stationarityTolerance: options.gradientTolerance, boundaryTolerance: options.boundaryTolerance)
         let gradientNorm = final.gradient.reduce(0) { Swift.max($0, abs($1)) }
-        let converged = gradientNorm / observations <= options.gradientTolerance
-        // Σ = σ² Λ Λᵀ
-        var factor = try Matrix(rows: d, columns: d, elements: final.factor)
-        factor = final.noiseVariance.squareRoot() * factor
+        // Σ = σ² Λ Λᵀ, with Λ padded to d×d by zero columns.
+        let r = final.columns
+        var padded = [Double](repeating: 0, count: d * d)
+        for i in 0..<d { for j in 0..<r { padded[i * d + j] = final.factor[i * r + j] } }
+        let factor = final.noiseVariance.squareRoot() * (try Matrix(rows: d, columns: d, elements: padded))
         let prior = try GaussianPrior(mean: final.mean, factor: factor, noiseVariance: final.noiseVariance)
         return PriorFitResult(prior: prior, logMarginalLikelihood: final.logLikelihood,
-                              emIterations: emIterations, quasiNewtonIterations: bfgsIteration,
-                              gradientNorm: gradientNorm, converged: converged,
-                              flooredComponents: floored, singular: !zeroedDiagonal.isEmpty,
-                              rank: d - zeroedDiagonal.count,
-                              noiseFloored: final.noiseFloored,
+                              emIterations: emIterations, quasiNewtonIterations: iterations,
+                              gradientNorm: gradientNorm, converged: converged, criterion: criterion,
+                              stages: stages, timedOut: timedOut,
+                              flooredComponents: boundary.floored, singular: boundary.rank < d,
+                              rank: boundary.rank, noiseFloored: final.noiseFloored,
                               tasks: statistics.taskCount, observations: statistics.counts.reduce(0, +))
     }
 
-    /// BFGS (GSL's BFGS2) on −ℓ/N, so the gradient tolerance is per observation, in
-    /// preconditioned coordinates θ = scale ⊙ u; restarted when its line search stalls (near a
-    /// flat optimum a fresh Hessian approximation often goes on), then a Newton polish.
-    static func optimise(_ likelihood: ProfiledLikelihood, start: [Double], scale: [Double], observations: Double,
-                         options: PriorFitOptions, iterationsSoFar: Int) throws -> (theta: [Double], iterations: Int) {
-        var u = zip(start, scale).map { $0 / $1 }
+    /// The starting Λ (d×r, lower-trapezoidal) from EM's full factor: the eigen-directions of
+    /// D^{1/2}Σ̃D^{1/2} (D: each feature's mean square per point) whose per-task
+    /// signal-to-noise ratio κ·N/Σw is at least 1e-2; at least one column. EM stops
+    /// long before its small directions have shrunk, so a lower threshold would start at full
+    /// rank; directions that matter come back through the boundary test.
+    static func startingFactor(_ full: [Double], _ statistics: TaskStatistics) throws -> (columns: Int, factor: [Double]) {
+        let d = statistics.dimension
+        let scales = ProfiledLikelihood(statistics: statistics, structure: .full, columns: 1).featureScales
+        var whitened = Matrix(rows: d, columns: d)
+        for i in 0..<d { for j in 0..<d {
+            var s = 0.0
+            for k in 0..<d { s += full[i * d + k] * full[j * d + k] }
+            whitened[i, j] = scales[i] * s * scales[j]
+        } }
+        let eigen = try SymmetricEigen(symmetrized(whitened))
+        let perTask = statistics.weightedObservations / statistics.weights.reduce(0, +)
+        let kept = (0..<d).reversed().filter { eigen.values[$0] * perTask >= 1e-2 }
+        let columns = Swift.max(kept.count, 1)
+        let order = kept.isEmpty ? [d - 1] : kept
+        var lambda = [Double](repeating: 0, count: d * columns)
+        for (c, k) in order.enumerated() {
+            let root = Swift.max(eigen.values[k], 0).squareRoot()
+            for i in 0..<d { lambda[i * columns + c] = eigen.vectors[i, k] * root / scales[i] }
+        }
+        return (columns, trapezoidal(lambda, rows: d, columns: columns))
+    }
+
+    /// ΛQ for the orthogonal Q (Householder reflections from the right) that makes Λ
+    /// lower-trapezoidal with a non-negative diagonal: the same Σ̃ = ΛΛᵀ, in the parameters
+    /// ``ProfiledLikelihood`` uses.
+    static func trapezoidal(_ lambda: [Double], rows d: Int, columns r: Int) -> [Double] {
+        var a = lambda
+        for j in 0..<Swift.min(r, d) {
+            var v = (j..<r).map { a[j * r + $0] }
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            if norm > 0 && v.count > 1 {
+                let alpha = v[0] > 0 ? -norm : norm
+                v[0] -= alpha
+                let vv = v.reduce(0) { $0 + $1 * $1 }
+                if vv > 0 {
+                    for i in j..<d {
+                        var dot = 0.0
+                        for k in 0..<v.count { dot += a[i * r + j + k] * v[k] }
+                        let f = 2 * dot / vv
+                        for k in 0..<v.count { a[i * r + j + k] -= f * v[k] }
+                    }
+                }
+            }
+            for k in (j + 1)..<Swift.max(r, j + 1) { a[j * r + k] = 0 }
+            if a[j * r + j] < 0 { for i in j..<d { a[i * r + j] = -a[i * r + j] } }
+        }
+        return a
+    }
+
+    /// Removes the directions of Σ̃ whose per-task signal-to-noise ratio (an eigenvalue of
+    /// Λ̂Λ̂ᵀ times N/Σw) is below 1e-4 — at most about Σw·(1e-4)²/4 of ℓ is at stake, and at a
+    /// rank that keeps them ℓ is nearly flat along them, so optimisers crawl — or, when there
+    /// is none, the smallest direction if it is below `smallestBelow`. If a removed direction
+    /// matters after all, the boundary test at the lower rank says so. Nil when none qualifies.
+    static func shrink(_ likelihood: ProfiledLikelihood, theta: [Double], smallestBelow: Double) throws
+        -> (likelihood: ProfiledLikelihood, theta: [Double])? {
+        let statistics = likelihood.statistics
+        let d = statistics.dimension, r = likelihood.columns
+        guard r > 1 else { return nil }
+        let lambda = likelihood.factor(theta)
+        let scales = likelihood.featureScales
+        var whitened = Matrix(rows: d, columns: d)
+        for i in 0..<d { for j in 0..<d {
+            var s = 0.0
+            for k in 0..<r { s += lambda[i * r + k] * lambda[j * r + k] }
+            whitened[i, j] = scales[i] * s * scales[j]
+        } }
+        let eigen = try SymmetricEigen(symmetrized(whitened))
+        let perTask = statistics.weightedObservations / statistics.weights.reduce(0, +)
+        var kept = Array((0..<d).reversed().filter { eigen.values[$0] * perTask >= 1e-4 }.prefix(r))
+        if kept.count == r, let last = kept.last, eigen.values[last] * perTask < smallestBelow { kept.removeLast() }
+        guard kept.count < r else { return nil }
+        let columns = Swift.max(kept.count, 1)
+        let order = kept.isEmpty ? [d - 1] : kept
+        var reduced = [Double](repeating: 0, count: d * columns)
+        for (c, k) in order.enumerated() {
+            let root = Swift.max(eigen.values[k], 0).squareRoot()
+            for i in 0..<d { reduced[i * columns + c] = eigen.vectors[i, k] * root / scales[i] }
+        }
+        let smaller = ProfiledLikelihood(statistics: statistics, structure: .full, columns: columns)
+        return (smaller, smaller.parameters(ofFactor: trapezoidal(reduced, rows: d, columns: columns)))
+    }
+
+    /// Adds a column s·v to Λ along the direction v of ``ProfiledLikelihood/boundaryDirection(_:)``,
+    /// with s chosen among a few multiples of the one-dimensional Newton step
+    /// s* ≈ (λ − 1)·Σw (slope ½(λ − 1), curvature about ½Σ_i (vᵀX_iv)² ≈ 1/(2Σw) when the
+    /// tasks share vᵀ(Σ wX)v = 1 evenly). Nil when none raises ℓ beyond round-off: the
+    /// boundary condition then stays unmet and the fit is reported not converged.
+    static func grow(_ likelihood: ProfiledLikelihood, from current: ProfiledLikelihood.Evaluation,
+                     along top: (value: Double, vector: [Double])) throws -> (likelihood: ProfiledLikelihood, theta: [Double])? {
+        let statistics = likelihood.statistics
+        let d = statistics.dimension, r = current.columns
+        let larger = ProfiledLikelihood(statistics: statistics, structure: .full, columns: r + 1)
+        let base = (top.value - 1) * statistics.weights.reduce(0, +)
+        var best: (theta: [Double], value: Double)?
+        for multiple in [1.0 / 16, 1.0 / 4, 1, 4] {
+            let s = (multiple * base).squareRoot()
+            var lambda = [Double](repeating: 0, count: d * (r + 1))
+            for i in 0..<d {
+                for j in 0..<r { lambda[i * (r + 1) + j] = current.factor[i * r + j] }
+                lambda[i * (r + 1) + r] = s * top.vector[i]
+            }
+            let theta = larger.parameters(ofFactor: trapezoidal(lambda, rows: d, columns: r + 1))
+            guard let value = try? larger.evaluate(theta, gradient: false).logLikelihood, value.isFinite else { continue }
+            if value > (best?.value ?? current.logLikelihood + 1e-12 * abs(current.logLikelihood)) { best = (theta, value) }
+        }
+        return best.map { (larger, $0.theta) }
+    }
+
+    /// BFGS (GSL's BFGS2) on −ℓ/N in the dimensionless parameters θ̂ = scale ⊙ θ (so the
+    /// gradient's largest entry is ``FitCriterion/stationarity``), restarted when its line
+    /// search stalls (near a flat optimum a fresh Hessian approximation often goes on), then
+    /// Newton steps. Keeps the best point evaluated; stops at the deadline.
+    static func optimise(_ likelihood: ProfiledLikelihood, start: [Double], options: PriorFitOptions, iterationsSoFar: Int,
+                         stages: inout [FitStage]) throws -> (theta: [Double], iterations: Int, timedOut: Bool) {
+        let scale = likelihood.parameterScales()
+        let observations = likelihood.statistics.weightedObservations
+        let tolerance = options.gradientTolerance
+        var best = (theta: start, value: try likelihood.evaluate(start).logLikelihood, stationarity: Double.infinity)
         var iterations = iterationsSoFar
-        var lastValue = -Double.infinity
+        var timedOut = false
         // Stall rule: when ℓ rises by less than 1e-6 (log-likelihood units, far below any
-        // statistical meaning) over 50 iterations, the search is crawling along a flat ridge
-        // (typically towards a singular Σ); stop there rather than spend minutes on it. The
-        // fit is then reported as not converged, with its gradient.
+        // statistical meaning) over 50 iterations, the search is crawling along a flat ridge;
+        // stop there and let the Newton steps finish (or report the fit not converged).
         var history: [Double] = []
         var stalled = false
-        for _ in 0..<5 where iterations < options.maximumIterations && !stalled {
+        var lastValue = -Double.infinity
+        // With Newton steps to follow, BFGS only has to get near the optimum: at most 100
+        // iterations per rank (Newton then converges in a few steps where BFGS would crawl).
+        let newton = start.count <= newtonParameterLimit
+        let budget = newton ? Swift.min(options.maximumIterations, iterationsSoFar + 100) : options.maximumIterations
+        for _ in 0..<5 where iterations < budget && !stalled && !timedOut {
             let before = iterations
-            let result = try minimizeBFGS(start: u, initialStep: 0.1, lineSearchTolerance: 0.1,
-                                          gradientTolerance: options.gradientTolerance,
-                                          maxIterations: options.maximumIterations - iterations,
+            let u0 = zip(best.theta, scale).map { $0 * $1 }
+            let result = try minimizeBFGS(start: u0, initialStep: 0.1, lineSearchTolerance: 0.1,
+                                          gradientTolerance: 0,
+                                          maxIterations: budget - iterations,
                                           shouldStop: { iteration, value in
                 let ll = -value * observations
                 options.progress?(FitProgress(phase: "bfgs", iteration: before + iteration, logLikelihood: ll,
                                               change: ll - (history.last ?? ll)))
                 history.append(ll)
                 stalled = history.count > 50 && ll - history[history.count - 51] < 1e-6
-                return stalled
+                timedOut = options.expired
+                return stalled || timedOut || best.stationarity <= tolerance
             }) { u, gradient in
-                let evaluation = try likelihood.evaluate(zip(u, scale).map { $0 * $1 })
-                for i in gradient.indices { gradient[i] = -evaluation.gradient[i] * scale[i] / observations }
+                let theta = zip(u, scale).map { $0 / $1 }
+                let evaluation = try likelihood.evaluate(theta)
+                var stationarity = 0.0
+                for i in gradient.indices {
+                    gradient[i] = -evaluation.gradient[i] / scale[i] / observations
+                    stationarity = Swift.max(stationarity, abs(gradient[i]))
+                }
+                if evaluation.logLikelihood > best.value || (evaluation.logLikelihood == best.value && stationarity < best.stationarity) {
+                    best = (theta, evaluation.logLikelihood, stationarity)
+                }
                 return -evaluation.logLikelihood / observations
             }
             iterations += Swift.max(result.iterations, 1)
-            let value = -result.value * observations
-            let improved = value > lastValue
-            if improved { u = result.x }
-            if result.converged || !improved || value - lastValue <= 1e-12 * abs(value) { break }
-            lastValue = value
+            if best.stationarity <= tolerance || best.value - lastValue <= 1e-12 * abs(best.value) { break }
+            lastValue = best.value
         }
-        var theta = zip(u, scale).map { $0 * $1 }
-        if theta.count <= 60 {
-            let polished = try newtonPolish(likelihood, start: theta, observations: observations,
-                                            tolerance: options.gradientTolerance)
+        stages.append(FitStage(name: "bfgs", rank: likelihood.columns, iterations: iterations - iterationsSoFar, logLikelihood: best.value))
+        var theta = best.theta
+        if !timedOut && newton {
+            let polished = try newtonPolish(likelihood, start: theta, scale: scale, options: options)
             theta = polished.theta
             iterations += polished.steps
+            timedOut = polished.timedOut
+            if polished.steps > 0 {
+                stages.append(FitStage(name: "newton", rank: likelihood.columns, iterations: polished.steps, logLikelihood: polished.logLikelihood))
+            }
         }
-        return (theta, iterations)
+        return (theta, iterations, timedOut)
     }
 
-    /// Per-parameter scales: the length of each row of the starting Λ, 1 where it is zero. Rows can differ by orders of magnitude when features
-    /// have very different scales, or when σ is tiny and Λ = chol(Σ)/σ is huge.
-    static func preconditioner(_ lambda: [Double], dimension d: Int, structure: CovarianceStructure) -> [Double] {
-        let rowNorms = (0..<d).map { i -> Double in
-            let norm = (0..<d).reduce(0.0) { $0 + lambda[i * d + $1] * lambda[i * d + $1] }.squareRoot()
-            return norm > 0 && norm.isFinite ? norm : 1
-        }
-        switch structure {
+    /// Largest parameter count for Newton steps: each Hessian costs 2k gradient evaluations,
+    /// which at k = 100 is about what 150 BFGS iterations cost.
+    static let newtonParameterLimit = 100
+
+    /// Sets negligible variance to exactly zero (lme4's isSingular rule, made scale-free):
+    /// a direction of Σ̃ whose per-point signal-to-noise ratio κ (an eigenvalue of Λ̂Λ̂ᵀ) is
+    /// below 1e-8 is removed, and a feature j with Σ̃_jj·D_jj < 1e-8 gets zero between-task
+    /// variance (its row of Λ is zeroed: a floored component). Each is kept only if ℓ does
+    /// not drop beyond round-off (1e-9 relative).
+    static func settleBoundary(_ likelihood: ProfiledLikelihood, theta: [Double]) throws
+        -> (evaluation: ProfiledLikelihood.Evaluation, rank: Int, floored: [Int]) {
+        let d = likelihood.statistics.dimension
+        let scales = likelihood.featureScales
+        let threshold = 1e-8
+        let start = try likelihood.evaluate(theta)
+        let r = start.columns
+        var lambda = start.factor
+        var floored: [Int] = []
+        var rank = r
+        switch likelihood.structure {
+        case .diagonal, .isotropic:
+            var zeroed: [Int] = []
+            for j in 0..<d where lambda[j * d + j] * lambda[j * d + j] * scales[j] * scales[j] < threshold { zeroed.append(j) }
+            // One shared variance (isotropic) is on its boundary only when it vanishes for all.
+            if likelihood.structure == .isotropic && zeroed.count < d { zeroed = [] }
+            for j in zeroed { lambda[j * d + j] = 0 }
+            floored = zeroed
+            rank = d - zeroed.count
         case .full:
-            var out: [Double] = []
-            for i in 0..<d { for _ in 0...i { out.append(rowNorms[i]) } }
-            return out
-        case .diagonal: return rowNorms
-        case .isotropic: return [rowNorms.reduce(0, +) / Double(d)]
+            var whitened = Matrix(rows: d, columns: d)
+            for i in 0..<d { for j in 0..<d {
+                var s = 0.0
+                for k in 0..<r { s += lambda[i * r + k] * lambda[j * r + k] }
+                whitened[i, j] = scales[i] * s * scales[j]
+            } }
+            let eigen = try SymmetricEigen(symmetrized(whitened))
+            let kept = (0..<d).filter { eigen.values[$0] >= threshold }
+            floored = (0..<d).filter { whitened[$0, $0] < threshold }
+            rank = Swift.min(kept.count, r)
+            if rank < r || !floored.isEmpty {
+                // Rebuild Λ from the kept eigen-directions, then zero the floored rows.
+                var rebuilt = [Double](repeating: 0, count: d * r)
+                for (c, k) in kept.suffix(rank).reversed().enumerated() {
+                    let root = eigen.values[k].squareRoot()
+                    for i in 0..<d { rebuilt[i * r + c] = eigen.vectors[i, k] * root / scales[i] }
+                }
+                for j in floored { for c in 0..<r { rebuilt[j * r + c] = 0 } }
+                lambda = trapezoidal(rebuilt, rows: d, columns: r)
+                rank = Swift.min(rank, d - floored.count)
+            }
         }
-    }
-
-    /// Mean of A_i,jj / n_i over tasks with data: the typical size of feature j squared.
-    private static func meanGramDiagonal(_ s: TaskStatistics, _ j: Int) -> Double {
-        let d = s.dimension
-        var sum = 0.0, count = 0
-        for t in 0..<s.taskCount where s.counts[t] > 0 {
-            sum += s.gram[t * d * d + j * d + j] / Double(s.counts[t]); count += 1
+        guard lambda != start.factor else { return (start, rank, floored) }
+        let candidate = try likelihood.evaluate(likelihood.parameters(ofFactor: lambda))
+        if candidate.logLikelihood >= start.logLikelihood - 1e-9 * abs(start.logLikelihood) {
+            return (candidate, rank, floored)
         }
-        return count > 0 ? sum / Double(count) : 0
+        return (start, likelihood.structure == .full ? r : d, [])
     }
 }

@@ -8,13 +8,22 @@ public struct PriorFitResult: Sendable {
     public let logMarginalLikelihood: Double
     /// EM iterations run.
     public let emIterations: Int
-    /// Quasi-Newton iterations run.
+    /// Quasi-Newton (BFGS) iterations and Newton steps run, over all ranks tried.
     public let quasiNewtonIterations: Int
-    /// Largest |∂ℓ/∂θ| at the fit (θ: the free entries of Λ = chol(Σ)/σ; μ and σ² are
-    /// profiled out, so their gradient is zero by construction).
+    /// Largest |∂ℓ/∂θ| at the fit (θ: the free entries of Λ, Σ = σ²ΛΛᵀ, in the units of the
+    /// features; μ and σ² are profiled out, so their gradient is zero by construction). Not
+    /// scale-free: convergence is judged by ``criterion``.
     public let gradientNorm: Double
-    /// Whether the gradient tolerance was met.
+    /// Whether the first-order conditions hold within the tolerances of ``PriorFitOptions``
+    /// (``criterion``).
     public let converged: Bool
+    /// The first-order (KKT) conditions at the fit, free of the units of x and y.
+    public let criterion: FitCriterion
+    /// The stages the fit went through, in order.
+    public let stages: [FitStage]
+    /// Whether the fit stopped because ``PriorFitOptions/deadline`` passed (it is then not
+    /// converged, and holds the best point reached).
+    public let timedOut: Bool
     /// Indices of parameters whose between-task variance was floored at exactly zero.
     public let flooredComponents: [Int]
     /// Whether Σ was set to a singular matrix on its boundary (a zero variance, or parameters
@@ -31,4 +40,16 @@ public struct PriorFitResult: Sendable {
 
     /// Total iterations.
     public var iterations: Int { emIterations + quasiNewtonIterations }
+}
+
+/// One stage of a prior fit: EM, or the optimisation of the factor at one rank.
+public struct FitStage: Sendable, Equatable {
+    /// `em`, `bfgs` (quasi-Newton at a fixed rank) or `newton` (Newton steps at that rank).
+    public let name: String
+    /// Columns of the factor Λ (the largest rank of Σ) during the stage; d for EM.
+    public let rank: Int
+    /// Iterations (or steps) of the stage.
+    public let iterations: Int
+    /// ℓ at the end of the stage.
+    public let logLikelihood: Double
 }

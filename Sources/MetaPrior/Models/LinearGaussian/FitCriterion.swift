@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import GSL
+
+/// The first-order (KKT) conditions of max ℓ over Σ̃ = Σ/σ² ⪰ 0, measured without units.
+///
+/// μ and σ² are profiled out exactly, so their conditions hold by construction. With
+/// G = ∂ℓ/∂Σ̃ = ½(E/σ̂² − Σ wX) (see ``ProfiledLikelihood``) and Σ̃ = ΛΛᵀ, Λ of size d×r,
+/// a maximum satisfies GΛ = 0 (stationarity on the rank-r set) and G ⪯ 0 (no direction
+/// outside the range of Σ̃ along which adding variance raises ℓ). Both are measured so that
+/// rescaling x or y does not change them:
+///
+/// - ``stationarity``: max_ij |∂ℓ/∂Λ̂_ij| / N, the gradient per observation (N = Σ w n) in
+///   the dimensionless factor Λ̂ = D^{1/2}Λ, D = diag(Σ wA)/N (the mean square of each
+///   feature per point, so Λ̂Λ̂ᵀ is the between-task variance of each feature's contribution
+///   relative to the noise). Rescaling feature j by a (x in other units) scales Λ's row j by
+///   1/a and D_jj by a², so Λ̂ is unchanged; rescaling y leaves Σ̃ unchanged.
+/// - ``boundaryExcess``: λ_max − 1 for the largest generalised eigenvalue λ of
+///   (E/σ̂², Σ wX). λ ≤ 1 is exactly G ⪯ 0; on the range of Σ̃ every eigenvalue is 1 at a
+///   stationary point, so at a maximum λ_max = 1 (or, for Σ̃ = 0, ≤ 1). A generalised
+///   eigenvalue is invariant under any invertible change of feature coordinates and under
+///   rescaling y. Its meaning: adding variance s·vvᵀ along the eigenvector v
+///   (vᵀΣ wXv = 1) changes ℓ at the rate ½(λ − 1).
+public struct FitCriterion: Sendable, Equatable {
+    /// Largest |∂ℓ/∂Λ̂| per observation.
+    public let stationarity: Double
+    /// λ_max(E/σ̂², Σ wX) − 1 (≤ 0 when no direction outside Σ's range would raise ℓ).
+    public let boundaryExcess: Double
+
+    /// Whether both conditions hold within `stationarityTolerance` and `boundaryTolerance`.
+    public func holds(stationarityTolerance: Double, boundaryTolerance: Double) -> Bool {
+        stationarity <= stationarityTolerance && boundaryExcess <= boundaryTolerance
+    }
+}
+
+extension ProfiledLikelihood {
+    /// D^{1/2}: the root mean square of each feature per point, 1 for a feature that is zero
+    /// everywhere (its row of Λ does not enter the likelihood).
+    var featureScales: [Double] {
+        let d = statistics.dimension
+        let n = statistics.weightedObservations
+        return (0..<d).map { j in
+            let s = (weightedGram[j * d + j] / n).squareRoot()
+            return s > 0 && s.isFinite ? s : 1
+        }
+    }
+
+    /// ∂ℓ/∂θ̂ for the parameters θ̂ = scale ⊙ θ of Λ̂ (row i of Λ multiplied by D_ii^{1/2}).
+    func parameterScales() -> [Double] {
+        let d = statistics.dimension, r = columns
+        let s = featureScales
+        switch structure {
+        case .full:
+            var out: [Double] = []
+            for i in 0..<d { for _ in 0...Swift.min(i, r - 1) { out.append(s[i]) } }
+            return out
+        case .diagonal: return s
+        case .isotropic: return [(s.reduce(0) { $0 + $1 * $1 } / Double(d)).squareRoot()]
+        }
+    }
+
+    /// The criterion at an evaluation made with the gradient.
+    func criterion(_ e: Evaluation) throws -> FitCriterion {
+        let scales = parameterScales()
+        let n = statistics.weightedObservations
+        let stationarity = zip(e.gradient, scales).reduce(0.0) { Swift.max($0, abs($1.0 / $1.1)) } / n
+        let top = try boundaryDirection(e)
+        return FitCriterion(stationarity: stationarity, boundaryExcess: top.value - 1)
+    }
+
+    /// The largest generalised eigenvalue of (E/σ̂², Σ wX) and its eigenvector v, normalised
+    /// so that vᵀ(Σ wX)v = 1: the direction along which adding variance raises ℓ fastest.
+    /// For the diagonal and isotropic structures only the directions they allow count: the
+    /// coordinate axes (λ_j = E_jj/(σ̂² X_jj)), or their sum (tr E/σ̂² / tr Σ wX).
+    func boundaryDirection(_ e: Evaluation) throws -> (value: Double, vector: [Double]) {
+        let d = statistics.dimension
+        let x = e.weightedProjection, outer = e.residualOuter
+        switch structure {
+        case .diagonal:
+            var best = (value: -Double.infinity, vector: [Double](repeating: 0, count: d))
+            for j in 0..<d {
+                let value = outer[j * d + j] / (e.noiseVariance * x[j * d + j])
+                if value > best.value {
+                    var v = [Double](repeating: 0, count: d); v[j] = 1 / x[j * d + j].squareRoot()
+                    best = (value, v)
+                }
+            }
+            return best
+        case .isotropic:
+            let te = (0..<d).reduce(0.0) { $0 + outer[$1 * d + $1] }, tx = (0..<d).reduce(0.0) { $0 + x[$1 * d + $1] }
+            return (te / (e.noiseVariance * tx), [Double](repeating: 1 / tx.squareRoot(), count: d))
+        case .full:
+            // C = chol(Σ wX); eigen of C⁻¹(E/σ̂²)C⁻ᵀ; v = C⁻ᵀw.
+            let cholesky = try Cholesky(try Matrix(rows: d, columns: d, elements: x))
+            let scaled = try Matrix(rows: d, columns: d, elements: outer.map { $0 / e.noiseVariance })
+            let left = try cholesky.solveLower(scaled)                  // C⁻¹ E/σ̂²
+            var leftT = left
+            for i in 0..<d { for j in 0..<d { leftT[i, j] = left[j, i] } }
+            let both = try cholesky.solveLower(leftT)                  // C⁻¹ (C⁻¹ E/σ̂²)ᵀ
+            let eigen = try SymmetricEigen(symmetrized(both))
+            let w = (0..<d).map { eigen.vectors[$0, d - 1] }
+            let v = try cholesky.solveUpper(w)
+            return (eigen.values[d - 1], v)
+        }
+    }
+}
