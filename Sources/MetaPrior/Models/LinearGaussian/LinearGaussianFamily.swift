@@ -90,22 +90,25 @@ public enum LinearGaussianFamily: ModelFamily {
         return (result, prior, marginal, episodic)
     }
 
-    /// The marginal-likelihood stage as the report gives it.
+    /// The marginal-likelihood stage as the report gives it: its criterion is the unit-free
+    /// stationarity of ``FitCriterion``; the boundary (KKT) excess is named beside it.
     private static func stage(_ marginal: PriorFitResult, options: PriorFitOptions, observations: Double, dimension: Int) -> FitStage {
         let ending: FitStage.Ending
         if marginal.converged {
             ending = .converged
-        } else if let deadline = options.deadline, ContinuousClock.now >= deadline {
+        } else if marginal.timedOut {
             ending = .timeLimit
         } else if marginal.quasiNewtonIterations >= options.maximumIterations {
             ending = .iterationLimit
         } else {
             ending = .stalled
         }
+        let excess = marginal.criterion.boundaryExcess
         return FitStage(stage: "marginal", objective: "log marginal likelihood",
-                        method: "\(marginal.emIterations) EM + \(marginal.quasiNewtonIterations) quasi-Newton iterations on Λ = chol(Σ)/σ",
+                        method: "\(marginal.emIterations) EM + \(marginal.quasiNewtonIterations) quasi-Newton/Newton iterations on Σ/σ² = ΛΛᵀ (Λ of d × rank)",
                         iterations: marginal.iterations, value: marginal.logMarginalLikelihood, ending: ending,
-                        criterion: marginal.gradientNorm / observations, criterionName: "largest |∂ℓ/∂Λ| per observation",
+                        criterion: marginal.criterion.stationarity,
+                        criterionName: "largest |∂ℓ/∂Λ̂| per observation (unit-free; boundary test λmax − 1 = \(significant(excess, 2)) ≤ \(significant(options.boundaryTolerance, 2)))",
                         tolerance: options.gradientTolerance, rank: marginal.rank)
     }
 

@@ -34,7 +34,7 @@ public enum PriorFit {
             throw InputError("\(Int(observations)) observations cannot determine \(d) prior means and a noise variance; give more data or fewer features")
         }
         let structure = options.structure
-        var stages: [FitStage] = []
+        var stages: [PriorFitPhase] = []
 
         // 1. EM from Λ = I (lme4's start), projected onto the structure.
         var em = try ExpectationMaximisation(statistics: statistics, structure: structure)
@@ -49,7 +49,7 @@ public enum PriorFit {
             if abs(ll - previous) <= 1e-6 * abs(ll) { break }
             previous = ll
         }
-        if emIterations > 0 { stages.append(FitStage(name: "em", rank: d, iterations: emIterations, logLikelihood: emLikelihood)) }
+        if emIterations > 0 { stages.append(PriorFitPhase(name: "em", rank: d, iterations: emIterations, logLikelihood: emLikelihood)) }
 
         // 2. The starting factor.
         var likelihood: ProfiledLikelihood
@@ -117,7 +117,7 @@ public enum PriorFit {
         return PriorFitResult(prior: prior, logMarginalLikelihood: final.logLikelihood,
                               emIterations: emIterations, quasiNewtonIterations: iterations,
                               gradientNorm: gradientNorm, converged: converged, criterion: criterion,
-                              stages: stages, timedOut: timedOut,
+                              phases: stages, timedOut: timedOut,
                               flooredComponents: boundary.floored, singular: boundary.rank < d,
                               rank: boundary.rank, noiseFloored: final.noiseFloored,
                               tasks: statistics.taskCount, observations: statistics.counts.reduce(0, +))
@@ -242,7 +242,7 @@ public enum PriorFit {
     /// search stalls (near a flat optimum a fresh Hessian approximation often goes on), then
     /// Newton steps. Keeps the best point evaluated; stops at the deadline.
     static func optimise(_ likelihood: ProfiledLikelihood, start: [Double], options: PriorFitOptions, iterationsSoFar: Int,
-                         stages: inout [FitStage]) throws -> (theta: [Double], iterations: Int, timedOut: Bool) {
+                         stages: inout [PriorFitPhase]) throws -> (theta: [Double], iterations: Int, timedOut: Bool) {
         let scale = likelihood.parameterScales()
         let observations = likelihood.statistics.weightedObservations
         let tolerance = options.gradientTolerance
@@ -290,7 +290,7 @@ public enum PriorFit {
             if best.stationarity <= tolerance || best.value - lastValue <= 1e-12 * abs(best.value) { break }
             lastValue = best.value
         }
-        stages.append(FitStage(name: "bfgs", rank: likelihood.columns, iterations: iterations - iterationsSoFar, logLikelihood: best.value))
+        stages.append(PriorFitPhase(name: "bfgs", rank: likelihood.columns, iterations: iterations - iterationsSoFar, logLikelihood: best.value))
         var theta = best.theta
         if !timedOut && newton {
             let polished = try newtonPolish(likelihood, start: theta, scale: scale, options: options)
@@ -298,7 +298,7 @@ public enum PriorFit {
             iterations += polished.steps
             timedOut = polished.timedOut
             if polished.steps > 0 {
-                stages.append(FitStage(name: "newton", rank: likelihood.columns, iterations: polished.steps, logLikelihood: polished.logLikelihood))
+                stages.append(PriorFitPhase(name: "newton", rank: likelihood.columns, iterations: polished.steps, logLikelihood: polished.logLikelihood))
             }
         }
         return (theta, iterations, timedOut)

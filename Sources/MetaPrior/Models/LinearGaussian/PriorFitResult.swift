@@ -20,7 +20,7 @@ public struct PriorFitResult: Sendable {
     /// The first-order (KKT) conditions at the fit, free of the units of x and y.
     public let criterion: FitCriterion
     /// The stages the fit went through, in order.
-    public let stages: [FitStage]
+    public let phases: [PriorFitPhase]
     /// Whether the fit stopped because ``PriorFitOptions/deadline`` passed (it is then not
     /// converged, and holds the best point reached).
     public let timedOut: Bool
@@ -42,8 +42,8 @@ public struct PriorFitResult: Sendable {
     public var iterations: Int { emIterations + quasiNewtonIterations }
 }
 
-/// One stage of a prior fit: EM, or the optimisation of the factor at one rank.
-public struct FitStage: Sendable, Equatable {
+/// One phase of a marginal prior fit: EM, or the optimisation of the factor at one rank.
+public struct PriorFitPhase: Sendable, Equatable {
     /// `em`, `bfgs` (quasi-Newton at a fixed rank) or `newton` (Newton steps at that rank).
     public let name: String
     /// Columns of the factor Λ (the largest rank of Σ) during the stage; d for EM.
