@@ -147,7 +147,35 @@ struct BasisLearningTests {
         let map = try FeatureMap(spec: .linear, inputNames: ["x"], trainingInputs: data.tasks.map(\.inputs))
         let statistics = try TaskStatistics(dataset: data, featureMap: map)
         #expect(abs(NoiseFloor.floor(statistics) - 1.25e-6) < 1e-18)
-        #expect(NoiseFloor.warning(noiseVariance: 1e-6, statistics: statistics) != nil)
+        #expect(NoiseFloor.warning(noiseVariance: 1.25e-6, statistics: statistics) != nil)
         #expect(NoiseFloor.warning(noiseVariance: 1.3e-6, statistics: statistics) == nil)
+    }
+
+    /// With σ² bounded above the profiled σ̂², ℓ is the Gaussian log-likelihood at σ² = b:
+    /// ℓ_b = ℓ(σ̂²) − N/2·[log(b/σ̂²) + σ̂²/b − 1] (substitute r = Nσ̂² into −N/2·log 2πb −
+    /// r/(2b)), and its gradient in Λ matches central differences (h = 1e-6; 1e-5 relative, as
+    /// in the unbounded gradient test).
+    @Test func boundedNoiseLikelihoodAndGradient() throws {
+        let s = try ProfiledLikelihoodTests.statistics()
+        let theta = (0..<6).map { 0.4 + 0.13 * Double($0) }
+        let free = try ProfiledLikelihood(statistics: s, structure: .full).evaluate(theta)
+        let bound = 10 * free.noiseVariance
+        let likelihood = ProfiledLikelihood(statistics: s, structure: .full, noiseFloor: bound)
+        let held = try likelihood.evaluate(theta)
+        #expect(held.noiseVariance == bound)
+        let n = s.weightedObservations
+        let expected = free.logLikelihood - n / 2 * (log(bound / free.noiseVariance) + free.noiseVariance / bound - 1)
+        #expect(abs(held.logLikelihood - expected) <= 1e-10 * abs(expected), "\(held.logLikelihood) \(expected)")
+        for i in theta.indices {
+            let h = 1e-6
+            var plus = theta, minus = theta
+            plus[i] += h; minus[i] -= h
+            let numeric = (try likelihood.evaluate(plus, gradient: false).logLikelihood
+                           - likelihood.evaluate(minus, gradient: false).logLikelihood) / (2 * h)
+            #expect(abs(held.gradient[i] - numeric) <= Swift.max(1e-5 * abs(numeric), 1e-6), "θ\(i): \(held.gradient[i]) vs \(numeric)")
+        }
+        // Below the bound nothing changes.
+        let loose = try ProfiledLikelihood(statistics: s, structure: .full, noiseFloor: free.noiseVariance / 10).evaluate(theta)
+        #expect(loose.logLikelihood == free.logLikelihood && loose.noiseVariance == free.noiseVariance)
     }
 }

@@ -22,7 +22,7 @@ public enum PriorFit {
             throw InputError("\(Int(observations)) observations cannot determine \(d) prior means and a noise variance; give more data or fewer features")
         }
         let structure = options.structure
-        let likelihood = ProfiledLikelihood(statistics: statistics, structure: structure)
+        let likelihood = ProfiledLikelihood(statistics: statistics, structure: structure, noiseFloor: options.noiseFloor)
 
         // 1. EM from Λ = I (lme4's start), projected onto the structure.
         var em = try ExpectationMaximisation(statistics: statistics, structure: structure)

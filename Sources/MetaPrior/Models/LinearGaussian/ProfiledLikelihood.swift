@@ -25,9 +25,13 @@ final class ProfiledLikelihood {
     private var projected: [Double]   // X_t for every task, kept for the gradient pass
     private var projectedCross: [Double]  // z_t for every task
 
-    init(statistics: TaskStatistics, structure: CovarianceStructure) {
+    /// Lower bound of σ² (``PriorFitOptions/noiseFloor``), or `nil`.
+    let noiseFloor: Double?
+
+    init(statistics: TaskStatistics, structure: CovarianceStructure, noiseFloor: Double? = nil) {
         self.statistics = statistics
         self.structure = structure
+        self.noiseFloor = noiseFloor
         let (t, d) = (statistics.taskCount, statistics.dimension)
         projected = [Double](repeating: 0, count: t * d * d)
         projectedCross = [Double](repeating: 0, count: t * d)
@@ -122,8 +126,15 @@ final class ProfiledLikelihood {
         // σ̂² = 0 means every task is fitted exactly: floor it (a real boundary, reported).
         let floor = 1e-300 * Swift.max(1, observations)
         let noiseFloored = !(residual > floor)
-        let noiseVariance = Swift.max(residual, floor) / observations
-        let logLikelihood = -0.5 * observations * (log(2 * Double.pi * noiseVariance) + 1) - 0.5 * sumLogDet
+        var noiseVariance = Swift.max(residual, floor) / observations
+        var logLikelihood = -0.5 * observations * (log(2 * Double.pi * noiseVariance) + 1) - 0.5 * sumLogDet
+        // σ² bounded below: where r/N < bound the maximum over σ² ≥ bound is at the bound, and
+        // ℓ = −N/2·log 2πσ² − ½Σ w log|M̃| − r/(2σ²). The gradient below holds at any fixed σ²
+        // (μ̂ does not depend on σ²), so it needs no change.
+        if let bound = noiseFloor, noiseVariance < bound {
+            noiseVariance = bound
+            logLikelihood = -0.5 * observations * log(2 * Double.pi * bound) - 0.5 * sumLogDet - 0.5 * Swift.max(residual, 0) / bound
+        }
         var gradient: [Double] = []
         if wantGradient {
             gradient = try profiledGradient(lambda: lambda, mean: mean, noiseVariance: noiseVariance, sumX: sumX)

@@ -40,8 +40,19 @@ public enum BasisSelection {
         default:
             let map = try FeatureMap(spec: spec, inputNames: dataset.inputNames, trainingInputs: dataset.tasks.map(\.inputs))
             let statistics = try TaskStatistics(dataset: dataset, featureMap: map)
-            return Outcome(map: map, statistics: statistics, fit: try PriorFit.fit(statistics, options: options), notes: [])
+            return Outcome(map: map, statistics: statistics, fit: try PriorFit.fit(statistics, options: bounded(options, statistics)), notes: [])
         }
+    }
+
+    /// `options` with ``PriorFitOptions/noiseFloor`` set to ``NoiseFloor/floor(_:)`` unless the
+    /// caller chose one.
+    static func bounded(_ options: PriorFitOptions, _ statistics: TaskStatistics) -> PriorFitOptions {
+        var bounded = options
+        if bounded.noiseFloor == nil {
+            let floor = NoiseFloor.floor(statistics)
+            if floor > 0 { bounded.noiseFloor = floor }
+        }
+        return bounded
     }
 
     /// The fit of one scale s of a learned basis.
@@ -49,7 +60,7 @@ public enum BasisSelection {
         let map = try FeatureMap(spec: .learned(basis), inputNames: dataset.inputNames,
                                  trainingInputs: dataset.tasks.map(\.inputs), scale: scale)
         let statistics = try TaskStatistics(dataset: dataset, featureMap: map)
-        return Outcome(map: map, statistics: statistics, fit: try PriorFit.fit(statistics, options: options), notes: [])
+        return Outcome(map: map, statistics: statistics, fit: try PriorFit.fit(statistics, options: bounded(options, statistics)), notes: [])
     }
 
     /// Most quasi-Newton iterations of each fit inside the search. The search only has to

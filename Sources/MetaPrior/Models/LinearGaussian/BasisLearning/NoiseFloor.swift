@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-/// The smallest noise variance a fit reports without a warning: 10⁻⁶ × the pooled variance of
-/// all targets about their grand mean.
+/// The smallest noise variance a fit may reach: 10⁻⁶ × the pooled variance of all targets
+/// about their grand mean. `fit` bounds σ² there (``PriorFitOptions/noiseFloor``) and warns.
 ///
-/// Why warn and not bound: σ² → 0 is the right answer for noise-free data that the basis can
-/// represent, and the profiled likelihood owns σ². But a σ² six orders of magnitude below the
-/// spread of y (a standard deviation 0.1 % of it) almost always means the basis has at least as
-/// many features as a task has points and interpolates every task, as fourier:32 (d = 65)
-/// does on 40-point harmonic tasks: the predictive intervals then carry only the prior's spread,
-/// and were overconfident there (90 % intervals covering 0.80). The ratio is scale-free, so the
-/// rule means the same in any units.
+/// Why a bound and not only a warning: σ² → 0 happens when the basis has about as many
+/// features as a task has points and interpolates every task (fourier:16 with a learned period
+/// on 40-point harmonic tasks reached σ² = 1.6e-13), and then adapting the prior fails in
+/// floating point (A/σ² swamps Σ⁻¹: "matrix is not positive definite"); the intervals of such a
+/// prior carry only the prior's spread and were overconfident (fourier:32: 90 % intervals
+/// covering 0.80). Why 10⁻⁶: a noise standard deviation of 0.1 % of the spread of y is below
+/// any measurement noise worth modelling, and far above round-off, so a legitimate fit of noisy
+/// data is never touched, while a noise-free one is only held at a tiny σ². The ratio is
+/// scale-free, so the rule means the same in any units.
 public enum NoiseFloor {
     /// Ratio of the floor to the pooled variance of y.
     public static let relative = 1e-6
@@ -30,12 +32,12 @@ public enum NoiseFloor {
         return relative * Swift.max(0, squares / n - mean * mean)
     }
 
-    /// A warning when `noiseVariance` is below the floor of `statistics`, else `nil`.
+    /// A warning when `noiseVariance` is at (or below) the floor of `statistics`, else `nil`.
     public static func warning(noiseVariance: Double, statistics: TaskStatistics) -> String? {
         let floor = floor(statistics)
-        guard noiseVariance < floor else { return nil }
-        return "warning: the noise variance σ² = \(significant(noiseVariance, 3)) is below 1e-6 × the variance of the target "
+        guard noiseVariance <= floor * (1 + 1e-9) else { return nil }
+        return "warning: the noise variance σ² = \(significant(noiseVariance, 3)) is at its floor, 1e-6 × the variance of the target "
             + "(\(significant(floor, 3))): the basis (nearly) interpolates every task, so predictive intervals may be too narrow; "
-            + "use fewer features than points per task or check calibration with `metaprior evaluate`"
+            + "use fewer features than points per task, and check calibration with `metaprior evaluate`"
     }
 }
