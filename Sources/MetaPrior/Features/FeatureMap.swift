@@ -52,7 +52,7 @@ public struct FeatureMap: Sendable, Equatable, Codable {
 
     /// Builds the map for `spec` from the meta-train inputs (their range places RBF centres
     /// and Fourier periods). A learned spec (`rbf:K:auto`, …) gets its hyperparameter
-    /// `scale` times its default (see ``LearnableBasis/defaultScale``); `nil` means 1.
+    /// `scale` times its default (see ``LearnableBasis/scaleRange``); `nil` means 1.
     /// - Throws: ``InputError`` when the inputs cannot support the basis (e.g. no input columns
     ///   for an RBF basis, or a constant input), or for `auto`, which names no single basis.
     public init(spec: BasisSpec, inputNames: [String], trainingInputs: [Matrix], scale: Double? = nil) throws {
@@ -201,7 +201,7 @@ public struct FeatureMap: Sendable, Equatable, Codable {
 
     /// Writes f(x) for one input row into `out` (length ``dimension``).
     ///
-    /// A map built by ``init(spec:inputNames:trainingInputs:)`` or read by ``init(from:)`` holds
+    /// A map built by ``init(spec:inputNames:trainingInputs:scale:)`` or read by ``init(from:)`` holds
     /// exactly the fields its spec needs, so the writes below stay inside `out`; the
     /// precondition guards the caller's buffers, since an unchecked write would corrupt memory.
     public func features(of x: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
