@@ -25,7 +25,15 @@ struct FitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Model family: \(ModelRegistry.families.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")).", valueName: "name"))
     var model: String = ModelRegistry.defaultName
 
-    @Option(help: ArgumentHelp("Feature basis: linear (intercept + inputs), poly:P, rbf:K[:width], fourier:K, rff:K:lengthscale[:seed] (default: linear).", valueName: "spec"),
+    @Option(help: ArgumentHelp("Feature basis (default: linear). Each has an intercept. linear: the inputs; poly:P: powers 1…P; "
+                               + "rbf:K[:width]: K Gaussian bumps, centres evenly over the meta-train input range, width = centre spacing by default; "
+                               + "fourier:K: sin/cos of 2πk(x − origin)/period, k = 1…K, origin = smallest meta-train input, period = meta-train range; "
+                               + "rff:K:lengthscale[:seed]: K random features cos(ωx + b), ω ~ N(0, 1/lengthscale²), seed 0 by default. "
+                               + "rbf and rff features are centred on their meta-train means (the intercept is then the mean level). "
+                               + "rbf:K:auto, fourier:K:auto, rff:K:auto[:seed] choose the width (×[1/4, 8] the spacing), period (×[1/16, 4] the range) "
+                               + "or lengthscale (×[1/16, 8] a tenth of the range) that maximises the marginal likelihood. "
+                               + "auto compares linear, poly:3, rbf:10:auto, rbf:20:auto, fourier:8:auto, fourier:16:auto by log likelihood − ½·(parameters)·log(tasks) and reports the table.",
+                               valueName: "spec"),
             transform: parsing(BasisSpec.init(parsing:)))
     var basis: BasisSpec = .linear
 

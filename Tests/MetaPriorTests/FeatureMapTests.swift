@@ -30,7 +30,7 @@ struct FeatureMapTests {
         let rbf = try FeatureMap(spec: .radial(centres: 5, width: nil), inputNames: ["x"], trainingInputs: Self.inputs)
         #expect(rbf.centres == [[-5], [-2.5], [0], [2.5], [5]])
         #expect(rbf.width == 2.5)
-        let row = try rbf.design(x).elements
+        let row = try rbf.withCentring(nil).design(x).elements   // the bumps before centring
         #expect(abs(row[4] - exp(-0.25 / (2 * 6.25))) < 1e-15)   // centre 2.5
         #expect(abs(row[3] - exp(-4 / (2 * 6.25))) < 1e-15)      // centre 0
         // fourier:1 over [−5, 5]: sin(2π(x + 5)/10), cos(…)

@@ -61,6 +61,27 @@ struct PriorFileHardeningTests {
         Edit(name: "linear with fewer features than inputs", spec: "linear", key: "basis.features",
              apply: basis("inputs", ["Days", "Extra", "More"])),
         Edit(name: "unknown spec", spec: "linear", key: "basis.spec", apply: basis("spec", "foo:3")),
+        Edit(name: "spec auto", spec: "linear", key: "basis.spec", apply: basis("spec", "auto")),
+        Edit(name: "rbf short centring", spec: "rbf:3", key: "basis.centring", apply: basis("centring", [0.1])),
+        Edit(name: "rbf long centring", spec: "rbf:3", key: "basis.centring", apply: basis("centring", [0.1, 0.2, 0.3, 0.4])),
+        Edit(name: "rbf huge centring", spec: "rbf:3", key: "basis.centring", apply: basis("centring", [0.1, 1e300, 0.3])),
+        Edit(name: "linear with centring", spec: "linear", key: "basis.centring", apply: basis("centring", [0.0])),
+        Edit(name: "fourier with centring", spec: "fourier:2", key: "basis.centring", apply: basis("centring", [0.0, 0.0, 0.0, 0.0])),
+        Edit(name: "rbf auto negative width", spec: "rbf:3", key: "basis.width", apply: { json in
+            basis("spec", "rbf:3:auto")(&json); basis("width", -1.0)(&json)
+        }),
+        Edit(name: "rbf auto huge width", spec: "rbf:3", key: "basis.width", apply: { json in
+            basis("spec", "rbf:3:auto")(&json); basis("width", 1e301)(&json)
+        }),
+        Edit(name: "rbf auto without width", spec: "rbf:3", key: "basis.width", apply: { json in
+            basis("spec", "rbf:3:auto")(&json); basis("width", nil)(&json)
+        }),
+        Edit(name: "fourier auto zero period", spec: "fourier:2", key: "basis.periods", apply: { json in
+            basis("spec", "fourier:2:auto")(&json); basis("periods", [0.0])(&json)
+        }),
+        Edit(name: "rff auto other seed", spec: "rff:3:1.5:7", key: "basis.seed", apply: { json in
+            basis("spec", "rff:3:auto:7")(&json); basis("seed", 8)(&json)
+        }),
         Edit(name: "linear with rbf fields", spec: "linear", key: "basis.centres", apply: basis("centres", [[1.0]])),
         Edit(name: "rbf spec on a linear map", spec: "linear", key: "basis.centres", apply: basis("spec", "rbf:1")),
         Edit(name: "noise variance subnormal", spec: "linear", key: "noise_variance", apply: top("noise_variance", Double.leastNonzeroMagnitude)),
@@ -108,7 +129,7 @@ struct PriorFileHardeningTests {
     }
 
     /// Maps built in code are validated by the same rules, so fits keep writing readable files.
-    @Test(arguments: ["linear", "poly:20", "rbf:7", "rbf:4:0.5", "fourier:3", "rff:16:2:42"])
+    @Test(arguments: ["linear", "poly:20", "rbf:7", "rbf:4:0.5", "fourier:3", "rff:16:2:42", "rbf:5:auto", "fourier:2:auto", "rff:4:auto:3"])
     func builtMapsPassValidation(spec: String) throws {
         let training = [try Matrix(rows: 5, columns: 2, elements: [0, 1, 2, 3, -1, 4, 5, -2, 3, 3])]
         let map = try FeatureMap(spec: try BasisSpec(parsing: spec), inputNames: ["a", "b"], trainingInputs: training)

@@ -29,6 +29,7 @@ extension FeatureMap {
         frequencies = try container.decodeIfPresent([[Double]].self, forKey: .frequencies)
         phases = try container.decodeIfPresent([Double].self, forKey: .phases)
         seed = try container.decodeIfPresent(UInt64.self, forKey: .seed)
+        centring = try container.decodeIfPresent([Double].self, forKey: .centring)
         try validate()
     }
 
@@ -93,6 +94,32 @@ extension FeatureMap {
         }
         let d: Int
         switch parsed {
+        case .automatic:
+            throw invalid("spec", "'auto' names a set of candidates; a prior file records the basis that was chosen")
+        case .learned(.radial(let count)):
+            try requireInputs()
+            try rows(.centres, centres, count: count)
+            try checkWidth(nil)
+            d = 1 + count
+        case .learned(.fourier(let count)):
+            try requireInputs()
+            used.insert(.harmonics)
+            guard harmonics == count else {
+                throw inconsistent("harmonics", "is \(harmonics.map(String.init) ?? "missing") but the spec '\(spec)' says \(count)")
+            }
+            _ = try values(.origins, origins, count: p)
+            _ = try values(.periods, periods, count: p, positive: true)
+            d = 1 + 2 * count * p
+        case .learned(.randomFourier(let count, let seed)):
+            try requireInputs()
+            try rows(.frequencies, frequencies, count: count)
+            _ = try values(.phases, phases, count: count)
+            try checkWidth(nil)
+            used.insert(.seed)
+            guard self.seed == seed else {
+                throw inconsistent("seed", "is \(self.seed.map(String.init) ?? "missing") but the spec '\(spec)' says \(seed)")
+            }
+            d = 1 + count
         case .linear:
             d = 1 + p
         case .polynomial(let degree):
@@ -128,7 +155,13 @@ extension FeatureMap {
         }
         let present: [(CodingKeys, Bool)] = [(.degree, degree != nil), (.centres, centres != nil), (.width, self.width != nil),
                                             (.origins, origins != nil), (.periods, periods != nil), (.harmonics, harmonics != nil),
-                                            (.frequencies, frequencies != nil), (.phases, phases != nil), (.seed, self.seed != nil)]
+                                            (.frequencies, frequencies != nil), (.phases, phases != nil), (.seed, self.seed != nil),
+                                            (.centring, centring != nil)]
+        // Centring is optional (files written before it mean "not centred") and belongs to the
+        // bases that centre: rbf and rff.
+        if centres != nil || frequencies != nil, centring != nil {
+            _ = try values(.centring, centring, count: d - 1)
+        }
         for (key, isPresent) in present where isPresent && !used.contains(key) {
             throw inconsistent(key.rawValue, "is not a field of the basis '\(spec)'; the file is inconsistent")
         }

@@ -33,20 +33,29 @@ public struct FeatureMap: Sendable, Equatable, Codable {
     public let phases: [Double]?
     /// Seed of the random features (rff).
     public let seed: UInt64?
+    /// Mean of each feature after the intercept over the meta-train rows (rbf, rff), subtracted
+    /// from it: f_k(x) − c_k. The RBF bumps sum to nearly a constant, so uncentred they are
+    /// almost collinear with the intercept, and a fitted μ reads "intercept −31, every weight
+    /// +12"; centred, the intercept is the mean level of the data. With a full Σ this is an
+    /// exact reparametrisation (φ ↦ Tφ for an invertible T), so the marginal likelihood and
+    /// every prediction are unchanged. `nil` (every file written before it existed): not
+    /// centred.
+    public let centring: [Double]?
 
     enum CodingKeys: String, CodingKey {
         case spec, inputNames = "inputs", featureNames = "features", degree, centres, width,
-             origins, periods, harmonics, frequencies, phases, seed
+             origins, periods, harmonics, frequencies, phases, seed, centring
     }
 
     /// Number of features d.
     public var dimension: Int { featureNames.count }
 
     /// Builds the map for `spec` from the meta-train inputs (their range places RBF centres
-    /// and Fourier periods).
+    /// and Fourier periods). A learned spec (`rbf:K:auto`, …) gets its hyperparameter
+    /// `scale` times its default (see ``LearnableBasis/scaleRange``); `nil` means 1.
     /// - Throws: ``InputError`` when the inputs cannot support the basis (e.g. no input columns
-    ///   for an RBF basis, or a constant input).
-    public init(spec: BasisSpec, inputNames: [String], trainingInputs: [Matrix]) throws {
+    ///   for an RBF basis, or a constant input), or for `auto`, which names no single basis.
+    public init(spec: BasisSpec, inputNames: [String], trainingInputs: [Matrix], scale: Double? = nil) throws {
         let p = inputNames.count
         var lower = [Double](repeating: .infinity, count: p)
         var upper = [Double](repeating: -.infinity, count: p)
@@ -64,7 +73,42 @@ public struct FeatureMap: Sendable, Equatable, Codable {
         var names = ["(Intercept)"]
         var degree: Int?, centres: [[Double]]?, width: Double?, origins: [Double]?, periods: [Double]?
         var harmonics: Int?, frequencies: [[Double]]?, phases: [Double]?, seed: UInt64?
+        let ranges = zip(lower, upper).map { $1 - $0 }
+        let meanRange = p > 0 ? ranges.reduce(0, +) / Double(p) : 0
+        /// The default width of K RBF centres: their spacing (1 when the inputs are constant).
+        func spacing(_ K: Int) -> Double {
+            let s = meanRange / Swift.max(1, pow(Double(K), 1 / Double(p)) - (p == 1 ? 1 : 0))
+            return s > 0 ? s : 1
+        }
+        func randomFeatures(_ K: Int, _ lengthscale: Double, _ s: UInt64) {
+            seed = s
+            width = lengthscale
+            let stream = RandomStream(seed: s)
+            frequencies = (0..<K).map { _ in (0..<p).map { _ in stream.standardNormal() / lengthscale } }
+            phases = (0..<K).map { _ in 2 * Double.pi * stream.uniform() }
+            names += (1...K).map { "rff.\($0)" }
+        }
+        let factor = scale ?? 1
+        guard factor.isFinite, factor > 0 else {
+            throw InputError(column: "--basis", kind: .invalidValue, "the scale of '\(spec)' must be a positive number, got \(factor)")
+        }
         switch spec {
+        case .automatic:
+            throw InputError(column: "--basis", "'auto' names a set of candidate bases, not one basis to build")
+        case .learned(.radial(let K)):
+            try requireInputs()
+            centres = FeatureMap.spreadCentres(count: K, lower: lower, upper: upper)
+            width = factor * spacing(K)
+            names += (1...K).map { "rbf.\($0)" }
+        case .learned(.fourier(let K)):
+            try requireInputs()
+            harmonics = K
+            origins = lower
+            periods = ranges.map { factor * ($0 > 0 ? $0 : 1) }
+            for name in inputNames { for k in 1...K { names += ["sin\(k).\(name)", "cos\(k).\(name)"] } }
+        case .learned(.randomFourier(let K, let s)):
+            try requireInputs()
+            randomFeatures(K, factor * LearnableBasis.randomFourierLengthscale(meanRange: meanRange), s)
         case .linear:
             names += inputNames
         case .polynomial(let P):
@@ -74,10 +118,7 @@ public struct FeatureMap: Sendable, Equatable, Codable {
             try requireInputs()
             let c = FeatureMap.spreadCentres(count: K, lower: lower, upper: upper)
             centres = c
-            let ranges = zip(lower, upper).map { $1 - $0 }
-            let meanRange = ranges.reduce(0, +) / Double(p)
-            let spacing = meanRange / Swift.max(1, pow(Double(K), 1 / Double(p)) - (p == 1 ? 1 : 0))
-            width = w ?? (spacing > 0 ? spacing : 1)
+            width = w ?? spacing(K)
             names += (1...K).map { "rbf.\($0)" }
         case .fourier(let K):
             try requireInputs()
@@ -87,19 +128,23 @@ public struct FeatureMap: Sendable, Equatable, Codable {
             for name in inputNames { for k in 1...K { names += ["sin\(k).\(name)", "cos\(k).\(name)"] } }
         case .randomFourier(let K, let lengthscale, let s):
             try requireInputs()
-            seed = s
-            width = lengthscale
-            let stream = RandomStream(seed: s)
-            frequencies = (0..<K).map { _ in (0..<p).map { _ in stream.standardNormal() / lengthscale } }
-            phases = (0..<K).map { _ in 2 * Double.pi * stream.uniform() }
-            names += (1...K).map { "rff.\($0)" }
+            randomFeatures(K, lengthscale, s)
         }
         guard names.count <= FeatureMap.maximumDimension else {
             throw InputError(column: "--basis", "'\(spec)' with \(p) inputs gives \(names.count) features, more than the \(FeatureMap.maximumDimension) allowed")
         }
-        self.spec = spec.description
+        let built = FeatureMap(spec: spec.description, inputNames: inputNames, featureNames: names, degree: degree, centres: centres,
+                               width: width, origins: origins, periods: periods, harmonics: harmonics, frequencies: frequencies,
+                               phases: phases, seed: seed, centring: nil)
+        self = centres != nil || frequencies != nil ? try built.centred(trainingInputs) : built
+    }
+
+    private init(spec: String, inputNames: [String], featureNames: [String], degree: Int?, centres: [[Double]]?, width: Double?,
+                 origins: [Double]?, periods: [Double]?, harmonics: Int?, frequencies: [[Double]]?, phases: [Double]?,
+                 seed: UInt64?, centring: [Double]?) {
+        self.spec = spec
         self.inputNames = inputNames
-        self.featureNames = names
+        self.featureNames = featureNames
         self.degree = degree
         self.centres = centres
         self.width = width
@@ -109,6 +154,30 @@ public struct FeatureMap: Sendable, Equatable, Codable {
         self.frequencies = frequencies
         self.phases = phases
         self.seed = seed
+        self.centring = centring
+    }
+
+    /// This map with ``centring`` set to the mean of each uncentred feature (after the
+    /// intercept) over all rows of `inputs`.
+    private func centred(_ inputs: [Matrix]) throws -> FeatureMap {
+        let d = dimension
+        var sum = [Double](repeating: 0, count: d)
+        var rows = 0
+        for matrix in inputs where matrix.rows > 0 {
+            let design = try self.design(matrix)
+            for i in 0..<matrix.rows { for k in 1..<d { sum[k] += design[i, k] } }
+            rows += matrix.rows
+        }
+        guard rows > 0 else { return self }
+        return withCentring((1..<d).map { sum[$0] / Double(rows) })
+    }
+
+    /// This map with another ``centring`` (`nil`: not centred); the caller keeps its length
+    /// d − 1.
+    func withCentring(_ centring: [Double]?) -> FeatureMap {
+        FeatureMap(spec: spec, inputNames: inputNames, featureNames: featureNames, degree: degree, centres: centres, width: width,
+                   origins: origins, periods: periods, harmonics: harmonics, frequencies: frequencies, phases: phases, seed: seed,
+                   centring: centring)
     }
 
     /// K centres over the box [lower, upper]: evenly spaced for one input, the first K points
@@ -132,7 +201,7 @@ public struct FeatureMap: Sendable, Equatable, Codable {
 
     /// Writes f(x) for one input row into `out` (length ``dimension``).
     ///
-    /// A map built by ``init(spec:inputNames:trainingInputs:)`` or read by ``init(from:)`` holds
+    /// A map built by ``init(spec:inputNames:trainingInputs:scale:)`` or read by ``init(from:)`` holds
     /// exactly the fields its spec needs, so the writes below stay inside `out`; the
     /// precondition guards the caller's buffers, since an unchecked write would corrupt memory.
     public func features(of x: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
@@ -166,6 +235,9 @@ public struct FeatureMap: Sendable, Equatable, Codable {
             }
         } else {
             for j in 0..<p { out[k] = x[j]; k += 1 }
+        }
+        if let centring {
+            for j in centring.indices { out[j + 1] -= centring[j] }
         }
     }
 

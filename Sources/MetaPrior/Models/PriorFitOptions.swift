@@ -31,6 +31,12 @@ public struct PriorFitOptions: Sendable {
     /// returns it with ``PriorFitResult/converged`` false and ``PriorFitResult/timedOut`` true.
     /// It never throws for lack of time.
     public var deadline: ContinuousClock.Instant?
+    /// Lower bound of the noise variance σ², or `nil` for none. Where the profiled σ̂² = r/N
+    /// would fall below it, σ² is held at the bound and the likelihood maximised with it
+    /// (ℓ = −N/2·log 2πσ² − ½Σ log|M̃| − r/(2σ²)). `fit` sets it to 10⁻⁶ × the variance of
+    /// the target (`NoiseFloor`) so that a basis that interpolates every task still gives a
+    /// prior that can be adapted.
+    public var noiseFloor: Double?
     /// Called after every EM and BFGS iteration (for progress on a terminal).
     public var progress: (@Sendable (FitProgress) -> Void)?
 

@@ -35,10 +35,15 @@ public enum LinearGaussianFamily: ModelFamily {
         guard dataset.classNames == nil else {
             throw InputError(column: dataset.targetName, "the linear-Gaussian prior needs a real-valued target, but the target holds class labels")
         }
-        let basis = try FeatureMap(spec: request.basis, inputNames: dataset.inputNames, trainingInputs: dataset.tasks.map(\.inputs))
-        let statistics = try TaskStatistics(dataset: dataset, featureMap: basis)
         do {
-            return try fit(dataset, request: request, basis: basis, statistics: statistics)
+            // The basis: fixed, tuned by evidence (rbf:K:auto, …) or chosen among candidates (auto).
+            let selection = try BasisSelection.resolve(request.basis, dataset: dataset, options: request.options)
+            var result = try fit(dataset, request: request, basis: selection.map, statistics: selection.statistics, marginal: selection.fit)
+            result.fitted.notes = selection.notes + result.fitted.notes
+            if result.episodic == nil, let warning = NoiseFloor.warning(noiseVariance: selection.fit.prior.noiseVariance, statistics: selection.statistics) {
+                result.fitted.notes.append(warning)
+            }
+            return result
         } catch let error as GSLError {
             // The statistics are finite, so a factorisation failing inside the fit means the
             // numbers left double precision on the way (values near 1e150 or spanning hundreds
@@ -54,9 +59,8 @@ public enum LinearGaussianFamily: ModelFamily {
 
     private static let scaleAdvice = "are too extreme or degenerate for double precision; rescale the columns to values near 1"
 
-    private static func fit(_ dataset: MetaDataset, request: FitRequest, basis: FeatureMap, statistics: TaskStatistics) throws
+    private static func fit(_ dataset: MetaDataset, request: FitRequest, basis: FeatureMap, statistics: TaskStatistics, marginal: PriorFitResult) throws
         -> (fitted: FittedModel, prior: LinearGaussianPrior, marginal: PriorFitResult, episodic: EpisodicFitResult?) {
-        let marginal = try PriorFit.fit(statistics, options: request.options)
         let structure = request.options.structure
         let marginalStage = stage(marginal, options: request.options, observations: statistics.weightedObservations, dimension: basis.dimension)
         guard var episodicOptions = request.episodic else {

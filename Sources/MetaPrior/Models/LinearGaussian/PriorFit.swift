@@ -57,10 +57,10 @@ public enum PriorFit {
         let startFactor = try em.relativeFactor()
         if structure == .full {
             let (columns, lambda) = try startingFactor(startFactor, statistics)
-            likelihood = ProfiledLikelihood(statistics: statistics, structure: .full, columns: columns)
+            likelihood = ProfiledLikelihood(statistics: statistics, structure: .full, columns: columns, noiseFloor: options.noiseFloor)
             theta = likelihood.parameters(ofFactor: lambda)
         } else {
-            likelihood = ProfiledLikelihood(statistics: statistics, structure: structure)
+            likelihood = ProfiledLikelihood(statistics: statistics, structure: structure, noiseFloor: options.noiseFloor)
             theta = structure.parameters(ofFactor: startFactor, dimension: d)
         }
 
@@ -207,7 +207,7 @@ public enum PriorFit {
             let root = Swift.max(eigen.values[k], 0).squareRoot()
             for i in 0..<d { reduced[i * columns + c] = eigen.vectors[i, k] * root / scales[i] }
         }
-        let smaller = ProfiledLikelihood(statistics: statistics, structure: .full, columns: columns)
+        let smaller = ProfiledLikelihood(statistics: statistics, structure: .full, columns: columns, noiseFloor: likelihood.noiseFloor)
         return (smaller, smaller.parameters(ofFactor: trapezoidal(reduced, rows: d, columns: columns)))
     }
 
@@ -220,7 +220,7 @@ public enum PriorFit {
                      along top: (value: Double, vector: [Double])) throws -> (likelihood: ProfiledLikelihood, theta: [Double])? {
         let statistics = likelihood.statistics
         let d = statistics.dimension, r = current.columns
-        let larger = ProfiledLikelihood(statistics: statistics, structure: .full, columns: r + 1)
+        let larger = ProfiledLikelihood(statistics: statistics, structure: .full, columns: r + 1, noiseFloor: likelihood.noiseFloor)
         let base = (top.value - 1) * statistics.weights.reduce(0, +)
         var best: (theta: [Double], value: Double)?
         for multiple in [1.0 / 16, 1.0 / 4, 1, 4] {

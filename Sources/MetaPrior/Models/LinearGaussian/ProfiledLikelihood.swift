@@ -36,9 +36,13 @@ final class ProfiledLikelihood {
     private var projectedFactor: [Double]  // U_t (r×d) for every task, kept for the gradient pass
     private var projectedCross: [Double]   // v_t (r) for every task
 
-    init(statistics: TaskStatistics, structure: CovarianceStructure, columns: Int? = nil) {
+    /// Lower bound of σ² (``PriorFitOptions/noiseFloor``), or `nil`.
+    let noiseFloor: Double?
+
+    init(statistics: TaskStatistics, structure: CovarianceStructure, columns: Int? = nil, noiseFloor: Double? = nil) {
         self.statistics = statistics
         self.structure = structure
+        self.noiseFloor = noiseFloor
         let (t, d) = (statistics.taskCount, statistics.dimension)
         let r = structure == .full ? Swift.min(Swift.max(columns ?? d, 1), d) : d
         self.columns = r
@@ -182,8 +186,15 @@ final class ProfiledLikelihood {
         // σ̂² = 0 means every task is fitted exactly: floor it (a real boundary, reported).
         let floor = 1e-300 * Swift.max(1, observations)
         let noiseFloored = !(residual > floor)
-        let noiseVariance = Swift.max(residual, floor) / observations
-        let logLikelihood = -0.5 * observations * (log(2 * Double.pi * noiseVariance) + 1) - 0.5 * sumLogDet
+        var noiseVariance = Swift.max(residual, floor) / observations
+        var logLikelihood = -0.5 * observations * (log(2 * Double.pi * noiseVariance) + 1) - 0.5 * sumLogDet
+        // σ² bounded below: where r/N < bound the maximum over σ² ≥ bound is at the bound, and
+        // ℓ = −N/2·log 2πσ² − ½Σ w log|M̃| − r/(2σ²). G = ½(E/σ² − Σ wX) holds at any fixed σ²
+        // (μ̂ does not depend on σ²), so the gradient and the KKT test need no change.
+        if let bound = noiseFloor, noiseVariance < bound {
+            noiseVariance = bound
+            logLikelihood = -0.5 * observations * log(2 * Double.pi * bound) - 0.5 * sumLogDet - 0.5 * Swift.max(residual, 0) / bound
+        }
         var evaluation = Evaluation(logLikelihood: logLikelihood, gradient: [], mean: mean,
                                     noiseVariance: noiseVariance, factor: lambda, columns: lambda.count / d,
                                     noiseFloored: noiseFloored, residualOuter: [], weightedProjection: sumX.elements)

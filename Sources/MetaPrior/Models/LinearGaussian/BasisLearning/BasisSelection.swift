@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+
+/// Makes a ``BasisSpec`` concrete for a meta-train set: a fixed spec as it is, a learned one
+/// (`rbf:K:auto`, …) with the scale of its hyperparameter that maximises the profiled log
+/// marginal likelihood ℓ*(s) = max_θ ℓ(θ; s), and `auto` by comparing
+/// ``BasisSpec/automaticCandidates`` by evidence.
+///
+/// `auto` compares ℓ penalised like BIC, ℓ − ½·k·log T, with k the number of free parameters
+/// of θ (d means, the free entries of Λ, σ², and 1 for a tuned hyperparameter) and T the
+/// number of tasks, the replication unit θ is learned from. Comparing ℓ across bases is
+/// legitimate (the data y are the same; only the design differs), but the bases are nested
+/// (poly:3 contains linear), so unpenalised ℓ would always prefer the larger one.
+public enum BasisSelection {
+    /// The basis chosen, its statistics and fit, and lines that explain the choice.
+    public struct Outcome: Sendable {
+        /// The concrete basis.
+        public var map: FeatureMap
+        /// The meta-train statistics under ``map``.
+        public var statistics: TaskStatistics
+        /// The marginal fit under ``map`` with the caller's options.
+        public var fit: PriorFitResult
+        /// What was searched or compared, for a person (empty for a fixed basis).
+        public var notes: [String]
+    }
+
+    /// Resolves `spec` on `dataset` and fits the prior with `options`.
+    /// - Throws: ``InputError`` when no candidate can be fitted, or the errors of ``PriorFit``.
+    public static func resolve(_ spec: BasisSpec, dataset: MetaDataset, options: PriorFitOptions) throws -> Outcome {
+        try resolve(spec, dataset: dataset, options: options, search: ScaleSearch())
+    }
+
+    /// ``resolve(_:dataset:options:)`` with another search (tests use a coarser one).
+    static func resolve(_ spec: BasisSpec, dataset: MetaDataset, options: PriorFitOptions, search: ScaleSearch) throws -> Outcome {
+        switch spec {
+        case .automatic:
+            return try compare(BasisSpec.automaticCandidates, dataset: dataset, options: options, search: search)
+        case .learned(let basis):
+            return try tune(basis, dataset: dataset, options: options, search: search)
+        default:
+            let map = try FeatureMap(spec: spec, inputNames: dataset.inputNames, trainingInputs: dataset.tasks.map(\.inputs))
+            let statistics = try TaskStatistics(dataset: dataset, featureMap: map)
+            return Outcome(map: map, statistics: statistics, fit: try PriorFit.fit(statistics, options: bounded(options, statistics)), notes: [])
+        }
+    }
+
+    /// `options` with ``PriorFitOptions/noiseFloor`` set to ``NoiseFloor/floor(_:)`` unless the
+    /// caller chose one.
+    static func bounded(_ options: PriorFitOptions, _ statistics: TaskStatistics) -> PriorFitOptions {
+        var bounded = options
+        if bounded.noiseFloor == nil {
+            let floor = NoiseFloor.floor(statistics)
+            if floor > 0 { bounded.noiseFloor = floor }
+        }
+        return bounded
+    }
+
+    /// The fit of one scale s of a learned basis.
+    static func evaluate(_ basis: LearnableBasis, scale: Double, dataset: MetaDataset, options: PriorFitOptions) throws -> Outcome {
+        let map = try FeatureMap(spec: .learned(basis), inputNames: dataset.inputNames,
+                                 trainingInputs: dataset.tasks.map(\.inputs), scale: scale)
+        let statistics = try TaskStatistics(dataset: dataset, featureMap: map)
+        return Outcome(map: map, statistics: statistics, fit: try PriorFit.fit(statistics, options: bounded(options, statistics)), notes: [])
+    }
+
+    /// Most quasi-Newton iterations of each fit inside the search. The search only has to
+    /// rank the scales, and an uncapped search (17 fits) would cost minutes at d ≈ 30, where a
+    /// fit may crawl for hundreds of iterations along a flat ridge towards a singular Σ
+    /// gaining little; the scale found is then fitted with the caller's own limits. With a
+    /// cap, ℓ*(s) is a lower bound of the true profile, so the choice can be off where the
+    /// capped fits are far from their optima.
+    static let searchIterations = 100
+
+    /// The scale of `basis` that maximises ℓ*(s) over ``LearnableBasis/scaleRange`` (see
+    /// ``ScaleSearch``), then its fit with the caller's options.
+    static func tune(_ basis: LearnableBasis, dataset: MetaDataset, options: PriorFitOptions,
+                     search: ScaleSearch = ScaleSearch()) throws -> Outcome {
+        var quiet = options
+        quiet.progress = nil
+        quiet.maximumIterations = Swift.min(options.maximumIterations, searchIterations)
+        var firstError: Error?
+        var count = 0
+        let result = try search.maximise(over: basis.scaleRange) { scale -> Double in
+            count += 1
+            do {
+                let value = try evaluate(basis, scale: scale, dataset: dataset, options: quiet).fit.logMarginalLikelihood
+                options.progress?(FitProgress(phase: "\(basis) \(basis.hyperparameterName) ×\(significant(scale, 4))", iteration: count,
+                                              logLikelihood: value, change: 0))
+                return value
+            } catch let error as InputError {
+                // A scale the data cannot support (collinear features): not a candidate.
+                if firstError == nil { firstError = error }
+                return -.infinity
+            }
+        }
+        guard result.best.value > -.infinity else { throw firstError ?? InputError("no scale of '\(basis)' could be fitted") }
+        var outcome = try evaluate(basis, scale: result.best.scale, dataset: dataset, options: options)
+        let value = hyperparameterValue(outcome.map)
+        outcome.notes = ["basis \(basis): \(basis.hyperparameterName) \(significant(value, 6)) (×\(significant(result.best.scale, 4)) the default) "
+                         + "maximises the log marginal likelihood over ×[\(significant(basis.scaleRange.lowerBound, 3)), \(significant(basis.scaleRange.upperBound, 3))] "
+                         + "(\(result.evaluated.count) fits of at most \(quiet.maximumIterations) iterations, then this one)"]
+        return outcome
+    }
+
+    /// The stored value of the tuned hyperparameter: the width (rbf, rff) or the first period.
+    static func hyperparameterValue(_ map: FeatureMap) -> Double {
+        map.width ?? map.periods?.first ?? .nan
+    }
+
+    /// Number of free parameters of θ for a basis of dimension d: d means, the free entries of
+    /// Λ, σ², and one per tuned hyperparameter.
+    static func parameterCount(dimension d: Int, structure: CovarianceStructure, tuned: Bool) -> Int {
+        d + structure.parameterCount(dimension: d) + 1 + (tuned ? 1 : 0)
+    }
+
+    /// Fits every candidate and keeps the one with the highest ℓ − ½·k·log T (the first one on
+    /// a tie, so list simpler candidates first).
+    static func compare(_ candidates: [BasisSpec], dataset: MetaDataset, options: PriorFitOptions,
+                        search: ScaleSearch = ScaleSearch()) throws -> Outcome {
+        let tasks = Double(dataset.tasks.count)
+        var rows: [(spec: String, logLikelihood: Double, parameters: Int, score: Double)] = []
+        var best: (outcome: Outcome, score: Double)?
+        var firstError: Error?
+        for candidate in candidates {
+            let outcome: Outcome
+            do {
+                outcome = try resolve(candidate, dataset: dataset, options: options, search: search)
+            } catch let error as InputError {
+                if firstError == nil { firstError = error }
+                rows.append((candidate.description, -.infinity, 0, -.infinity))
+                continue
+            }
+            var tuned = false
+            if case .learned = candidate { tuned = true }
+            let k = parameterCount(dimension: outcome.map.dimension, structure: options.structure, tuned: tuned)
+            let score = outcome.fit.logMarginalLikelihood - 0.5 * Double(k) * log(tasks)
+            rows.append((candidate.description, outcome.fit.logMarginalLikelihood, k, score))
+            if score > (best?.score ?? -.infinity) { best = (outcome, score) }
+        }
+        guard var chosen = best?.outcome else { throw firstError ?? InputError("no candidate basis could be fitted") }
+        func pad(_ text: String, _ width: Int) -> String { text.count >= width ? text : text + String(repeating: " ", count: width - text.count) }
+        var notes = ["basis auto: candidates compared by ℓ − ½·k·log T (k parameters of θ, T = \(dataset.tasks.count) tasks):",
+                     "  " + pad("basis", 18) + pad("log lik", 16) + pad("k", 7) + "score"]
+        for row in rows {
+            let mark = row.spec == chosen.map.spec ? "  ← chosen" : ""
+            notes.append("  " + pad(row.spec, 18) + pad(row.logLikelihood.isFinite ? significant(row.logLikelihood, 10) : "failed", 16)
+                         + pad(row.parameters > 0 ? "\(row.parameters)" : "-", 7) + (row.score.isFinite ? significant(row.score, 10) : "-") + mark)
+        }
+        chosen.notes = notes + chosen.notes
+        return chosen
+    }
+}
