@@ -39,4 +39,18 @@ static inline const gsl_multimin_fminimizer_type *metaprior_multimin_nmsimplex2(
     return gsl_multimin_fminimizer_nmsimplex2;
 }
 
+/// Which BLAS serves GSL's cblas_* calls. Package.swift builds this module from
+/// Sources/CGSLOpenBLAS (which defines METAPRIOR_OPENBLAS and links OpenBLAS ahead of GSL)
+/// when `pkg-config --exists openblas` succeeds, and from here (GSL's reference CBLAS) otherwise.
+#ifdef METAPRIOR_OPENBLAS
+void openblas_set_num_threads(int num_threads);
+/// One thread per BLAS call: the per-task loops already run one chunk per core
+/// (DeterministicParallel), and a threaded BLAS inside them would oversubscribe the cores.
+static inline void metaprior_blas_single_thread(void) { openblas_set_num_threads(1); }
+static inline int metaprior_blas_is_optimised(void) { return 1; }
+#else
+static inline void metaprior_blas_single_thread(void) {}
+static inline int metaprior_blas_is_optimised(void) { return 0; }
+#endif
+
 #endif
