@@ -13,8 +13,9 @@ let strict: [SwiftSetting] = Context.environment["METAPRIOR_STRICT"] == "1" ? [.
 // libopenblas-dev`; scripts/install-deps offers it), GSL's reference CBLAS otherwise. The
 // per-task products at d ≳ 6 run several times faster on OpenBLAS (Benchmarks/README.md).
 // METAPRIOR_BLAS=gsl forces the fallback (that is also how the fallback build is tested).
-// Both variants build the same module, CGSL; they differ in the libraries it links (see
-// Sources/CGSLOpenBLAS/shim.h for why the order matters).
+// Both variants build the same module, CGSL; the OpenBLAS one also links OpenBLAS and points
+// the per-task kernels' BLAS wrappers at it (Sources/CGSL/shim.h says why GSL itself keeps
+// its own CBLAS).
 func pkgConfigFinds(_ name: String) -> Bool {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -15,11 +15,12 @@ private struct SplitMix: RandomNumberGenerator {
     }
 }
 
-/// The loops of `SmallKernels` against the GSL/BLAS path (`BLASKernels`, i.e. `gsl_blas_*`
-/// and `gsl_linalg_cholesky_decomp1`, on whichever BLAS the build linked) on random shapes
-/// m, n, k ∈ 1…12, both transposes, several α and β.
+/// The loops of `SmallKernels` on random shapes m, n, k ∈ 1…12, both transposes, several α
+/// and β: bit for bit against GSL's reference CBLAS (`GSLReferenceKernels`, the path they
+/// replaced, whose operation order they follow), and to rounding against the BLAS the build
+/// linked (`BLASKernels`: OpenBLAS or GSL's CBLAS) and GSL's Cholesky.
 ///
-/// Tolerances: the two paths may sum in different orders. Each sum of k products is within
+/// Tolerances for the latter: the two paths may sum in different orders. Each sum of k products is within
 /// γ_k·Σ|a_ip b_pj| of the exact one (γ_k = k·u/(1 − k·u), u = 2⁻⁵³; Higham 2002, §3.1),
 /// so the two results differ by at most 2γ_k times that absolute sum, plus one rounding of
 /// the α/β update: the test allows 4·(k + 2)·u·(|α|·Σ|a||b| + |β|·|c|). The triangular
@@ -46,6 +47,62 @@ struct PointerKernelTests {
             }
         }
         return a
+    }
+
+    @Test func loopsEqualGSLReferenceBitForBit() {
+        var rng = SplitMix(state: 1130)
+        let scalars: [(Double, Double)] = [(1, 0), (1, 1), (-1, 1), (0.37, -2.5), (2, 0), (0, 0.5)]
+        for _ in 0..<400 {
+            let m = Int.random(in: 1...12, using: &rng), n = Int.random(in: 1...12, using: &rng)
+            let k = Int.random(in: 1...12, using: &rng)
+            let transposeA = Bool.random(using: &rng), transposeB = Bool.random(using: &rng)
+            let (alpha, beta) = scalars[Int.random(in: 0..<scalars.count, using: &rng)]
+            var a = Self.randomMatrix(m * k, &rng), b = Self.randomMatrix(k * n, &rng)
+            a[0] = 0  // exercises the reference's skip of zero terms
+            b[b.count - 1] = 0
+            let c0 = Self.randomMatrix(m * n, &rng)
+            var loops = c0, reference = c0
+            SmallKernels.multiply(a, b, into: &loops, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB,
+                                  alpha: alpha, beta: beta)
+            GSLReferenceKernels.multiply(a, b, into: &reference, m: m, n: n, k: k, transposeA: transposeA,
+                                         transposeB: transposeB, alpha: alpha, beta: beta)
+            #expect(loops == reference, "dgemm m \(m) n \(n) k \(k) tA \(transposeA) tB \(transposeB) α \(alpha) β \(beta)")
+            let x = Self.randomMatrix(transposeA ? m : k, &rng)
+            let y0 = Self.randomMatrix(transposeA ? k : m, &rng)
+            var yLoops = y0, yReference = y0
+            SmallKernels.multiply(a, vector: x, into: &yLoops, rows: m, columns: k, transpose: transposeA, alpha: alpha, beta: beta)
+            GSLReferenceKernels.multiply(a, vector: x, into: &yReference, rows: m, columns: k, transpose: transposeA,
+                                         alpha: alpha, beta: beta)
+            #expect(yLoops == yReference, "dgemv m \(m) n \(k) t \(transposeA) α \(alpha) β \(beta)")
+        }
+        for n in 1...PointerKernels.loopTriangularOrder {
+            let spd = Self.spd(n, &rng)
+            var l = spd, gslFactor = spd
+            #expect(SmallKernels.choleskyInPlace(&l, n: n))
+            #expect(BLASKernels.choleskyInPlace(&gslFactor, n: n))  // GSL's own, always on its CBLAS
+            if n <= PointerKernels.loopCholeskyOrder { #expect(l == gslFactor, "Cholesky n \(n)") }
+            for columns in [1, 2, 5, 12] {
+                for transpose in [false, true] {
+                    let b = Self.randomMatrix(n * columns, &rng)
+                    var loops = b, reference = b
+                    SmallKernels.solveLower(l, n: n, &loops, columns: columns, transpose: transpose)
+                    GSLReferenceKernels.solveLower(l, n: n, &reference, columns: columns, transpose: transpose)
+                    #expect(loops == reference, "dtrsm n \(n) m \(columns) t \(transpose)")
+                }
+            }
+            for transpose in [false, true] {
+                let v = Self.randomMatrix(n, &rng)
+                var loops = v, reference = v
+                SmallKernels.solveLower(l, n: n, vector: &loops, transpose: transpose)
+                GSLReferenceKernels.solveLower(l, n: n, vector: &reference, transpose: transpose)
+                #expect(loops == reference, "dtrsv n \(n) t \(transpose)")
+            }
+            let v = Self.randomMatrix(n, &rng)
+            var loops = v, reference = v
+            SmallKernels.multiplyLower(l, n: n, vector: &loops)
+            GSLReferenceKernels.multiplyLower(l, n: n, vector: &reference)
+            #expect(loops == reference, "dtrmv n \(n)")
+        }
     }
 
     @Test func productsMatchBLAS() {

@@ -12,22 +12,30 @@ import Foundation
 /// Each kernel picks its path by size, so callers never choose: small shapes run the inlined
 /// loops of `SmallKernels` (there a BLAS call costs more than its arithmetic), larger ones
 /// `BLASKernels` — OpenBLAS where the build found it (Package.swift), GSL's reference CBLAS
-/// otherwise. The limits were measured on this project's 2-core x86-64 machine with OpenBLAS
+/// otherwise (GSL's own routines always use the latter; see Sources/CGSL/shim.h). The limits
+/// were measured on this project's 2-core x86-64 machine with OpenBLAS
 /// 0.3.21 and GSL 2.7.1 (Benchmarks/README.md, "Per-task kernels").
 package enum PointerKernels {
     /// Products with m·n·k at most this many multiply-adds use the loops. Measured a call:
     /// against OpenBLAS the loops win up to about 6×6×6 (3×3×3: 17 ns against 80 ns; 8×8×8:
     /// 175 ns against 105 ns); against GSL's reference CBLAS they win or tie up to 32×32×32.
+    @usableFromInline
     static let loopProductWork = blasIsOptimised ? 216 : 32 * 32 * 32
-    /// Cholesky factors and triangular solves of order at most this use the loops: both cost
-    /// a fraction of the products, and GSL's recursive Cholesky makes several BLAS calls.
+    /// Triangular solves of order at most this use the loops (they cost a fraction of the
+    /// products; the matrix form also needs n²m ≤ 2 × the product limit).
+    @usableFromInline
     static let loopTriangularOrder = 32
+    /// Cholesky factors of order at most this use the loops: the order up to which GSL's
+    /// `gsl_linalg_cholesky_decomp1` runs its unblocked algorithm, which the loops reproduce
+    /// bit for bit (past it GSL recurses into blocks; found by `PointerKernelTests`).
+    @usableFromInline
+    static let loopCholeskyOrder = 24
     /// Whether the build linked an optimised BLAS (OpenBLAS) rather than GSL's reference one.
     package static let blasIsOptimised = metaprior_blas_is_optimised() != 0
 
     /// C ← α·op(A)·op(B) + β·C for row-major A (m×k after op), B (k×n after op), C (m×n),
     /// each tightly packed. With β = 0 the old C is not read.
-    @inline(__always)
+    @inlinable @inline(__always)
     package static func multiply(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
                                 into c: UnsafeMutablePointer<Double>,
                                 m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false,
@@ -42,7 +50,7 @@ package enum PointerKernels {
     }
 
     /// y ← α·op(A)·x + β·y for row-major A (m×n). With β = 0 the old y is not read.
-    @inline(__always)
+    @inlinable @inline(__always)
     package static func multiply(_ a: UnsafePointer<Double>, vector x: UnsafePointer<Double>,
                                 into y: UnsafeMutablePointer<Double>, rows m: Int, columns n: Int,
                                 transpose: Bool = false, alpha: Double = 1, beta: Double = 0) {
@@ -56,15 +64,16 @@ package enum PointerKernels {
     /// Factorises the symmetric positive-definite n×n matrix in `a` in place: its lower
     /// triangle (the only one read) becomes L with A = L Lᵀ, its upper triangle is zeroed.
     /// - Throws: ``GSLError/Code/domain`` if it is not positive definite.
+    @inlinable
     package static func choleskyInPlace(_ a: UnsafeMutablePointer<Double>, n: Int) throws {
-        let factored = n <= loopTriangularOrder ? SmallKernels.choleskyInPlace(a, n: n) : BLASKernels.choleskyInPlace(a, n: n)
+        let factored = n <= loopCholeskyOrder ? SmallKernels.choleskyInPlace(a, n: n) : BLASKernels.choleskyInPlace(a, n: n)
         guard factored else {
             throw GSLError(.domain, operation: "Cholesky factorisation", reason: "matrix is not positive definite")
         }
     }
 
     /// B ← L⁻¹·B (or L⁻ᵀ·B) for the lower-triangular n×n L and the n×m matrix B.
-    @inline(__always)
+    @inlinable @inline(__always)
     package static func solveLower(_ l: UnsafePointer<Double>, n: Int, _ b: UnsafeMutablePointer<Double>,
                                   columns m: Int, transpose: Bool = false) {
         if n <= loopTriangularOrder && n * n * m <= 2 * loopProductWork || n == 0 || m == 0 {
@@ -75,18 +84,18 @@ package enum PointerKernels {
     }
 
     /// x ← L⁻¹·x (or L⁻ᵀ·x) for the lower-triangular n×n L.
-    @inline(__always)
+    @inlinable @inline(__always)
     package static func solveLower(_ l: UnsafePointer<Double>, n: Int, vector x: UnsafeMutablePointer<Double>,
                                   transpose: Bool = false) {
         if n <= loopTriangularOrder {
-            SmallKernels.solveLower(l, n: n, x, columns: 1, transpose: transpose)
+            SmallKernels.solveLower(l, n: n, vector: x, transpose: transpose)
         } else {
             BLASKernels.solveLower(l, n: n, vector: x, transpose: transpose)
         }
     }
 
     /// x ← L·x for the lower-triangular n×n L.
-    @inline(__always)
+    @inlinable @inline(__always)
     package static func multiplyLower(_ l: UnsafePointer<Double>, n: Int, vector x: UnsafeMutablePointer<Double>) {
         if n <= loopTriangularOrder {
             SmallKernels.multiplyLower(l, n: n, vector: x)
@@ -96,7 +105,7 @@ package enum PointerKernels {
     }
 
     /// log|A| from its Cholesky factor: 2 Σ log L_ii.
-    @inline(__always)
+    @inlinable @inline(__always)
     package static func logDeterminant(cholesky l: UnsafePointer<Double>, n: Int) -> Double {
         var sum = 0.0
         for i in 0..<n { sum += log(l[i * n + i]) }
