@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Compiled by scripts/bench-kernels together with Sources/GSL/LinearAlgebra/SmallKernels.swift:
-// times one C ← op(A)ᵀ·B product through the inlined loops and through gsl_blas_dgemm (the
-// BLAS the binary linked) for shapes m×n×k, best of 7 repetitions of many calls each, and
+// times one C ← op(A)ᵀ·B product through the inlined loops and through metaprior_dgemm (the
+// BLAS path of PointerKernels: OpenBLAS or GSL's CBLAS, as linked) for shapes m×n×k, best of 7 repetitions of many calls each, and
 // prints ns per call. The limits in PointerKernels come from these numbers.
 import CGSL
 import Foundation
@@ -36,16 +36,9 @@ for (m, n, k) in shapes {
         loops = min(loops, (now() - start) / Double(reps))
         start = now()
         a.withUnsafeMutableBufferPointer { ap in
-            b.withUnsafeBufferPointer { bp in
-                c.withUnsafeMutableBufferPointer { cp in
-                    for _ in 0..<reps {
-                        var av = gsl_matrix_const_view_array(ap.baseAddress!, k, m)
-                        var bv = gsl_matrix_const_view_array(bp.baseAddress!, k, n)
-                        var cv = gsl_matrix_view_array(cp.baseAddress!, m, n)
-                        _ = gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1, &av.matrix, &bv.matrix, 0, &cv.matrix)
-                        ap[0] += 1e-9
-                    }
-                }
+            for _ in 0..<reps {
+                metaprior_dgemm(1, 0, Int32(m), Int32(n), Int32(k), 1, ap.baseAddress!, b, 0, &c)
+                ap[0] += 1e-9
             }
         }
         blas = min(blas, (now() - start) / Double(reps))
