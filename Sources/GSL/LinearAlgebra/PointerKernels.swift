@@ -16,9 +16,11 @@ import Foundation
 /// were measured on this project's 2-core x86-64 machine with OpenBLAS
 /// 0.3.21 and GSL 2.7.1 (Benchmarks/README.md, "Per-task kernels").
 package enum PointerKernels {
-    /// Products with m·n·k at most this many multiply-adds use the loops. Measured a call:
-    /// against OpenBLAS the loops win up to about 6×6×6 (3×3×3: 17 ns against 80 ns; 8×8×8:
-    /// 175 ns against 105 ns); against GSL's reference CBLAS they win or tie up to 32×32×32.
+    /// Products with m·n·k at most this many multiply-adds use the loops. Measured a call
+    /// (`scripts/bench-kernels`): against OpenBLAS the loops win up to about 6×6×6 (5×5×5:
+    /// 47 ns against 75 ns; 8×8×8: 112 ns against 87 ns); against GSL's reference CBLAS they
+    /// win by 1.2–1.8× at every size measured (3³ to 65³) and give the same bits, so the
+    /// limit there only bounds the loops to the sizes of per-task work.
     @usableFromInline
     static let loopProductWork = blasIsOptimised ? 216 : 32 * 32 * 32
     /// Triangular solves of order at most this use the loops (they cost a fraction of the
