@@ -1,12 +1,36 @@
 // swift-tools-version:6.0
 // metaprior — probabilistic meta-learning on the GNU Scientific Library.
 // SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
 import PackageDescription
 
 // scripts/test sets METAPRIOR_STRICT=1: our own targets then build with warnings as errors
 // (dependencies are not affected). Off by default, so that a newer compiler's new warnings
 // never stop a user's build.
 let strict: [SwiftSetting] = Context.environment["METAPRIOR_STRICT"] == "1" ? [.unsafeFlags(["-warnings-as-errors"])] : []
+
+// BLAS: OpenBLAS where `pkg-config --exists openblas` succeeds (Debian: `apt-get install
+// libopenblas-dev`; scripts/install-deps offers it), GSL's reference CBLAS otherwise. The
+// per-task products at d ≳ 6 run several times faster on OpenBLAS (Benchmarks/README.md).
+// METAPRIOR_BLAS=gsl forces the fallback (that is also how the fallback build is tested).
+// Both variants build the same module, CGSL; the OpenBLAS one also links OpenBLAS and points
+// the per-task kernels' BLAS wrappers at it (Sources/CGSL/shim.h says why GSL itself keeps
+// its own CBLAS).
+func pkgConfigFinds(_ name: String) -> Bool {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["pkg-config", "--exists", name]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return false }
+    process.waitUntilExit()
+    return process.terminationStatus == 0
+}
+let useOpenBLAS = Context.environment["METAPRIOR_BLAS"] != "gsl" && pkgConfigFinds("openblas")
+let cgsl: Target = useOpenBLAS
+    ? .systemLibrary(name: "CGSL", path: "Sources/CGSLOpenBLAS", pkgConfig: "openblas",
+                     providers: [.apt(["libopenblas-dev"])])
+    : .systemLibrary(name: "CGSL", pkgConfig: "gsl", providers: [.apt(["libgsl-dev"]), .brew(["gsl"])])
 
 let package = Package(
     name: "metaprior",
@@ -25,11 +49,7 @@ let package = Package(
     ],
     targets: [
         // The C library itself: a module map and one shim header, nothing else.
-        .systemLibrary(
-            name: "CGSL",
-            pkgConfig: "gsl",
-            providers: [.apt(["libgsl-dev"]), .brew(["gsl"])]
-        ),
+        cgsl,
         // The only code that imports CGSL: safe storage, linear algebra, random streams,
         // distributions, optimisation and quadrature, with one error funnel.
         .target(name: "GSL", dependencies: ["CGSL"], swiftSettings: strict),

@@ -48,10 +48,10 @@ def note(text):
     print(text, file=sys.stderr, flush=True)
 
 
-def snapshot(binary, workdir):
-    """Copies the binary into `workdir` and returns the copy's path, so every run of one
-    benchmark uses the same build even if the tree is rebuilt meanwhile."""
+def snapshot(binary, workdir, name="metaprior"):
+    """Copies the binary into `workdir` (as `name`) and returns the copy's path, so every run
+    of one benchmark uses the same build even if the tree is rebuilt meanwhile."""
     import shutil
-    copy = os.path.join(workdir, "metaprior")
+    copy = os.path.join(workdir, name)
     shutil.copy2(binary, copy)
     return copy

@@ -7,8 +7,13 @@ import CGSL
 /// thread is safe. With the handler off GSL reports failures only through return codes, which
 /// ``GSLError/check(_:_:)`` turns into thrown errors: nothing in the package can reach
 /// GSL's default handler, which prints and calls `abort()`.
+///
+/// The same once-only step makes OpenBLAS (when the build linked it) run each call on one
+/// thread: the per-task loops already use every core, and one thread per call also keeps a
+/// product's summation order fixed.
 private let errorHandlerSwitchedOff: Void = {
     _ = gsl_set_error_handler_off()
+    metaprior_blas_single_thread()
 }()
 
 /// Call before any GSL function. Cheap after the first call.

@@ -2,89 +2,112 @@
 import CGSL
 import Foundation
 
-/// Allocation-free GSL linear algebra on caller-owned, row-major buffers.
+/// Allocation-free linear algebra on caller-owned, row-major, tightly packed buffers.
 ///
-/// The per-task loops of a prior fit run these on d×d matrices (d is often 2–20) hundreds of
-/// thousands of times per iteration; going through ``Matrix`` there would allocate on every
-/// call. Callers keep a scratch workspace per thread and pass pointers that stay valid for
-/// the call only (nothing here stores them).
+/// The per-task loops of a prior fit run these on small matrices (d often 2–20, rectangular
+/// shapes up to d) hundreds of thousands of times per iteration; going through ``Matrix``
+/// there would allocate on every call. Callers keep a scratch workspace per thread and pass
+/// pointers that stay valid for the call only (nothing here stores them).
+///
+/// Each kernel picks its path by size, so callers never choose: small shapes run the inlined
+/// loops of `SmallKernels` (there a BLAS call costs more than its arithmetic), larger ones
+/// `BLASKernels` — OpenBLAS where the build found it (Package.swift), GSL's reference CBLAS
+/// otherwise (GSL's own routines always use the latter; see Sources/CGSL/shim.h). The limits
+/// were measured on this project's 2-core x86-64 machine with OpenBLAS
+/// 0.3.21 and GSL 2.7.1 (Benchmarks/README.md, "Per-task kernels").
 package enum PointerKernels {
+    /// Products with m·n·k at most this many multiply-adds use the loops. Measured a call
+    /// (`scripts/bench-kernels`): against OpenBLAS the loops win up to about 6×6×6 (5×5×5:
+    /// 47 ns against 75 ns; 8×8×8: 112 ns against 87 ns); against GSL's reference CBLAS they
+    /// win by 1.2–1.8× at every size measured (3³ to 65³) and give the same bits, so the
+    /// limit there only bounds the loops to the sizes of per-task work.
+    @usableFromInline
+    static let loopProductWork = blasIsOptimised ? 216 : 32 * 32 * 32
+    /// Triangular solves of order at most this use the loops (they cost a fraction of the
+    /// products; the matrix form also needs n²m ≤ 2 × the product limit).
+    @usableFromInline
+    static let loopTriangularOrder = 32
+    /// Cholesky factors of order at most this use the loops: the order up to which GSL's
+    /// `gsl_linalg_cholesky_decomp1` runs its unblocked algorithm, which the loops reproduce
+    /// bit for bit (past it GSL recurses into blocks; found by `PointerKernelTests`).
+    @usableFromInline
+    static let loopCholeskyOrder = 24
+    /// Whether the build linked an optimised BLAS (OpenBLAS) rather than GSL's reference one.
+    package static let blasIsOptimised = metaprior_blas_is_optimised() != 0
+
     /// C ← α·op(A)·op(B) + β·C for row-major A (m×k after op), B (k×n after op), C (m×n),
-    /// each tightly packed (`gsl_blas_dgemm`).
-    @inline(__always)
+    /// each tightly packed. With β = 0 the old C is not read.
+    @inlinable @inline(__always)
     package static func multiply(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
                                 into c: UnsafeMutablePointer<Double>,
                                 m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false,
                                 alpha: Double = 1, beta: Double = 0) {
-        prepareGSL()
-        var av = transposeA ? gsl_matrix_const_view_array(a, k, m) : gsl_matrix_const_view_array(a, m, k)
-        var bv = transposeB ? gsl_matrix_const_view_array(b, n, k) : gsl_matrix_const_view_array(b, k, n)
-        var cv = gsl_matrix_view_array(c, m, n)
-        // Sizes agree by construction, so dgemm cannot fail here.
-        _ = gsl_blas_dgemm(transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                           alpha, &av.matrix, &bv.matrix, beta, &cv.matrix)
+        if m * n * k <= loopProductWork {
+            SmallKernels.multiply(a, b, into: c, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB,
+                                  alpha: alpha, beta: beta)
+        } else {
+            BLASKernels.multiply(a, b, into: c, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB,
+                                 alpha: alpha, beta: beta)
+        }
     }
 
-    /// y ← α·op(A)·x + β·y for row-major A (m×n) (`gsl_blas_dgemv`).
-    @inline(__always)
+    /// y ← α·op(A)·x + β·y for row-major A (m×n). With β = 0 the old y is not read.
+    @inlinable @inline(__always)
     package static func multiply(_ a: UnsafePointer<Double>, vector x: UnsafePointer<Double>,
                                 into y: UnsafeMutablePointer<Double>, rows m: Int, columns n: Int,
                                 transpose: Bool = false, alpha: Double = 1, beta: Double = 0) {
-        prepareGSL()
-        var av = gsl_matrix_const_view_array(a, m, n)
-        var xv = gsl_vector_const_view_array(x, transpose ? m : n)
-        var yv = gsl_vector_view_array(y, transpose ? n : m)
-        _ = gsl_blas_dgemv(transpose ? CblasTrans : CblasNoTrans, alpha, &av.matrix, &xv.vector, beta, &yv.vector)
+        if m * n <= loopProductWork {
+            SmallKernels.multiply(a, vector: x, into: y, rows: m, columns: n, transpose: transpose, alpha: alpha, beta: beta)
+        } else {
+            BLASKernels.multiply(a, vector: x, into: y, rows: m, columns: n, transpose: transpose, alpha: alpha, beta: beta)
+        }
     }
 
     /// Factorises the symmetric positive-definite n×n matrix in `a` in place: its lower
-    /// triangle becomes L with A = L Lᵀ, its upper triangle is zeroed.
+    /// triangle (the only one read) becomes L with A = L Lᵀ, its upper triangle is zeroed.
     /// - Throws: ``GSLError/Code/domain`` if it is not positive definite.
+    @inlinable
     package static func choleskyInPlace(_ a: UnsafeMutablePointer<Double>, n: Int) throws {
-        var view = gsl_matrix_view_array(a, n, n)
-        try GSLError.call("Cholesky factorisation", reason: "matrix is not positive definite") {
-            gsl_linalg_cholesky_decomp1(&view.matrix)
-        }
-        for i in 0..<n {
-            guard a[i * n + i] > 0, a[i * n + i].isFinite else {
-                throw GSLError(.domain, operation: "Cholesky factorisation", reason: "matrix is not positive definite")
-            }
-            for j in (i + 1)..<n { a[i * n + j] = 0 }
+        let factored = n <= loopCholeskyOrder ? SmallKernels.choleskyInPlace(a, n: n) : BLASKernels.choleskyInPlace(a, n: n)
+        guard factored else {
+            throw GSLError(.domain, operation: "Cholesky factorisation", reason: "matrix is not positive definite")
         }
     }
 
-    /// B ← L⁻¹·B (or L⁻ᵀ·B) for the lower-triangular n×n L and the n×m matrix B (`gsl_blas_dtrsm`).
-    @inline(__always)
+    /// B ← L⁻¹·B (or L⁻ᵀ·B) for the lower-triangular n×n L and the n×m matrix B.
+    @inlinable @inline(__always)
     package static func solveLower(_ l: UnsafePointer<Double>, n: Int, _ b: UnsafeMutablePointer<Double>,
                                   columns m: Int, transpose: Bool = false) {
-        prepareGSL()
-        var lv = gsl_matrix_const_view_array(l, n, n)
-        var bv = gsl_matrix_view_array(b, n, m)
-        _ = gsl_blas_dtrsm(CblasLeft, CblasLower, transpose ? CblasTrans : CblasNoTrans, CblasNonUnit,
-                           1, &lv.matrix, &bv.matrix)
+        if n <= loopTriangularOrder && n * n * m <= 2 * loopProductWork || n == 0 || m == 0 {
+            SmallKernels.solveLower(l, n: n, b, columns: m, transpose: transpose)
+        } else {
+            BLASKernels.solveLower(l, n: n, b, columns: m, transpose: transpose)
+        }
     }
 
-    /// x ← L⁻¹·x (or L⁻ᵀ·x) for the lower-triangular n×n L (`gsl_blas_dtrsv`).
-    @inline(__always)
+    /// x ← L⁻¹·x (or L⁻ᵀ·x) for the lower-triangular n×n L.
+    @inlinable @inline(__always)
     package static func solveLower(_ l: UnsafePointer<Double>, n: Int, vector x: UnsafeMutablePointer<Double>,
                                   transpose: Bool = false) {
-        prepareGSL()
-        var lv = gsl_matrix_const_view_array(l, n, n)
-        var xv = gsl_vector_view_array(x, n)
-        _ = gsl_blas_dtrsv(CblasLower, transpose ? CblasTrans : CblasNoTrans, CblasNonUnit, &lv.matrix, &xv.vector)
+        if n <= loopTriangularOrder {
+            SmallKernels.solveLower(l, n: n, vector: x, transpose: transpose)
+        } else {
+            BLASKernels.solveLower(l, n: n, vector: x, transpose: transpose)
+        }
     }
 
-    /// x ← L·x for the lower-triangular n×n L (`gsl_blas_dtrmv`).
-    @inline(__always)
+    /// x ← L·x for the lower-triangular n×n L.
+    @inlinable @inline(__always)
     package static func multiplyLower(_ l: UnsafePointer<Double>, n: Int, vector x: UnsafeMutablePointer<Double>) {
-        prepareGSL()
-        var lv = gsl_matrix_const_view_array(l, n, n)
-        var xv = gsl_vector_view_array(x, n)
-        _ = gsl_blas_dtrmv(CblasLower, CblasNoTrans, CblasNonUnit, &lv.matrix, &xv.vector)
+        if n <= loopTriangularOrder {
+            SmallKernels.multiplyLower(l, n: n, vector: x)
+        } else {
+            BLASKernels.multiplyLower(l, n: n, vector: x)
+        }
     }
 
     /// log|A| from its Cholesky factor: 2 Σ log L_ii.
-    @inline(__always)
+    @inlinable @inline(__always)
     package static func logDeterminant(cholesky l: UnsafePointer<Double>, n: Int) -> Double {
         var sum = 0.0
         for i in 0..<n { sum += log(l[i * n + i]) }

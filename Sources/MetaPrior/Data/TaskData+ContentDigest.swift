@@ -17,6 +17,16 @@ extension TaskData {
 }
 
 extension MetaDataset {
-    /// The sorted content digests of every task.
-    public var taskContentDigests: [String] { tasks.map(\.contentDigest).sorted() }
+    /// The sorted content digests of every task, hashed in parallel (a prior file carries
+    /// one per task: at 20,000 tasks hashing one after another took 4 % of a d = 3 fit).
+    public var taskContentDigests: [String] {
+        let tasks = self.tasks
+        var digests = [String](repeating: "", count: tasks.count)
+        digests.withUnsafeMutableBufferPointer { out in
+            DeterministicParallel.forEachChunk(count: tasks.count, chunkSize: 512) { _, range in
+                for t in range { out[t] = tasks[t].contentDigest }
+            }
+        }
+        return digests.sorted()
+    }
 }
