@@ -4,7 +4,8 @@
 ///
 /// Convergence is declared by the first-order (KKT) conditions of max ℓ over
 /// Σ̃ = Σ/σ² ⪰ 0 (see ``FitCriterion``), both free of the units of x and y:
-/// ``FitCriterion/stationarity`` ≤ ``gradientTolerance`` and
+/// ``FitCriterion/stationarity`` ≤ ``gradientTolerance`` (or, where the gradient can shrink
+/// no further, ``FitCriterion/newtonDecrement`` ≤ ``decrementTolerance``) and
 /// ``FitCriterion/boundaryExcess`` ≤ ``boundaryTolerance``.
 public struct PriorFitOptions: Sendable {
     /// Shape of Σ.
@@ -21,6 +22,10 @@ public struct PriorFitOptions: Sendable {
     /// per unit of whitened variance; ℓ is within about T·(1e-3)²/4 of the maximum over the
     /// larger rank (T tasks), below 1e-3 log-likelihood units for T ≤ 4000.
     public var boundaryTolerance: Double = 1e-3
+    /// Stationarity where the gradient can shrink no further: the largest Newton decrement
+    /// ½ gᵀ(−H)⁻¹g per observation (the gain in ℓ/N one more Newton step promises) that counts
+    /// as converged (``FitCriterion/newtonDecrement``).
+    public var decrementTolerance: Double = 1e-12
     /// EM iterations before the quasi-Newton finish (EM is robust far from the optimum and
     /// crawls near it; BFGS is the other way round).
     public var emIterations: Int = 30

@@ -20,15 +20,40 @@ import GSL
 ///   eigenvalue is invariant under any invertible change of feature coordinates and under
 ///   rescaling y. Its meaning: adding variance s·vvᵀ along the eigenvector v
 ///   (vᵀΣ wXv = 1) changes ℓ at the rate ½(λ − 1).
+///
+/// Stationarity is met either by the gradient or, where the gradient has stopped shrinking at
+/// the precision the likelihood can be computed to (typically 1e-8–1e-7 per observation when
+/// Σ̃ is large and each task's X = A − UᵀU cancels), by ``newtonDecrement``: the gain in ℓ per
+/// observation that one more exact Newton step promises, ½ gᵀ(−H)⁻¹g, which is +∞ unless −H
+/// is positive definite (so a saddle or a flat direction never passes). At the default
+/// 1e-12 per observation the remaining gain is below 1e-12·N in ℓ: far below statistical
+/// meaning and near the round-off of ℓ itself.
 public struct FitCriterion: Sendable, Equatable {
     /// Largest |∂ℓ/∂Λ̂| per observation.
     public let stationarity: Double
     /// λ_max(E/σ̂², Σ wX) − 1 (≤ 0 when no direction outside Σ's range would raise ℓ).
     public let boundaryExcess: Double
+    /// ½ gᵀ(−H)⁻¹g per observation at the fit, from the Newton steps at its rank (`nil` when
+    /// none were taken: too many parameters, or the rank changed after them).
+    public var newtonDecrement: Double?
 
-    /// Whether both conditions hold within `stationarityTolerance` and `boundaryTolerance`.
-    public func holds(stationarityTolerance: Double, boundaryTolerance: Double) -> Bool {
-        stationarity <= stationarityTolerance && boundaryExcess <= boundaryTolerance
+    /// The criterion with the Newton decrement measured at the same point.
+    func with(newtonDecrement: Double?) -> FitCriterion {
+        var copy = self
+        copy.newtonDecrement = newtonDecrement
+        return copy
+    }
+
+    /// Whether the point is stationary on its rank: the gradient within `tolerance`, or the
+    /// Newton decrement within `decrementTolerance`.
+    public func isStationary(tolerance: Double, decrementTolerance: Double) -> Bool {
+        stationarity <= tolerance || (newtonDecrement.map { $0 <= decrementTolerance } ?? false)
+    }
+
+    /// Whether both conditions hold: stationary (``isStationary(tolerance:decrementTolerance:)``)
+    /// and ``boundaryExcess`` within `boundaryTolerance`.
+    public func holds(stationarityTolerance: Double, decrementTolerance: Double, boundaryTolerance: Double) -> Bool {
+        isStationary(tolerance: stationarityTolerance, decrementTolerance: decrementTolerance) && boundaryExcess <= boundaryTolerance
     }
 }
 

@@ -107,13 +107,19 @@ public enum LinearGaussianFamily: ModelFamily {
         } else {
             ending = .stalled
         }
-        let excess = marginal.criterion.boundaryExcess
+        let c = marginal.criterion
+        let boundary = "boundary test λmax − 1 = \(significant(c.boundaryExcess, 2)) ≤ \(significant(options.boundaryTolerance, 2))"
+        // Stationary by the gradient, or — where the gradient stopped shrinking at the
+        // precision ℓ is computed to — by the Newton decrement: report the one that decided.
+        let byDecrement = c.stationarity > options.gradientTolerance && (c.newtonDecrement.map { $0 <= options.decrementTolerance } ?? false)
         return FitStage(stage: "marginal", objective: "log marginal likelihood",
                         method: "\(marginal.emIterations) EM + \(marginal.quasiNewtonIterations) quasi-Newton/Newton iterations on Σ/σ² = ΛΛᵀ (Λ of d × rank)",
                         iterations: marginal.iterations, value: marginal.logMarginalLikelihood, ending: ending,
-                        criterion: marginal.criterion.stationarity,
-                        criterionName: "largest |∂ℓ/∂Λ̂| per observation (unit-free; boundary test λmax − 1 = \(significant(excess, 2)) ≤ \(significant(options.boundaryTolerance, 2)))",
-                        tolerance: options.gradientTolerance, rank: marginal.rank)
+                        criterion: byDecrement ? c.newtonDecrement ?? c.stationarity : c.stationarity,
+                        criterionName: byDecrement
+                            ? "Newton decrement per observation (the gradient, \(significant(c.stationarity, 2)) per observation, is at working precision; \(boundary))"
+                            : "largest |∂ℓ/∂Λ̂| per observation (unit-free; \(boundary))",
+                        tolerance: byDecrement ? options.decrementTolerance : options.gradientTolerance, rank: marginal.rank)
     }
 
     /// The fitted model: its convergence and account are those of the last stage, the fit the

@@ -11,9 +11,15 @@ extension PriorFit {
     /// stays accurate there, and converges quadratically. Used only while the parameter count is
     /// small (the Hessian costs 2k gradient evaluations); a step is kept if it raises ℓ, or lowers
     /// the stationarity measure without lowering ℓ beyond round-off.
+    ///
+    /// Also returns the Newton decrement at the final point, ½ gᵀ(−H)⁻¹g per observation: the
+    /// gain in ℓ/N that one more exact Newton step promises (+∞ where −H is not positive
+    /// definite, i.e. not at a maximum). When the gradient stops shrinking because it has
+    /// reached the precision the likelihood can be evaluated to, this says how far from the
+    /// maximum the point still is (``FitCriterion/newtonDecrement``).
     static func newtonPolish(_ likelihood: ProfiledLikelihood, start theta0: [Double], scale: [Double],
                              options: PriorFitOptions, maximumSteps: Int = 30) throws
-        -> (theta: [Double], steps: Int, logLikelihood: Double, timedOut: Bool) {
+        -> (theta: [Double], steps: Int, logLikelihood: Double, timedOut: Bool, decrement: Double) {
         let observations = likelihood.statistics.weightedObservations
         var u = zip(theta0, scale).map { $0 * $1 }
         func evaluate(_ u: [Double]) throws -> (ll: Double, gradient: [Double]) {
@@ -21,13 +27,10 @@ extension PriorFit {
             return (e.logLikelihood, zip(e.gradient, scale).map { $0 / $1 / observations })
         }
         func norm(_ g: [Double]) -> Double { g.reduce(0) { Swift.max($0, abs($1)) } }
-        var current = try evaluate(u)
-        var steps = 0
-        while steps < maximumSteps, norm(current.gradient) > options.gradientTolerance {
-            if options.expired { return (zip(u, scale).map { $0 / $1 }, steps, current.ll, true) }
+        // Central differences (2k evaluations): an accurate Hessian keeps Newton's
+        // convergence quadratic, which is what ends the fit where BFGS crawls.
+        func hessian(at u: [Double]) throws -> Matrix {
             let k = u.count
-            // Central differences (2k evaluations): an accurate Hessian keeps Newton's
-            // convergence quadratic, which is what ends the fit where BFGS crawls.
             var hessian = Matrix(rows: k, columns: k)
             for i in 0..<k {
                 let h = 1e-5 * Swift.max(1, abs(u[i]))
@@ -37,10 +40,26 @@ extension PriorFit {
                 let gp = try evaluate(plus).gradient, gm = try evaluate(minus).gradient
                 for j in 0..<k { hessian[j, i] = (gp[j] - gm[j]) / (2 * h) }
             }
+            return hessian
+        }
+        func decrement(_ negative: Matrix, _ g: [Double]) -> Double {
+            guard let step = try? Cholesky(negative).solve(g) else { return .infinity }
+            return 0.5 * zip(g, step).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+        var current = try evaluate(u)
+        var steps = 0
+        var lastHessianAt: [Double]?
+        var lastDecrement = Double.infinity
+        while steps < maximumSteps, norm(current.gradient) > options.gradientTolerance {
+            if options.expired { return (zip(u, scale).map { $0 / $1 }, steps, current.ll, true, .infinity) }
+            let k = u.count
+            let hessian = try hessian(at: u)
             // Levenberg–Marquardt damping: solve (−H + λI) δ = g, λ growing from 0 until the step
             // is defined (−H + λI positive definite) and improves ℓ. Near a singular boundary −H
             // is only semi-definite, and undamped Newton would not be safe there.
             let negative = symmetrized(-1 * hessian)
+            lastHessianAt = u
+            lastDecrement = decrement(negative, current.gradient)
             let (previousLL, previousNorm) = (current.ll, norm(current.gradient))
             let size = Swift.max(negative.diagonalEntries.map(abs).max() ?? 1, 1e-300)
             var accepted = false
@@ -68,6 +87,11 @@ extension PriorFit {
             if current.ll - previousLL < 1e-10 * abs(current.ll) && norm(current.gradient) > 0.5 * previousNorm { break }
             options.progress?(FitProgress(phase: "newton", iteration: steps, logLikelihood: current.ll, change: 0))
         }
-        return (zip(u, scale).map { $0 / $1 }, steps, current.ll, false)
+        // The decrement at the final point (the loop's last Hessian was taken before its last
+        // step); none is needed where the gradient already meets the tolerance.
+        if norm(current.gradient) > options.gradientTolerance && lastHessianAt != u && !options.expired {
+            lastDecrement = decrement(symmetrized(-1 * (try hessian(at: u))), current.gradient)
+        }
+        return (zip(u, scale).map { $0 / $1 }, steps, current.ll, false, lastDecrement)
     }
 }

@@ -70,15 +70,17 @@ public enum PriorFit {
         var iterations = 0
         var timedOut = false
         var visited: Set<Int> = [likelihood.columns]
+        var decrement: Double?
         while true {
             let optimised = try optimise(likelihood, start: theta, options: options, iterationsSoFar: iterations, stages: &stages)
             theta = optimised.theta
             iterations = optimised.iterations
+            decrement = optimised.decrement
             if optimised.timedOut { timedOut = true; break }
             guard structure == .full, iterations < options.maximumIterations else { break }
             let current = try likelihood.evaluate(theta)
-            let criterion = try likelihood.criterion(current)
-            let stationary = criterion.stationarity <= options.gradientTolerance
+            let criterion = try likelihood.criterion(current).with(newtonDecrement: decrement)
+            let stationary = criterion.isStationary(tolerance: options.gradientTolerance, decrementTolerance: options.decrementTolerance)
             if stationary && criterion.boundaryExcess <= options.boundaryTolerance { break }
             // Not stationary: the optimiser crawled, typically because a direction of Σ̃ is
             // vanishing (ℓ is flat along it). Drop the directions with a per-task
@@ -104,9 +106,12 @@ public enum PriorFit {
         // 5. Boundaries.
         let boundary = try settleBoundary(likelihood, theta: theta)
         let final = boundary.evaluation
-        let criterion = try likelihood.criterion(final)
+        // The decrement was measured at the optimiser's point; it still describes the final
+        // one only if settling the boundary left the rank alone.
+        let criterion = try likelihood.criterion(final).with(newtonDecrement: boundary.rank == final.columns ? decrement : nil)
         let converged = !timedOut
-            && criterion.holds(stationarityTolerance: options.gradientTolerance, boundaryTolerance: options.boundaryTolerance)
+            && criterion.holds(stationarityTolerance: options.gradientTolerance, decrementTolerance: options.decrementTolerance,
+                               boundaryTolerance: options.boundaryTolerance)
         let gradientNorm = final.gradient.reduce(0) { Swift.max($0, abs($1)) }
         // Σ = σ² Λ Λᵀ, with Λ padded to d×d by zero columns.
         let r = final.columns
@@ -198,7 +203,10 @@ public enum PriorFit {
         let eigen = try SymmetricEigen(symmetrized(whitened))
         let perTask = statistics.weightedObservations / statistics.weights.reduce(0, +)
         var kept = Array((0..<d).reversed().filter { eigen.values[$0] * perTask >= 1e-4 }.prefix(r))
-        if kept.count == r, let last = kept.last, eigen.values[last] * perTask < smallestBelow { kept.removeLast() }
+        // None that small: drop every direction below `smallestBelow` at once rather than one
+        // per round — each round costs a full optimisation, and a direction dropped wrongly
+        // comes back through the boundary test.
+        kept = kept.filter { eigen.values[$0] * perTask >= smallestBelow }
         guard kept.count < r else { return nil }
         let columns = Swift.max(kept.count, 1)
         let order = kept.isEmpty ? [d - 1] : kept
@@ -242,7 +250,7 @@ public enum PriorFit {
     /// search stalls (near a flat optimum a fresh Hessian approximation often goes on), then
     /// Newton steps. Keeps the best point evaluated; stops at the deadline.
     static func optimise(_ likelihood: ProfiledLikelihood, start: [Double], options: PriorFitOptions, iterationsSoFar: Int,
-                         stages: inout [PriorFitPhase]) throws -> (theta: [Double], iterations: Int, timedOut: Bool) {
+                         stages: inout [PriorFitPhase]) throws -> (theta: [Double], iterations: Int, timedOut: Bool, decrement: Double?) {
         let scale = likelihood.parameterScales()
         let observations = likelihood.statistics.weightedObservations
         let tolerance = options.gradientTolerance
@@ -292,16 +300,18 @@ public enum PriorFit {
         }
         stages.append(PriorFitPhase(name: "bfgs", rank: likelihood.columns, iterations: iterations - iterationsSoFar, logLikelihood: best.value))
         var theta = best.theta
+        var decrement: Double?
         if !timedOut && newton {
             let polished = try newtonPolish(likelihood, start: theta, scale: scale, options: options)
             theta = polished.theta
             iterations += polished.steps
             timedOut = polished.timedOut
+            decrement = polished.decrement
             if polished.steps > 0 {
                 stages.append(PriorFitPhase(name: "newton", rank: likelihood.columns, iterations: polished.steps, logLikelihood: polished.logLikelihood))
             }
         }
-        return (theta, iterations, timedOut)
+        return (theta, iterations, timedOut, decrement)
     }
 
     /// Largest parameter count for Newton steps: each Hessian costs 2k gradient evaluations,
