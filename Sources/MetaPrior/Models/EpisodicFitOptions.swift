@@ -24,9 +24,17 @@ public struct EpisodicFitOptions: Sendable {
     /// point in the preconditioned coordinates u); by mini-batches, the convergence test on the
     /// last batch (largest |∂/∂u|).
     public var gradientTolerance: Double = 1e-6
-    /// Convergence on one fixed episode set: the Newton decrement ½ gᵀ|H|⁻¹g — the gain in
-    /// mean log predictive density per query point that one more Newton step promises — at
-    /// most this, with no ascent direction left (see `EpisodicFit`). 1e-9 nats per query point
+    /// Convergence on one fixed episode set, where Σ = LLᵀ with L of size d×r (r: the rank of
+    /// the start's Σ, grown while the boundary test fails). Both, in nats per query point:
+    /// - at rank r, the Newton decrement ½ gᵀ|H|⁻¹g — the gain in mean log predictive density
+    ///   per query point that one more Newton step promises — is at most this, with no
+    ///   direction of increase in the Hessian;
+    /// - when r < d, the boundary (KKT) condition: with G = ∂/∂Σ of that density and P an
+    ///   orthonormal basis of the directions outside Σ's range, v the top eigenvector of
+    ///   PᵀGP, the gain ½ (vᵀGv)²/(−f''(0)) that adding variance s·vvᵀ promises (0 when
+    ///   vᵀGv ≤ 0) is at most this.
+    ///
+    /// 1e-9 nats per query point
     /// is 1e-5 nats over 10,000 query points: far below any difference a held-out score can
     /// show. It is scale-free: the objective is a log density averaged per point, and the
     /// decrement is invariant to the units of y and of the features.
