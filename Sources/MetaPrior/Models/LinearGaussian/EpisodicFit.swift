@@ -51,6 +51,8 @@ public struct EpisodicFitResult: Sendable {
 public enum EpisodicFit {
     /// Iterations of the budget kept for the Newton finish on a fixed episode set.
     static let newtonReserve = 50
+    /// Newton steps between boundary tests while the rank can still grow.
+    static let newtonRound = 10
 
     /// Episodes `first..<first+count` of the spec, with the support cut to a K drawn from
     /// `shots` (stream `(seed ⊕ c, e)`) when the range is not a single K.
@@ -225,7 +227,12 @@ public enum EpisodicFit {
         func expired() -> Bool { options.deadline.map { ContinuousClock.now >= $0 } ?? false }
         while true {
             let scale = preconditioning(objective, theta: theta)
-            let newtonBudget = Swift.max(options.maximumIterations - iterations, 0)
+            // Newton in rounds of at most `newtonRound` steps at rank r < d: between rounds the
+            // boundary test decides whether the objective rises faster outside Σ's range (at a
+            // rank too low, Newton within it crawls: the rank-r optimum is not where f wants to go).
+            let canGrow = objective.structure == .full && objective.columns < d
+            let remaining = Swift.max(options.maximumIterations - iterations, 0)
+            let newtonBudget = canGrow ? Swift.min(remaining, Self.newtonRound) : remaining
             let soFar = iterations
             let newton = try newton(objective, theta: theta, scale: scale, tolerance: options.tolerance,
                                     maximumSteps: newtonBudget, deadline: options.deadline) { step, value in
@@ -235,15 +242,22 @@ public enum EpisodicFit {
             theta = newton.theta
             iterations += newton.steps
             let decrement = newton.decrement.isFinite ? newton.decrement : nil
-            guard newton.converged else {
-                let ending: FitStage.Ending = newton.timedOut ? .timeLimit : newton.steps >= newtonBudget ? .iterationLimit : .stalled
+            let outOfBudget = iterations >= options.maximumIterations
+            guard newton.converged || (canGrow && !newton.timedOut) else {
+                let ending: FitStage.Ending = newton.timedOut ? .timeLimit : outOfBudget ? .iterationLimit : .stalled
                 return (objective, theta, iterations, decrement, nil, ending)
             }
-            guard objective.structure == .full, objective.columns < d else { return (objective, theta, iterations, decrement, nil, .converged) }
+            guard canGrow else { return (objective, theta, iterations, decrement, nil, .converged) }
             let test = try boundaryTest(objective, theta: theta)
-            if test.gain <= options.tolerance { return (objective, theta, iterations, decrement, test.gain, .converged) }
+            if newton.converged && test.gain <= options.tolerance { return (objective, theta, iterations, decrement, test.gain, .converged) }
             if expired() { return (objective, theta, iterations, decrement, test.gain, .timeLimit) }
-            if iterations >= options.maximumIterations { return (objective, theta, iterations, decrement, test.gain, .iterationLimit) }
+            if outOfBudget { return (objective, theta, iterations, decrement, test.gain, .iterationLimit) }
+            let stalled = !newton.converged && newton.steps < newtonBudget
+            if !newton.converged && test.gain <= Swift.max(options.tolerance, decrement ?? 0) {
+                // Within rank r is still where the gain is: go on there (or stop if stalled).
+                if stalled { return (objective, theta, iterations, decrement, test.gain, .stalled) }
+                continue
+            }
             guard let grown = try grow(objective, theta: theta, along: test) else {
                 return (objective, theta, iterations, decrement, test.gain, .stalled)
             }
