@@ -17,8 +17,8 @@ public struct EpisodicFitOptions: Sendable {
     /// BFGS iterations on each mini-batch before fresh episodes are drawn (each round
     /// warm-started from the previous round's θ).
     public var iterationsPerRound: Int = 20
-    /// Iterations in all: BFGS iterations and Newton steps (the last 50 of a fixed episode
-    /// set's budget are kept for Newton).
+    /// Iterations in all: BFGS iterations and Newton steps (on a fixed episode set, at least
+    /// half of the budget, and at least its last 50, are kept for Newton).
     public var maximumIterations: Int = 500
     /// BFGS's own stopping test (GSL: ‖∇‖₂ of the mean log predictive density per query
     /// point in the preconditioned coordinates u); by mini-batches, the convergence test on the

@@ -49,7 +49,7 @@ public struct EpisodicFitResult: Sendable {
 /// `EpisodicObjective`), with GSL's BFGS2 from a marginal-likelihood start, finished on a
 /// fixed episode set by Newton steps (`newton`), which also decide convergence.
 public enum EpisodicFit {
-    /// Iterations of the budget kept for the Newton finish on a fixed episode set.
+    /// Iterations of the budget kept at least for the Newton finish on a fixed episode set.
     static let newtonReserve = 50
     /// Newton steps between boundary tests while the rank can still grow.
     static let newtonRound = 10
@@ -124,8 +124,10 @@ public enum EpisodicFit {
                                                    dataset: dataset, featureMap: featureMap)
                 objective = EpisodicObjective(statistics: statistics, structure: structure, columns: columns)
             }
-            // A fixed episode set leaves the last `newtonReserve` iterations to Newton steps.
-            let budget = batch == nil ? Swift.max(options.maximumIterations - iterations - Self.newtonReserve, 1)
+            // A fixed episode set leaves at least half of the budget, and at least `newtonReserve`
+            // iterations, to Newton steps: on a noise-free sinusoid BFGS used 450 of 500
+            // iterations gaining ~1e-6 per 20 (just above its stall rule), Newton's share.
+            let budget = batch == nil ? Swift.max(Swift.min(options.maximumIterations - Self.newtonReserve, options.maximumIterations / 2), 1)
                                       : Swift.min(options.iterationsPerRound, options.maximumIterations - iterations)
             let phase = batch == nil ? "episodic bfgs" : "episodic batch \(round + 1)"
             let result = try bfgs(objective, theta: theta, scale: scale, budget: budget, stallRule: batch == nil, phase: phase,
