@@ -40,6 +40,49 @@ struct EpisodicObjectiveTests {
         }
     }
 
+    /// At a reduced rank (L of size d×r, lower-trapezoidal) the gradient in the parameters
+    /// also matches central differences (same step and tolerance as above), and so does the
+    /// boundary test's G = ∂f/∂Σ: for a unit v, f(L with an added column √s·v) − f(L) =
+    /// s·vᵀGv + O(s²), checked by Richardson extrapolation of one-sided differences (s < 0
+    /// has no factor): (4(f(s) − f(0)) − (f(2s) − f(0)))/(2s) = vᵀGv + O(s²), s = 1e-5, so
+    /// truncation ~1e-10 and round-off ~1e-16·|f|/s ~ 1e-9 (|f| ~ 100) fit 1e-5 relative + 1e-6.
+    @Test(arguments: [1, 2])
+    func reducedRankGradients(columns: Int) throws {
+        let full = try Self.objective(shots: try ShotRange(parsing: "3"))
+        let objective = EpisodicObjective(statistics: full.statistics, structure: .full, columns: columns)
+        let d = 3
+        let k = objective.parameterCount
+        #expect(k == d + d * columns - columns * (columns - 1) / 2 + 1)
+        var theta: [Double] = []
+        for i in 0..<(k - 1) { theta.append(0.3 + 0.11 * Double(i % 5) - 0.05 * Double(i)) }
+        theta.append(log(0.3))
+        let analytic = try objective.evaluate(theta).gradient
+        for i in 0..<k {
+            let h = 1e-6
+            var plus = theta, minus = theta
+            plus[i] += h; minus[i] -= h
+            let numeric = (try objective.evaluate(plus, gradient: false).value - objective.evaluate(minus, gradient: false).value) / (2 * h)
+            #expect(abs(analytic[i] - numeric) <= 1e-5 * abs(numeric) + 1e-6, "θ[\(i)]: analytic \(analytic[i]) vs numeric \(numeric)")
+        }
+        // L's entries beyond column r are zero: the parameters are the trapezoid's.
+        let (mean, factor, noise) = objective.unpack(theta)
+        for i in 0..<d { for j in 0..<d where j >= columns || j > i { #expect(factor[i * d + j] == 0) } }
+        let g = try objective.covarianceGradient(mean: mean, factor: factor, noiseVariance: noise)
+        let v = [0.6, -0.48, 0.64]   // unit: 0.36 + 0.2304 + 0.4096 = 1
+        // Σ + s·vvᵀ through the raw factor [L, √s·v] (column d − 1 is zero for r < d).
+        func value(_ s: Double) throws -> Double {
+            var f = factor
+            for i in 0..<d { f[i * d + d - 1] += s.squareRoot() * v[i] }
+            return try objective.totals(mean: mean, lambda: f, sigma2: noise, wantGradient: false)[0]
+        }
+        let s = 1e-5
+        let f0 = try value(0), f1 = try value(s), f2 = try value(2 * s)
+        let numeric = (4 * (f1 - f0) - (f2 - f0)) / (2 * s)
+        var expected = 0.0
+        for i in 0..<d { for j in 0..<d { expected += v[i] * g[i * d + j] * v[j] } }
+        #expect(abs(numeric - expected) <= 1e-5 * abs(expected) + 1e-6, "vᵀGv \(expected) vs numeric \(numeric)")
+    }
+
     /// The objective equals the direct joint Gaussian density of the query given the support:
     /// N(y_q; Φ_q m, Φ_q S Φ_qᵀ + σ²I) with (m, S) the posterior of the support.
     @Test func matchesDirectPredictiveDensity() throws {

@@ -17,16 +17,24 @@ public struct EpisodicFitOptions: Sendable {
     /// BFGS iterations on each mini-batch before fresh episodes are drawn (each round
     /// warm-started from the previous round's θ).
     public var iterationsPerRound: Int = 20
-    /// Iterations in all: BFGS iterations and Newton steps (the last 50 of a fixed episode
-    /// set's budget are kept for Newton).
+    /// Iterations in all: BFGS iterations and Newton steps (on a fixed episode set, at least
+    /// half of the budget, and at least its last 50, are kept for Newton).
     public var maximumIterations: Int = 500
     /// BFGS's own stopping test (GSL: ‖∇‖₂ of the mean log predictive density per query
     /// point in the preconditioned coordinates u); by mini-batches, the convergence test on the
     /// last batch (largest |∂/∂u|).
     public var gradientTolerance: Double = 1e-6
-    /// Convergence on one fixed episode set: the Newton decrement ½ gᵀ|H|⁻¹g — the gain in
-    /// mean log predictive density per query point that one more Newton step promises — at
-    /// most this, with no ascent direction left (see `EpisodicFit`). 1e-9 nats per query point
+    /// Convergence on one fixed episode set, where Σ = LLᵀ with L of size d×r (r: the rank of
+    /// the start's Σ, grown while the boundary test fails). Both, in nats per query point:
+    /// - at rank r, the Newton decrement ½ gᵀ|H|⁻¹g — the gain in mean log predictive density
+    ///   per query point that one more Newton step promises — is at most this, with no
+    ///   direction of increase in the Hessian;
+    /// - when r < d, the boundary (KKT) condition: with G = ∂/∂Σ of that density and P an
+    ///   orthonormal basis of the directions outside Σ's range, v the top eigenvector of
+    ///   PᵀGP, the gain ½ (vᵀGv)²/(−f''(0)) that adding variance s·vvᵀ promises (0 when
+    ///   vᵀGv ≤ 0) is at most this.
+    ///
+    /// 1e-9 nats per query point
     /// is 1e-5 nats over 10,000 query points: far below any difference a held-out score can
     /// show. It is scale-free: the objective is a log density averaged per point, and the
     /// decrement is invariant to the units of y and of the features.

@@ -21,15 +21,23 @@ public struct EpisodicFitResult: Sendable {
     /// Largest |∂/∂u| of the mean log predictive density per query point at the fit, in the
     /// preconditioned coordinates u (``EpisodicFitOptions/gradientTolerance``).
     public let gradientNorm: Double
-    /// The convergence criterion at the fit: on one fixed episode set the Newton decrement
-    /// ½ gᵀ|H|⁻¹g, the gain in mean log predictive density per query point a Newton step
-    /// still promises (``EpisodicFitOptions/tolerance``); by mini-batches, ``gradientNorm``.
+    /// The convergence criterion at the fit: on one fixed episode set the larger of the Newton
+    /// decrement ½ gᵀ|H|⁻¹g at rank r and ``boundaryGain`` — the gains in mean log predictive
+    /// density per query point a Newton step, and more variance outside Σ's range, still
+    /// promise (``EpisodicFitOptions/tolerance``); by mini-batches, ``gradientNorm``.
     /// `nil` when the fit stopped before it could be evaluated (time limit).
     public let criterion: Double?
+    /// The boundary part of the criterion (one fixed episode set, full structure, r < d): the
+    /// gain in mean log predictive density per query point that variance along the best
+    /// direction outside Σ's range promises (``EpisodicFit/boundaryTest(_:theta:)``); `nil`
+    /// when not evaluated (r = d, mini-batches, or Newton did not converge).
+    public let boundaryGain: Double?
     /// How the fit ended.
     public let ending: FitStage.Ending
     /// Numerical rank of Σ at the fit: eigenvalues above 1e-8 of the largest.
     public let rank: Int
+    /// Columns r of the factor L (d×r) the fit optimised: the largest rank Σ could have.
+    public let columns: Int
     /// Episodes in the (last) training set.
     public let episodes: Int
     /// Query points over those episodes.
@@ -41,8 +49,10 @@ public struct EpisodicFitResult: Sendable {
 /// `EpisodicObjective`), with GSL's BFGS2 from a marginal-likelihood start, finished on a
 /// fixed episode set by Newton steps (`newton`), which also decide convergence.
 public enum EpisodicFit {
-    /// Iterations of the budget kept for the Newton finish on a fixed episode set.
+    /// Iterations of the budget kept at least for the Newton finish on a fixed episode set.
     static let newtonReserve = 50
+    /// Newton steps between boundary tests while the rank can still grow.
+    static let newtonRound = 10
 
     /// Episodes `first..<first+count` of the spec, with the support cut to a K drawn from
     /// `shots` (stream `(seed ⊕ c, e)`) when the range is not a single K.
@@ -63,6 +73,14 @@ public enum EpisodicFit {
 
     /// Fits θ on the tasks of `dataset` (all of them: subset it first for a meta-split),
     /// starting from `start` (normally the marginal fit).
+    ///
+    /// On one fixed episode set with the full structure, L is d×r (lower-trapezoidal) with r
+    /// the rank of the start's Σ (``startingFactor(_:)``): the directions the marginal fit
+    /// zeroed are not parameters, so the objective has no flat directions for Newton to crawl
+    /// along. BFGS, then Newton at rank r; then the boundary test (``boundaryTest(_:theta:)``)
+    /// asks whether variance along a direction outside Σ's range would raise the objective,
+    /// and if so r grows by one along it and the fit goes on. Mini-batches keep the full d×d
+    /// factor (their criterion is the gradient on the last batch).
     public static func fit(_ dataset: MetaDataset, featureMap: FeatureMap, start: GaussianPrior,
                            structure: CovarianceStructure = .full, options: EpisodicFitOptions) throws -> EpisodicFitResult {
         try options.validate()
@@ -70,89 +88,64 @@ public enum EpisodicFit {
         let d = featureMap.dimension
         guard start.dimension == d else { throw InputError("the starting prior has \(start.dimension) parameters, the basis \(d)") }
 
-        // Start: a lower-triangular factor of Σ (a little jitter if Σ is singular).
-        var lower = try Matrix(rows: d, columns: d, elements: try lowerFactor(start))
-        if structure != .full { lower = Matrix.diagonal(start.covariance.diagonalEntries.map { Swift.max($0, 0).squareRoot() }) }
-
         let batch = options.batchEpisodes.map { Swift.min($0, options.episodes) }
+        // Start: a factor of Σ — d×r at Σ's rank on a fixed episode set, a lower-triangular
+        // d×d one (a little jitter if Σ is singular) by mini-batches.
+        var lower: [Double]
+        var columns = d
+        if structure != .full {
+            lower = Matrix.diagonal(start.covariance.diagonalEntries.map { Swift.max($0, 0).squareRoot() }).elements
+        } else if batch == nil {
+            (columns, lower) = try startingFactor(start.covariance)
+        } else {
+            lower = try lowerFactor(start)
+        }
+
         let firstCount = batch ?? options.episodes
         try sampler.checkCount(firstCount)
         var statistics = try EpisodeStatistics(episodes: episodes(sampler, shots: options.shots, count: firstCount),
                                                dataset: dataset, featureMap: featureMap)
-        var objective = EpisodicObjective(statistics: statistics, structure: structure)
-        var theta = objective.parameters(mean: start.mean, factor: lower.elements, noiseVariance: start.noiseVariance)
+        var objective = EpisodicObjective(statistics: statistics, structure: structure, columns: columns)
+        var theta = objective.parameters(mean: start.mean, factor: lower, noiseVariance: start.noiseVariance)
         let startValue = try objective.evaluate(theta, gradient: false).value / statistics.queryPoints
-
-        // Preconditioning: μ_j by the prior sd of φ_j, entries of L by the norm of their row.
-        let (_, factor, _) = objective.unpack(theta)
-        let rowNorms = (0..<d).map { i in (0..<d).reduce(0.0) { $0 + factor[i * d + $1] * factor[i * d + $1] }.squareRoot() }
-        let biggest = rowNorms.max() ?? 1
-        let floors = rowNorms.map { Swift.max($0, 1e-3 * biggest, 1e-8) }
-        var scale = floors
-        switch structure {
-        case .full: for i in 0..<d { for _ in 0...i { scale.append(floors[i]) } }
-        case .diagonal: scale += floors
-        case .isotropic: scale.append(floors.reduce(0, +) / Double(d))
-        }
-        scale.append(1)
+        let scale = preconditioning(objective, theta: theta)
 
         var iterations = 0
         var converged = false
         var round = 0
         var lastGradient = Double.infinity
         var criterion: Double?
+        var boundaryGain: Double?
         var ending = FitStage.Ending.iterationLimit
         func expired() -> Bool { options.deadline.map { ContinuousClock.now >= $0 } ?? false }
         while iterations < options.maximumIterations && !expired() {
             if round > 0, let batch {
                 statistics = try EpisodeStatistics(episodes: episodes(sampler, shots: options.shots, first: round * batch, count: batch),
                                                    dataset: dataset, featureMap: featureMap)
-                objective = EpisodicObjective(statistics: statistics, structure: structure)
+                objective = EpisodicObjective(statistics: statistics, structure: structure, columns: columns)
             }
-            // A fixed episode set leaves the last `newtonReserve` iterations to Newton steps.
-            let budget = batch == nil ? Swift.max(options.maximumIterations - iterations - Self.newtonReserve, 1)
+            // A fixed episode set leaves at least half of the budget, and at least `newtonReserve`
+            // iterations, to Newton steps: on a noise-free sinusoid BFGS used 450 of 500
+            // iterations gaining ~1e-6 per 20 (just above its stall rule), Newton's share.
+            let budget = batch == nil ? Swift.max(Swift.min(options.maximumIterations - Self.newtonReserve, options.maximumIterations / 2), 1)
                                       : Swift.min(options.iterationsPerRound, options.maximumIterations - iterations)
-            let n = statistics.queryPoints
-            let current = objective
-            // Stall rule (fixed episode set): when the mean log predictive density per query
-            // point rises by less than 1e-6 over 20 iterations, BFGS is crawling along a flat
-            // direction (where one Newton step typically gains more than a hundred BFGS
-            // iterations); Newton takes over from there.
-            var history: [Double] = []
-            let before = iterations
-            let result = try minimizeBFGS(start: zip(theta, scale).map { $0 / $1 }, initialStep: 0.1, lineSearchTolerance: 0.1,
-                                          gradientTolerance: options.gradientTolerance, maxIterations: budget,
-                                          shouldStop: { iteration, value in
-                history.append(-value)
-                options.progress?(FitProgress(phase: batch == nil ? "episodic bfgs" : "episodic batch \(round + 1)",
-                                              iteration: before + iteration, logLikelihood: -value, change: -value - startValue))
-                if expired() { return true }
-                return batch == nil && history.count > 20 && history[history.count - 1] - history[history.count - 21] < 1e-6
-            }) { u, gradient in
-                let evaluation = try current.evaluate(zip(u, scale).map { $0 * $1 })
-                for i in gradient.indices { gradient[i] = -evaluation.gradient[i] * scale[i] / n }
-                return -evaluation.value / n
-            }
-            iterations += Swift.max(result.iterations, 1)
-            theta = zip(result.x, scale).map { $0 * $1 }
-            let check = try objective.evaluate(theta)
-            lastGradient = zip(check.gradient, scale).reduce(0.0) { Swift.max($0, abs($1.0 * $1.1) / n) }
+            let phase = batch == nil ? "episodic bfgs" : "episodic batch \(round + 1)"
+            let result = try bfgs(objective, theta: theta, scale: scale, budget: budget, stallRule: batch == nil, phase: phase,
+                                  iterationsSoFar: iterations, startValue: startValue, options: options)
+            iterations += result.iterations
+            theta = result.theta
+            lastGradient = try largestGradient(objective, theta: theta, scale: scale)
             round += 1
             if batch == nil {
-                let newtonBudget = Swift.max(options.maximumIterations - iterations, 0)
-                let soFar = iterations
-                let newton = try newton(objective, theta: theta, scale: scale, tolerance: options.tolerance,
-                                        maximumSteps: newtonBudget, deadline: options.deadline) { step, value in
-                    options.progress?(FitProgress(phase: "episodic newton", iteration: soFar + step, logLikelihood: value,
-                                                  change: value - startValue))
-                }
-                theta = newton.theta
-                iterations += newton.steps
-                criterion = newton.decrement.isFinite ? newton.decrement : nil
-                converged = newton.converged
-                let final = try objective.evaluate(theta)
-                lastGradient = zip(final.gradient, scale).reduce(0.0) { Swift.max($0, abs($1.0 * $1.1) / n) }
-                ending = converged ? .converged : newton.timedOut ? .timeLimit : newton.steps >= newtonBudget ? .iterationLimit : .stalled
+                let finished = try finish(objective, theta: theta, iterations: iterations, startValue: startValue, options: options)
+                objective = finished.objective
+                theta = finished.theta
+                iterations = finished.iterations
+                boundaryGain = finished.boundaryGain
+                criterion = finished.decrement.map { Swift.max($0, boundaryGain ?? 0) }
+                converged = finished.ending == .converged
+                ending = finished.ending
+                lastGradient = try largestGradient(objective, theta: theta, scale: preconditioning(objective, theta: theta))
                 break
             }
             if round * batch! + batch! > 50_000_000 { break }
@@ -164,16 +157,120 @@ public enum EpisodicFit {
         } else if iterations == 0 {
             // The deadline passed before the first iteration (the marginal stage used it up).
             ending = .timeLimit
-            let check = try objective.evaluate(theta)
-            lastGradient = zip(check.gradient, scale).reduce(0.0) { Swift.max($0, abs($1.0 * $1.1) / statistics.queryPoints) }
+            lastGradient = try largestGradient(objective, theta: theta, scale: scale)
         }
         let (mean, finalFactor, noise) = objective.unpack(theta)
         let prior = try GaussianPrior(mean: mean, factor: try Matrix(rows: d, columns: d, elements: finalFactor), noiseVariance: noise)
         let value = try objective.evaluate(theta, gradient: false).value / statistics.queryPoints
         return EpisodicFitResult(prior: prior, start: start, startLogPredictive: startValue, logPredictive: value,
                                  iterations: iterations, converged: converged, gradientNorm: lastGradient,
-                                 criterion: criterion, ending: ending, rank: numericalRank(prior.covariance),
+                                 criterion: criterion, boundaryGain: boundaryGain, ending: ending,
+                                 rank: numericalRank(prior.covariance), columns: objective.columns,
                                  episodes: statistics.count, queryPoints: Int(statistics.queryPoints.rounded()))
+    }
+
+    /// Preconditioning of θ = scale ⊙ u: μ_j by the prior sd of φ_j, the entries of L by the
+    /// norm of their row (floored at 1e-3 of the largest), log σ² by 1.
+    static func preconditioning(_ objective: EpisodicObjective, theta: [Double]) -> [Double] {
+        let d = objective.statistics.dimension
+        let (_, factor, _) = objective.unpack(theta)
+        let rowNorms = (0..<d).map { i in (0..<d).reduce(0.0) { $0 + factor[i * d + $1] * factor[i * d + $1] }.squareRoot() }
+        let biggest = rowNorms.max() ?? 1
+        let floors = rowNorms.map { Swift.max($0, 1e-3 * biggest, 1e-8) }
+        var scale = floors
+        switch objective.structure {
+        case .full: for i in 0..<d { for _ in 0...Swift.min(i, objective.columns - 1) { scale.append(floors[i]) } }
+        case .diagonal: scale += floors
+        case .isotropic: scale.append(floors.reduce(0, +) / Double(d))
+        }
+        scale.append(1)
+        return scale
+    }
+
+    /// Largest |∂/∂u| of the mean log predictive density per query point (θ = scale ⊙ u).
+    static func largestGradient(_ objective: EpisodicObjective, theta: [Double], scale: [Double]) throws -> Double {
+        let check = try objective.evaluate(theta)
+        return zip(check.gradient, scale).reduce(0.0) { Swift.max($0, abs($1.0 * $1.1) / objective.statistics.queryPoints) }
+    }
+
+    /// GSL's BFGS2 on the mean log predictive density per query point in u = θ/scale, at most
+    /// `budget` iterations; returns θ and the iterations used (at least 1).
+    static func bfgs(_ objective: EpisodicObjective, theta: [Double], scale: [Double], budget: Int, stallRule: Bool, phase: String,
+                     iterationsSoFar before: Int, startValue: Double, options: EpisodicFitOptions) throws -> (theta: [Double], iterations: Int) {
+        let n = objective.statistics.queryPoints
+        func expired() -> Bool { options.deadline.map { ContinuousClock.now >= $0 } ?? false }
+        // Stall rule (fixed episode set): when the mean log predictive density per query
+        // point rises by less than 1e-6 over 20 iterations, BFGS is crawling along a flat
+        // direction (where one Newton step typically gains more than a hundred BFGS
+        // iterations); Newton takes over from there.
+        var history: [Double] = []
+        let result = try minimizeBFGS(start: zip(theta, scale).map { $0 / $1 }, initialStep: 0.1, lineSearchTolerance: 0.1,
+                                      gradientTolerance: options.gradientTolerance, maxIterations: budget,
+                                      shouldStop: { iteration, value in
+            history.append(-value)
+            options.progress?(FitProgress(phase: phase, iteration: before + iteration, logLikelihood: -value, change: -value - startValue))
+            if expired() { return true }
+            return stallRule && history.count > 20 && history[history.count - 1] - history[history.count - 21] < 1e-6
+        }) { u, gradient in
+            let evaluation = try objective.evaluate(zip(u, scale).map { $0 * $1 })
+            for i in gradient.indices { gradient[i] = -evaluation.gradient[i] * scale[i] / n }
+            return -evaluation.value / n
+        }
+        return (zip(result.x, scale).map { $0 * $1 }, Swift.max(result.iterations, 1))
+    }
+
+    /// The finish on one fixed episode set: Newton at the current rank r; once its decrement
+    /// meets the tolerance, the boundary test; while that fails, r grows by one along the
+    /// boundary direction, followed by BFGS (stall rule) and Newton at the new rank.
+    static func finish(_ start: EpisodicObjective, theta: [Double], iterations: Int, startValue: Double, options: EpisodicFitOptions) throws
+        -> (objective: EpisodicObjective, theta: [Double], iterations: Int, decrement: Double?, boundaryGain: Double?, ending: FitStage.Ending) {
+        var objective = start, theta = theta, iterations = iterations
+        let d = objective.statistics.dimension
+        func expired() -> Bool { options.deadline.map { ContinuousClock.now >= $0 } ?? false }
+        while true {
+            let scale = preconditioning(objective, theta: theta)
+            // Newton in rounds of at most `newtonRound` steps at rank r < d: between rounds the
+            // boundary test decides whether the objective rises faster outside Σ's range (at a
+            // rank too low, Newton within it crawls: the rank-r optimum is not where f wants to go).
+            let canGrow = objective.structure == .full && objective.columns < d
+            let remaining = Swift.max(options.maximumIterations - iterations, 0)
+            let newtonBudget = canGrow ? Swift.min(remaining, Self.newtonRound) : remaining
+            let soFar = iterations
+            let newton = try newton(objective, theta: theta, scale: scale, tolerance: options.tolerance,
+                                    maximumSteps: newtonBudget, deadline: options.deadline) { step, value in
+                options.progress?(FitProgress(phase: "episodic newton", iteration: soFar + step, logLikelihood: value,
+                                              change: value - startValue))
+            }
+            theta = newton.theta
+            iterations += newton.steps
+            let decrement = newton.decrement.isFinite ? newton.decrement : nil
+            let outOfBudget = iterations >= options.maximumIterations
+            guard newton.converged || (canGrow && !newton.timedOut) else {
+                let ending: FitStage.Ending = newton.timedOut ? .timeLimit : outOfBudget ? .iterationLimit : .stalled
+                return (objective, theta, iterations, decrement, nil, ending)
+            }
+            guard canGrow else { return (objective, theta, iterations, decrement, nil, .converged) }
+            let test = try boundaryTest(objective, theta: theta)
+            if newton.converged && test.gain <= options.tolerance { return (objective, theta, iterations, decrement, test.gain, .converged) }
+            if expired() { return (objective, theta, iterations, decrement, test.gain, .timeLimit) }
+            if outOfBudget { return (objective, theta, iterations, decrement, test.gain, .iterationLimit) }
+            let stalled = !newton.converged && newton.steps < newtonBudget
+            if !newton.converged && test.gain <= Swift.max(options.tolerance, decrement ?? 0) {
+                // Within rank r is still where the gain is: go on there (or stop if stalled).
+                if stalled { return (objective, theta, iterations, decrement, test.gain, .stalled) }
+                continue
+            }
+            guard let grown = try grow(objective, theta: theta, along: test) else {
+                return (objective, theta, iterations, decrement, test.gain, .stalled)
+            }
+            objective = grown.objective
+            theta = grown.theta
+            let budget = Swift.max(Swift.min(options.maximumIterations - iterations - Self.newtonReserve, 100), 1)
+            let result = try bfgs(objective, theta: theta, scale: preconditioning(objective, theta: theta), budget: budget, stallRule: true,
+                                  phase: "episodic bfgs", iterationsSoFar: iterations, startValue: startValue, options: options)
+            theta = result.theta
+            iterations += result.iterations
+        }
     }
 
     /// Per-episode log p(y_q | D_s, θ) of `prior` on `episodes` (for held-out comparisons).

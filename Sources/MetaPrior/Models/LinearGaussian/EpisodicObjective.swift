@@ -94,32 +94,73 @@ final class EpisodicObjective {
     static let chunkSize = 64
     let statistics: EpisodeStatistics
     let structure: CovarianceStructure
+    /// r: the columns of L for the full structure (L is d×r, lower-trapezoidal: entries
+    /// (i, j) with j ≤ min(i, r − 1)), so Σ = LLᵀ has rank at most r; d for the others.
+    let columns: Int
 
-    init(statistics: EpisodeStatistics, structure: CovarianceStructure) {
+    init(statistics: EpisodeStatistics, structure: CovarianceStructure, columns: Int? = nil) {
         self.statistics = statistics
         self.structure = structure
+        let d = statistics.dimension
+        self.columns = structure == .full ? Swift.min(Swift.max(columns ?? d, 1), d) : d
     }
 
-    /// Number of parameters: d means, the free entries of L, and log σ².
-    var parameterCount: Int { statistics.dimension + structure.parameterCount(dimension: statistics.dimension) + 1 }
+    /// The free entries (i, j) of L, row by row.
+    private var freeEntries: [(row: Int, column: Int)] {
+        let d = statistics.dimension
+        return (0..<d).flatMap { i in (0...Swift.min(i, columns - 1)).map { (row: i, column: $0) } }
+    }
 
-    /// Packs θ = (μ, L, log σ²).
+    /// Number of parameters: d means, the free entries of L (d·r − r(r−1)/2 for the full
+    /// structure), and log σ².
+    var parameterCount: Int {
+        let d = statistics.dimension
+        let factor = structure == .full ? d * columns - columns * (columns - 1) / 2 : structure.parameterCount(dimension: d)
+        return d + factor + 1
+    }
+
+    /// Packs θ = (μ, L, log σ²) from L stored row-major d×d (columns from r on are ignored).
     func parameters(mean: [Double], factor: [Double], noiseVariance: Double) -> [Double] {
-        mean + structure.parameters(ofFactor: factor, dimension: statistics.dimension) + [log(noiseVariance)]
+        let d = statistics.dimension
+        let entries = structure == .full ? freeEntries.map { factor[$0.row * d + $0.column] }
+                                         : structure.parameters(ofFactor: factor, dimension: d)
+        return mean + entries + [log(noiseVariance)]
     }
 
-    /// Unpacks θ into μ, L (row-major d×d) and σ².
+    /// Unpacks θ into μ, L (row-major d×d, zero from column r on) and σ².
     func unpack(_ theta: [Double]) -> (mean: [Double], factor: [Double], noiseVariance: Double) {
         let d = statistics.dimension
         var lambda = [Double](repeating: 0, count: d * d)
-        structure.fillFactor(Array(theta[d..<(theta.count - 1)]), dimension: d, into: &lambda)
+        if structure == .full {
+            for (k, entry) in freeEntries.enumerated() { lambda[entry.row * d + entry.column] = theta[d + k] }
+        } else {
+            structure.fillFactor(Array(theta[d..<(theta.count - 1)]), dimension: d, into: &lambda)
+        }
         return (Array(theta[0..<d]), lambda, exp(theta[theta.count - 1]))
+    }
+
+    /// ∂/∂Σ of Σ_e w_e log p(y_q | D_s, θ) (d×d, symmetric, row-major) at μ, Σ = LLᵀ for any
+    /// d×d `factor` (not restricted to the parameterisation), and σ²: the boundary test's G.
+    func covarianceGradient(mean: [Double], factor: [Double], noiseVariance: Double) throws -> [Double] {
+        let d = statistics.dimension
+        let total = try totals(mean: mean, lambda: factor, sigma2: noiseVariance, wantGradient: true)
+        var g = Array(total[(1 + d)..<(1 + d + d * d)])
+        for i in 0..<d { for j in 0..<i { let v = 0.5 * (g[i * d + j] + g[j * d + i]); g[i * d + j] = v; g[j * d + i] = v } }
+        return g
     }
 
     /// Σ_e w_e log p(y_q | D_s, θ) and, if asked, its gradient in θ.
     func evaluate(_ theta: [Double], gradient wantGradient: Bool = true) throws -> (value: Double, gradient: [Double]) {
-        let d = statistics.dimension
         let (mean, lambda, sigma2) = unpack(theta)
+        let total = try totals(mean: mean, lambda: lambda, sigma2: sigma2, wantGradient: wantGradient)
+        guard wantGradient else { return (total[0], []) }
+        return (total[0], chain(total, factor: lambda, noiseVariance: sigma2))
+    }
+
+    /// The objective and its gradient in (μ, Σ, σ²), summed over episodes: [value, ∂/∂μ (d),
+    /// ∂/∂Σ (d×d), ∂/∂σ²], at μ, Σ = LLᵀ for any d×d `lambda`, and σ².
+    func totals(mean: [Double], lambda: [Double], sigma2: Double, wantGradient: Bool) throws -> [Double] {
+        let d = statistics.dimension
         let s = statistics
         let stride = 2 + d + d * d
         let chunks = DeterministicParallel.chunkCount(count: s.count, chunkSize: Self.chunkSize)
@@ -157,8 +198,7 @@ final class EpisodicObjective {
         if let failure { throw GSLError(.domain, operation: "episodic objective", reason: "\(failure)") }
         var total = [Double](repeating: 0, count: stride)
         for chunk in 0..<chunks { for i in 0..<stride { total[i] += partial[chunk * stride + i] } }
-        guard wantGradient else { return (total[0], []) }
-        return (total[0], chain(total, factor: lambda, noiseVariance: sigma2))
+        return total
     }
 
     /// Per-episode log p(y_q | D_s, θ) (unweighted), for held-out comparisons.
@@ -197,7 +237,8 @@ final class EpisodicObjective {
         for i in 0..<d { for j in 0..<i { let v = 0.5 * (gSigma[i * d + j] + gSigma[j * d + i]); gSigma[i * d + j] = v; gSigma[j * d + i] = v } }
         var gL = [Double](repeating: 0, count: d * d)
         PointerKernels.multiply(gSigma, lambda, into: &gL, m: d, n: d, k: d, alpha: 2)
-        return gMean + structure.projectGradient(gL, dimension: d) + [sigma2 * total[1 + d + d * d]]
+        let gFactor = structure == .full ? freeEntries.map { gL[$0.row * d + $0.column] } : structure.projectGradient(gL, dimension: d)
+        return gMean + gFactor + [sigma2 * total[1 + d + d * d]]
     }
 }
 

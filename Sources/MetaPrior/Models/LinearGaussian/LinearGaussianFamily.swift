@@ -82,9 +82,9 @@ public enum LinearGaussianFamily: ModelFamily {
             stage: "episodic",
             objective: "episodic objective (mean log predictive density per query point; K = \(shots), Q = \(episodicOptions.query), "
                 + "\(episodic.episodes) episodes\(onBatches ? " per batch" : ""), seed \(episodicOptions.seed))",
-            method: onBatches ? "BFGS on fresh mini-batches of (μ, L, log σ²)" : "BFGS, then Newton, on (μ, L, log σ²), Σ = LLᵀ",
+            method: onBatches ? "BFGS on fresh mini-batches of (μ, L, log σ²)" : "BFGS, then Newton, on (μ, L, log σ²), Σ = LLᵀ (L of d × \(episodic.columns), grown by the boundary test)",
             iterations: episodic.iterations, value: episodic.logPredictive, ending: episodic.ending, criterion: episodic.criterion,
-            criterionName: onBatches ? "largest gradient entry per query point on the last batch" : "Newton decrement: the gain a Newton step promises",
+            criterionName: onBatches ? "largest gradient entry per query point on the last batch" : "the gain a Newton step, or variance outside Σ's range, still promises (Newton decrement; boundary test)",
             tolerance: onBatches ? episodicOptions.gradientTolerance : episodicOptions.tolerance, rank: episodic.rank)
         var result = fitted(prior, marginal, stages: [marginalStage, episodicStage],
                             logMarginalLikelihood: try EpisodicFit.logMarginalLikelihood(episodic.prior, statistics: statistics),
