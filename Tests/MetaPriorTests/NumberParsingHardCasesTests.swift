@@ -33,18 +33,6 @@ private func exactDecimal(_ value: Double, midpointAbove: Bool = false) -> Strin
     return digits[..<split] + "." + digits[split...]
 }
 
-/// SplitMix64: a small seeded generator, so the cases are the same on every run.
-private struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func integer(below n: Int) -> Int { Int(next() % UInt64(n)) }
-}
 
 private func parsedBits(_ text: String) -> ParsedNumber {
     let bytes = Array(text.utf8)

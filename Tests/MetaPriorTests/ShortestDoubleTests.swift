@@ -33,7 +33,7 @@ struct ShortestDoubleTests {
     /// Doubles drawn uniformly over bit patterns (every binade alike, subnormals included),
     /// and doubles like those of a sample file (normal draws at scales 10⁻⁶ … 10⁶).
     @Test func randomDoublesMatchDescription() {
-        var generator = SplitMixGenerator(state: 20_261_130)
+        var generator = SplitMix(state: 20_261_130)
         let patterns = (0..<400_000).map { _ in Double(bitPattern: generator.next()) }
         let typical = (0..<200_000).map { k -> Double in
             let u = Double(generator.next() >> 11) / Double(1 << 53)
@@ -75,14 +75,3 @@ struct ShortestDoubleTests {
     }
 }
 
-/// SplitMix64 as a plain generator for the tests above (fixed seed).
-private struct SplitMixGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -136,13 +136,7 @@ public enum PriorFit {
     static func startingFactor(_ full: [Double], _ statistics: TaskStatistics) throws -> (columns: Int, factor: [Double]) {
         let d = statistics.dimension
         let scales = ProfiledLikelihood(statistics: statistics, structure: .full, columns: 1).featureScales
-        var whitened = Matrix(rows: d, columns: d)
-        for i in 0..<d { for j in 0..<d {
-            var s = 0.0
-            for k in 0..<d { s += full[i * d + k] * full[j * d + k] }
-            whitened[i, j] = scales[i] * s * scales[j]
-        } }
-        let eigen = try SymmetricEigen(symmetrized(whitened))
+        let eigen = try whitenedEigen(full, columns: d, scales: scales)
         let perTask = statistics.weightedObservations / statistics.weights.reduce(0, +)
         let kept = (0..<d).reversed().filter { eigen.values[$0] * perTask >= 1e-2 }
         let columns = Swift.max(kept.count, 1)
@@ -181,6 +175,20 @@ public enum PriorFit {
         }
         return a
     }
+    /// The eigen-decomposition of D^{1/2}ΛΛᵀD^{1/2} for a d×r factor Λ (row-major) and the
+    /// feature scales D^{1/2}: the directions of Σ̃ in units of each feature's root mean square,
+    /// whose eigenvalues are per-point signal-to-noise ratios.
+    static func whitenedEigen(_ lambda: [Double], columns r: Int, scales: [Double]) throws -> SymmetricEigen {
+        let d = scales.count
+        var whitened = Matrix(rows: d, columns: d)
+        for i in 0..<d { for j in 0..<d {
+            var s = 0.0
+            for k in 0..<r { s += lambda[i * r + k] * lambda[j * r + k] }
+            whitened[i, j] = scales[i] * s * scales[j]
+        } }
+        return try SymmetricEigen(symmetrized(whitened))
+    }
+
 
     /// Removes the directions of Σ̃ whose per-task signal-to-noise ratio (an eigenvalue of
     /// Λ̂Λ̂ᵀ times N/Σw) is below 1e-4 — at most about Σw·(1e-4)²/4 of ℓ is at stake, and at a
@@ -194,13 +202,7 @@ public enum PriorFit {
         guard r > 1 else { return nil }
         let lambda = likelihood.factor(theta)
         let scales = likelihood.featureScales
-        var whitened = Matrix(rows: d, columns: d)
-        for i in 0..<d { for j in 0..<d {
-            var s = 0.0
-            for k in 0..<r { s += lambda[i * r + k] * lambda[j * r + k] }
-            whitened[i, j] = scales[i] * s * scales[j]
-        } }
-        let eigen = try SymmetricEigen(symmetrized(whitened))
+        let eigen = try whitenedEigen(lambda, columns: r, scales: scales)
         let perTask = statistics.weightedObservations / statistics.weights.reduce(0, +)
         var kept = Array((0..<d).reversed().filter { eigen.values[$0] * perTask >= 1e-4 }.prefix(r))
         // None that small: drop every direction below `smallestBelow` at once rather than one
