@@ -29,7 +29,7 @@ public struct EpisodicFitResult: Sendable {
     public let criterion: Double?
     /// The boundary part of the criterion (one fixed episode set, full structure, r < d): the
     /// gain in mean log predictive density per query point that variance along the best
-    /// direction outside Σ's range promises (``EpisodicFit/boundaryTest(_:theta:)``); `nil`
+    /// direction outside Σ's range promises (`EpisodicFit.boundaryTest(_:theta:)`); `nil`
     /// when not evaluated (r = d, mini-batches, or Newton did not converge).
     public let boundaryGain: Double?
     /// How the fit ended.
@@ -75,9 +75,9 @@ public enum EpisodicFit {
     /// starting from `start` (normally the marginal fit).
     ///
     /// On one fixed episode set with the full structure, L is d×r (lower-trapezoidal) with r
-    /// the rank of the start's Σ (``startingFactor(_:)``): the directions the marginal fit
+    /// the rank of the start's Σ (`startingFactor(_:)`): the directions the marginal fit
     /// zeroed are not parameters, so the objective has no flat directions for Newton to crawl
-    /// along. BFGS, then Newton at rank r; then the boundary test (``boundaryTest(_:theta:)``)
+    /// along. BFGS, then Newton at rank r; then the boundary test (`boundaryTest(_:theta:)`)
     /// asks whether variance along a direction outside Σ's range would raise the objective,
     /// and if so r grows by one along it and the fit goes on. Mini-batches keep the full d×d
     /// factor (their criterion is the gradient on the last batch).

@@ -4,7 +4,7 @@ import GSL
 /// The first-order (KKT) conditions of max ℓ over Σ̃ = Σ/σ² ⪰ 0, measured without units.
 ///
 /// μ and σ² are profiled out exactly, so their conditions hold by construction. With
-/// G = ∂ℓ/∂Σ̃ = ½(E/σ̂² − Σ wX) (see ``ProfiledLikelihood``) and Σ̃ = ΛΛᵀ, Λ of size d×r,
+/// G = ∂ℓ/∂Σ̃ = ½(E/σ̂² − Σ wX) (see `ProfiledLikelihood`) and Σ̃ = ΛΛᵀ, Λ of size d×r,
 /// a maximum satisfies GΛ = 0 (stationarity on the rank-r set) and G ⪯ 0 (no direction
 /// outside the range of Σ̃ along which adding variance raises ℓ). Both are measured so that
 /// rescaling x or y does not change them:

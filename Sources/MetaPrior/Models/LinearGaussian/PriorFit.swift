@@ -6,7 +6,7 @@ import GSL
 ///
 /// 1. EM (monotone, robust from a crude start).
 /// 2. For the full structure, Σ̃ = Σ/σ² = ΛΛᵀ with Λ of size d×r, lower-trapezoidal
-///    (``ProfiledLikelihood``). The starting rank r counts the directions of EM's Σ̃ that carry
+///    (`ProfiledLikelihood`). The starting rank r counts the directions of EM's Σ̃ that carry
 ///    a per-task signal-to-noise ratio of at least 1e-2 (the boundary test below brings back
 ///    any other direction that matters).
 /// 3. At each rank, GSL's BFGS2 on the profiled likelihood in the dimensionless factor Λ̂
@@ -151,7 +151,7 @@ public enum PriorFit {
 
     /// ΛQ for the orthogonal Q (Householder reflections from the right) that makes Λ
     /// lower-trapezoidal with a non-negative diagonal: the same Σ̃ = ΛΛᵀ, in the parameters
-    /// ``ProfiledLikelihood`` uses.
+    /// `ProfiledLikelihood` uses.
     static func trapezoidal(_ lambda: [Double], rows d: Int, columns r: Int) -> [Double] {
         var a = lambda
         for j in 0..<Swift.min(r, d) {
