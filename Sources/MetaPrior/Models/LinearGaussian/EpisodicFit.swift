@@ -2,48 +2,6 @@
 import Foundation
 import GSL
 
-/// What an episodic fit found.
-public struct EpisodicFitResult: Sendable {
-    /// θ at the episodic fit.
-    public let prior: GaussianPrior
-    /// The marginal fit it started from.
-    public let start: GaussianPrior
-    /// Mean log p(y_q | D_s, θ) per query point over the training episodes, at the start and
-    /// at the fit (on the last batch when fitting by mini-batches).
-    public let startLogPredictive: Double
-    /// Mean log p(y_q | D_s, θ) per query point at the fit (see ``startLogPredictive``).
-    public let logPredictive: Double
-    /// Iterations in all: BFGS (over every mini-batch) and Newton steps.
-    public let iterations: Int
-    /// Whether the convergence criterion met its tolerance (by mini-batches: the gradient
-    /// tolerance on the last batch).
-    public let converged: Bool
-    /// Largest |∂/∂u| of the mean log predictive density per query point at the fit, in the
-    /// preconditioned coordinates u (``EpisodicFitOptions/gradientTolerance``).
-    public let gradientNorm: Double
-    /// The convergence criterion at the fit: on one fixed episode set the larger of the Newton
-    /// decrement ½ gᵀ|H|⁻¹g at rank r and ``boundaryGain`` — the gains in mean log predictive
-    /// density per query point a Newton step, and more variance outside Σ's range, still
-    /// promise (``EpisodicFitOptions/tolerance``); by mini-batches, ``gradientNorm``.
-    /// `nil` when the fit stopped before it could be evaluated (time limit).
-    public let criterion: Double?
-    /// The boundary part of the criterion (one fixed episode set, full structure, r < d): the
-    /// gain in mean log predictive density per query point that variance along the best
-    /// direction outside Σ's range promises (`EpisodicFit.boundaryTest(_:theta:)`); `nil`
-    /// when not evaluated (r = d, mini-batches, or Newton did not converge).
-    public let boundaryGain: Double?
-    /// How the fit ended.
-    public let ending: FitStage.Ending
-    /// Numerical rank of Σ at the fit: eigenvalues above 1e-8 of the largest.
-    public let rank: Int
-    /// Columns r of the factor L (d×r) the fit optimised: the largest rank Σ could have.
-    public let columns: Int
-    /// Episodes in the (last) training set.
-    public let episodes: Int
-    /// Query points over those episodes.
-    public let queryPoints: Int
-}
-
 /// Meta-training by the episodic objective: maximises Σ_e log p(y_q | X_q, D_s, θ) over
 /// episodes cut from the meta-train tasks by the ``EpisodeSampler`` (see
 /// `EpisodicObjective`), with GSL's BFGS2 from a marginal-likelihood start, finished on a

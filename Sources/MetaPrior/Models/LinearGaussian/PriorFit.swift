@@ -84,9 +84,9 @@ public enum PriorFit {
             if stationary && criterion.boundaryExcess <= options.boundaryTolerance { break }
             // Not stationary: the optimiser crawled, typically because a direction of Σ̃ is
             // vanishing (ℓ is flat along it). Drop the directions with a per-task
-            // signal-to-noise ratio below 1e-4, or, if none, the smallest one when it is below
-            // 1e-2; the rank below is then optimised and checked in turn.
-            if !stationary, let shrunk = try shrink(likelihood, theta: theta, smallestBelow: 1e-2),
+            // signal-to-noise ratio below 1e-2 (the starting rank's threshold); the rank below
+            // is then optimised and checked in turn.
+            if !stationary, let shrunk = try shrink(likelihood, theta: theta, threshold: 1e-2),
                !visited.contains(shrunk.likelihood.columns) {
                 visited.insert(shrunk.likelihood.columns)
                 likelihood = shrunk.likelihood
@@ -126,125 +126,6 @@ public enum PriorFit {
                               flooredComponents: boundary.floored, singular: boundary.rank < d,
                               rank: boundary.rank, noiseFloored: final.noiseFloored,
                               tasks: statistics.taskCount, observations: statistics.counts.reduce(0, +))
-    }
-
-    /// The starting Λ (d×r, lower-trapezoidal) from EM's full factor: the eigen-directions of
-    /// D^{1/2}Σ̃D^{1/2} (D: each feature's mean square per point) whose per-task
-    /// signal-to-noise ratio κ·N/Σw is at least 1e-2; at least one column. EM stops
-    /// long before its small directions have shrunk, so a lower threshold would start at full
-    /// rank; directions that matter come back through the boundary test.
-    static func startingFactor(_ full: [Double], _ statistics: TaskStatistics) throws -> (columns: Int, factor: [Double]) {
-        let d = statistics.dimension
-        let scales = ProfiledLikelihood(statistics: statistics, structure: .full, columns: 1).featureScales
-        let eigen = try whitenedEigen(full, columns: d, scales: scales)
-        let perTask = statistics.weightedObservations / statistics.weights.reduce(0, +)
-        let kept = (0..<d).reversed().filter { eigen.values[$0] * perTask >= 1e-2 }
-        let columns = Swift.max(kept.count, 1)
-        let order = kept.isEmpty ? [d - 1] : kept
-        var lambda = [Double](repeating: 0, count: d * columns)
-        for (c, k) in order.enumerated() {
-            let root = Swift.max(eigen.values[k], 0).squareRoot()
-            for i in 0..<d { lambda[i * columns + c] = eigen.vectors[i, k] * root / scales[i] }
-        }
-        return (columns, trapezoidal(lambda, rows: d, columns: columns))
-    }
-
-    /// ΛQ for the orthogonal Q (Householder reflections from the right) that makes Λ
-    /// lower-trapezoidal with a non-negative diagonal: the same Σ̃ = ΛΛᵀ, in the parameters
-    /// `ProfiledLikelihood` uses.
-    static func trapezoidal(_ lambda: [Double], rows d: Int, columns r: Int) -> [Double] {
-        var a = lambda
-        for j in 0..<Swift.min(r, d) {
-            var v = (j..<r).map { a[j * r + $0] }
-            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            if norm > 0 && v.count > 1 {
-                let alpha = v[0] > 0 ? -norm : norm
-                v[0] -= alpha
-                let vv = v.reduce(0) { $0 + $1 * $1 }
-                if vv > 0 {
-                    for i in j..<d {
-                        var dot = 0.0
-                        for k in 0..<v.count { dot += a[i * r + j + k] * v[k] }
-                        let f = 2 * dot / vv
-                        for k in 0..<v.count { a[i * r + j + k] -= f * v[k] }
-                    }
-                }
-            }
-            for k in (j + 1)..<Swift.max(r, j + 1) { a[j * r + k] = 0 }
-            if a[j * r + j] < 0 { for i in j..<d { a[i * r + j] = -a[i * r + j] } }
-        }
-        return a
-    }
-    /// The eigen-decomposition of D^{1/2}ΛΛᵀD^{1/2} for a d×r factor Λ (row-major) and the
-    /// feature scales D^{1/2}: the directions of Σ̃ in units of each feature's root mean square,
-    /// whose eigenvalues are per-point signal-to-noise ratios.
-    static func whitenedEigen(_ lambda: [Double], columns r: Int, scales: [Double]) throws -> SymmetricEigen {
-        let d = scales.count
-        var whitened = Matrix(rows: d, columns: d)
-        for i in 0..<d { for j in 0..<d {
-            var s = 0.0
-            for k in 0..<r { s += lambda[i * r + k] * lambda[j * r + k] }
-            whitened[i, j] = scales[i] * s * scales[j]
-        } }
-        return try SymmetricEigen(symmetrized(whitened))
-    }
-
-
-    /// Removes the directions of Σ̃ whose per-task signal-to-noise ratio (an eigenvalue of
-    /// Λ̂Λ̂ᵀ times N/Σw) is below 1e-4 — at most about Σw·(1e-4)²/4 of ℓ is at stake, and at a
-    /// rank that keeps them ℓ is nearly flat along them, so optimisers crawl — or, when there
-    /// is none, the smallest direction if it is below `smallestBelow`. If a removed direction
-    /// matters after all, the boundary test at the lower rank says so. Nil when none qualifies.
-    static func shrink(_ likelihood: ProfiledLikelihood, theta: [Double], smallestBelow: Double) throws
-        -> (likelihood: ProfiledLikelihood, theta: [Double])? {
-        let statistics = likelihood.statistics
-        let d = statistics.dimension, r = likelihood.columns
-        guard r > 1 else { return nil }
-        let lambda = likelihood.factor(theta)
-        let scales = likelihood.featureScales
-        let eigen = try whitenedEigen(lambda, columns: r, scales: scales)
-        let perTask = statistics.weightedObservations / statistics.weights.reduce(0, +)
-        var kept = Array((0..<d).reversed().filter { eigen.values[$0] * perTask >= 1e-4 }.prefix(r))
-        // None that small: drop every direction below `smallestBelow` at once rather than one
-        // per round — each round costs a full optimisation, and a direction dropped wrongly
-        // comes back through the boundary test.
-        kept = kept.filter { eigen.values[$0] * perTask >= smallestBelow }
-        guard kept.count < r else { return nil }
-        let columns = Swift.max(kept.count, 1)
-        let order = kept.isEmpty ? [d - 1] : kept
-        var reduced = [Double](repeating: 0, count: d * columns)
-        for (c, k) in order.enumerated() {
-            let root = Swift.max(eigen.values[k], 0).squareRoot()
-            for i in 0..<d { reduced[i * columns + c] = eigen.vectors[i, k] * root / scales[i] }
-        }
-        let smaller = ProfiledLikelihood(statistics: statistics, structure: .full, columns: columns, noiseFloor: likelihood.noiseFloor)
-        return (smaller, smaller.parameters(ofFactor: trapezoidal(reduced, rows: d, columns: columns)))
-    }
-
-    /// Adds a column s·v to Λ along the direction v of ``ProfiledLikelihood/boundaryDirection(_:)``,
-    /// with s chosen among a few multiples of the one-dimensional Newton step
-    /// s* ≈ (λ − 1)·Σw (slope ½(λ − 1), curvature about ½Σ_i (vᵀX_iv)² ≈ 1/(2Σw) when the
-    /// tasks share vᵀ(Σ wX)v = 1 evenly). Nil when none raises ℓ beyond round-off: the
-    /// boundary condition then stays unmet and the fit is reported not converged.
-    static func grow(_ likelihood: ProfiledLikelihood, from current: ProfiledLikelihood.Evaluation,
-                     along top: (value: Double, vector: [Double])) throws -> (likelihood: ProfiledLikelihood, theta: [Double])? {
-        let statistics = likelihood.statistics
-        let d = statistics.dimension, r = current.columns
-        let larger = ProfiledLikelihood(statistics: statistics, structure: .full, columns: r + 1, noiseFloor: likelihood.noiseFloor)
-        let base = (top.value - 1) * statistics.weights.reduce(0, +)
-        var best: (theta: [Double], value: Double)?
-        for multiple in [1.0 / 16, 1.0 / 4, 1, 4] {
-            let s = (multiple * base).squareRoot()
-            var lambda = [Double](repeating: 0, count: d * (r + 1))
-            for i in 0..<d {
-                for j in 0..<r { lambda[i * (r + 1) + j] = current.factor[i * r + j] }
-                lambda[i * (r + 1) + r] = s * top.vector[i]
-            }
-            let theta = larger.parameters(ofFactor: trapezoidal(lambda, rows: d, columns: r + 1))
-            guard let value = try? larger.evaluate(theta, gradient: false).logLikelihood, value.isFinite else { continue }
-            if value > (best?.value ?? current.logLikelihood + 1e-12 * abs(current.logLikelihood)) { best = (theta, value) }
-        }
-        return best.map { (larger, $0.theta) }
     }
 
     /// BFGS (GSL's BFGS2) on −ℓ/N in the dimensionless parameters θ̂ = scale ⊙ θ (so the
