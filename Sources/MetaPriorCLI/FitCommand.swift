@@ -27,7 +27,7 @@ struct FitCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Feature basis (default: linear). Each has an intercept. linear: the inputs; poly:P: powers 1…P; "
                                + "rbf:K[:width]: K Gaussian bumps, centres evenly over the meta-train input range, width = centre spacing by default; "
-                               + "fourier:K: sin/cos of 2πk(x − origin)/period, k = 1…K, origin = smallest meta-train input, period = meta-train range; "
+                               + "fourier:K[:period]: sin/cos of 2πk(x − origin)/period, k = 1…K, origin = smallest meta-train input, period = meta-train range by default; "
                                + "rff:K:lengthscale[:seed]: K random features cos(ωx + b), ω ~ N(0, 1/lengthscale²), seed 0 by default. "
                                + "rbf and rff features are centred on their meta-train means (the intercept is then the mean level). "
                                + "rbf:K:auto, fourier:K:auto, rff:K:auto[:seed] choose the width (×[1/4, 8] the spacing), period (×[1/16, 4] the range) "

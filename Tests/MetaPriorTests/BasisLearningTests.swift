@@ -18,7 +18,7 @@ struct BasisLearningTests {
         #expect(try BasisSpec(parsing: printed) == spec)
     }
 
-    @Test(arguments: ["auto:3", "rbf:20:autos", "fourier:8:2", "fourier:8:auto:1", "rff:10:auto:x", "rbf:0:auto", "rbf:auto"])
+    @Test(arguments: ["auto:3", "rbf:20:autos", "fourier:8:0", "fourier:8:-1", "fourier:8:auto:1", "rff:10:auto:x", "rbf:0:auto", "rbf:auto"])
     func badLearnedSpecsAreRejected(spec: String) {
         #expect(throws: InputError.self) { try BasisSpec(parsing: spec) }
     }

@@ -76,6 +76,7 @@ struct PriorFileHardeningTests {
         Edit(name: "rbf auto without width", spec: "rbf:3", key: "basis.width", apply: { json in
             basis("spec", "rbf:3:auto")(&json); basis("width", nil)(&json)
         }),
+        Edit(name: "fourier period other than the spec's", spec: "fourier:2", key: "basis.periods", apply: basis("spec", "fourier:2:3.5")),
         Edit(name: "fourier auto zero period", spec: "fourier:2", key: "basis.periods", apply: { json in
             basis("spec", "fourier:2:auto")(&json); basis("periods", [0.0])(&json)
         }),

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-/// A feature basis as the user writes it: `linear`, `poly:P`, `rbf:K[:width]`, `fourier:K`,
+/// A feature basis as the user writes it: `linear`, `poly:P`, `rbf:K[:width]`, `fourier:K[:period]`,
 /// `rff:K:lengthscale[:seed]`, their evidence-tuned forms `rbf:K:auto`, `fourier:K:auto`,
 /// `rff:K:auto[:seed]`, or `auto` (a candidate set compared by evidence). It names a *family*;
 /// ``FeatureMap`` is the basis made concrete (centres, frequencies) from the meta-train inputs.
@@ -14,8 +14,9 @@ public enum BasisSpec: Sendable, Equatable, CustomStringConvertible {
     /// defaults to the spacing of the centres.
     case radial(centres: Int, width: Double?)
     /// Intercept and sin, cos of 2πk·(x − origin)/L for k = 1…K on each input; the origin is
-    /// the smallest meta-train value, the period L the meta-train range.
-    case fourier(harmonics: Int)
+    /// the smallest meta-train value, the period L the meta-train range unless given (in the
+    /// inputs' units, the same for every input), so the harmonics cover the frequencies 2πk/L.
+    case fourier(harmonics: Int, period: Double?)
     /// Intercept and K random Fourier features √(2/K)·cos(ωᵀx + b), ω ~ N(0, I/ℓ²),
     /// b ~ U[0, 2π] (Rahimi & Recht 2007), drawn from `seed`, centred like the RBF features.
     case randomFourier(features: Int, lengthscale: Double, seed: UInt64)
@@ -32,7 +33,7 @@ public enum BasisSpec: Sendable, Equatable, CustomStringConvertible {
     public init(parsing text: String) throws {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         func fail(_ why: String) -> InputError {
-            InputError(column: "--basis", "\(InputError.quoted(text)): \(why); expected auto, linear, poly:P, rbf:K[:width|:auto], fourier:K[:auto] or rff:K:lengthscale|auto[:seed]")
+            InputError(column: "--basis", "\(InputError.quoted(text)): \(why); expected auto, linear, poly:P, rbf:K[:width|:auto], fourier:K[:period|:auto] or rff:K:lengthscale|auto[:seed]")
         }
         func count(_ index: Int, _ name: String, max: Int = 10_000) throws -> Int {
             guard index < parts.count, let value = Int(parts[index]), value >= 1, value <= max else {
@@ -63,9 +64,10 @@ public enum BasisSpec: Sendable, Equatable, CustomStringConvertible {
             self = auto ? .learned(.radial(centres: k))
                 : .radial(centres: k, width: parts.count == 3 ? try positive(2, "the width") : nil)
         case "fourier":
-            guard parts.count == 2 || (parts.count == 3 && auto) else { throw fail("fourier takes one argument, or K:auto") }
+            guard parts.count == 2 || parts.count == 3 else { throw fail("fourier takes one or two arguments") }
             let k = try count(1, "the number of harmonics K", max: 1000)
-            self = auto ? .learned(.fourier(harmonics: k)) : .fourier(harmonics: k)
+            self = auto ? .learned(.fourier(harmonics: k))
+                : .fourier(harmonics: k, period: parts.count == 3 ? try positive(2, "the period") : nil)
         case "rff":
             guard parts.count == 3 || parts.count == 4 else { throw fail("rff takes two or three arguments") }
             var seed: UInt64 = 0
@@ -87,7 +89,7 @@ public enum BasisSpec: Sendable, Equatable, CustomStringConvertible {
         case .linear: return "linear"
         case .polynomial(let p): return "poly:\(p)"
         case .radial(let k, let w): return w.map { "rbf:\(k):\($0)" } ?? "rbf:\(k)"
-        case .fourier(let k): return "fourier:\(k)"
+        case .fourier(let k, let period): return period.map { "fourier:\(k):\($0)" } ?? "fourier:\(k)"
         case .randomFourier(let k, let l, let s): return "rff:\(k):\(l):\(s)"
         case .learned(let basis): return basis.description
         case .automatic: return "auto"

@@ -133,14 +133,17 @@ extension FeatureMap {
             try rows(.centres, centres, count: count)
             try checkWidth(w)
             d = 1 + count
-        case .fourier(let count):
+        case .fourier(let count, let period):
             try requireInputs()
             used.insert(.harmonics)
             guard harmonics == count else {
                 throw inconsistent("harmonics", "is \(harmonics.map(String.init) ?? "missing") but the spec '\(spec)' says \(count)")
             }
             _ = try values(.origins, origins, count: p)
-            _ = try values(.periods, periods, count: p, positive: true)
+            let stored = try values(.periods, periods, count: p, positive: true)
+            if let period, let other = stored.first(where: { $0 != period }) {
+                throw inconsistent("periods", "has \(other) but the spec '\(spec)' says \(period)")
+            }
             d = 1 + 2 * count * p
         case .randomFourier(let count, let lengthscale, let seed):
             try requireInputs()

@@ -120,11 +120,11 @@ public struct FeatureMap: Sendable, Equatable, Codable {
             centres = c
             width = w ?? spacing(K)
             names += (1...K).map { "rbf.\($0)" }
-        case .fourier(let K):
+        case .fourier(let K, let period):
             try requireInputs()
             harmonics = K
             origins = lower
-            periods = zip(lower, upper).map { ($1 - $0) > 0 ? $1 - $0 : 1 }
+            periods = zip(lower, upper).map { period ?? (($1 - $0) > 0 ? $1 - $0 : 1) }
             for name in inputNames { for k in 1...K { names += ["sin\(k).\(name)", "cos\(k).\(name)"] } }
         case .randomFourier(let K, let lengthscale, let s):
             try requireInputs()
