@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+
+extension ModelFormula {
+    /// Parses an lme4-style formula, such as `distance ~ age + Sex + (age | Subject)`.
+    ///
+    /// Column names are R's syntactic names (letters, digits, `.` and `_`, not starting with a
+    /// digit) or any text between backquotes (`` `body mass` ``).
+    /// - Throws: ``InputError`` for the `--formula` option that quotes the part it cannot read
+    ///   and says what is supported.
+    public init(parsing text: String) throws {
+        var parser = FormulaParser(text: text)
+        self = try parser.formula()
+    }
+}
+
+/// Recursive descent over R's formula operators, lowest precedence first: `~`, then `+` and `-`,
+/// then `*`, then `:`; `|` and `||` only directly inside parentheses, as lme4 writes them.
+/// The parse tree is reduced to terms as R's `terms()` does (`a*b` = `a + b + a:b`, `-` removes,
+/// `0` and `-1` drop the intercept).
+struct FormulaParser {
+    private let text: String
+    private let tokens: [Token]
+    private var index = 0
+
+    private enum Symbol: Equatable {
+        case name(String), number(String), tilde, plus, minus, star, colon, caret, open, close, bar, doubleBar, comma, slash, other(Character)
+    }
+
+    private struct Token {
+        var symbol: Symbol
+        /// The token's first character in `text`, for messages.
+        var offset: Int
+    }
+
+    /// What a sub-expression means: terms, an intercept decision, and bars met inside it.
+    private struct Value {
+        var terms: [Term] = []
+        /// `true` for `1`, `false` for `0`, `nil` when the expression says nothing.
+        var intercept: Bool?
+        var bars: [Bar] = []
+    }
+
+    private struct Bar {
+        var part: TermList
+        var group: String
+        var double: Bool
+        var text: String
+    }
+
+    init(text: String) {
+        self.text = text
+        self.tokens = FormulaParser.tokenize(text)
+    }
+
+    // MARK: Errors
+
+    private func fail(_ message: String) -> InputError {
+        InputError(column: "--formula", kind: .invalidValue, "\(InputError.quoted(text)): \(message)")
+    }
+
+    /// The formula's text from token `start` up to (not including) token `end`.
+    private func source(_ start: Int, _ end: Int) -> String {
+        let characters = Array(text)
+        let from = start < tokens.count ? tokens[start].offset : characters.count
+        let to = end < tokens.count ? tokens[end].offset : characters.count
+        return String(characters[from..<Swift.max(from, to)]).trimmingCharacters(in: .whitespaces)
+    }
+
+    private var current: Symbol? { index < tokens.count ? tokens[index].symbol : nil }
+
+    private mutating func expect(_ symbol: Symbol, _ what: String) throws {
+        guard current == symbol else { throw fail("expected \(what) \(near())") }
+        index += 1
+    }
+
+    private func near() -> String {
+        index < tokens.count ? "at '\(source(index, index + 1))' (character \(tokens[index].offset + 1))" : "at the end"
+    }
+
+    // MARK: Grammar
+
+    mutating func formula() throws -> ModelFormula {
+        guard !tokens.isEmpty else { throw fail("the formula is empty; write it as lme4 does, e.g. y ~ x + (x | task)") }
+        let response = try responseName()
+        try expect(.tilde, "'~' after the response")
+        guard index < tokens.count else { throw fail("nothing after '~'; an intercept-only model is y ~ 1 + (1 | task)") }
+        let value = try sum(insideBar: false)
+        guard index == tokens.count else {
+            if current == .bar || current == .doubleBar {
+                throw fail("a random-effect term must be in parentheses, as in (x | task) \(near())")
+            }
+            throw fail("unexpected \(near())")
+        }
+        let shared = try list(value, side: "the shared part")
+        let (taskSpecific, group, uncorrelated) = try combine(value.bars)
+        return ModelFormula(response: response, shared: shared, taskSpecific: taskSpecific, group: group, uncorrelated: uncorrelated)
+    }
+
+    private mutating func responseName() throws -> String {
+        guard case .name(let name)? = current else {
+            throw fail("the formula must start with the response column, as in y ~ x + (x | task) \(near())")
+        }
+        index += 1
+        if current == .open {
+            throw fail("a function of the response ('\(name)(…)') is not supported; the response is one column" + (name == "cbind" ? " (cbind(successes, failures) comes with the binomial family)" : ""))
+        }
+        return name
+    }
+
+    /// sum := ['+'|'-'] product (('+'|'-') product)*
+    private mutating func sum(insideBar: Bool) throws -> Value {
+        var value = Value()
+        var sign: Symbol = .plus
+        if current == .plus || current == .minus { sign = current!; index += 1 }
+        while true {
+            let start = index
+            let operand = try product(insideBar: insideBar)
+            if sign == .plus {
+                merge(operand, into: &value)
+            } else {
+                guard operand.bars.isEmpty else { throw fail("a random-effect term cannot be removed with '-': '\(source(start, index))'") }
+                if let intercept = operand.intercept { value.intercept = intercept ? false : value.intercept }
+                if operand.intercept == false { throw fail("'- 0' means nothing; write '- 1' or '0 +' to remove the intercept") }
+                value.terms.removeAll { term in operand.terms.contains { $0.sameVariables(as: term) } }
+            }
+            guard current == .plus || current == .minus else { return value }
+            sign = current!
+            index += 1
+        }
+    }
+
+    private func merge(_ operand: Value, into value: inout Value) {
+        for term in operand.terms where !value.terms.contains(where: { $0.sameVariables(as: term) }) {
+            value.terms.append(term)
+        }
+        if let intercept = operand.intercept { value.intercept = intercept }
+        value.bars += operand.bars
+    }
+
+    /// product := interaction ('*' interaction)*: `a*b` = `a + b + a:b`.
+    private mutating func product(insideBar: Bool) throws -> Value {
+        var value = try interaction(insideBar: insideBar)
+        while current == .star {
+            let start = index
+            index += 1
+            let right = try interaction(insideBar: insideBar)
+            try requireNoBars(value, right, operation: "'*'", start: start)
+            let crossed = cross(value.terms, right.terms)
+            var all = value
+            merge(right, into: &all)
+            all.intercept = value.intercept ?? right.intercept
+            merge(Value(terms: crossed), into: &all)
+            value = all
+        }
+        return value
+    }
+
+    /// interaction := atom (':' atom)*
+    private mutating func interaction(insideBar: Bool) throws -> Value {
+        var value = try atom(insideBar: insideBar)
+        while current == .colon {
+            let start = index
+            index += 1
+            let right = try atom(insideBar: insideBar)
+            try requireNoBars(value, right, operation: "':'", start: start)
+            if value.intercept != nil || right.intercept != nil {
+                throw fail("':' joins variables, not the constants 0 or 1: '\(source(start - 1, index))'")
+            }
+            value = Value(terms: cross(value.terms, right.terms))
+        }
+        if current == .caret {
+            throw fail("powers of a formula such as (a + b)^2 are not supported; write the interactions out, and I(x^2) for a power of a column")
+        }
+        if current == .slash {
+            throw fail("nested terms ('/') are not supported \(near()); there is one grouping factor, the task")
+        }
+        return value
+    }
+
+    private func requireNoBars(_ left: Value, _ right: Value, operation: String, start: Int) throws {
+        guard left.bars.isEmpty && right.bars.isEmpty else {
+            throw fail("a random-effect term cannot be combined with \(operation) \(near())")
+        }
+    }
+
+    /// Every pairing of a left term with a right term, each variable once (`a:a` = `a`).
+    private func cross(_ left: [Term], _ right: [Term]) -> [Term] {
+        var out: [Term] = []
+        for l in left {
+            for r in right {
+                var variables = l.variables
+                for v in r.variables where !variables.contains(v) { variables.append(v) }
+                let term = Term(variables)
+                if !out.contains(where: { $0.sameVariables(as: term) }) { out.append(term) }
+            }
+        }
+        return out
+    }
+
+    /// atom := name | 0 | 1 | I(name^k) | '(' sum ')' | '(' sum ('|' | '||') name ')'
+    private mutating func atom(insideBar: Bool) throws -> Value {
+        guard let symbol = current else { throw fail("a term is missing at the end") }
+        let start = index
+        switch symbol {
+        case .number(let digits):
+            index += 1
+            switch digits {
+            case "1": return Value(intercept: true)
+            case "0": return Value(intercept: false)
+            default: throw fail("the number \(digits) is not a term; only 0 and 1 (the intercept) are")
+            }
+        case .name(let name):
+            index += 1
+            guard current == .open else { return Value(terms: [Term([.column(name)])]) }
+            return try function(name, start: start)
+        case .open:
+            index += 1
+            let inner = try sum(insideBar: insideBar)
+            if current == .bar || current == .doubleBar {
+                guard !insideBar else { throw fail("a bar inside a bar \(near())") }
+                let double = current == .doubleBar
+                index += 1
+                guard inner.bars.isEmpty else { throw fail("a bar inside a bar \(near())") }
+                guard case .name(let group)? = current else {
+                    throw fail("expected the grouping column after '\(double ? "||" : "|")' \(near())")
+                }
+                index += 1
+                if current == .colon || current == .slash || current == .plus || current == .star {
+                    throw fail("only one grouping factor, the task, is supported: '\(source(start, index + 1))…' groups by an interaction or nesting")
+                }
+                try expect(.close, "')' to close '\(source(start, index))'")
+                let part = try list(inner, side: "'\(source(start, index))'")
+                return Value(bars: [Bar(part: part, group: group, double: double, text: source(start, index))])
+            }
+            try expect(.close, "')'")
+            return inner
+        case .minus, .plus:
+            throw fail("unexpected '\(source(index, index + 1))' \(near())")
+        default:
+            throw fail("unexpected \(near())")
+        }
+    }
+
+    /// `I(x^k)`; every other function is refused by name.
+    private mutating func function(_ name: String, start: Int) throws -> Value {
+        guard name == "I" else {
+            var depth = 0
+            repeat {
+                if current == .open { depth += 1 } else if current == .close { depth -= 1 }
+                index += 1
+            } while depth > 0 && index < tokens.count
+            let hint = name == "offset" ? " (offsets come with the count families)"
+                : name == "poly" || name == "ns" || name == "bs" ? " (use I(x^k) terms, or --basis for the task-specific part)"
+                : ""
+            throw fail("the function '\(source(start, index))' is not supported\(hint); supported: columns, a:b, a*b, I(x^k), (terms | task), (terms || task)")
+        }
+        index += 1  // (
+        guard case .name(let column)? = current else { throw fail("I(…) must hold a power of a column, as in I(x^2), \(near())") }
+        index += 1
+        try expect(.caret, "'^' inside I(…): I(\(column)^k)")
+        guard case .number(let digits)? = current, let k = Int(digits), k >= 1, k <= 20 else {
+            throw fail("the power in I(\(column)^k) must be a whole number from 1 to 20 \(near())")
+        }
+        index += 1
+        try expect(.close, "')' to close I(\(column)^\(k))")
+        return Value(terms: [Term([k == 1 ? .column(column) : .power(column, k)])])
+    }
+
+    // MARK: Reduction to term lists
+
+    /// The ordered term list of a side: the intercept unless removed, terms by order then by
+    /// first appearance (R's `terms()`).
+    private func list(_ value: Value, side: String) throws -> TermList {
+        var ordered: [(Int, Term)] = value.terms.enumerated().map { ($0, $1) }
+        ordered.sort { ($0.1.order, $0.0) < ($1.1.order, $1.0) }
+        return TermList(intercept: value.intercept ?? true, terms: ordered.map(\.1))
+    }
+
+    /// One task-specific part from the bars: a single bar as written, or several bars on the
+    /// same group that each hold one coefficient (lme4's `(1 | g) + (0 + x | g)`), which are
+    /// uncorrelated.
+    private func combine(_ bars: [Bar]) throws -> (TermList?, String?, Bool) {
+        guard let first = bars.first else { return (nil, nil, false) }
+        for bar in bars where bar.group != first.group {
+            throw fail("only one grouping factor, the task, is supported; '\(first.text)' and '\(bar.text)' group by different columns")
+        }
+        if bars.count == 1 { return (first.part, first.group, first.double) }
+        var intercept = false
+        var terms: [Term] = []
+        for bar in bars {
+            let coefficients = (bar.part.intercept ? 1 : 0) + bar.part.terms.count
+            guard coefficients == 1, !bar.double else {
+                throw fail("several bars on '\(first.group)' must each hold one term, as in (1 | \(first.group)) + (0 + x | \(first.group)); '\(bar.text)' holds \(coefficients); write one bar (x | \(first.group)) or (x || \(first.group)) instead")
+            }
+            if bar.part.intercept {
+                guard !intercept else { throw fail("the task-specific intercept appears twice ('\(bar.text)')") }
+                intercept = true
+            } else if let term = bar.part.terms.first {
+                guard !terms.contains(where: { $0.sameVariables(as: term) }) else { throw fail("the task-specific term '\(term)' appears twice") }
+                terms.append(term)
+            }
+        }
+        var ordered: [(Int, Term)] = terms.enumerated().map { ($0, $1) }
+        ordered.sort { ($0.1.order, $0.0) < ($1.1.order, $1.0) }
+        return (TermList(intercept: intercept, terms: ordered.map(\.1)), first.group, true)
+    }
+
+    // MARK: Tokens
+
+    private static func tokenize(_ text: String) -> [Token] {
+        let characters = Array(text)
+        var tokens: [Token] = []
+        var i = 0
+        func isNameStart(_ c: Character) -> Bool { c.isLetter || c == "." || c == "_" }
+        func isNamePart(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "." || c == "_" }
+        while i < characters.count {
+            let c = characters[i]
+            let start = i
+            if c.isWhitespace { i += 1; continue }
+            let symbol: Symbol
+            switch c {
+            case "~": symbol = .tilde; i += 1
+            case "+": symbol = .plus; i += 1
+            case "-": symbol = .minus; i += 1
+            case "*": symbol = .star; i += 1
+            case ":": symbol = .colon; i += 1
+            case "^": symbol = .caret; i += 1
+            case "(": symbol = .open; i += 1
+            case ")": symbol = .close; i += 1
+            case ",": symbol = .comma; i += 1
+            case "/": symbol = .slash; i += 1
+            case "|":
+                if i + 1 < characters.count && characters[i + 1] == "|" { symbol = .doubleBar; i += 2 } else { symbol = .bar; i += 1 }
+            case "`":
+                var j = i + 1
+                while j < characters.count && characters[j] != "`" { j += 1 }
+                symbol = j < characters.count && j > i + 1 ? .name(String(characters[(i + 1)..<j])) : .other("`")
+                i = j < characters.count ? j + 1 : characters.count
+            default:
+                if c.isNumber && c.isASCII {
+                    var j = i
+                    while j < characters.count && characters[j].isASCII && (characters[j].isNumber || characters[j] == ".") { j += 1 }
+                    symbol = .number(String(characters[i..<j])); i = j
+                } else if isNameStart(c) {
+                    var j = i
+                    while j < characters.count && isNamePart(characters[j]) { j += 1 }
+                    symbol = .name(String(characters[i..<j])); i = j
+                } else {
+                    symbol = .other(c); i += 1
+                }
+            }
+            tokens.append(Token(symbol: symbol, offset: start))
+        }
+        return tokens
+    }
+}
