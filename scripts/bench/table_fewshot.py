@@ -17,6 +17,8 @@ import sys
 import tempfile
 import time
 
+import harmonic_oracle
+
 FAMILIES = [
     # (label, family, noise sd)
     ("sinusoid, noise-free", "sinusoid", 0.0),
@@ -126,6 +128,15 @@ def main():
                 key = keys[index] if index < len(keys) else m["name"].split(" ")[0]
                 scores[k][key] = m
             scores[k]["seconds"] = seconds
+            if family == "harmonic" and noise == 0:
+                # The same episodes (same sampler, spec and seed as `evaluate`), scored by the
+                # best linear predictor under the family's true covariance: the floor of every row.
+                episodes = f"episodes-{k}.csv"
+                run(binary, ["episodes", "--data", "test.csv", "--shots", str(k), "--query", str(args.query),
+                             "--episodes", str(args.episodes), "--seed", "3", "--output", episodes, "--quiet"], d)
+                oracle = harmonic_oracle.score(os.path.join(d, episodes))
+                scores[k]["oracle"] = {"mse": oracle["mse"][0], "mse_se": oracle["mse"][1],
+                                       "nll": oracle["nll"][0], "nll_se": oracle["nll"][1]}
         sections.append((label, family, noise, fits, scores))
 
     total = time.perf_counter() - total_start
@@ -150,6 +161,8 @@ def main():
         if "learned" in fits:
             rows.append((f"marginal prior, learned basis (`--basis {fits['learned']['asked']}` → {fits['learned']['spec']})", "learned"))
         rows += [("independent (N(0, 10⁴·I))", "independent"), ("pooled (one φ for all)", "pooled")]
+        if "oracle" in scores[SHOTS[0]]:
+            rows.append(("*oracle: best linear predictor, true covariance*", "oracle"))
         for title, key in rows:
             cells = []
             for k in SHOTS:
@@ -157,6 +170,8 @@ def main():
                 cells += [fmt(m["mse"], m["mse_se"]), fmt(m["nll"], m["nll_se"])]
             if key in ("marginal", "learned"):
                 note = f"{'yes' if fits[key]['converged'] else 'no'}, {fits[key]['seconds']:.1f} s"
+            elif key == "oracle":
+                note = "knows the family; no model linear in y does better (scripts/bench/harmonic_oracle.py)"
             elif key == "episodic":
                 note = "; ".join(f"K={k}: {'yes' if fits[k]['converged'] else 'no'}, {fits[k]['seconds']:.1f} s" for k in SHOTS)
             else:
