@@ -5,7 +5,8 @@ import Testing
 /// lme4-style formulas: what R's `terms()` and lme4's bar syntax make of them. The expected
 /// canonical forms follow R 4.x: `attr(terms(y ~ a*b), "term.labels")` gives
 /// "a" "b" "a:b" (terms ordered by their number of variables, then by appearance), and
-/// `attr(terms(y ~ 0 + x), "intercept")` is 0.
+/// `attr(terms(y ~ 0 + x), "intercept")` is 0; `terms(y ~ (a + b):c)` gives "a:c" "b:c" and
+/// `terms(y ~ x + b:a + a:b)` gives "x" "b:a" (variables in order of first appearance).
 @Suite("Formula parsing")
 struct FormulaParsingTests {
     @Test(arguments: [
@@ -25,6 +26,8 @@ struct FormulaParsingTests {
         ("y ~ x + (1 | g) + (0 + x | g)", "y ~ 1 + x + (1 + x || g)"),
         ("y ~ `body mass` + (1 | `the task`)", "y ~ 1 + body mass + (1 | the task)"),
         ("y ~ x", "y ~ 1 + x"),
+        ("y ~ arm + age:arm + (1 | g)", "y ~ 1 + arm + arm:age + (1 | g)"),
+        ("y ~ b + (a:b | g)", "y ~ 1 + b + (1 + a:b | g)"),
     ])
     func canonicalForm(formula: String, canonical: String) throws {
         #expect(try ModelFormula(parsing: formula).description == canonical)

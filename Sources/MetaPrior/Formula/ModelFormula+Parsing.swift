@@ -22,6 +22,9 @@ struct FormulaParser {
     private let text: String
     private let tokens: [Token]
     private var index = 0
+    /// Variables in the order the current side first names them (R's variable order, which
+    /// orders the variables inside each term: `y ~ (a + b):c` has the terms `a:c` and `b:c`).
+    private var appearance: [Variable] = []
 
     private enum Symbol: Equatable {
         case name(String), number(String), tilde, plus, minus, star, colon, caret, open, close, bar, doubleBar, comma, slash, other(Character)
@@ -92,7 +95,7 @@ struct FormulaParser {
             }
             throw fail("unexpected \(near())")
         }
-        let shared = try list(value, side: "the shared part")
+        let shared = list(value)
         let (taskSpecific, group, uncorrelated) = try combine(value.bars)
         return ModelFormula(response: response, shared: shared, taskSpecific: taskSpecific, group: group, uncorrelated: uncorrelated)
     }
@@ -212,10 +215,12 @@ struct FormulaParser {
             }
         case .name(let name):
             index += 1
-            guard current == .open else { return Value(terms: [Term([.column(name)])]) }
+            guard current == .open else { return named(.column(name)) }
             return try function(name, start: start)
         case .open:
             index += 1
+            let outer = appearance
+            appearance = []
             let inner = try sum(insideBar: insideBar)
             if current == .bar || current == .doubleBar {
                 guard !insideBar else { throw fail("a bar inside a bar \(near())") }
@@ -230,10 +235,12 @@ struct FormulaParser {
                     throw fail("only one grouping factor, the task, is supported: '\(source(start, index + 1))…' groups by an interaction or nesting")
                 }
                 try expect(.close, "')' to close '\(source(start, index))'")
-                let part = try list(inner, side: "'\(source(start, index))'")
+                let part = list(inner)
+                appearance = outer
                 return Value(bars: [Bar(part: part, group: group, double: double, text: source(start, index))])
             }
             try expect(.close, "')'")
+            appearance = outer + appearance.filter { !outer.contains($0) }
             return inner
         case .minus, .plus:
             throw fail("unexpected '\(source(index, index + 1))' \(near())")
@@ -264,17 +271,33 @@ struct FormulaParser {
         }
         index += 1
         try expect(.close, "')' to close I(\(column)^\(k))")
-        return Value(terms: [Term([k == 1 ? .column(column) : .power(column, k)])])
+        return named(k == 1 ? .column(column) : .power(column, k))
     }
 
     // MARK: Reduction to term lists
 
-    /// The ordered term list of a side: the intercept unless removed, terms by order then by
-    /// first appearance (R's `terms()`).
-    private func list(_ value: Value, side: String) throws -> TermList {
-        var ordered: [(Int, Term)] = value.terms.enumerated().map { ($0, $1) }
-        ordered.sort { ($0.1.order, $0.0) < ($1.1.order, $1.0) }
-        return TermList(intercept: value.intercept ?? true, terms: ordered.map(\.1))
+    /// A variable named in the formula: a one-variable term, and its place in ``appearance``.
+    private mutating func named(_ variable: Variable) -> Value {
+        if !appearance.contains(variable) { appearance.append(variable) }
+        return Value(terms: [Term([variable])])
+    }
+
+    /// The term list of a side as R's `terms()` orders it: the intercept unless removed, terms
+    /// by order then by first appearance, and within a term the variables in their first
+    /// appearance in the side (`y ~ arm + age:arm` has the term `arm:age`).
+    private func list(_ value: Value) -> TermList {
+        TermList(intercept: value.intercept ?? true, terms: ordered(value.terms))
+    }
+
+    /// Terms by order, then first appearance, with their variables in ``appearance`` order.
+    private func ordered(_ terms: [Term]) -> [Term] {
+        var rank: [Variable: Int] = [:]
+        for (i, v) in appearance.enumerated() where rank[v] == nil { rank[v] = i }
+        var indexed: [(Int, Term)] = terms.enumerated().map { index, term in
+            (index, Term(term.variables.sorted { rank[$0, default: .max] < rank[$1, default: .max] }))
+        }
+        indexed.sort { ($0.1.order, $0.0) < ($1.1.order, $1.0) }
+        return indexed.map(\.1)
     }
 
     /// One task-specific part from the bars: a single bar as written, or several bars on the
@@ -301,9 +324,9 @@ struct FormulaParser {
                 terms.append(term)
             }
         }
-        var ordered: [(Int, Term)] = terms.enumerated().map { ($0, $1) }
-        ordered.sort { ($0.1.order, $0.0) < ($1.1.order, $1.0) }
-        return (TermList(intercept: intercept, terms: ordered.map(\.1)), first.group, true)
+        // Each bar's term is already in its own variable order; only the terms are ordered here.
+        let byOrder = terms.enumerated().sorted { ($0.element.order, $0.offset) < ($1.element.order, $1.offset) }.map(\.element)
+        return (TermList(intercept: intercept, terms: byOrder), first.group, true)
     }
 
     // MARK: Tokens
