@@ -128,7 +128,8 @@ struct EpisodesCommand: ParsableCommand {
         try outputs.write(csv, to: output)
         try outputs.commit()
         if !quiet {
-            var note = "episodes: \(episodes.count) episodes from \(sampler.eligibleTasks.count) tasks"
+            let tasks = sampler.eligibleTasks.count
+            var note = "episodes: \(episodes.count) episode\(episodes.count == 1 ? "" : "s") from \(tasks) task\(tasks == 1 ? "" : "s")"
             if !sampler.skippedTasks.isEmpty {
                 let shown = sampler.skippedTasks.prefix(5).joined(separator: ", ")
                 note += "; skipped \(sampler.skippedTasks.count) task\(sampler.skippedTasks.count == 1 ? "" : "s") too small for K + Q = \(spec.rowsNeeded)\(spec.ways.map { " per class in \($0) classes" } ?? "") (\(shown)\(sampler.skippedTasks.count > 5 ? ", …" : ""))"

@@ -102,7 +102,7 @@ public struct EvaluationReport: Sendable {
             rows.append(row)
         }
         let widths = (0..<header.count).map { c in rows.map { $0[c].count }.max() ?? 0 }
-        var lines = ["few-shot evaluation: K = \(shots) support, Q = \(query) query points, \(episodes) episodes (seed \(seed)) from \(tasks) tasks of \(dataFile)"
+        var lines = ["few-shot evaluation: K = \(shots) support, Q = \(query) query points, \(counted(episodes, "episode")) (seed \(seed)) from \(counted(tasks, "task")) of \(dataFile)"
                      + (split.map { " (\($0))" } ?? "")]
         for (r, row) in rows.enumerated() {
             lines.append(row.enumerated().map { c, cell in

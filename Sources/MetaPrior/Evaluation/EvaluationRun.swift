@@ -133,7 +133,7 @@ public struct EvaluationRun: Sendable {
 
     /// One line for a person: what was scored.
     public var summary: String {
-        "evaluated \(report.scores.count) methods on \(report.episodes) episodes (K = \(report.shots), Q = \(report.query)) from \(report.tasks) tasks"
+        "evaluated \(counted(report.scores.count, "method")) on \(counted(report.episodes, "episode")) (K = \(report.shots), Q = \(report.query)) from \(counted(report.tasks, "task"))"
             + (report.split.map { " (\($0))" } ?? "")
     }
 

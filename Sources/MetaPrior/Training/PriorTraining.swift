@@ -40,10 +40,10 @@ public enum PriorTraining {
             var details = fit.prior.reportLines()
             if !details.isEmpty { lines.append(details.removeFirst()) }
             if fit.stages.isEmpty {
-                lines.append("  from \(file.tasks) tasks, \(file.observations) observations; log marginal likelihood \(significant(file.logMarginalLikelihood, 10))")
+                lines.append("  from \(counted(file.tasks, "task")), \(counted(file.observations, "observation")); log marginal likelihood \(significant(file.logMarginalLikelihood, 10))")
                 lines.append("  " + fit.account)
             } else {
-                lines.append("  from \(file.tasks) tasks, \(file.observations) observations")
+                lines.append("  from \(counted(file.tasks, "task")), \(counted(file.observations, "observation"))")
                 lines += FitStage.reportLines(fit.stages, dimension: file.features.count)
                 lines.append("  \(fit.account); log marginal likelihood \(significant(file.logMarginalLikelihood, 10))")
                 if fit.stages.count > 1, let e = fit.episodic {

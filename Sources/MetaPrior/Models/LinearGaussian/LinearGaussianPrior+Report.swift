@@ -5,7 +5,7 @@ extension LinearGaussianPrior {
     /// The headline, the feature table, the noise and the boundary notes of a fit's report.
     public func reportLines() -> [String] {
         let features = basis.featureNames
-        var lines = ["fitted a \(structure.rawValue) Gaussian prior over \(features.count) task parameters (basis \(basis.spec))"]
+        var lines = ["fitted \(withArticle(structure.rawValue)) Gaussian prior over \(counted(features.count, "task parameter")) (basis \(basis.spec))"]
         let width = Swift.max(12, features.map(\.count).max() ?? 0)
         lines.append("  " + "feature".padding(toLength: width, withPad: " ", startingAt: 0) + "  prior mean     prior sd")
         let sd = gaussian.standardDeviations
