@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import GSL
+
+/// The profiled deviance of the linear mixed model, as lme4 computes it (Bates et al. 2015,
+/// "Fitting linear mixed-effects models using lme4", §3): β and σ² are profiled out, so the
+/// deviance is a function of the relative covariance factor Λ alone, Σ = σ² ΛΛᵀ.
+///
+/// Per task, with M_i = I_q + ΛᵀX_iᵀX_iΛ (Woodbury: (I + X_iΛΛᵀX_iᵀ)⁻¹ needs only M_i),
+///
+///     FᵀWF = Σ_i F_iᵀF_i − (F_iᵀX_iΛ) M_i⁻¹ (ΛᵀX_iᵀF_i),   Fᵀwy and yᵀWy alike,
+///     β̂ = (FᵀWF)⁻¹ FᵀWy,   r² = yᵀWy − FᵀWyᵀ β̂,
+///     ML:   −2ℓ   = Σ log|M_i| + N (1 + log(2π r²/N)),          σ̂² = r²/N,
+///     REML: −2ℓ_R = Σ log|M_i| + log|FᵀWF| + (N − p)(1 + log(2π r²/(N − p))),  σ̂² = r²/(N − p),
+///
+/// which are lme4's `deviance` (ML) and `REMLcrit` (REML).
+struct MixedDeviance {
+    /// The tasks' statistics (all with the same p and q).
+    let tasks: [MixedTaskStatistics]
+    /// Restricted (REML) or full maximum likelihood.
+    let reml: Bool
+    /// Whether Λ is diagonal (`(x || g)`): then θ holds the q diagonal entries only.
+    let diagonal: Bool
+    let p: Int, q: Int
+    /// Σ_i n_i.
+    let observations: Int
+
+    init(tasks: [MixedTaskStatistics], reml: Bool, diagonal: Bool) {
+        self.tasks = tasks
+        self.reml = reml
+        self.diagonal = diagonal
+        p = tasks.first?.p ?? 0
+        q = tasks.first?.q ?? 0
+        observations = tasks.reduce(0) { $0 + $1.count }
+    }
+
+    /// Number of entries of θ: q (diagonal) or q(q+1)/2 (lower triangle, column by column as
+    /// lme4 orders `getME(fit, "theta")`).
+    var parameterCount: Int { diagonal ? q : q * (q + 1) / 2 }
+
+    /// Λ (q×q, row-major) from θ.
+    func factor(_ theta: [Double]) -> [Double] {
+        var lambda = [Double](repeating: 0, count: q * q)
+        if diagonal {
+            for j in 0..<q { lambda[j * q + j] = theta[j] }
+        } else {
+            var k = 0
+            for j in 0..<q { for i in j..<q { lambda[i * q + j] = theta[k]; k += 1 } }
+        }
+        return lambda
+    }
+
+    /// Everything the deviance profiles at θ.
+    struct Profile {
+        var deviance: Double
+        /// β̂ (p).
+        var beta: [Double]
+        /// FᵀWF (p×p, row-major); vcov(β̂) = σ̂² (FᵀWF)⁻¹.
+        var fwf: [Double]
+        /// σ̂² for this criterion.
+        var sigma2: Double
+    }
+
+    /// The deviance at θ, or `nil` where it is not defined (a non-finite θ).
+    /// - Throws: ``InputError`` when the shared columns are collinear (FᵀWF singular).
+    func profile(_ theta: [Double]) throws -> Profile? {
+        guard theta.allSatisfy(\.isFinite) else { return nil }
+        let lambda = factor(theta)
+        var fwf = [Double](repeating: 0, count: p * p)
+        var fwy = [Double](repeating: 0, count: p)
+        var ywy = 0.0
+        var logDetM = 0.0
+        var xl = [Double](repeating: 0, count: q * q)   // XᵀX Λ
+        var m = [Double](repeating: 0, count: q * q)    // I + ΛᵀXᵀXΛ, then its Cholesky factor
+        var u = [Double](repeating: 0, count: q)        // ΛᵀXᵀy, then L⁻¹ of it
+        var uf = [Double](repeating: 0, count: q * p)   // ΛᵀXᵀF (q×p), then L⁻¹ of it
+        for t in tasks {
+            for i in 0..<q { for j in 0..<q {
+                var s = 0.0
+                for k in 0..<q { s += t.xtx[i * q + k] * lambda[k * q + j] }
+                xl[i * q + j] = s
+            } }
+            for i in 0..<q { for j in 0..<q {
+                var s = i == j ? 1.0 : 0.0
+                for k in 0..<q { s += lambda[k * q + i] * xl[k * q + j] }
+                m[i * q + j] = s
+            } }
+            for i in 0..<q {
+                var s = 0.0
+                for k in 0..<q { s += lambda[k * q + i] * t.xty[k] }
+                u[i] = s
+                for a in 0..<p {
+                    var v = 0.0
+                    for k in 0..<q { v += lambda[k * q + i] * t.ftx[a * q + k] }
+                    uf[i * p + a] = v
+                }
+            }
+            try m.withUnsafeMutableBufferPointer { mp in
+                try PointerKernels.choleskyInPlace(mp.baseAddress!, n: q)
+                logDetM += PointerKernels.logDeterminant(cholesky: mp.baseAddress!, n: q)
+                u.withUnsafeMutableBufferPointer { up in
+                    PointerKernels.solveLower(mp.baseAddress!, n: q, vector: up.baseAddress!, transpose: false)
+                }
+                uf.withUnsafeMutableBufferPointer { fp in
+                    PointerKernels.solveLower(mp.baseAddress!, n: q, fp.baseAddress!, columns: p, transpose: false)
+                }
+            }
+            for a in 0..<p {
+                var s = t.fty[a]
+                for k in 0..<q { s -= uf[k * p + a] * u[k] }
+                fwy[a] += s
+                for b in 0..<p {
+                    var v = t.ftf[a * p + b]
+                    for k in 0..<q { v -= uf[k * p + a] * uf[k * p + b] }
+                    fwf[a * p + b] += v
+                }
+            }
+            var r = t.yty
+            for k in 0..<q { r -= u[k] * u[k] }
+            ywy += r
+        }
+        // β̂ and r² by the Cholesky factor of FᵀWF.
+        var chol = fwf
+        var beta = fwy
+        var logDetF = 0.0
+        do {
+            try chol.withUnsafeMutableBufferPointer { cp in
+                try PointerKernels.choleskyInPlace(cp.baseAddress!, n: p)
+                logDetF = PointerKernels.logDeterminant(cholesky: cp.baseAddress!, n: p)
+                beta.withUnsafeMutableBufferPointer { bp in
+                    PointerKernels.solveLower(cp.baseAddress!, n: p, vector: bp.baseAddress!, transpose: false)
+                }
+            }
+        } catch {
+            throw InputError(kind: .invalidValue, "the shared (fixed-effect) columns are collinear, so their coefficients are not identified; drop a column or a term from the formula")
+        }
+        // beta holds L⁻¹Fᵀwy now: r² = yᵀWy − ‖L⁻¹FᵀWy‖².
+        var r2 = ywy
+        for a in 0..<p { r2 -= beta[a] * beta[a] }
+        chol.withUnsafeBufferPointer { cp in
+            beta.withUnsafeMutableBufferPointer { bp in
+                PointerKernels.solveLower(cp.baseAddress!, n: p, vector: bp.baseAddress!, transpose: true)
+            }
+        }
+        let n = Double(observations)
+        let dof = reml ? n - Double(p) : n
+        guard r2 > 0, dof > 0 else { return nil }
+        var deviance = logDetM + dof * (1 + log(2 * Double.pi * r2 / dof))
+        if reml { deviance += logDetF }
+        return Profile(deviance: deviance, beta: beta, fwf: fwf, sigma2: r2 / dof)
+    }
+}

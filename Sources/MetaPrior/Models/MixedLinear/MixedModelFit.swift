@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import GSL
+
+/// A linear mixed model fitted as lme4's `lmer` fits it: shared coefficients β (fixed effects)
+/// profiled out by generalised least squares at every Λ, the task-specific part b_i ~ N(0, Σ)
+/// with Σ = σ² ΛΛᵀ, by maximum likelihood or REML (see ``MixedDeviance``).
+public struct MixedModelFit: Sendable {
+    /// Shared coefficients β̂ (p).
+    public var beta: [Double]
+    /// Their covariance σ̂² (FᵀWF)⁻¹ (p×p, row-major): lme4's `vcov`.
+    public var betaCovariance: [Double]
+    /// Standard errors of β̂: the square roots of ``betaCovariance``'s diagonal.
+    public var betaStandardErrors: [Double] {
+        let p = beta.count
+        return (0..<p).map { betaCovariance[$0 * p + $0].squareRoot() }
+    }
+    /// Covariance Σ of the task-specific coefficients (q×q, row-major): lme4's `VarCorr`.
+    public var covariance: [Double]
+    /// Residual variance σ̂².
+    public var noiseVariance: Double
+    /// The relative covariance factor's entries θ (lme4's `getME(fit, "theta")`, up to the
+    /// sign of each column).
+    public var theta: [Double]
+    /// Whether the criterion is REML.
+    public var reml: Bool
+    /// The minimised criterion: −2 log L (ML, lme4's `deviance`) or the REML criterion
+    /// (lme4's `REMLcrit`).
+    public var criterion: Double
+    /// The maximised log-likelihood (ML) or restricted log-likelihood (REML): −criterion / 2.
+    public var logLikelihood: Double { -criterion / 2 }
+    /// Function evaluations of the search.
+    public var evaluations: Int
+    /// Whether the search met its tolerance.
+    public var converged: Bool
+
+    /// Fits the model to the tasks' statistics.
+    /// - Parameters:
+    ///   - tasks: per-task statistics, all with the same p ≥ 0 and q ≥ 1.
+    ///   - reml: REML (lme4's default) or maximum likelihood.
+    ///   - diagonal: Σ diagonal (`(x || g)`).
+    /// - Throws: ``InputError`` when there are no tasks, too few observations for the
+    ///   criterion, or the shared columns are collinear.
+    public init(tasks: [MixedTaskStatistics], reml: Bool, diagonal: Bool) throws {
+        guard let first = tasks.first else { throw InputError(kind: .empty, "no tasks to fit") }
+        guard first.q >= 1 else { throw InputError(kind: .invalidValue, "the formula has no task-specific term; add one, such as (1 | task)") }
+        let model = MixedDeviance(tasks: tasks, reml: reml, diagonal: diagonal)
+        guard model.observations > model.p + (reml ? 0 : 0) else {
+            throw InputError(kind: .invalidValue, "\(counted(model.observations, "observation")) cannot fit \(counted(model.p, "shared coefficient"))")
+        }
+        // lme4's start: Λ = I.
+        var start = [Double](repeating: 0, count: model.parameterCount)
+        if diagonal {
+            for j in 0..<model.q { start[j] = 1 }
+        } else {
+            var k = 0
+            for j in 0..<model.q { for i in j..<model.q { start[k] = i == j ? 1 : 0; k += 1 } }
+        }
+        var evaluations = 0
+        func objective(_ theta: [Double]) throws -> Double {
+            evaluations += 1
+            return try model.profile(theta)?.deviance ?? .infinity
+        }
+        // Nelder–Mead, restarted from its optimum until a restart gains nothing (a simplex can
+        // collapse early; a restart is the standard remedy), then polished by BFGS with
+        // central-difference gradients so that θ is accurate to the criterion's round-off.
+        var best = try minimizeNelderMead(start: start, stepSizes: start.map { _ in 0.25 }, sizeTolerance: 1e-10,
+                                          maxIterations: 20_000, objective: objective)
+        for _ in 0..<5 {
+            let again = try minimizeNelderMead(start: best.x, stepSizes: best.x.map { _ in 0.05 }, sizeTolerance: 1e-11,
+                                               maxIterations: 20_000, objective: objective)
+            let gained = best.value - again.value
+            if again.value < best.value { best = again }
+            if gained <= 1e-12 * Swift.max(1, abs(best.value)) { break }
+        }
+        let theta = Self.normalisedSigns(best.x, model: model)
+        guard let profile = try model.profile(theta) else {
+            throw InputError(kind: .invalidValue, "the mixed model could not be fitted: its criterion is not finite at the optimum (a perfect fit, with zero residual variance?)")
+        }
+        let p = model.p, q = model.q
+        // vcov(β̂) = σ̂² (FᵀWF)⁻¹.
+        var inverse = [Double](repeating: 0, count: p * p)
+        if p > 0 {
+            let matrix = try Matrix(rows: p, columns: p, elements: profile.fwf)
+            let cholesky = try Cholesky(matrix)
+            inverse = try cholesky.inverse().elements.map { $0 * profile.sigma2 }
+        }
+        let lambda = model.factor(theta)
+        var sigma = [Double](repeating: 0, count: q * q)
+        for i in 0..<q { for j in 0..<q {
+            var s = 0.0
+            for k in 0..<q { s += lambda[i * q + k] * lambda[j * q + k] }
+            sigma[i * q + j] = profile.sigma2 * s
+        } }
+        self.beta = profile.beta
+        self.betaCovariance = inverse
+        self.covariance = sigma
+        self.noiseVariance = profile.sigma2
+        self.theta = theta
+        self.reml = reml
+        self.criterion = profile.deviance
+        self.evaluations = evaluations
+        self.converged = best.converged
+    }
+
+    /// θ with each column of Λ flipped so that its diagonal entry is non-negative (ΛΛᵀ, and so
+    /// the fit, is unchanged), as lme4 reports it.
+    static func normalisedSigns(_ theta: [Double], model: MixedDeviance) -> [Double] {
+        if model.diagonal { return theta.map(abs) }
+        var out = theta
+        var k = 0
+        for j in 0..<model.q {
+            let count = model.q - j
+            if out[k] < 0 { for i in 0..<count { out[k + i] = -out[k + i] } }
+            k += count
+        }
+        return out
+    }
+}
