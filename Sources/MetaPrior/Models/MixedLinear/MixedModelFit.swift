@@ -45,7 +45,7 @@ public struct MixedModelFit: Sendable {
         guard let first = tasks.first else { throw InputError(kind: .empty, "no tasks to fit") }
         guard first.q >= 1 else { throw InputError(kind: .invalidValue, "the formula has no task-specific term; add one, such as (1 | task)") }
         let model = MixedDeviance(tasks: tasks, reml: reml, diagonal: diagonal)
-        guard model.observations > model.p + (reml ? 0 : 0) else {
+        guard model.observations > model.p else {
             throw InputError(kind: .invalidValue, "\(counted(model.observations, "observation")) cannot fit \(counted(model.p, "shared coefficient"))")
         }
         // lme4's start: Λ = I.
@@ -61,9 +61,10 @@ public struct MixedModelFit: Sendable {
             evaluations += 1
             return try model.profile(theta)?.deviance ?? .infinity
         }
-        // Nelder–Mead, restarted from its optimum until a restart gains nothing (a simplex can
-        // collapse early; a restart is the standard remedy), then polished by BFGS with
-        // central-difference gradients so that θ is accurate to the criterion's round-off.
+        // Nelder–Mead (θ has q(q+1)/2 entries, 3 for a random slope, so a derivative-free
+        // search is cheap), restarted from its optimum with a smaller simplex until a restart
+        // gains nothing: a simplex can collapse before the optimum, and a restart is the
+        // standard remedy (Press et al., Numerical Recipes §10.5).
         var best = try minimizeNelderMead(start: start, stepSizes: start.map { _ in 0.25 }, sizeTolerance: 1e-10,
                                           maxIterations: 20_000, objective: objective)
         for _ in 0..<5 {
