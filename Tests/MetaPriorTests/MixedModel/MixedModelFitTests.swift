@@ -48,6 +48,7 @@ struct MixedModelFitTests {
 
     @Test func sleepStudyREML() throws {
         let fit = try MixedModelFit(tasks: Self.tasks(EmbeddedData.sleepStudyCSV, y: 0, x: 1, group: 2), reml: true, diagonal: false)
+        #expect(fit.converged)
         #expect(fit.criterion <= 1743.62827196 * (1 + 1e-9), "REML criterion \(fit.criterion)")
         #expect(Self.close(fit.criterion, 1743.62827196, digits: 10))
         #expect(Self.close(fit.beta[0], 251.4051048485) && Self.close(fit.beta[1], 10.4672859596))
@@ -59,6 +60,7 @@ struct MixedModelFitTests {
 
     @Test func sleepStudyUncorrelatedREML() throws {
         let fit = try MixedModelFit(tasks: Self.tasks(EmbeddedData.sleepStudyCSV, y: 0, x: 1, group: 2), reml: true, diagonal: true)
+        #expect(fit.converged)
         #expect(fit.criterion <= 1743.66929358 * (1 + 1e-9), "REML criterion \(fit.criterion)")
         #expect(Self.close(fit.covariance[0], 627.56911993) && Self.close(fit.covariance[3], 35.85819811))
         #expect(fit.covariance[1] == 0 && fit.covariance[2] == 0)
@@ -68,6 +70,7 @@ struct MixedModelFitTests {
 
     @Test func sleepStudyInterceptOnlyML() throws {
         let fit = try MixedModelFit(tasks: Self.tasks(EmbeddedData.sleepStudyCSV, y: 0, x: 1, group: 2, slope: false), reml: false, diagonal: false)
+        #expect(fit.converged)
         #expect(fit.logLikelihood >= -955.270529037 - 1e-9 * 955.27)
         #expect(Self.close(fit.beta[0], 298.507891667) && Self.close(fit.betaStandardErrors[0], 8.794957))
         #expect(Self.close(fit.covariance[0], 1196.436303) && Self.close(fit.noiseVariance, 1958.865192))
@@ -78,6 +81,7 @@ struct MixedModelFitTests {
 
     @Test func orthodontML() throws {
         let fit = try MixedModelFit(tasks: Self.orthodont, reml: false, diagonal: false)
+        #expect(fit.converged)
         #expect(fit.logLikelihood >= -216.417580482 - 1e-9 * 216.4, "logLik \(fit.logLikelihood)")
         for (b, r) in zip(fit.beta, [15.489710143913, 0.660185185185, 2.145489132146]) { #expect(Self.close(b, r), "\(b) vs \(r)") }
         for (s, r) in zip(fit.betaStandardErrors, [0.919815123, 0.069921316, 0.728860088]) { #expect(Self.close(s, r), "\(s) vs \(r)") }
@@ -88,6 +92,7 @@ struct MixedModelFitTests {
 
     @Test func orthodontREML() throws {
         let fit = try MixedModelFit(tasks: Self.orthodont, reml: true, diagonal: false)
+        #expect(fit.converged)
         #expect(fit.criterion <= 435.233857445 * (1 + 1e-9), "REML criterion \(fit.criterion)")
         for (b, r) in zip(fit.beta, [15.489710173895, 0.660185185185, 2.145489081553]) { #expect(Self.close(b, r), "\(b) vs \(r)") }
         for (s, r) in zip(fit.betaStandardErrors, [0.944286594, 0.071253269, 0.757453606]) { #expect(Self.close(s, r), "\(s) vs \(r)") }

@@ -61,18 +61,31 @@ public struct MixedModelFit: Sendable {
             evaluations += 1
             return try model.profile(theta)?.deviance ?? .infinity
         }
-        // Nelder–Mead (θ has q(q+1)/2 entries, 3 for a random slope, so a derivative-free
-        // search is cheap), restarted from its optimum with a smaller simplex until a restart
-        // gains nothing: a simplex can collapse before the optimum, and a restart is the
-        // standard remedy (Press et al., Numerical Recipes §10.5).
-        var best = try minimizeNelderMead(start: start, stepSizes: start.map { _ in 0.25 }, sizeTolerance: 1e-10,
-                                          maxIterations: 20_000, objective: objective)
-        for _ in 0..<5 {
-            let again = try minimizeNelderMead(start: best.x, stepSizes: best.x.map { _ in 0.05 }, sizeTolerance: 1e-11,
-                                               maxIterations: 20_000, objective: objective)
-            let gained = best.value - again.value
-            if again.value < best.value { best = again }
-            if gained <= 1e-12 * Swift.max(1, abs(best.value)) { break }
+        // BFGS on the analytic gradient (MixedDeviance+Gradient), to a gradient small against
+        // the criterion's size; the deviance is smooth in θ wherever it is finite.
+        let scale = Swift.max(1, abs(try objective(start)))
+        var best = try minimizeBFGS(start: start, initialStep: 0.1, lineSearchTolerance: 0.1,
+                                    gradientTolerance: 1e-9 * scale, maxIterations: 1000) { theta, gradient in
+            evaluations += 1
+            guard let profile = try model.profile(theta) else {
+                for i in gradient.indices { gradient[i] = .nan }
+                return .infinity
+            }
+            gradient = try model.gradient(theta, at: profile)
+            return profile.deviance
+        }
+        // Where BFGS stops short (a line search with no progress on a flat stretch), Nelder–Mead
+        // from its point, restarted with a smaller simplex until a restart gains nothing — a
+        // simplex can collapse before the optimum, and a restart is the standard remedy
+        // (Press et al., Numerical Recipes §10.5).
+        if !best.converged {
+            for _ in 0..<5 {
+                let again = try minimizeNelderMead(start: best.x, stepSizes: best.x.map { _ in 0.05 }, sizeTolerance: 1e-11,
+                                                   maxIterations: 20_000, objective: objective)
+                let gained = best.value - again.value
+                if again.value < best.value { best = again }
+                if gained <= 1e-12 * Swift.max(1, abs(best.value)) { break }
+            }
         }
         let theta = Self.normalisedSigns(best.x, model: model)
         guard let profile = try model.profile(theta) else {
@@ -101,7 +114,10 @@ public struct MixedModelFit: Sendable {
         self.reml = reml
         self.criterion = profile.deviance
         self.evaluations = evaluations
-        self.converged = best.converged
+        // Converged: BFGS's gradient test held, or, after Nelder–Mead, the analytic gradient at
+        // the optimum is small against the criterion (1e-6 relative).
+        let finalGradient = try model.gradient(theta, at: profile)
+        self.converged = best.converged || finalGradient.allSatisfy { abs($0) <= 1e-6 * Swift.max(1, abs(profile.deviance)) }
     }
 
     /// θ with each column of Λ flipped so that its diagonal entry is non-negative (ΛΛᵀ, and so

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import GSL
+
+extension MixedDeviance {
+    /// ∂d/∂θ at θ, given the ``Profile`` there (a second pass over the tasks, which needs β̂,
+    /// σ̂² and FᵀWF from the first).
+    ///
+    /// With G_i = X_iᵀX_i, M_i = I + ΛᵀG_iΛ, the residual's g_i = X_iᵀ(y_i − F_iβ̂),
+    /// v_i = M_i⁻¹Λᵀg_i, H_i = X_iᵀF_i, V_i = M_i⁻¹ΛᵀH_i, S_i = V_i A⁻¹ V_iᵀ, A = FᵀWF and
+    /// ν = N (ML) or N − p (REML), the gradient in Λ is
+    ///
+    ///     Σ_i 2 G_iΛM_i⁻¹                                   (log|M_i|)
+    ///     − (ν / r²) Σ_i (2 g_i v_iᵀ − 2 G_iΛ v_i v_iᵀ)      (ν log r², β̂ held by the envelope theorem)
+    ///     − Σ_i (2 H_i A⁻¹ V_iᵀ − 2 G_iΛ S_i)                (log|A|, REML only),
+    ///
+    /// from d log|M| = tr(M⁻¹dM) and d(uᵀM⁻¹u) = 2vᵀdu − vᵀdM v; its entries at θ's places
+    /// (the lower triangle, or the diagonal) are ∂d/∂θ.
+    func gradient(_ theta: [Double], at profile: Profile) throws -> [Double] {
+        let lambda = factor(theta)
+        let nu = reml ? Double(observations - p) : Double(observations)
+        let r2 = profile.sigma2 * nu
+        // A⁻¹ (p×p).
+        var aInverse = [Double](repeating: 0, count: p * p)
+        if p > 0 {
+            aInverse = try Cholesky(try Matrix(rows: p, columns: p, elements: profile.fwf)).inverse().elements
+        }
+        var total = [Double](repeating: 0, count: q * q)
+        var gl = [Double](repeating: 0, count: q * q)       // GΛ
+        var m = [Double](repeating: 0, count: q * q)        // M, then its Cholesky factor
+        var mInverse = [Double](repeating: 0, count: q * q)
+        var v = [Double](repeating: 0, count: q)
+        var g = [Double](repeating: 0, count: q)
+        var vf = [Double](repeating: 0, count: q * p)       // ΛᵀH, then V = M⁻¹ΛᵀH
+        for t in tasks {
+            for i in 0..<q { for j in 0..<q {
+                var s = 0.0
+                for k in 0..<q { s += t.xtx[i * q + k] * lambda[k * q + j] }
+                gl[i * q + j] = s
+            } }
+            for i in 0..<q { for j in 0..<q {
+                var s = i == j ? 1.0 : 0.0
+                for k in 0..<q { s += lambda[k * q + i] * gl[k * q + j] }
+                m[i * q + j] = s
+            } }
+            for k in 0..<q {
+                var s = t.xty[k]
+                for a in 0..<p { s -= t.ftx[a * q + k] * profile.beta[a] }
+                g[k] = s
+            }
+            for i in 0..<q {
+                var s = 0.0
+                for k in 0..<q { s += lambda[k * q + i] * g[k] }
+                v[i] = s
+                for a in 0..<p {
+                    var w = 0.0
+                    for k in 0..<q { w += lambda[k * q + i] * t.ftx[a * q + k] }
+                    vf[i * p + a] = w
+                }
+            }
+            for i in 0..<q { for j in 0..<q { mInverse[i * q + j] = i == j ? 1 : 0 } }
+            try m.withUnsafeMutableBufferPointer { mp in
+                let l = mp.baseAddress!
+                try PointerKernels.choleskyInPlace(l, n: q)
+                func solve(_ x: UnsafeMutablePointer<Double>, columns: Int) {
+                    PointerKernels.solveLower(l, n: q, x, columns: columns, transpose: false)
+                    PointerKernels.solveLower(l, n: q, x, columns: columns, transpose: true)
+                }
+                v.withUnsafeMutableBufferPointer { solve($0.baseAddress!, columns: 1) }
+                mInverse.withUnsafeMutableBufferPointer { solve($0.baseAddress!, columns: q) }
+                if p > 0 { vf.withUnsafeMutableBufferPointer { solve($0.baseAddress!, columns: p) } }
+            }
+            // GΛ v (q) for the residual term.
+            var glv = [Double](repeating: 0, count: q)
+            for i in 0..<q { var s = 0.0; for k in 0..<q { s += gl[i * q + k] * v[k] }; glv[i] = s }
+            let scale = nu / r2
+            for i in 0..<q { for j in 0..<q {
+                var s = 0.0
+                for k in 0..<q { s += gl[i * q + k] * mInverse[k * q + j] }
+                total[i * q + j] += 2 * s - scale * (2 * g[i] * v[j] - 2 * glv[i] * v[j])
+            } }
+            if reml && p > 0 {
+                // V A⁻¹ (q×p), then H A⁻¹ Vᵀ and S = V A⁻¹ Vᵀ.
+                var va = [Double](repeating: 0, count: q * p)
+                for i in 0..<q { for b in 0..<p {
+                    var s = 0.0
+                    for a in 0..<p { s += vf[i * p + a] * aInverse[a * p + b] }
+                    va[i * p + b] = s
+                } }
+                var sMatrix = [Double](repeating: 0, count: q * q)
+                for i in 0..<q { for j in 0..<q {
+                    var s = 0.0
+                    for a in 0..<p { s += va[i * p + a] * vf[j * p + a] }
+                    sMatrix[i * q + j] = s
+                } }
+                for i in 0..<q { for j in 0..<q {
+                    var hav = 0.0   // (H A⁻¹ Vᵀ)_ij = Σ_a H_ia (V A⁻¹)_ja, H = FᵀXᵀ
+                    for a in 0..<p { hav += t.ftx[a * q + i] * va[j * p + a] }
+                    var gls = 0.0
+                    for k in 0..<q { gls += gl[i * q + k] * sMatrix[k * q + j] }
+                    total[i * q + j] += -2 * hav + 2 * gls
+                } }
+            }
+        }
+        if diagonal { return (0..<q).map { total[$0 * q + $0] } }
+        var out: [Double] = []
+        out.reserveCapacity(parameterCount)
+        for j in 0..<q { for i in j..<q { out.append(total[i * q + j]) } }
+        return out
+    }
+}
