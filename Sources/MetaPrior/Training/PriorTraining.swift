@@ -64,7 +64,7 @@ public enum PriorTraining {
         if let split {
             (madeSplit, data) = try split.apply(to: dataset)
         }
-        let fit: FittedModel
+        var fit: FittedModel
         do {
             fit = try family.fit(data, request: request)
         } catch var error as InputError where error.file == nil && !(error.column ?? "").hasPrefix("--") {
@@ -76,6 +76,10 @@ public enum PriorTraining {
             // the data's to explain (degenerate or extreme values), so say which file.
             throw InputError(file: source.file, kind: .invalidValue,
                              "the prior cannot be fitted to these data (\(error)); check the target and input columns for extreme or degenerate values")
+        }
+        for column in data.taskLevelInputColumns {
+            fit.notes.append("warning: the input \(InputError.quoted(column)) is constant within every task (a task-level covariate), so its task-specific coefficient cannot be estimated from any task; "
+                             + "leave it out with --features, make it a shared term of a formula, or give it as a task descriptor (--descriptors)")
         }
         var training = conditions(data, request: request, source: source)
         if let split {
