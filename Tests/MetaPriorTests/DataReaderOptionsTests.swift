@@ -80,6 +80,28 @@ struct DataReaderOptionsTests {
         #expect(read.sourceDigest == Digest.sha256(file: path))
     }
 
+    @Test func theSourceDigestOfAFileParsedInParallelIsTheFilesDigest() throws {
+        // Over 1 MB: parsed in parallel stretches while the digest is made on its own thread.
+        var text = "task,x,y\n"
+        for i in 0..<60_000 { text += "t\(i % 101),\(Double(i) * 0.125),\(i % 7)\n" }
+        let path = try temporaryFile(text)
+        let read = try MetaDataset.read(csv: path, options: CSVReadOptions(recordsSourceDigest: true))
+        #expect(read.sourceDigest == Digest.sha256(Array(text.utf8)))
+        #expect(read.observationCount == 60_000)
+    }
+
+    @Test func aTasksContentDigestIsTheSHA256OfItsShapeAndNumbers() throws {
+        // References from Python: hashlib.sha256(struct.pack('<QQ', rows, columns)
+        //   + struct.pack('<4d', 1.5, -2.0, 0.25, 1e-300) + struct.pack('<2d', 3.0, -0.0)).hexdigest()[:16]
+        // and the same with (3, 1), '<3d' 1, 2, 3 and '<3d' 0.1, 0.2, 0.3.
+        let a = TaskData(id: "a", inputs: try Matrix(rows: 2, columns: 2, elements: [1.5, -2, 0.25, 1e-300]), targets: [3, -0.0])
+        #expect(a.contentDigest == "99ebfce87740d9d5")
+        let b = TaskData(id: "b", inputs: try Matrix(rows: 3, columns: 1, elements: [1, 2, 3]), targets: [0.1, 0.2, 0.3])
+        #expect(b.contentDigest == "ca6c7fdb1e9cd939")
+        // The identifier is not part of it.
+        #expect(TaskData(id: "renamed", inputs: a.inputs, targets: a.targets).contentDigest == a.contentDigest)
+    }
+
     @Test func theWeightOptionGivesTheWeightsOfTheWeightColumnReadAsAnInput() throws {
         let text = "task,x,w,y\nb,1,2,3\na,4,0.5,6\nb,7,2,9\nc,1,0,2\n"
         let old = try weightsReadAsLastInput(text, features: ["x"], weight: "w")

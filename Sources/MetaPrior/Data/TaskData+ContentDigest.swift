@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import Crypto
 import Foundation
 
 extension TaskData {
@@ -6,13 +7,21 @@ extension TaskData {
     /// its inputs and targets (IEEE 754 bits, little-endian, row by row). The identifier is not
     /// part of it, so the same task renamed, or found in another file, has the same digest.
     public var contentDigest: String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(8 * (inputs.elements.count + targets.count) + 16)
-        func append(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-        append(UInt64(inputs.rows)); append(UInt64(inputs.columns))
-        for v in inputs.elements { append(v.bitPattern) }
-        for v in targets { append(v.bitPattern) }
-        return String(Digest.sha256(bytes).dropFirst("sha256:".count).prefix(16))
+        // Fed to the hash straight from the arrays: gathering them into one byte array first,
+        // eight bytes at a time, was nearly half the time of a 20,000-task fit's digests.
+        var hasher = SHA256()
+        func feed(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { hasher.update(bufferPointer: $0) } }
+        feed(UInt64(inputs.rows)); feed(UInt64(inputs.columns))
+        #if _endian(little)
+        // A Double's bytes in memory are its IEEE 754 bits, little-endian.
+        inputs.elements.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        targets.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        #else
+        for v in inputs.elements { feed(v.bitPattern) }
+        for v in targets { feed(v.bitPattern) }
+        #endif
+        // 16 hex digits: the first 8 bytes of the digest.
+        return Digest.hex(hasher.finalize().prefix(8), prefix: "")
     }
 }
 

@@ -17,7 +17,7 @@ import Foundation
 /// The sentinel goes into the zero-filled tail of the last page, made writable (private
 /// copy-on-write of that one page). Files whose size is a whole number of pages, and pipes,
 /// are read into memory instead.
-final class FileBytes {
+final class FileBytes: @unchecked Sendable {  // read-only after `init`: safe to read from several threads
     let count: Int
     private let storage: UnsafeMutablePointer<UInt8>
     /// Length of the mapping when `storage` is `mmap`ped, else 0.

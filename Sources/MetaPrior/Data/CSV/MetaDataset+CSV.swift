@@ -32,11 +32,14 @@ extension MetaDataset {
     /// and from elsewhere (descriptors), then the task weights.
     private static func load(_ bytes: FileBytes, file: String, options: CSVReadOptions,
                              checkHeader: ((CSVHeader) throws -> Void)?) throws -> MetaDataset {
+        // The digest is one sequential pass over the bytes: made on a thread of its own while
+        // the parse runs, rather than after it on the critical path.
+        let digest = options.recordsSourceDigest ? SourceDigestJob(bytes) : nil
         let table = try bytes.withBytes {
             try parseTable($0, count: bytes.count, file: file, options: options, checkHeader: checkHeader)
         }
         var dataset = table.dataset
-        if options.recordsSourceDigest { dataset.sourceDigest = bytes.sha256 }
+        if let digest { dataset.sourceDigest = digest.wait() }
         if let descriptors = options.descriptorsPath {
             try dataset.attachDescriptors(csv: descriptors, options: options, dataFile: file, firstLines: table.firstLines)
         }
