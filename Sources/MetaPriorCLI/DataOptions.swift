@@ -69,6 +69,7 @@ struct DataOptions: ParsableArguments {
     /// with more set by the command).
     func load(_ options: CSVReadOptions) throws -> MetaDataset {
         let dataset = try MetaDataset.read(csv: data, options: options)
+        for note in dataset.readingNotes { CLIOutput.note(note) }
         return oneHot ? dataset.withOneHotDescriptors() : dataset
     }
 }

@@ -155,3 +155,27 @@ struct DataReaderOptionsTests {
         #expect(allowed.tasks.isEmpty && allowed.inputNames == ["x"])
     }
 }
+
+/// Files written by R's `write.csv` (row names under an empty header cell) and by pandas'
+/// `to_csv` read back with `read_csv` and written again (`Unnamed: 0`) carry a row-index
+/// column: read as an index, not as an input, with a note.
+@Suite("Row-index columns from R and pandas")
+struct RowIndexColumnTests {
+    // As R 4.x writes it: write.csv(data.frame(task = c("a", "a", "b", "b"), x = c(1, 2, 1, 3),
+    // y = c(0.5, 1, 2, 2.5)), "f.csv")
+    static let rCSV = "\"\",\"task\",\"x\",\"y\"\n\"1\",\"a\",1,0.5\n\"2\",\"a\",2,1\n\"3\",\"b\",1,2\n\"4\",\"b\",3,2.5\n"
+    static let pandasCSV = "Unnamed: 0,task,x,y\n0,a,1,0.5\n1,a,2,1\n2,b,1,2\n3,b,3,2.5\n"
+
+    @Test(arguments: [rCSV, pandasCSV])
+    func indexColumnIsNotAnInput(csv: String) throws {
+        let data = try MetaDataset.parse(csv: Array(csv.utf8), name: "f.csv")
+        #expect(data.inputNames == ["x"])
+        #expect(data.tasks.map(\.id) == ["a", "b"])
+        #expect(data.tasks[1].targets == [2, 2.5])
+        #expect(data.readingNotes.count == 1 && data.readingNotes[0].contains("read as a row index and ignored"))
+    }
+
+    @Test func emptyNameElsewhereIsStillAnError() {
+        #expect(throws: InputError.self) { try MetaDataset.parse(csv: Array("task,,y\na,1,2\n".utf8)) }
+    }
+}

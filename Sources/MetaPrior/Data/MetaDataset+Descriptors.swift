@@ -38,7 +38,7 @@ extension MetaDataset {
                     throw InputError(file: path, line: header.line, column: header.names[clash], "cannot be both a descriptor and the task or weight column")
                 }
             } else {
-                columns = header.names.indices.filter { $0 != task && $0 != weight }
+                columns = header.names.indices.filter { $0 != task && $0 != weight && $0 != header.rowIndex }
             }
             names = columns.map { header.names[$0] }
             var fields: [FieldRange] = []

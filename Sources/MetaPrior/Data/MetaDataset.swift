@@ -55,6 +55,9 @@ public struct MetaDataset: Sendable, Equatable {
     /// same bytes as the parse (``CSVReadOptions/recordsSourceDigest``); `nil` when not asked
     /// for or not read from a file. Provenance records it instead of reading the file again.
     public var sourceDigest: String?
+    /// What reading the file did that the user should hear about (a row-index column left
+    /// out, rows with missing values dropped), one line each, for the CLI to print.
+    public var readingNotes: [String] = []
 
     /// A data set from tasks already in memory (a simulation, a test); the tasks' input columns
     /// must be in the order of `inputNames`.

@@ -80,7 +80,7 @@ struct ColumnPlan {
     private static func features(_ header: CSVHeader, _ options: CSVReadOptions, task: Int?, targets: [Int]) throws -> [Int] {
         guard let names = options.featureColumns else {
             let weightName = options.taskWeightColumn
-            return header.names.indices.filter { $0 != task && !targets.contains($0) && header.names[$0] != weightName }
+            return header.names.indices.filter { $0 != task && !targets.contains($0) && header.names[$0] != weightName && $0 != header.rowIndex }
         }
         var features: [Int] = []
         var used = Set<String>()

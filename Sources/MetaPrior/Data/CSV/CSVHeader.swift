@@ -7,13 +7,18 @@ struct CSVHeader {
     let line: Int
     let names: [String]
     private let positions: [String: Int]
+    /// The row-index column, when the first header cell is empty (R's `write.csv` writes row
+    /// names under an empty name) or `Unnamed: 0` (pandas' name for an unnamed index written by
+    /// `to_csv` and read back): never an input, and not a name to look up.
+    let rowIndex: Int?
 
     init(file: String, line: Int, names: [String]) throws {
         self.file = file
         self.line = line
         self.names = names
+        rowIndex = names.count > 1 && (names[0].isEmpty || names[0] == "Unnamed: 0") ? 0 : nil
         var positions: [String: Int] = [:]
-        for (index, name) in names.enumerated() {
+        for (index, name) in names.enumerated() where index != rowIndex {
             if name.isEmpty {
                 throw InputError(file: file, line: line, column: "#\(index + 1)", kind: .malformed, "empty column name in the header")
             }

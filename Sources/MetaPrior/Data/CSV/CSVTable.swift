@@ -52,10 +52,13 @@ func parseTable(_ bytes: UnsafePointer<UInt8>, count: Int, file: String, options
                                         rowCount: rowCount, threads: threads).build()
     chunks.removeAll()
     let names = header.names
-    let dataset = MetaDataset(inputNames: columns.features.map { names[$0] }, targetName: columns.targetName,
+    var dataset = MetaDataset(inputNames: columns.features.map { names[$0] }, targetName: columns.targetName,
                               taskColumn: columns.task.map { names[$0] } ?? (options.taskColumn ?? "task"),
                               kind: columns.classification ? .classification(classNames: classNames) : .regression,
                               tasks: tasks)
+    if let index = header.rowIndex {
+        dataset.readingNotes.append("note: the first column of \(file) is unnamed (\(names[index].isEmpty ? "R's write.csv row names" : "pandas' index, 'Unnamed: 0'")): read as a row index and ignored")
+    }
     return ParsedTable(dataset: dataset, firstLines: merged.firstLines.flatMap { Array(repeating: $0, count: columns.targets.count) },
                        taskWeights: columns.weight == nil ? nil : weights)
 }
