@@ -11,6 +11,7 @@ extension CovarianceStructure: ExpressibleByArgument {}
 extension TrainingObjective: ExpressibleByArgument {}
 extension MetaPartition: ExpressibleByArgument {}
 extension CSVReadOptions.Kind: ExpressibleByArgument {}
+extension MissingValueAction: ExpressibleByArgument {}
 extension EpisodeSpec.SmallTaskPolicy: ExpressibleByArgument {}
 extension SimulationFamily: ExpressibleByArgument {}
 extension InputDistribution: ExpressibleByArgument {}

@@ -36,6 +36,11 @@ struct DataOptions: ParsableArguments {
     @Flag(help: "Give each task a one-hot task index as its descriptor.")
     var oneHot = false
 
+    @Option(name: .customLong("na-action"),
+            help: ArgumentHelp("Rows with a missing value (an empty cell, or NA as R writes it) in a column in use: omit drops them and says how many (R's na.omit, lme4's default); fail refuses the file at the first one. (default: omit)", valueName: "action"),
+            transform: choice("--na-action"))
+    var naAction: MissingValueAction = .omit
+
     func validate() throws {
         if target != nil && targets != nil { throw ValidationError("give --target or --targets, not both") }
         if oneHot && descriptors != nil { throw ValidationError("give --descriptors or --one-hot, not both") }
@@ -56,7 +61,8 @@ struct DataOptions: ParsableArguments {
         if classification && kind == .automatic { kind = .classification }
         return CSVReadOptions(taskColumn: task, targetColumn: target, targetColumns: targets.map(splitList),
                               featureColumns: features.map(splitList), kind: kind, descriptorsPath: descriptors,
-                              descriptorColumns: descriptorColumns.map(splitList), weightColumn: weightColumn)
+                              descriptorColumns: descriptorColumns.map(splitList), weightColumn: weightColumn,
+                              missingValues: naAction)
     }
 
     /// Reads the meta-dataset. `classification` forces class labels when `--kind` is auto

@@ -110,14 +110,15 @@ let badTaskCSVs: [(name: String, bytes: [UInt8], expected: String)] = [
     ("infinity", Array("task,x,y\na,inf,2\n".utf8), "data.csv:2: column 'x': infinite value 'inf'"),
     ("overflowing number", Array("task,x,y\na,1e999,2\n".utf8), "data.csv:2: column 'x'"),
     ("word for a number", Array("task,x,y\na,1,2\na,two,3\n".utf8), "data.csv:3: column 'x': not a number: 'two'"),
-    ("empty number", Array("task,x,y\na,,2\n".utf8), "data.csv:2: column 'x': missing value (empty field)"),
+    // Rows with missing values are dropped by default (--na-action omit): nothing is left.
+    ("empty number", Array("task,x,y\na,,2\n".utf8), "data.csv:2: no rows left: the only row has a missing value"),
     ("decimal comma", Array("task,x,y\na,\"1,5\",2\n".utf8), "data.csv:2: column 'x': not a number: '1,5'"),
     ("non-UTF-8 number", Array("task,x,y\na,".utf8) + [0xFF, 0xFE] + Array(",2\n".utf8), "data.csv:2: column 'x': not a number"),
     ("duplicate column", Array("task,x,y,x\na,1,2,3\n".utf8), "data.csv:1: column 'x': appears twice in the header"),
     ("empty column name", Array("task,,y\na,1,2\n".utf8), "data.csv:1: column '#2': empty column name"),
     ("no task column", Array("id,x,y\na,1,2\n".utf8), "data.csv:1: column 'task': no such task column"),
     ("no target column", Array("task,x,z\na,1,2\n".utf8), "data.csv:1: column 'y': no"),
-    ("empty task identifier", Array("task,x,y\n,1,2\n".utf8), "data.csv:2: column 'task': empty task identifier"),
+    ("empty task identifier", Array("task,x,y\n,1,2\n".utf8), "data.csv:2: no rows left: the only row has a missing value"),
     ("escape sequence in header", Array("task,x\u{1b}[31m,z\na,1,2\n".utf8), "x\\u{1b}[31m"),
     ("long field echoed short", Array("task,x,y\na,\(String(repeating: "z", count: 5000)),2\n".utf8), "not a number: 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz...'"),
 ]

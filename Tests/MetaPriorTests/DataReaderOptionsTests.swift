@@ -179,3 +179,67 @@ struct RowIndexColumnTests {
         #expect(throws: InputError.self) { try MetaDataset.parse(csv: Array("task,,y\na,1,2\n".utf8)) }
     }
 }
+
+/// Missing values (empty cells, R's NA) in the columns in use: dropped and counted by default
+/// (`--na-action omit`, R's na.omit), refused with `.fail`.
+@Suite("Missing values")
+struct MissingValueTests {
+    // Line 3: empty x; line 5: y NA; line 6: task NA; task c has only a missing row (line 7).
+    static let csv = "task,x,y\na,1,2\na,,3\na,2,4\nb,1,NA\nNA,1,1\nc, ,5\nb,3,6\n"
+    static let omit = CSVReadOptions(missingValues: .omit)
+
+    @Test func rowsWithMissingValuesAreOmittedAndCounted() throws {
+        let data = try MetaDataset.parse(csv: Array(Self.csv.utf8), name: "m.csv", options: Self.omit)
+        #expect(data.omittedRows == 4)
+        #expect(data.tasks.map(\.id) == ["a", "b"])
+        #expect(data.tasks[0].targets == [2, 4] && data.tasks[1].targets == [6])
+        #expect(data.readingNotes.contains { $0.hasPrefix("note: 4 rows of m.csv with a missing value") && $0.contains("the first on line 3") }, "\(data.readingNotes)")
+    }
+
+    @Test func unusedColumnsMayBeMissing() throws {
+        let data = try MetaDataset.parse(csv: Array("task,x,z,y\na,1,,2\na,2,NA,3\n".utf8), name: "m.csv",
+                                         options: CSVReadOptions(featureColumns: ["x"], missingValues: .omit))
+        #expect(data.omittedRows == 0 && data.tasks[0].count == 2)
+    }
+
+    @Test func failRefusesTheFirstMissingValue() {
+        #expect(throws: InputError.self) {
+            try MetaDataset.parse(csv: Array(Self.csv.utf8), name: "m.csv")
+        }
+        do {
+            _ = try MetaDataset.parse(csv: Array(Self.csv.utf8), name: "m.csv", options: CSVReadOptions(missingValues: .fail))
+        } catch {
+            #expect("\(error)" == "m.csv:3: column 'x': missing value (empty field)")
+        }
+    }
+
+    @Test func nothingLeftIsAnErrorThatSaysWhy() {
+        do {
+            _ = try MetaDataset.parse(csv: Array("task,x,y\na,NA,1\nb,2,\n".utf8), name: "m.csv", options: Self.omit)
+            Issue.record("accepted a file with no complete row")
+        } catch {
+            #expect("\(error)".hasPrefix("m.csv:2: no rows left: all 2 rows have a missing value"), "\(error)")
+        }
+    }
+
+    /// A file large enough to be parsed in parallel stretches drops the same rows and reports
+    /// the same first line as the serial parse of its first part.
+    @Test func parallelParseCountsLikeTheSerialOne() throws {
+        var text = "task,x,y\n"
+        var expectedOmitted = 0, firstOmitted: Int?
+        for i in 0..<60_000 {
+            let line = i + 2
+            if i % 997 == 5 {
+                text += "t\(i % 50),NA,\(i)\n"
+                expectedOmitted += 1
+                if firstOmitted == nil { firstOmitted = line }
+            } else {
+                text += "t\(i % 50),\(i % 13),\(i)\n"
+            }
+        }
+        let data = try MetaDataset.parse(csv: Array(text.utf8), name: "big.csv", options: Self.omit)
+        #expect(data.omittedRows == expectedOmitted)
+        #expect(data.tasks.reduce(0) { $0 + $1.count } == 60_000 - expectedOmitted)
+        #expect(data.readingNotes.contains { $0.contains("the first on line \(firstOmitted!)") }, "\(data.readingNotes)")
+    }
+}

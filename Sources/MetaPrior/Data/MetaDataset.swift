@@ -58,6 +58,8 @@ public struct MetaDataset: Sendable, Equatable {
     /// What reading the file did that the user should hear about (a row-index column left
     /// out, rows with missing values dropped), one line each, for the CLI to print.
     public var readingNotes: [String] = []
+    /// Rows of the file left out for a missing value (``CSVReadOptions/missingValues``).
+    public var omittedRows = 0
 
     /// A data set from tasks already in memory (a simulation, a test); the tasks' input columns
     /// must be in the order of `inputNames`.

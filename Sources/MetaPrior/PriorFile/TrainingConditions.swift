@@ -40,6 +40,8 @@ extension PriorFile {
         /// `true` when the time limit stopped the fit at the best point reached (the file's
         /// `converged` is then `false`).
         public var stoppedAtTimeLimit: Bool?
+        /// Rows of the data file left out for a missing value (`--na-action omit`), when any.
+        public var rowsOmitted: Int?
         /// Fewest points of a meta-train task.
         public var taskSizeMin: Int?
         /// Most points of a meta-train task: what a marginal fit has seen, so a larger support

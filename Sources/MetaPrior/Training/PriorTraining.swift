@@ -93,6 +93,7 @@ public enum PriorTraining {
         }
         if !fit.stages.isEmpty { training.stages = fit.stages }
         training.timeLimit = request.timeLimit
+        if dataset.omittedRows > 0 { training.rowsOmitted = dataset.omittedRows }
         if fit.stoppedAtTimeLimit { training.stoppedAtTimeLimit = true }
         return Outcome(file: PriorFile(fit: fit, dataset: data, training: training), fit: fit, split: madeSplit)
     }

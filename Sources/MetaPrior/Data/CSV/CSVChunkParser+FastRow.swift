@@ -15,6 +15,9 @@ extension ChunkParser {
             let isLast = c == width - 1
             let slot = slotOf[c]
             var fieldEnd: Int
+            // A task `NA` is a missing task when rows with missing values are dropped: the
+            // general scanner drops the row (and must see it before any task is filed).
+            if slot == -2 && columns.omitsMissing && isNotAvailable(at) { return nil }
             if slot == -2, let (index, length) = shortTask(at: at, line: line) {
                 taskIndex = index
                 fieldEnd = at &+ length
@@ -38,6 +41,15 @@ extension ChunkParser {
         if columns.task == nil { internTheOnlyTask(line: line) }
         store(task: taskIndex)
         return at
+    }
+
+    /// Whether the field at `at` is exactly `NA`.
+    @inline(__always)
+    func isNotAvailable(_ at: Int) -> Bool {
+        guard at &+ 1 < limit, bytes[at] == UInt8(ascii: "N"), bytes[at &+ 1] == UInt8(ascii: "A") else { return false }
+        guard at &+ 2 < limit else { return true }
+        let next = bytes[at &+ 2]
+        return next == UInt8(ascii: ",") || next == UInt8(ascii: "\n") || next == UInt8(ascii: "\r")
     }
 
     /// A task identifier of 1…7 bytes at `at`: looked up by its bytes as one word in a small

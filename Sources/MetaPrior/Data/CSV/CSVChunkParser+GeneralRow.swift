@@ -5,8 +5,9 @@ import Foundation
 /// error message about a row is made here.
 extension ChunkParser {
     /// Reads and files the record at `position` (after any blank lines), moving `line` on;
-    /// returns where the next record starts, or `nil` at the end of the stretch.
-    mutating func generalRow(at position: Int, line: inout Int) throws -> Int? {
+    /// returns where the next record starts and whether the row was stored (not dropped for a
+    /// missing value), or `nil` at the end of the stretch.
+    mutating func generalRow(at position: Int, line: inout Int) throws -> (next: Int, stored: Bool)? {
         var scanner = CSVScanner(bytes: bytes, count: end, start: position, line: line)
         guard try scanner.nextRecord(into: &fields, file: file, header: header) else {
             line = scanner.line
@@ -14,11 +15,33 @@ extension ChunkParser {
         }
         if requirePlain && memchr(bytes + position, Int32(UInt8(ascii: "\"")), scanner.position - position) != nil { throw QuotedStretch() }
         guard fields.count == width else { throw scanner.raggedRow(file: file, header: header, found: fields.count) }
+        if columns.omitsMissing && hasMissingValue() {
+            result.omittedRows += 1
+            if result.firstOmittedLine == nil { result.firstOmittedLine = scanner.recordLine }
+            line = scanner.line
+            return (scanner.position, false)
+        }
         let taskIndex = try recordTask(scanner)
         try recordValues(scanner)
         store(task: taskIndex)
         line = scanner.line
-        return scanner.position
+        return (scanner.position, true)
+    }
+
+    /// Whether a column the read uses holds a missing value: an empty field (spaces and tabs
+    /// only count as empty), or `NA` as R writes it. Anything else, even a bad number, is read
+    /// and judged by the usual rules.
+    private func hasMissingValue() -> Bool {
+        func missing(_ c: Int) -> Bool {
+            let f = fields[c]
+            var first = f.start, last = f.end
+            while first < last && (bytes[first] == 0x20 || bytes[first] == 0x09) { first += 1 }
+            while last > first && (bytes[last - 1] == 0x20 || bytes[last - 1] == 0x09) { last -= 1 }
+            return last == first || (last - first == 2 && bytes[first] == UInt8(ascii: "N") && bytes[first + 1] == UInt8(ascii: "A"))
+        }
+        if let t = columns.task, missing(t) { return true }
+        if let w = columns.weight, missing(w) { return true }
+        return columns.features.contains(where: missing) || columns.targets.contains(where: missing)
     }
 
     /// The record's local task: the same bytes as the previous row's task reuse its index.

@@ -11,6 +11,10 @@ struct ChunkResult {
     var rowCount = 0
     /// Line breaks in the stretch (to turn its line numbers into the file's).
     var lineCount = 0
+    /// Rows dropped for a missing value (``ColumnPlan/omitsMissing``), and the stretch's line
+    /// of the first.
+    var omittedRows = 0
+    var firstOmittedLine: Int?
 }
 
 /// The hot loop over rows `bytes[start..<end]` (whole records), starting on line `firstLine`:
@@ -44,8 +48,8 @@ func parseChunk(_ bytes: UnsafePointer<UInt8>, start: Int, end: Int, limit: Int,
             position = next
             continue
         }
-        guard let next = try parser.generalRow(at: position, line: &line) else { break }
-        rows += 1
+        guard let (next, stored) = try parser.generalRow(at: position, line: &line) else { break }
+        if stored { rows += 1 }
         position = next
     }
     parser.result.rowCount = rows

@@ -16,6 +16,8 @@ struct ColumnPlan {
     var weight: Int?
     var classification: Bool
     var targetName: String
+    /// Rows with a missing value in a used column are dropped (``MissingValueAction/omit``).
+    var omitsMissing: Bool
 
     /// Numbers stored per row after the inputs: the targets, then the weight if there is one.
     var storedAfterInputs: Int { targets.count + (weight == nil ? 0 : 1) }
@@ -38,6 +40,7 @@ struct ColumnPlan {
         case .automatic: classification = targetNames.allSatisfy { $0 == "label" || $0 == "class" }
         }
         targetName = options.targetColumns != nil ? (classification ? "label" : "y") : targetNames[0]
+        omitsMissing = options.missingValues == .omit
     }
 
     /// The task column: required in long format, used when present in multi-label format or

@@ -47,13 +47,20 @@ public struct CSVReadOptions: Sendable, Equatable {
     /// needs no second read of the file (and standard input, which cannot be read twice,
     /// gets one too). Off by default: hashing costs more than the rest of an ingest.
     public var recordsSourceDigest: Bool
+    /// What a row with a missing value (an empty field, or R's `NA`) in a column the read uses
+    /// does: dropped and counted (``MissingValueAction/omit``, R's `na.omit`, lme4's default and
+    /// the CLI's `--na-action` default for meta-datasets), or an error naming the row
+    /// (``MissingValueAction/fail``, the default here, so that a program never loses rows it
+    /// did not ask to lose, and a new task's points are never dropped silently).
+    public var missingValues: MissingValueAction
 
     /// Options with the given columns; every default reads the long format with columns `task`
     /// and `y` (or `label`), all other columns inputs, no descriptors and no weights.
     public init(taskColumn: String? = nil, targetColumn: String? = nil, targetColumns: [String]? = nil,
                 featureColumns: [String]? = nil, kind: Kind = .automatic, descriptorsPath: String? = nil,
                 descriptorColumns: [String]? = nil, weightColumn: String? = nil, taskColumnIsOptional: Bool = false,
-                taskWeightColumn: String? = nil, allowsNoRows: Bool = false, recordsSourceDigest: Bool = false) {
+                taskWeightColumn: String? = nil, allowsNoRows: Bool = false, recordsSourceDigest: Bool = false,
+                missingValues: MissingValueAction = .fail) {
         self.taskColumn = taskColumn
         self.targetColumn = targetColumn
         self.targetColumns = targetColumns
@@ -66,5 +73,14 @@ public struct CSVReadOptions: Sendable, Equatable {
         self.taskWeightColumn = taskWeightColumn
         self.allowsNoRows = allowsNoRows
         self.recordsSourceDigest = recordsSourceDigest
+        self.missingValues = missingValues
     }
+}
+
+/// What to do with a row that has a missing value in a column the read uses (`--na-action`).
+public enum MissingValueAction: String, Sendable, Equatable, CaseIterable {
+    /// Drop the row, count it, and say so (R's `na.omit`).
+    case omit
+    /// Refuse the file at the first such row (R's `na.fail`).
+    case fail
 }

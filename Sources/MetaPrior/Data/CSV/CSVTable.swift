@@ -43,24 +43,53 @@ func parseTable(_ bytes: UnsafePointer<UInt8>, count: Int, file: String, options
     // Stretches after the first were numbered from line 0: shift them to the file's lines.
     let merged = MergedTables(chunks, lineOffset: chunks.count > 1 ? scanner.line : 0)
     let rowCount = chunks.reduce(0) { $0 + $1.rowCount }
+    let omitted = omittedRows(chunks, lineOffset: chunks.count > 1 ? scanner.line : 0)
     guard rowCount > 0 || options.allowsNoRows else {
+        if omitted.count > 0 {
+            throw InputError(file: file, line: omitted.firstLine, kind: .empty,
+                             "no rows left: \(omitted.count == 1 ? "the only row has" : "all \(omitted.count) rows have") a missing value (empty or NA) in a column in use, and rows with missing values are dropped; fill them in, or choose the columns with --features")
+        }
         throw InputError(file: file, line: header.line + 1, column: columns.task.map { header.names[$0] }, kind: .empty,
                          "no data rows: the file has a header but no observations, so no task has any rows")
     }
     let classNames = columns.classification ? rankClasses(merged.classes, chunks: chunks, classMaps: merged.classMaps, columns: columns) : []
-    let (tasks, weights) = TaskAssembly(chunks: chunks, merged: merged, columns: columns, header: header, options: options,
+    var (tasks, weights) = TaskAssembly(chunks: chunks, merged: merged, columns: columns, header: header, options: options,
                                         rowCount: rowCount, threads: threads).build()
+    var firstLines = merged.firstLines.flatMap { Array(repeating: $0, count: columns.targets.count) }
+    if omitted.count > 0 {
+        // A task whose every row was dropped was still named by them (the fast row scanner
+        // files the task before it meets the missing value): it has no rows, so it is no task.
+        let keep = tasks.indices.filter { tasks[$0].count > 0 }
+        if keep.count < tasks.count {
+            tasks = keep.map { tasks[$0] }
+            firstLines = keep.map { firstLines[$0] }
+            if !weights.isEmpty { weights = keep.map { weights[$0] } }
+        }
+    }
     chunks.removeAll()
     let names = header.names
     var dataset = MetaDataset(inputNames: columns.features.map { names[$0] }, targetName: columns.targetName,
                               taskColumn: columns.task.map { names[$0] } ?? (options.taskColumn ?? "task"),
                               kind: columns.classification ? .classification(classNames: classNames) : .regression,
                               tasks: tasks)
+    dataset.omittedRows = omitted.count
+    if omitted.count > 0 {
+        dataset.readingNotes.append("note: \(counted(omitted.count, "row")) of \(file) with a missing value (empty or NA) in a used column \(omitted.count == 1 ? "was" : "were") left out, the first on line \(omitted.firstLine.map(String.init) ?? "?") (--na-action omit; --na-action fail refuses them)")
+    }
     if let index = header.rowIndex {
         dataset.readingNotes.append("note: the first column of \(file) is unnamed (\(names[index].isEmpty ? "R's write.csv row names" : "pandas' index, 'Unnamed: 0'")): read as a row index and ignored")
     }
-    return ParsedTable(dataset: dataset, firstLines: merged.firstLines.flatMap { Array(repeating: $0, count: columns.targets.count) },
-                       taskWeights: columns.weight == nil ? nil : weights)
+    return ParsedTable(dataset: dataset, firstLines: firstLines, taskWeights: columns.weight == nil ? nil : weights)
+}
+
+/// How many rows the stretches dropped for a missing value, and the file line of the first.
+private func omittedRows(_ chunks: [ChunkResult], lineOffset: Int) -> (count: Int, firstLine: Int?) {
+    var offset = lineOffset, first: Int?
+    for chunk in chunks {
+        if first == nil, let line = chunk.firstOmittedLine { first = line + offset }
+        offset += chunk.lineCount
+    }
+    return (chunks.reduce(0) { $0 + $1.omittedRows }, first)
 }
 
 /// The stretches' task and class tables merged in file order: local task k of chunk c
