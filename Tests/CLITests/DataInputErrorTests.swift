@@ -27,7 +27,8 @@ struct DataInputErrorTests {
         BadInput(name: "NaN", data: "task,x,y\na,1,2\nb,3,NaN\n", expected: "data.csv:3: column 'y': 'NaN' is not a number"),
         BadInput(name: "infinite", data: "task,x,y\na,-inf,2\n", expected: "data.csv:2: column 'x': infinite value '-inf'"),
         BadInput(name: "task with no rows (header only)", data: "task,x,y\n", expected: "data.csv:2: column 'task': no data rows"),
-        BadInput(name: "empty task identifier", data: "task,x,y\n,1,2\n", expected: "data.csv:2: column 'task': empty task identifier"),
+        // An empty task is a missing value: the row is dropped (--na-action omit), none is left.
+        BadInput(name: "empty task identifier", data: "task,x,y\n,1,2\n", expected: "data.csv:2: no rows left: the only row has a missing value"),
         BadInput(name: "unclosed quote", data: "task,x,y\n\"a,1,2\n", expected: "data.csv:2: column 'task': quoted field is never closed"),
         BadInput(name: "descriptor for unknown task", data: "task,x,y\na,1,2\nb,3,4\n", descriptors: "task,z\na,1\nb,2\nc,3\n",
                  expected: "desc.csv:4: column 'task': descriptor row for unknown task 'c'"),
