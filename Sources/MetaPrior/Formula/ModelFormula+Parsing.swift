@@ -5,7 +5,7 @@ extension ModelFormula {
     /// Parses an lme4-style formula, such as `distance ~ age + Sex + (age | Subject)`.
     ///
     /// Column names are R's syntactic names (letters, digits, `.` and `_`, not starting with a
-    /// digit) or any text between backquotes (`` `body mass` ``).
+    /// digit), or any text between two backquotes, as R quotes a name such as body mass.
     /// - Throws: ``InputError`` for the `--formula` option that quotes the part it cannot read
     ///   and says what is supported.
     public init(parsing text: String) throws {

@@ -4,7 +4,7 @@ import GSL
 
 /// A linear mixed model fitted as lme4's `lmer` fits it: shared coefficients β (fixed effects)
 /// profiled out by generalised least squares at every Λ, the task-specific part b_i ~ N(0, Σ)
-/// with Σ = σ² ΛΛᵀ, by maximum likelihood or REML (see ``MixedDeviance``).
+/// with Σ = σ² ΛΛᵀ, by maximum likelihood or REML (lme4's profiled deviance, Bates et al. 2015 §3).
 public struct MixedModelFit: Sendable {
     /// Shared coefficients β̂ (p).
     public var beta: [Double]
