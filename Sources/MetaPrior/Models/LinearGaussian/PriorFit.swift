@@ -11,7 +11,8 @@ import GSL
 ///    any other direction that matters).
 /// 3. At each rank, GSL's BFGS2 on the profiled likelihood in the dimensionless factor Λ̂
 ///    (``FitCriterion``), then Newton steps with a Hessian from differences of the analytic
-///    gradient while the parameter count is moderate.
+///    gradient while the parameter count is moderate (at most 100), truncated Newton steps
+///    (conjugate gradients on Hessian–vector products) beyond.
 /// 4. The boundary condition (``FitCriterion/boundaryExcess``): if some direction outside
 ///    Σ's range would still raise ℓ beyond the tolerance, a column along it is added and the
 ///    rank optimised again.
