@@ -77,6 +77,7 @@ extension PriorFit {
         var current = try evaluate(u)
         var radius = Swift.max(1, dot(u, u).squareRoot())
         var steps = 0
+        var history: [Double] = []
         let cgLimit = Swift.min(k, 250)
         while steps < maximumSteps, current.stationarity > options.gradientTolerance {
             if options.expired { return (zip(u, combined).map { $0 / $1 }, steps, -current.value * observations, true) }
@@ -125,6 +126,12 @@ extension PriorFit {
                 current = trial
                 steps += 1
                 options.progress?(FitProgress(phase: "newton-cg", iteration: steps, logLikelihood: -current.value * observations, change: actual * observations))
+                // Crawling: the stationarity measure has not halved over 5 steps. At a rank
+                // too high for the optimum a column of Λ is vanishing, ℓ is flat along it and
+                // Newton converges only linearly there; hand back to the caller, which removes
+                // such directions (`shrink`) and optimises the rank below.
+                history.append(current.stationarity)
+                if history.count > 5 && current.stationarity > 0.5 * history[history.count - 6] { break }
             } else if radius < 1e-14 {
                 break
             }
