@@ -11,7 +11,8 @@ import GSL
 ///    any other direction that matters).
 /// 3. At each rank, GSL's BFGS2 on the profiled likelihood in the dimensionless factor Λ̂
 ///    (``FitCriterion``), then Newton steps with a Hessian from differences of the analytic
-///    gradient while the parameter count is moderate.
+///    gradient while the parameter count is moderate (at most 100), truncated Newton steps
+///    (conjugate gradients on Hessian–vector products) beyond.
 /// 4. The boundary condition (``FitCriterion/boundaryExcess``): if some direction outside
 ///    Σ's range would still raise ℓ beyond the tolerance, a column along it is added and the
 ///    rank optimised again.
@@ -146,10 +147,11 @@ public enum PriorFit {
         var history: [Double] = []
         var stalled = false
         var lastValue = -Double.infinity
-        // With Newton steps to follow, BFGS only has to get near the optimum: at most 100
-        // iterations per rank (Newton then converges in a few steps where BFGS would crawl).
+        // With Newton steps to follow (dense, or truncated past `newtonParameterLimit`), BFGS
+        // only has to get near the optimum: at most 100 iterations per rank (Newton then
+        // converges in a few steps where BFGS would crawl).
         let newton = start.count <= newtonParameterLimit
-        let budget = newton ? Swift.min(options.maximumIterations, iterationsSoFar + 100) : options.maximumIterations
+        let budget = Swift.min(options.maximumIterations, iterationsSoFar + 100)
         for _ in 0..<5 where iterations < budget && !stalled && !timedOut {
             let before = iterations
             let u0 = zip(best.theta, scale).map { $0 * $1 }
@@ -192,6 +194,16 @@ public enum PriorFit {
             decrement = polished.decrement
             if polished.steps > 0 {
                 stages.append(PriorFitPhase(name: "newton", rank: likelihood.columns, iterations: polished.steps, logLikelihood: polished.logLikelihood))
+            }
+        }
+        if !timedOut && !newton && iterations < options.maximumIterations {
+            let polished = try truncatedNewton(likelihood, start: theta, scale: scale, options: options,
+                                               maximumSteps: options.maximumIterations - iterations)
+            theta = polished.theta
+            iterations += polished.steps
+            timedOut = polished.timedOut
+            if polished.steps > 0 {
+                stages.append(PriorFitPhase(name: "newton-cg", rank: likelihood.columns, iterations: polished.steps, logLikelihood: polished.logLikelihood))
             }
         }
         return (theta, iterations, timedOut, decrement)
