@@ -15,6 +15,18 @@ import GSL
 /// BLAS calls: W for all the chunk's rows, and Σ w ZᵀZ (with Σ w Zᵀs) over each run of
 /// consecutive tasks of equal weight (typically the whole chunk).
 extension ProfiledLikelihood {
+    /// Whether a task of n points takes the thin form: when its multiply-adds per evaluation,
+    /// n·d·r + n²·r + n³/6 + n²·d/2 + d²·n, are at most ¾ of the r-form's, 2d²·r + 3r²·d/2 + r³/6
+    /// (for d = r = 21 and n = 12 they are 0.45 of them). Near the crossing (n = r − 1) the two
+    /// cost about the same, and there the r-form — the one the fits were tuned on — is kept.
+    static func thinFormPays(points n: Int, dimension d: Int, columns r: Int) -> Bool {
+        guard n < r else { return false }
+        let (n, d, r) = (Double(n), Double(d), Double(r))
+        let thin = n * d * r + n * n * r + n * n * n / 6 + n * n * d / 2 + d * d * n
+        let wide = 2 * d * d * r + 1.5 * r * r * d + r * r * r / 6
+        return thin <= 0.75 * wide
+    }
+
     /// Adds the thin tasks of `range` to the chunk's sums (−Σ wUᵀU's slot gets +Σ wX, then
     /// Σ wz, Σ wq, Σ w log|Ṽ|, as in ``evaluate(_:gradient:)``), storing Z_t and s_t for the
     /// gradient pass. Returns the first task whose factorisation failed, if any.
@@ -30,14 +42,18 @@ extension ProfiledLikelihood {
         var failed: (task: Int, error: Error)?
         statistics.rows.design.withUnsafeBufferPointer { design in
         statistics.rows.targets.withUnsafeBufferPointer { targets in
-            // Scratch: W for the chunk's rows, then one n×n Ṽ (no zeroing: every entry is written first).
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: (rowEnd - rowStart) * r + largest * largest) { scratch in
-                let W = scratch.baseAddress!, V = W + (rowEnd - rowStart) * r
+            // Scratch: W for the chunk's rows, then one Wᵀ (r×n) and one n×n Ṽ (no zeroing:
+            // every entry is written first).
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: (rowEnd - rowStart) * r + largest * (r + largest)) { scratch in
+                let W = scratch.baseAddress!, WT = W + (rowEnd - rowStart) * r, V = WT + largest * r
                 PointerKernels.multiply(design.baseAddress! + rowStart * d, lambda, into: W, m: rowEnd - rowStart, n: r, k: d)
                 for t in range where isThin[t] {
                     let n = counts[t], o = offsets[t]
+                    // Ṽ − I = WWᵀ = (Wᵀ)ᵀWᵀ: through Wᵀ the loops run along rows of n, vectorised
+                    // (small per-task products: the loops beat a BLAS call's overhead).
                     let wt = W + (o - rowStart) * r
-                    PointerKernels.multiply(wt, wt, into: V, m: n, n: n, k: r, transposeB: true)
+                    for i in 0..<n { for k in 0..<r { WT[k * n + i] = wt[i * r + k] } }
+                    PointerKernels.multiplyOnLoops(WT, WT, into: V, m: n, n: n, k: r, transposeA: true)
                     for i in 0..<n { V[i * n + i] += 1 }
                     do { try PointerKernels.choleskyInPlace(V, n: n) } catch {
                         if failed == nil { failed = (t, error) }
@@ -46,7 +62,7 @@ extension ProfiledLikelihood {
                     let z = Z + o * d, s = S + o
                     z.update(from: design.baseAddress! + o * d, count: n * d)
                     s.update(from: targets.baseAddress! + o, count: n)
-                    PointerKernels.solveLower(V, n: n, z, columns: d)
+                    PointerKernels.solveLowerOnLoops(V, n: n, z, columns: d)
                     PointerKernels.solveLower(V, n: n, vector: s)
                     let w = weights[t]
                     guard w != 0 else { continue }
@@ -94,8 +110,8 @@ extension ProfiledLikelihood {
         withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { residual in
             let res = residual.baseAddress!
             res.update(from: projectedTargets + o, count: n)
-            PointerKernels.multiply(z, vector: mean, into: res, rows: n, columns: d, alpha: -1, beta: 1)
-            PointerKernels.multiply(z, vector: res, into: e, rows: n, columns: d, transpose: true)
+            PointerKernels.multiplyOnLoops(z, vector: mean, into: res, rows: n, columns: d, alpha: -1, beta: 1)
+            PointerKernels.multiplyOnLoops(z, vector: res, into: e, rows: n, columns: d, transpose: true)
         }
     }
 }

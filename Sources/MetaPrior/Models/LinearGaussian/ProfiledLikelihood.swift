@@ -55,7 +55,7 @@ final class ProfiledLikelihood {
         let (t, d) = (statistics.taskCount, statistics.dimension)
         let r = structure == .full ? Swift.min(Swift.max(columns ?? d, 1), d) : d
         self.columns = r
-        let thin = (0..<t).map { statistics.rows.isKept($0) && statistics.counts[$0] < r }
+        let thin = (0..<t).map { statistics.rows.isKept($0) && Self.thinFormPays(points: statistics.counts[$0], dimension: d, columns: r) }
         var gram = [Double](repeating: 0, count: d * d), thick = gram
         for task in 0..<t where statistics.weights[task] != 0 {
             let w = statistics.weights[task]
