@@ -101,6 +101,26 @@ struct ThinFormTests {
         }
     }
 
+    /// The diagonal and isotropic structures (Λ d×d diagonal) take the thin form too: value
+    /// against the dense computation, gradient against the r-form (tolerances as above).
+    @Test(arguments: [CovarianceStructure.diagonal, .isotropic])
+    func thinFormOfTheDiagonalStructures(structure: CovarianceStructure) throws {
+        let (data, map) = try Self.data()
+        let d = map.dimension
+        let statistics = try TaskStatistics(dataset: data, featureMap: map)
+        var withoutRows = statistics
+        withoutRows.rows = TaskRows(counts: [Int](repeating: 0, count: statistics.taskCount), dimension: d)
+        let thin = ProfiledLikelihood(statistics: statistics, structure: structure)
+        let wide = ProfiledLikelihood(statistics: withoutRows, structure: structure)
+        #expect(thin.isThin.contains(true))
+        let theta = (0..<thin.parameterCount).map { 0.5 + 0.1 * Double($0) }
+        let a = try thin.evaluate(theta), b = try wide.evaluate(theta)
+        let reference = try Self.dense(data, map, lambda: try Matrix(rows: d, columns: d, elements: a.factor))
+        #expect(abs(a.logLikelihood - reference.value) <= 1e-10 * abs(reference.value))
+        let scale = b.gradient.map(abs).max()!
+        for k in b.gradient.indices { #expect(abs(a.gradient[k] - b.gradient[k]) <= 1e-8 * scale, "parameter \(k)") }
+    }
+
     /// Same statistics, one thread or many: the same bits (chunks are summed in order). 600
     /// tasks make three chunks.
     @Test func thinFormIsThreadIndependent() throws {

@@ -27,6 +27,10 @@ import GSL
 /// gradient in Σ̃ = Σ/σ², which the convergence test (``FitCriterion``) uses. No Σ⁻¹
 /// appears anywhere, so a singular Σ is an ordinary point of the objective. Per task the
 /// cost is O(d²r), not O(d³): Σ w A is summed once, and only −Σ w UᵀU changes with Λ.
+///
+/// A task with fewer points than columns (n < r) whose rows ``TaskStatistics`` kept takes the
+/// thin form instead when that saves work (ProfiledLikelihood+Thin.swift): the same X, z, q
+/// and log-determinant from the n×n factor of I + ΦΛΛᵀΦᵀ, O(n·d·r + d²·n).
 final class ProfiledLikelihood {
     let statistics: TaskStatistics
     let structure: CovarianceStructure
