@@ -85,6 +85,35 @@ package enum PointerKernels {
         }
     }
 
+    /// ``multiply(_:_:into:m:n:k:transposeA:transposeB:alpha:beta:)`` on the loops whatever the
+    /// size: for a caller whose shapes are past the limits in work but small in one
+    /// dimension (a 12×12 product over 21 terms: the transposeA loop runs along the 12-long
+    /// rows, vectorised, while a BLAS call costs its packing and allocation lock each time).
+    @inlinable @inline(__always)
+    package static func multiplyOnLoops(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+                                        into c: UnsafeMutablePointer<Double>,
+                                        m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false,
+                                        alpha: Double = 1, beta: Double = 0) {
+        SmallKernels.multiply(a, b, into: c, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB,
+                              alpha: alpha, beta: beta)
+    }
+
+    /// ``multiply(_:vector:into:rows:columns:transpose:alpha:beta:)`` on the loops whatever the size.
+    @inlinable @inline(__always)
+    package static func multiplyOnLoops(_ a: UnsafePointer<Double>, vector x: UnsafePointer<Double>,
+                                        into y: UnsafeMutablePointer<Double>, rows m: Int, columns n: Int,
+                                        transpose: Bool = false, alpha: Double = 1, beta: Double = 0) {
+        SmallKernels.multiply(a, vector: x, into: y, rows: m, columns: n, transpose: transpose, alpha: alpha, beta: beta)
+    }
+
+    /// ``solveLower(_:n:_:columns:transpose:)`` on the loops whatever the number of columns
+    /// (for a small L: the row updates run along B's rows, vectorised).
+    @inlinable @inline(__always)
+    package static func solveLowerOnLoops(_ l: UnsafePointer<Double>, n: Int, _ b: UnsafeMutablePointer<Double>,
+                                          columns m: Int, transpose: Bool = false) {
+        SmallKernels.solveLower(l, n: n, b, columns: m, transpose: transpose)
+    }
+
     /// x ← L⁻¹·x (or L⁻ᵀ·x) for the lower-triangular n×n L.
     @inlinable @inline(__always)
     package static func solveLower(_ l: UnsafePointer<Double>, n: Int, vector x: UnsafeMutablePointer<Double>,

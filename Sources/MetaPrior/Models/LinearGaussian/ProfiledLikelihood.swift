@@ -27,14 +27,27 @@ import GSL
 /// gradient in Σ̃ = Σ/σ², which the convergence test (``FitCriterion``) uses. No Σ⁻¹
 /// appears anywhere, so a singular Σ is an ordinary point of the objective. Per task the
 /// cost is O(d²r), not O(d³): Σ w A is summed once, and only −Σ w UᵀU changes with Λ.
+///
+/// A task with fewer points than columns (n < r) whose rows ``TaskStatistics`` kept takes the
+/// thin form instead when that saves work (ProfiledLikelihood+Thin.swift): the same X, z, q
+/// and log-determinant from the n×n factor of I + ΦΛΛᵀΦᵀ, O(n·d·r + d²·n).
 final class ProfiledLikelihood {
     let statistics: TaskStatistics
     let structure: CovarianceStructure
     /// r: the number of columns of Λ (the largest rank Σ can have).
     let columns: Int
-    private let sumGram: [Double]          // Σ w A, fixed
-    private var projectedFactor: [Double]  // U_t (r×d) for every task, kept for the gradient pass
-    private var projectedCross: [Double]   // v_t (r) for every task
+    private let sumGram: [Double]          // Σ w A over the tasks not in thin form, fixed
+    /// Σ w A: the weighted Gram matrix of all tasks (row-major d×d).
+    let weightedGram: [Double]
+    private var projectedFactor: [Double]  // U_t (r×d) for every task, kept for the gradient pass (empty if all are thin)
+    private var projectedCross: [Double]   // v_t (r) for every task (empty if all are thin)
+    /// Whether each task is evaluated in its thin form (n_i < r and its rows kept): see
+    /// ProfiledLikelihood+Thin.swift.
+    let isThin: [Bool]
+    /// Z_t = L⁻¹Φ_t (n×d) of the thin tasks, at the rows of ``TaskRows/offsets``.
+    var thinProjectedRows: [Double]
+    /// s_t = L⁻¹y_t (n) of the thin tasks.
+    var thinProjectedTargets: [Double]
 
     /// Lower bound of σ² (``PriorFitOptions/noiseFloor``), or `nil`.
     let noiseFloor: Double?
@@ -46,14 +59,22 @@ final class ProfiledLikelihood {
         let (t, d) = (statistics.taskCount, statistics.dimension)
         let r = structure == .full ? Swift.min(Swift.max(columns ?? d, 1), d) : d
         self.columns = r
-        var gram = [Double](repeating: 0, count: d * d)
+        let thin = (0..<t).map { statistics.rows.isKept($0) && Self.thinFormPays(points: statistics.counts[$0], dimension: d, columns: r) }
+        var gram = [Double](repeating: 0, count: d * d), thick = gram
         for task in 0..<t where statistics.weights[task] != 0 {
             let w = statistics.weights[task]
             for i in 0..<(d * d) { gram[i] += w * statistics.gram[task * d * d + i] }
+            if !thin[task] { for i in 0..<(d * d) { thick[i] += w * statistics.gram[task * d * d + i] } }
         }
-        sumGram = gram
-        projectedFactor = [Double](repeating: 0, count: t * r * d)
-        projectedCross = [Double](repeating: 0, count: t * r)
+        weightedGram = gram
+        sumGram = thick
+        isThin = thin
+        let allThin = !thin.contains(false)
+        projectedFactor = [Double](repeating: 0, count: allThin ? 0 : t * r * d)
+        projectedCross = [Double](repeating: 0, count: allThin ? 0 : t * r)
+        let anyThin = thin.contains(true)
+        thinProjectedRows = [Double](repeating: 0, count: anyThin ? statistics.rows.design.count : 0)
+        thinProjectedTargets = [Double](repeating: 0, count: anyThin ? statistics.rows.targets.count : 0)
     }
 
     /// Number of free entries of Λ: d·r − r(r−1)/2 for the full structure.
@@ -62,8 +83,6 @@ final class ProfiledLikelihood {
         return structure == .full ? d * columns - columns * (columns - 1) / 2 : structure.parameterCount(dimension: d)
     }
 
-    /// Σ w A: the weighted Gram matrix of all tasks (row-major d×d).
-    var weightedGram: [Double] { sumGram }
 
     /// One evaluation: the profiled log-likelihood, its gradient in the parameters of Λ, the
     /// profiled μ̂ and σ̂², and the pieces of G = ∂ℓ/∂Σ̃.
@@ -129,12 +148,14 @@ final class ProfiledLikelihood {
         statistics.cross.withUnsafeBufferPointer { B in
         projectedFactor.withUnsafeMutableBufferPointer { UU in
         projectedCross.withUnsafeMutableBufferPointer { VV in
+        thinProjectedRows.withUnsafeMutableBufferPointer { ZZ in
+        thinProjectedTargets.withUnsafeMutableBufferPointer { SS in
         partial.withUnsafeMutableBufferPointer { P in
         lambda.withUnsafeBufferPointer { L in
             DeterministicParallel.forEachChunk(count: T, chunkSize: chunkSize) { chunk, range in
                 var m = [Double](repeating: 0, count: r * r)
                 let sums = P.baseAddress! + chunk * stride
-                for t in range {
+                for t in range where !isThin[t] {
                     let w = statistics.weights[t]
                     let a = A.baseAddress! + t * d * d, b = B.baseAddress! + t * d
                     let u = UU.baseAddress! + t * r * d, v = VV.baseAddress! + t * r
@@ -162,8 +183,12 @@ final class ProfiledLikelihood {
                     sums[d * d + d] += w * q
                     sums[d * d + d + 1] += w * PointerKernels.logDeterminant(cholesky: m, n: r)
                 }
+                if let (t, error) = accumulateThin(range, factor: L.baseAddress!, into: sums,
+                                                   projectedRows: ZZ.baseAddress, projectedTargets: SS.baseAddress) {
+                    failureLock.lock(); failure[t] = error; failureLock.unlock()
+                }
             }
-        } } } } } }
+        } } } } } } } }
         if let (task, error) = failure.min(by: { $0.key < $1.key }) {
             throw GSLError(.domain, operation: "marginal likelihood", reason: "task \(task + 1): \(error)")
         }
@@ -233,6 +258,8 @@ final class ProfiledLikelihood {
         statistics.cross.withUnsafeBufferPointer { B in
         projectedFactor.withUnsafeBufferPointer { UU in
         projectedCross.withUnsafeBufferPointer { VV in
+        thinProjectedRows.withUnsafeBufferPointer { ZZ in
+        thinProjectedTargets.withUnsafeBufferPointer { SS in
         mean.withUnsafeBufferPointer { mu in
         partial.withUnsafeMutableBufferPointer { P in
             DeterministicParallel.forEachChunk(count: T, chunkSize: chunkSize) { chunk, range in
@@ -241,20 +268,25 @@ final class ProfiledLikelihood {
                 let sums = P.baseAddress! + chunk * d * d
                 for t in range where statistics.weights[t] != 0 {
                     let w = statistics.weights[t]
-                    let u = UU.baseAddress! + t * r * d
-                    for i in 0..<d { e[i] = B[t * d + i] }
-                    PointerKernels.multiply(A.baseAddress! + t * d * d, vector: mu.baseAddress!, into: &e,
-                                            rows: d, columns: d, alpha: -1, beta: 1)
-                    for i in 0..<r { s[i] = VV[t * r + i] }
-                    PointerKernels.multiply(u, vector: mu.baseAddress!, into: &s, rows: r, columns: d, alpha: -1, beta: 1)
-                    PointerKernels.multiply(u, vector: s, into: &e, rows: r, columns: d, transpose: true, alpha: -1, beta: 1)
+                    if isThin[t] {
+                        thinResidual(t, mean: mu.baseAddress!, projectedRows: ZZ.baseAddress!,
+                                     projectedTargets: SS.baseAddress!, into: &e)
+                    } else {
+                        let u = UU.baseAddress! + t * r * d
+                        for i in 0..<d { e[i] = B[t * d + i] }
+                        PointerKernels.multiply(A.baseAddress! + t * d * d, vector: mu.baseAddress!, into: &e,
+                                                rows: d, columns: d, alpha: -1, beta: 1)
+                        for i in 0..<r { s[i] = VV[t * r + i] }
+                        PointerKernels.multiply(u, vector: mu.baseAddress!, into: &s, rows: r, columns: d, alpha: -1, beta: 1)
+                        PointerKernels.multiply(u, vector: s, into: &e, rows: r, columns: d, transpose: true, alpha: -1, beta: 1)
+                    }
                     for i in 0..<d {
                         let we = w * e[i]
                         for j in 0..<d { sums[i * d + j] += we * e[j] }
                     }
                 }
             }
-        } } } } } }
+        } } } } } } } }
         var outer = [Double](repeating: 0, count: d * d)
         for chunk in 0..<chunks { for i in 0..<(d * d) { outer[i] += partial[chunk * d * d + i] } }
         return outer

@@ -21,6 +21,8 @@ public struct TaskStatistics: Sendable {
     public internal(set) var counts: [Int]
     /// w_i.
     public internal(set) var weights: [Double]
+    /// Φ_i and y_i of the tasks with fewer points than features (for the thin form).
+    var rows: TaskRows
 
     /// Tasks per parallel chunk. Fixed, so results do not depend on the number of threads.
     static let chunkSize = 256
@@ -37,7 +39,11 @@ public struct TaskStatistics: Sendable {
         var gram = [Double](repeating: 0, count: tasks.count * d * d)
         var cross = [Double](repeating: 0, count: tasks.count * d)
         var squares = [Double](repeating: 0, count: tasks.count)
+        var rows = TaskRows(counts: tasks.map(\.count), dimension: d)
+        let rowOffsets = rows.offsets
         let p = featureMap.inputNames.count
+        rows.design.withUnsafeMutableBufferPointer { rowBuffer in
+        rows.targets.withUnsafeMutableBufferPointer { rowTargets in
         gram.withUnsafeMutableBufferPointer { gramBuffer in
         cross.withUnsafeMutableBufferPointer { crossBuffer in
         squares.withUnsafeMutableBufferPointer { squaresBuffer in
@@ -64,11 +70,16 @@ public struct TaskStatistics: Sendable {
                             var sum = 0.0
                             for v in y { sum += v * v }
                             s[t] = sum
+                            if rowOffsets[t] >= 0 {
+                                let first = rowOffsets[t]
+                                for i in 0..<(n * d) { rowBuffer[first * d + i] = phi[i] }
+                                for i in 0..<n { rowTargets[first + i] = y[i] }
+                            }
                         }
                     }
                 }
             }
-        } } }
+        } } } } }
         // Finite data can still overflow a square (|y| or a feature beyond ~1e154); the fit
         // would then fail deep inside EM with a factorisation error. Name the columns instead.
         for t in 0..<tasks.count {
@@ -88,6 +99,7 @@ public struct TaskStatistics: Sendable {
         self.targetSquares = squares
         self.counts = tasks.map(\.count)
         self.weights = tasks.map(\.weight)
+        self.rows = rows
     }
 
     /// Weighted number of observations Σ w_i n_i.
