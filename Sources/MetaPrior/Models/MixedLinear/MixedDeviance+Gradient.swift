@@ -33,16 +33,7 @@ extension MixedDeviance {
         var g = [Double](repeating: 0, count: q)
         var vf = [Double](repeating: 0, count: q * p)       // ΛᵀH, then V = M⁻¹ΛᵀH
         for t in tasks {
-            for i in 0..<q { for j in 0..<q {
-                var s = 0.0
-                for k in 0..<q { s += t.xtx[i * q + k] * lambda[k * q + j] }
-                gl[i * q + j] = s
-            } }
-            for i in 0..<q { for j in 0..<q {
-                var s = i == j ? 1.0 : 0.0
-                for k in 0..<q { s += lambda[k * q + i] * gl[k * q + j] }
-                m[i * q + j] = s
-            } }
+            woodburyCore(t, lambda, gl: &gl, m: &m)
             for k in 0..<q {
                 var s = t.xty[k]
                 for a in 0..<p { s -= t.ftx[a * q + k] * profile.beta[a] }

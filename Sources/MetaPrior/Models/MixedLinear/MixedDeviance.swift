@@ -50,6 +50,21 @@ struct MixedDeviance {
         return lambda
     }
 
+    /// A task's G Λ (G = XᵀX) and M = I + ΛᵀGΛ, the q×q core of the Woodbury identity
+    /// (I + XΛΛᵀXᵀ)⁻¹ = I − XΛM⁻¹ΛᵀXᵀ, into `gl` and `m` (row-major).
+    func woodburyCore(_ t: MixedTaskStatistics, _ lambda: [Double], gl: inout [Double], m: inout [Double]) {
+        for i in 0..<q { for j in 0..<q {
+            var s = 0.0
+            for k in 0..<q { s += t.xtx[i * q + k] * lambda[k * q + j] }
+            gl[i * q + j] = s
+        } }
+        for i in 0..<q { for j in 0..<q {
+            var s = i == j ? 1.0 : 0.0
+            for k in 0..<q { s += lambda[k * q + i] * gl[k * q + j] }
+            m[i * q + j] = s
+        } }
+    }
+
     /// Everything the deviance profiles at θ.
     struct Profile {
         var deviance: Double
@@ -75,16 +90,7 @@ struct MixedDeviance {
         var u = [Double](repeating: 0, count: q)        // ΛᵀXᵀy, then L⁻¹ of it
         var uf = [Double](repeating: 0, count: q * p)   // ΛᵀXᵀF (q×p), then L⁻¹ of it
         for t in tasks {
-            for i in 0..<q { for j in 0..<q {
-                var s = 0.0
-                for k in 0..<q { s += t.xtx[i * q + k] * lambda[k * q + j] }
-                xl[i * q + j] = s
-            } }
-            for i in 0..<q { for j in 0..<q {
-                var s = i == j ? 1.0 : 0.0
-                for k in 0..<q { s += lambda[k * q + i] * xl[k * q + j] }
-                m[i * q + j] = s
-            } }
+            woodburyCore(t, lambda, gl: &xl, m: &m)
             for i in 0..<q {
                 var s = 0.0
                 for k in 0..<q { s += lambda[k * q + i] * t.xty[k] }
