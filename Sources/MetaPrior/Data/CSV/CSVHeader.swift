@@ -33,6 +33,11 @@ struct CSVHeader {
 
     func contains(_ name: String) -> Bool { positions[name] != nil }
 
+    /// The note that the row-index column is ignored, when there is one.
+    func rowIndexNote(file: String) -> String? {
+        rowIndex.map { "note: the first column of \(file) is unnamed (\(names[$0].isEmpty ? "R's write.csv row names" : "pandas' index, 'Unnamed: 0'")): read as a row index and ignored" }
+    }
+
     /// The position of `name`, or an error naming the columns there are.
     func index(of name: String, role: String) throws -> Int {
         guard let index = positions[name] else {

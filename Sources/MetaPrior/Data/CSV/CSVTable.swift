@@ -76,9 +76,7 @@ func parseTable(_ bytes: UnsafePointer<UInt8>, count: Int, file: String, options
     if omitted.count > 0 {
         dataset.readingNotes.append("note: \(counted(omitted.count, "row")) of \(file) with a missing value (empty or NA) in a used column \(omitted.count == 1 ? "was" : "were") left out, the first on line \(omitted.firstLine.map(String.init) ?? "?") (--na-action omit; --na-action fail refuses them)")
     }
-    if let index = header.rowIndex {
-        dataset.readingNotes.append("note: the first column of \(file) is unnamed (\(names[index].isEmpty ? "R's write.csv row names" : "pandas' index, 'Unnamed: 0'")): read as a row index and ignored")
-    }
+    if let note = header.rowIndexNote(file: file) { dataset.readingNotes.append(note) }
     return ParsedTable(dataset: dataset, firstLines: firstLines, taskWeights: columns.weight == nil ? nil : weights)
 }
 

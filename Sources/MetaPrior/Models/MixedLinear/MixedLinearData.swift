@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+/// A formula's data made ready for ``MixedModelFit``: the shared and task-specific designs
+/// (fixed from the meta-train data, so new tasks are coded alike) and every task's cross
+/// products.
+public struct MixedLinearData: Sendable {
+    /// The shared (fixed-effect) design: columns of F.
+    public let shared: FormulaDesign
+    /// The task-specific (random-effect) design: columns of X.
+    public let taskSpecific: FormulaDesign
+    /// Whether Σ is diagonal (`||`).
+    public let uncorrelated: Bool
+    /// Task identifiers, in order of first appearance.
+    public let taskIDs: [String]
+    /// Per task, its statistics.
+    public let tasks: [MixedTaskStatistics]
+
+    /// Builds both designs on the whole frame and each task's statistics.
+    /// - Throws: ``InputError`` from the designs (a factor with one level where contrasts need
+    ///   two, a power of a text column).
+    public init(_ frame: FormulaFrame) throws {
+        guard let specificList = frame.formula.taskSpecific else {
+            throw InputError(column: "--formula", kind: .invalidValue, "the formula has no task-specific part; add one, such as (1 | task)")
+        }
+        let shared = try FormulaDesign(frame.formula.shared, columns: frame.columns)
+        let specific = try FormulaDesign(specificList, columns: frame.columns)
+        let p = shared.columnNames.count, q = specific.columnNames.count
+        tasks = try frame.rowsOfTask.map { rows in
+            let columns = frame.columns(rows: rows)
+            return MixedTaskStatistics(shared: try shared.rows(columns, count: rows.count), p: p,
+                                       specific: try specific.rows(columns, count: rows.count), q: q,
+                                       targets: rows.map { frame.response[$0] })
+        }
+        self.shared = shared
+        taskSpecific = specific
+        uncorrelated = frame.formula.uncorrelated
+        taskIDs = frame.taskIDs
+    }
+}

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import Testing
+@testable import MetaPrior
+
+/// From a CSV file and a formula to lme4's numbers: Orthodont read with its text column Sex
+/// (treatment contrasts: SexMale), the same references as ``MixedModelFitTests``
+/// (lme4 1.1, tight bobyqa; the calls are quoted there).
+@Suite("Formula fits from CSV")
+struct FormulaFitTests {
+    @Test func orthodontFromItsCSV() throws {
+        let formula = try ModelFormula(parsing: "distance ~ age + Sex + (age | Subject)")
+        let frame = try FormulaFrame.parse(csv: Array(Orthodont.csv.utf8), name: "orthodont.csv", formula: formula)
+        #expect(frame.taskIDs.count == 27 && frame.omittedRows == 0)
+        let data = try MixedLinearData(frame)
+        #expect(data.shared.columnNames == ["(Intercept)", "age", "SexMale"])
+        #expect(data.taskSpecific.columnNames == ["(Intercept)", "age"])
+        let ml = try MixedModelFit(tasks: data.tasks, reml: false, diagonal: data.uncorrelated)
+        #expect(ml.logLikelihood >= -216.417580482 - 1e-9 * 216.4)
+        for (b, r) in zip(ml.beta, [15.489710143913, 0.660185185185, 2.145489132146]) { #expect(MixedModelFitTests.close(b, r)) }
+        let reml = try MixedModelFit(tasks: data.tasks, reml: true, diagonal: data.uncorrelated)
+        #expect(reml.criterion <= 435.233857445 * (1 + 1e-9))
+        for (s, r) in zip(reml.betaStandardErrors, [0.944286594, 0.071253269, 0.757453606]) { #expect(MixedModelFitTests.close(s, r)) }
+    }
+
+    /// R's write.csv output with NA cells: the row names are ignored and the rows with NA in a
+    /// used column dropped; NA in a column the formula does not use is harmless.
+    @Test func rowNamesAndMissingValues() throws {
+        let csv = "\"\",\"y\",\"x\",\"g\",\"unused\"\n\"1\",1,0,\"a\",NA\n\"2\",2,1,\"a\",1\n\"3\",NA,2,\"a\",1\n\"4\",3,0,\"b\",1\n\"5\",5,1,\"b\",1\n\"6\",4,NA,\"b\",1\n\"7\",6,2,\"c\",1\n\"8\",7,3,\"c\",1\n"
+        let formula = try ModelFormula(parsing: "y ~ x + (1 | g)")
+        let frame = try FormulaFrame.parse(csv: Array(csv.utf8), name: "r.csv", formula: formula)
+        #expect(frame.omittedRows == 2)
+        #expect(frame.rowsOfTask.map(\.count) == [2, 2, 2])
+        #expect(frame.notes.count == 2 && frame.notes[1].contains("the first on line 4"), "\(frame.notes)")
+        #expect(throws: InputError.self) {
+            try FormulaFrame.parse(csv: Array(csv.utf8), name: "r.csv", formula: formula, missingValues: .fail)
+        }
+    }
+
+    @Test func badColumnsAreNamed() throws {
+        let csv = "y,x,g\n1,a,t\n2,b,t\n"
+        #expect(throws: InputError.self) { try FormulaFrame.parse(csv: Array(csv.utf8), formula: try ModelFormula(parsing: "y ~ z + (1 | g)")) }
+        #expect(throws: InputError.self) { try FormulaFrame.parse(csv: Array(csv.utf8), formula: try ModelFormula(parsing: "x ~ 1 + (1 | g)")) }
+        #expect(throws: InputError.self) { try FormulaFrame.parse(csv: Array(csv.utf8), formula: try ModelFormula(parsing: "y ~ x")) }
+    }
+}
