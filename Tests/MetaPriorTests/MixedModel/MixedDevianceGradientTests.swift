@@ -30,3 +30,34 @@ struct MixedDevianceGradientTests {
         }
     }
 }
+
+/// The deviance and its gradient run on all cores in fixed chunks: the same bits on one
+/// thread or many (2,000 tasks, four chunks).
+@Suite("Mixed model: thread independence")
+struct MixedDevianceThreadTests {
+    @Test func sameBitsOnOneThreadOrAll() throws {
+        var rng = SplitMix(state: 12)
+        func uniform() -> Double { Double(rng.next() >> 11) / Double(1 << 53) * 2 - 1 }
+        var tasks: [MixedTaskStatistics] = []
+        for _ in 0..<2000 {
+            var design: [Double] = [], y: [Double] = []
+            let b = [uniform(), uniform()]
+            for _ in 0..<6 {
+                let x = 3 * uniform()
+                design += [1, x]
+                y.append(1 + b[0] + (2 + b[1]) * x + 0.3 * uniform())
+            }
+            tasks.append(MixedTaskStatistics(shared: design, p: 2, specific: design, q: 2, targets: y))
+        }
+        let saved = DeterministicParallel.maximumThreads
+        defer { DeterministicParallel.maximumThreads = saved }
+        DeterministicParallel.maximumThreads = 1
+        let one = try MixedModelFit(tasks: tasks, reml: true, diagonal: false)
+        DeterministicParallel.maximumThreads = 0
+        let all = try MixedModelFit(tasks: tasks, reml: true, diagonal: false)
+        #expect(one.criterion.bitPattern == all.criterion.bitPattern)
+        #expect(one.beta.map(\.bitPattern) == all.beta.map(\.bitPattern))
+        #expect(one.covariance.map(\.bitPattern) == all.covariance.map(\.bitPattern))
+        #expect(one.converged)
+    }
+}

@@ -25,6 +25,32 @@ extension MixedDeviance {
         if p > 0 {
             aInverse = try Cholesky(try Matrix(rows: p, columns: p, elements: profile.fwf)).inverse().elements
         }
+        // Chunks on all cores, summed in chunk order (DeterministicParallel), as the deviance.
+        let chunks = DeterministicParallel.chunkCount(count: tasks.count, chunkSize: Self.chunkSize)
+        var partials = [[Double]?](repeating: nil, count: chunks)
+        partials.withUnsafeMutableBufferPointer { slots in
+            DeterministicParallel.forEachChunk(count: tasks.count, chunkSize: Self.chunkSize) { chunk, range in
+                slots[chunk] = gradientSums(range, lambda: lambda, beta: profile.beta, aInverse: aInverse, nu: nu, r2: r2)
+            }
+        }
+        var total = [Double](repeating: 0, count: q * q)
+        for partial in partials {
+            guard let partial else {
+                throw InputError(kind: .invalidValue, "the mixed model's gradient overflowed; the data have extreme values")
+            }
+            for k in total.indices { total[k] += partial[k] }
+        }
+        if diagonal { return (0..<q).map { total[$0 * q + $0] } }
+        var out: [Double] = []
+        out.reserveCapacity(parameterCount)
+        for j in 0..<q { for i in j..<q { out.append(total[i * q + j]) } }
+        return out
+    }
+
+    /// One chunk's share of the gradient in Λ (q×q, row-major), or `nil` if an M_i is not
+    /// positive definite (overflow). See ``gradient(_:at:)`` for the terms.
+    private func gradientSums(_ range: Range<Int>, lambda: [Double], beta: [Double], aInverse: [Double],
+                              nu: Double, r2: Double) -> [Double]? {
         var total = [Double](repeating: 0, count: q * q)
         var gl = [Double](repeating: 0, count: q * q)       // GΛ
         var m = [Double](repeating: 0, count: q * q)        // M, then its Cholesky factor
@@ -32,11 +58,11 @@ extension MixedDeviance {
         var v = [Double](repeating: 0, count: q)
         var g = [Double](repeating: 0, count: q)
         var vf = [Double](repeating: 0, count: q * p)       // ΛᵀH, then V = M⁻¹ΛᵀH
-        for t in tasks {
+        for t in tasks[range] {
             woodburyCore(t, lambda, gl: &gl, m: &m)
             for k in 0..<q {
                 var s = t.xty[k]
-                for a in 0..<p { s -= t.ftx[a * q + k] * profile.beta[a] }
+                for a in 0..<p { s -= t.ftx[a * q + k] * beta[a] }
                 g[k] = s
             }
             for i in 0..<q {
@@ -50,9 +76,9 @@ extension MixedDeviance {
                 }
             }
             for i in 0..<q { for j in 0..<q { mInverse[i * q + j] = i == j ? 1 : 0 } }
-            try m.withUnsafeMutableBufferPointer { mp in
+            let factored: Bool = m.withUnsafeMutableBufferPointer { mp in
                 let l = mp.baseAddress!
-                try PointerKernels.choleskyInPlace(l, n: q)
+                guard (try? PointerKernels.choleskyInPlace(l, n: q)) != nil else { return false }
                 func solve(_ x: UnsafeMutablePointer<Double>, columns: Int) {
                     PointerKernels.solveLower(l, n: q, x, columns: columns, transpose: false)
                     PointerKernels.solveLower(l, n: q, x, columns: columns, transpose: true)
@@ -60,7 +86,9 @@ extension MixedDeviance {
                 v.withUnsafeMutableBufferPointer { solve($0.baseAddress!, columns: 1) }
                 mInverse.withUnsafeMutableBufferPointer { solve($0.baseAddress!, columns: q) }
                 if p > 0 { vf.withUnsafeMutableBufferPointer { solve($0.baseAddress!, columns: p) } }
+                return true
             }
+            guard factored else { return nil }
             // GΛ v (q) for the residual term.
             var glv = [Double](repeating: 0, count: q)
             for i in 0..<q { var s = 0.0; for k in 0..<q { s += gl[i * q + k] * v[k] }; glv[i] = s }
@@ -93,10 +121,6 @@ extension MixedDeviance {
                 } }
             }
         }
-        if diagonal { return (0..<q).map { total[$0 * q + $0] } }
-        var out: [Double] = []
-        out.reserveCapacity(parameterCount)
-        for j in 0..<q { for i in j..<q { out.append(total[i * q + j]) } }
-        return out
+        return total
     }
 }

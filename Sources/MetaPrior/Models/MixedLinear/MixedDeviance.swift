@@ -65,6 +65,63 @@ struct MixedDeviance {
         } }
     }
 
+    /// Tasks per chunk of the parallel loops (fixed, never from the core count).
+    static let chunkSize = 512
+
+    /// One chunk's share of the deviance's sums.
+    struct Sums {
+        var fwf: [Double], fwy: [Double], ywy = 0.0, logDetM = 0.0
+    }
+
+    /// Σ over the tasks in `range` of FᵀWF, FᵀWy, yᵀWy and log|M_i|; `nil` if an M_i is not
+    /// positive definite (overflow).
+    func sums(_ range: Range<Int>, _ lambda: [Double]) -> Sums? {
+        var out = Sums(fwf: [Double](repeating: 0, count: p * p), fwy: [Double](repeating: 0, count: p))
+        var xl = [Double](repeating: 0, count: q * q)   // XᵀX Λ
+        var m = [Double](repeating: 0, count: q * q)    // I + ΛᵀXᵀXΛ, then its Cholesky factor
+        var u = [Double](repeating: 0, count: q)        // ΛᵀXᵀy, then L⁻¹ of it
+        var uf = [Double](repeating: 0, count: q * p)   // ΛᵀXᵀF (q×p), then L⁻¹ of it
+        for t in tasks[range] {
+            woodburyCore(t, lambda, gl: &xl, m: &m)
+            for i in 0..<q {
+                var s = 0.0
+                for k in 0..<q { s += lambda[k * q + i] * t.xty[k] }
+                u[i] = s
+                for a in 0..<p {
+                    var v = 0.0
+                    for k in 0..<q { v += lambda[k * q + i] * t.ftx[a * q + k] }
+                    uf[i * p + a] = v
+                }
+            }
+            let factored: Bool = m.withUnsafeMutableBufferPointer { mp in
+                guard (try? PointerKernels.choleskyInPlace(mp.baseAddress!, n: q)) != nil else { return false }
+                out.logDetM += PointerKernels.logDeterminant(cholesky: mp.baseAddress!, n: q)
+                u.withUnsafeMutableBufferPointer { up in
+                    PointerKernels.solveLower(mp.baseAddress!, n: q, vector: up.baseAddress!, transpose: false)
+                }
+                uf.withUnsafeMutableBufferPointer { fp in
+                    PointerKernels.solveLower(mp.baseAddress!, n: q, fp.baseAddress!, columns: p, transpose: false)
+                }
+                return true
+            }
+            guard factored else { return nil }
+            for a in 0..<p {
+                var s = t.fty[a]
+                for k in 0..<q { s -= uf[k * p + a] * u[k] }
+                out.fwy[a] += s
+                for b in 0..<p {
+                    var v = t.ftf[a * p + b]
+                    for k in 0..<q { v -= uf[k * p + a] * uf[k * p + b] }
+                    out.fwf[a * p + b] += v
+                }
+            }
+            var r = t.yty
+            for k in 0..<q { r -= u[k] * u[k] }
+            out.ywy += r
+        }
+        return out
+    }
+
     /// Everything the deviance profiles at θ.
     struct Profile {
         var deviance: Double
@@ -81,49 +138,27 @@ struct MixedDeviance {
     func profile(_ theta: [Double]) throws -> Profile? {
         guard theta.allSatisfy(\.isFinite) else { return nil }
         let lambda = factor(theta)
+        // The tasks in fixed chunks on all cores, the chunks' sums added in chunk order: the
+        // same bits on any number of threads (DeterministicParallel).
+        let chunks = DeterministicParallel.chunkCount(count: tasks.count, chunkSize: Self.chunkSize)
+        var partials = [Sums?](repeating: nil, count: chunks)
+        partials.withUnsafeMutableBufferPointer { slots in
+            DeterministicParallel.forEachChunk(count: tasks.count, chunkSize: Self.chunkSize) { chunk, range in
+                slots[chunk] = sums(range, lambda)
+            }
+        }
         var fwf = [Double](repeating: 0, count: p * p)
         var fwy = [Double](repeating: 0, count: p)
         var ywy = 0.0
         var logDetM = 0.0
-        var xl = [Double](repeating: 0, count: q * q)   // XᵀX Λ
-        var m = [Double](repeating: 0, count: q * q)    // I + ΛᵀXᵀXΛ, then its Cholesky factor
-        var u = [Double](repeating: 0, count: q)        // ΛᵀXᵀy, then L⁻¹ of it
-        var uf = [Double](repeating: 0, count: q * p)   // ΛᵀXᵀF (q×p), then L⁻¹ of it
-        for t in tasks {
-            woodburyCore(t, lambda, gl: &xl, m: &m)
-            for i in 0..<q {
-                var s = 0.0
-                for k in 0..<q { s += lambda[k * q + i] * t.xty[k] }
-                u[i] = s
-                for a in 0..<p {
-                    var v = 0.0
-                    for k in 0..<q { v += lambda[k * q + i] * t.ftx[a * q + k] }
-                    uf[i * p + a] = v
-                }
-            }
-            try m.withUnsafeMutableBufferPointer { mp in
-                try PointerKernels.choleskyInPlace(mp.baseAddress!, n: q)
-                logDetM += PointerKernels.logDeterminant(cholesky: mp.baseAddress!, n: q)
-                u.withUnsafeMutableBufferPointer { up in
-                    PointerKernels.solveLower(mp.baseAddress!, n: q, vector: up.baseAddress!, transpose: false)
-                }
-                uf.withUnsafeMutableBufferPointer { fp in
-                    PointerKernels.solveLower(mp.baseAddress!, n: q, fp.baseAddress!, columns: p, transpose: false)
-                }
-            }
-            for a in 0..<p {
-                var s = t.fty[a]
-                for k in 0..<q { s -= uf[k * p + a] * u[k] }
-                fwy[a] += s
-                for b in 0..<p {
-                    var v = t.ftf[a * p + b]
-                    for k in 0..<q { v -= uf[k * p + a] * uf[k * p + b] }
-                    fwf[a * p + b] += v
-                }
-            }
-            var r = t.yty
-            for k in 0..<q { r -= u[k] * u[k] }
-            ywy += r
+        for partial in partials {
+            // M_i = I + ΛᵀG_iΛ is positive definite for every finite Λ; a chunk fails only on
+            // overflow, where the deviance is not defined.
+            guard let partial else { return nil }
+            for k in fwf.indices { fwf[k] += partial.fwf[k] }
+            for k in fwy.indices { fwy[k] += partial.fwy[k] }
+            ywy += partial.ywy
+            logDetM += partial.logDetM
         }
         // β̂ and r² by the Cholesky factor of FᵀWF.
         var chol = fwf
