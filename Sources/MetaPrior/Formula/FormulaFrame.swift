@@ -26,6 +26,7 @@ public struct FormulaFrame: Sendable {
     /// Reads the columns `formula` names from a CSV file.
     /// - Parameters:
     ///   - path: the CSV file (long format: one row per observation).
+    ///   - formula: the model formula; its response, grouping column and variables are read.
     ///   - missingValues: drop (R's `na.omit`) or refuse rows with an empty or `NA` cell in a
     ///     column the formula uses.
     /// - Throws: ``InputError`` for a formula with no task-specific part, a missing column,
