@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-import Foundation
 
 /// The data a formula reads, as R's `model.frame` holds it: the response, the task column and
 /// every variable the formula names, numeric or text, with the rows that have a missing value
@@ -55,8 +54,8 @@ public struct FormulaFrame: Sendable {
 
         // Rows with a missing value in any column used.
         func missing(_ text: String) -> Bool {
-            let trimmed = text.trimmingCharacters(in: [" ", "\t"])
-            return trimmed.isEmpty || trimmed == "NA"
+            var text = text
+            return text.withUTF8 { utf8 in utf8.baseAddress.map { isMissingValue($0, 0, utf8.count) } ?? true }
         }
         var kept: [Int] = []
         var omitted = 0, firstOmitted: Int?

@@ -19,32 +19,32 @@ extension ModelFormula {
 /// The parse tree is reduced to terms as R's `terms()` does (`a*b` = `a + b + a:b`, `-` removes,
 /// `0` and `-1` drop the intercept).
 struct FormulaParser {
-    private let text: String
-    private let tokens: [Token]
-    private var index = 0
+    let text: String
+    let tokens: [Token]
+    var index = 0
     /// Variables in the order the current side first names them (R's variable order, which
     /// orders the variables inside each term: `y ~ (a + b):c` has the terms `a:c` and `b:c`).
-    private var appearance: [Variable] = []
+    var appearance: [Variable] = []
 
-    private enum Symbol: Equatable {
+    enum Symbol: Equatable {
         case name(String), number(String), tilde, plus, minus, star, colon, caret, open, close, bar, doubleBar, comma, slash, other(Character)
     }
 
-    private struct Token {
+    struct Token {
         var symbol: Symbol
         /// The token's first character in `text`, for messages.
         var offset: Int
     }
 
     /// What a sub-expression means: terms, an intercept decision, and bars met inside it.
-    private struct Value {
+    struct Value {
         var terms: [Term] = []
         /// `true` for `1`, `false` for `0`, `nil` when the expression says nothing.
         var intercept: Bool?
         var bars: [Bar] = []
     }
 
-    private struct Bar {
+    struct Bar {
         var part: TermList
         var group: String
         var double: Bool
@@ -58,26 +58,26 @@ struct FormulaParser {
 
     // MARK: Errors
 
-    private func fail(_ message: String) -> InputError {
+    func fail(_ message: String) -> InputError {
         InputError(column: "--formula", kind: .invalidValue, "\(InputError.quoted(text)): \(message)")
     }
 
     /// The formula's text from token `start` up to (not including) token `end`.
-    private func source(_ start: Int, _ end: Int) -> String {
+    func source(_ start: Int, _ end: Int) -> String {
         let characters = Array(text)
         let from = start < tokens.count ? tokens[start].offset : characters.count
         let to = end < tokens.count ? tokens[end].offset : characters.count
         return String(characters[from..<Swift.max(from, to)]).trimmingCharacters(in: .whitespaces)
     }
 
-    private var current: Symbol? { index < tokens.count ? tokens[index].symbol : nil }
+    var current: Symbol? { index < tokens.count ? tokens[index].symbol : nil }
 
-    private mutating func expect(_ symbol: Symbol, _ what: String) throws {
+    mutating func expect(_ symbol: Symbol, _ what: String) throws {
         guard current == symbol else { throw fail("expected \(what) \(near())") }
         index += 1
     }
 
-    private func near() -> String {
+    func near() -> String {
         index < tokens.count ? "at '\(source(index, index + 1))' (character \(tokens[index].offset + 1))" : "at the end"
     }
 
@@ -100,7 +100,7 @@ struct FormulaParser {
         return ModelFormula(response: response, shared: shared, taskSpecific: taskSpecific, group: group, uncorrelated: uncorrelated)
     }
 
-    private mutating func responseName() throws -> String {
+    mutating func responseName() throws -> String {
         guard case .name(let name)? = current else {
             throw fail("the formula must start with the response column, as in y ~ x + (x | task) \(near())")
         }
@@ -112,7 +112,7 @@ struct FormulaParser {
     }
 
     /// sum := ['+'|'-'] product (('+'|'-') product)*
-    private mutating func sum(insideBar: Bool) throws -> Value {
+    mutating func sum(insideBar: Bool) throws -> Value {
         var value = Value()
         var sign: Symbol = .plus
         if current == .plus || current == .minus { sign = current!; index += 1 }
@@ -133,7 +133,7 @@ struct FormulaParser {
         }
     }
 
-    private func merge(_ operand: Value, into value: inout Value) {
+    func merge(_ operand: Value, into value: inout Value) {
         for term in operand.terms where !value.terms.contains(where: { $0.sameVariables(as: term) }) {
             value.terms.append(term)
         }
@@ -142,7 +142,7 @@ struct FormulaParser {
     }
 
     /// product := interaction ('*' interaction)*: `a*b` = `a + b + a:b`.
-    private mutating func product(insideBar: Bool) throws -> Value {
+    mutating func product(insideBar: Bool) throws -> Value {
         var value = try interaction(insideBar: insideBar)
         while current == .star {
             let start = index
@@ -160,7 +160,7 @@ struct FormulaParser {
     }
 
     /// interaction := atom (':' atom)*
-    private mutating func interaction(insideBar: Bool) throws -> Value {
+    mutating func interaction(insideBar: Bool) throws -> Value {
         var value = try atom(insideBar: insideBar)
         while current == .colon {
             let start = index
@@ -181,14 +181,14 @@ struct FormulaParser {
         return value
     }
 
-    private func requireNoBars(_ left: Value, _ right: Value, operation: String, start: Int) throws {
+    func requireNoBars(_ left: Value, _ right: Value, operation: String, start: Int) throws {
         guard left.bars.isEmpty && right.bars.isEmpty else {
             throw fail("a random-effect term cannot be combined with \(operation) \(near())")
         }
     }
 
     /// Every pairing of a left term with a right term, each variable once (`a:a` = `a`).
-    private func cross(_ left: [Term], _ right: [Term]) -> [Term] {
+    func cross(_ left: [Term], _ right: [Term]) -> [Term] {
         var out: [Term] = []
         for l in left {
             for r in right {
@@ -202,7 +202,7 @@ struct FormulaParser {
     }
 
     /// atom := name | 0 | 1 | I(name^k) | '(' sum ')' | '(' sum ('|' | '||') name ')'
-    private mutating func atom(insideBar: Bool) throws -> Value {
+    mutating func atom(insideBar: Bool) throws -> Value {
         guard let symbol = current else { throw fail("a term is missing at the end") }
         let start = index
         switch symbol {
@@ -250,7 +250,7 @@ struct FormulaParser {
     }
 
     /// `I(x^k)`; every other function is refused by name.
-    private mutating func function(_ name: String, start: Int) throws -> Value {
+    mutating func function(_ name: String, start: Int) throws -> Value {
         guard name == "I" else {
             var depth = 0
             repeat {
@@ -272,109 +272,5 @@ struct FormulaParser {
         index += 1
         try expect(.close, "')' to close I(\(column)^\(k))")
         return named(k == 1 ? .column(column) : .power(column, k))
-    }
-
-    // MARK: Reduction to term lists
-
-    /// A variable named in the formula: a one-variable term, and its place in ``appearance``.
-    private mutating func named(_ variable: Variable) -> Value {
-        if !appearance.contains(variable) { appearance.append(variable) }
-        return Value(terms: [Term([variable])])
-    }
-
-    /// The term list of a side as R's `terms()` orders it: the intercept unless removed, terms
-    /// by order then by first appearance, and within a term the variables in their first
-    /// appearance in the side (`y ~ arm + age:arm` has the term `arm:age`).
-    private func list(_ value: Value) -> TermList {
-        TermList(intercept: value.intercept ?? true, terms: ordered(value.terms))
-    }
-
-    /// Terms by order, then first appearance, with their variables in ``appearance`` order.
-    private func ordered(_ terms: [Term]) -> [Term] {
-        var rank: [Variable: Int] = [:]
-        for (i, v) in appearance.enumerated() where rank[v] == nil { rank[v] = i }
-        var indexed: [(Int, Term)] = terms.enumerated().map { index, term in
-            (index, Term(term.variables.sorted { rank[$0, default: .max] < rank[$1, default: .max] }))
-        }
-        indexed.sort { ($0.1.order, $0.0) < ($1.1.order, $1.0) }
-        return indexed.map(\.1)
-    }
-
-    /// One task-specific part from the bars: a single bar as written, or several bars on the
-    /// same group that each hold one coefficient (lme4's `(1 | g) + (0 + x | g)`), which are
-    /// uncorrelated.
-    private func combine(_ bars: [Bar]) throws -> (TermList?, String?, Bool) {
-        guard let first = bars.first else { return (nil, nil, false) }
-        for bar in bars where bar.group != first.group {
-            throw fail("only one grouping factor, the task, is supported; '\(first.text)' and '\(bar.text)' group by different columns")
-        }
-        if bars.count == 1 { return (first.part, first.group, first.double) }
-        var intercept = false
-        var terms: [Term] = []
-        for bar in bars {
-            let coefficients = (bar.part.intercept ? 1 : 0) + bar.part.terms.count
-            guard coefficients == 1, !bar.double else {
-                throw fail("several bars on '\(first.group)' must each hold one term, as in (1 | \(first.group)) + (0 + x | \(first.group)); '\(bar.text)' holds \(coefficients); write one bar (x | \(first.group)) or (x || \(first.group)) instead")
-            }
-            if bar.part.intercept {
-                guard !intercept else { throw fail("the task-specific intercept appears twice ('\(bar.text)')") }
-                intercept = true
-            } else if let term = bar.part.terms.first {
-                guard !terms.contains(where: { $0.sameVariables(as: term) }) else { throw fail("the task-specific term '\(term)' appears twice") }
-                terms.append(term)
-            }
-        }
-        // Each bar's term is already in its own variable order; only the terms are ordered here.
-        let byOrder = terms.enumerated().sorted { ($0.element.order, $0.offset) < ($1.element.order, $1.offset) }.map(\.element)
-        return (TermList(intercept: intercept, terms: byOrder), first.group, true)
-    }
-
-    // MARK: Tokens
-
-    private static func tokenize(_ text: String) -> [Token] {
-        let characters = Array(text)
-        var tokens: [Token] = []
-        var i = 0
-        func isNameStart(_ c: Character) -> Bool { c.isLetter || c == "." || c == "_" }
-        func isNamePart(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "." || c == "_" }
-        while i < characters.count {
-            let c = characters[i]
-            let start = i
-            if c.isWhitespace { i += 1; continue }
-            let symbol: Symbol
-            switch c {
-            case "~": symbol = .tilde; i += 1
-            case "+": symbol = .plus; i += 1
-            case "-": symbol = .minus; i += 1
-            case "*": symbol = .star; i += 1
-            case ":": symbol = .colon; i += 1
-            case "^": symbol = .caret; i += 1
-            case "(": symbol = .open; i += 1
-            case ")": symbol = .close; i += 1
-            case ",": symbol = .comma; i += 1
-            case "/": symbol = .slash; i += 1
-            case "|":
-                if i + 1 < characters.count && characters[i + 1] == "|" { symbol = .doubleBar; i += 2 } else { symbol = .bar; i += 1 }
-            case "`":
-                var j = i + 1
-                while j < characters.count && characters[j] != "`" { j += 1 }
-                symbol = j < characters.count && j > i + 1 ? .name(String(characters[(i + 1)..<j])) : .other("`")
-                i = j < characters.count ? j + 1 : characters.count
-            default:
-                if c.isNumber && c.isASCII {
-                    var j = i
-                    while j < characters.count && characters[j].isASCII && (characters[j].isNumber || characters[j] == ".") { j += 1 }
-                    symbol = .number(String(characters[i..<j])); i = j
-                } else if isNameStart(c) {
-                    var j = i
-                    while j < characters.count && isNamePart(characters[j]) { j += 1 }
-                    symbol = .name(String(characters[i..<j])); i = j
-                } else {
-                    symbol = .other(c); i += 1
-                }
-            }
-            tokens.append(Token(symbol: symbol, offset: start))
-        }
-        return tokens
     }
 }

@@ -32,13 +32,7 @@ extension ChunkParser {
     /// only count as empty), or `NA` as R writes it. Anything else, even a bad number, is read
     /// and judged by the usual rules.
     private func hasMissingValue() -> Bool {
-        func missing(_ c: Int) -> Bool {
-            let f = fields[c]
-            var first = f.start, last = f.end
-            while first < last && (bytes[first] == 0x20 || bytes[first] == 0x09) { first += 1 }
-            while last > first && (bytes[last - 1] == 0x20 || bytes[last - 1] == 0x09) { last -= 1 }
-            return last == first || (last - first == 2 && bytes[first] == UInt8(ascii: "N") && bytes[first + 1] == UInt8(ascii: "A"))
-        }
+        func missing(_ c: Int) -> Bool { isMissingValue(bytes, fields[c].start, fields[c].end) }
         if let t = columns.task, missing(t) { return true }
         if let w = columns.weight, missing(w) { return true }
         return columns.features.contains(where: missing) || columns.targets.contains(where: missing)
@@ -104,4 +98,13 @@ extension ChunkParser {
         }
         return f.hasEscapes ? result.classes.intern(scanner.string(f)).index : result.classes.intern(bytes + first, last - first).index
     }
+}
+
+/// Whether `bytes[start..<end]` is a missing value: empty once spaces and tabs around it are
+/// trimmed, or `NA` as R writes it. The one rule of every reader (`--na-action`).
+func isMissingValue(_ bytes: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+    var first = start, last = end
+    while first < last && (bytes[first] == 0x20 || bytes[first] == 0x09) { first += 1 }
+    while last > first && (bytes[last - 1] == 0x20 || bytes[last - 1] == 0x09) { last -= 1 }
+    return last == first || (last - first == 2 && bytes[first] == UInt8(ascii: "N") && bytes[first + 1] == UInt8(ascii: "A"))
 }
