@@ -78,23 +78,24 @@ public struct FormulaFrame: Sendable {
         }
 
         // The response must be numeric; a variable is numeric when every kept value is.
+        func number(_ text: String) -> Double? {
+            var text = text
+            return text.withUTF8 { utf8 in
+                guard let base = utf8.baseAddress, case .value(let v) = parseNumber(base, 0, utf8.count) else { return nil }
+                return v
+            }
+        }
         func numbers(_ k: Int) -> [Double]? {
             var out: [Double] = []
             out.reserveCapacity(kept.count)
             for row in kept {
-                let utf8 = Array(table.values[k][row].utf8)
-                let parsed = utf8.withUnsafeBufferPointer { parseNumber($0.baseAddress!, 0, $0.count) }
-                guard case .value(let v) = parsed else { return nil }
+                guard let v = number(table.values[k][row]) else { return nil }
                 out.append(v)
             }
             return out
         }
         guard let response = numbers(0) else {
-            let row = kept.first { row in
-                let utf8 = Array(table.values[0][row].utf8)
-                if case .value = utf8.withUnsafeBufferPointer({ parseNumber($0.baseAddress!, 0, $0.count) }) { return false }
-                return true
-            } ?? kept[0]
+            let row = kept.first { number(table.values[0][$0]) == nil } ?? kept[0]
             throw InputError(file: file, line: table.lines[row], column: formula.response, kind: .badNumber,
                              "the response must be a finite number, not \(InputError.quoted(table.values[0][row]))")
         }
