@@ -21,6 +21,8 @@ public struct FormulaFrame: Sendable {
     public let omittedRows: Int
     /// What the read did that the user should hear about, one line each.
     public let notes: [String]
+    /// SHA-256 of the bytes read (`sha256:…`), for the prior file's provenance.
+    public let sourceDigest: String
 
     /// Reads the columns `formula` names from a CSV file.
     /// - Parameters:
@@ -46,9 +48,7 @@ public struct FormulaFrame: Sendable {
             throw InputError(column: "--formula", kind: .invalidValue,
                              "\(InputError.quoted(formula.description)) has no task-specific part; add one, such as (1 | task)")
         }
-        var variables: [String] = []
-        let used = (formula.shared.terms + (formula.taskSpecific?.terms ?? [])).flatMap(\.variables).map(\.column)
-        for name in used where !variables.contains(name) && name != formula.response && name != group { variables.append(name) }
+        let variables = formula.inputColumns
         let wanted = [formula.response, group] + variables
         let table = try CSVTextColumns.read(bytes, file: file, columns: wanted)
 
@@ -123,6 +123,7 @@ public struct FormulaFrame: Sendable {
         if omitted > 0 {
             notes.append("note: \(counted(omitted, "row")) of \(file) with a missing value (empty or NA) in a column the formula uses \(omitted == 1 ? "was" : "were") left out, the first on line \(firstOmitted ?? 0) (--na-action omit; --na-action fail refuses them)")
         }
+        sourceDigest = bytes.withBytes { Digest.sha256(UnsafeRawBufferPointer(start: $0, count: bytes.count)) }
         self.formula = formula
         taskColumn = group
         taskIDs = ids

@@ -39,6 +39,15 @@ public struct ModelFormula: Sendable, Equatable, CustomStringConvertible {
         self.uncorrelated = uncorrelated
     }
 
+    /// The data columns the terms read (not the response or the task column), each once, in
+    /// the order the terms use them: the inputs of a prior fitted with this formula.
+    public var inputColumns: [String] {
+        var columns: [String] = []
+        let used = (shared.terms + (taskSpecific?.terms ?? [])).flatMap(\.variables).map(\.column)
+        for name in used where !columns.contains(name) && name != response && name != group { columns.append(name) }
+        return columns
+    }
+
     /// The formula in canonical form: terms expanded and ordered as R orders them.
     public var description: String {
         var text = "\(response) ~ \(shared)"

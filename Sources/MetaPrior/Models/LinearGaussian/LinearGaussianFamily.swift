@@ -32,6 +32,9 @@ public enum LinearGaussianFamily: ModelFamily {
     /// episodic one) and, for the episodic objective, its result.
     public static func fitInDetail(_ dataset: MetaDataset, request: FitRequest) throws
         -> (fitted: FittedModel, prior: LinearGaussianPrior, marginal: PriorFitResult, episodic: EpisodicFitResult?) {
+        guard !request.reml else {
+            throw InputError(column: "--reml", kind: .invalidValue, "REML needs shared terms to restrict the likelihood for; give a formula (--formula) with --reml")
+        }
         guard dataset.classNames == nil else {
             throw InputError(column: dataset.targetName, "the linear-Gaussian prior needs a real-valued target, but the target holds class labels")
         }

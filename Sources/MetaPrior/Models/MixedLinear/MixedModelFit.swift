@@ -35,6 +35,9 @@ public struct MixedModelFit: Sendable {
     /// ∂d/∂θ is at most 1e-7 of the criterion d (a test that does not depend on the data's
     /// size, as both grow with the observations).
     public var converged: Bool
+    /// The stationarity the fit ended with: the largest |∂d/∂θ| relative to max(1, |d|), the
+    /// criterion d (converged when at most 1e-7).
+    public var stationarity: Double
 
     /// Fits the model to the tasks' statistics.
     /// - Parameters:
@@ -81,11 +84,11 @@ public struct MixedModelFit: Sendable {
         // GSL's BFGS often ends with "no progress" once the line search meets round-off; on a
         // 20,000-task REML fit that happens at |∂d/∂θ| ≈ 5e-3 against d ≈ 5e5, with d already
         // at its optimum to 1e-11, so this test, not GSL's absolute one, decides.
-        func stationary(_ theta: [Double]) throws -> Bool {
-            guard let profile = try model.profile(theta) else { return false }
-            let bound = 1e-7 * Swift.max(1, abs(profile.deviance))
-            return try model.gradient(theta, at: profile).allSatisfy { abs($0) <= bound }
+        func relativeGradient(_ theta: [Double]) throws -> Double {
+            guard let profile = try model.profile(theta) else { return .infinity }
+            return try model.gradient(theta, at: profile).reduce(0) { Swift.max($0, abs($1)) } / Swift.max(1, abs(profile.deviance))
         }
+        func stationary(_ theta: [Double]) throws -> Bool { try relativeGradient(theta) <= 1e-7 }
         // Where BFGS stops short of that (a line search with no progress on a flat stretch),
         // Nelder–Mead from its point, restarted with a smaller simplex until a restart gains
         // nothing — a simplex can collapse before the optimum, and a restart is the standard
@@ -126,7 +129,8 @@ public struct MixedModelFit: Sendable {
         self.reml = reml
         self.criterion = profile.deviance
         self.evaluations = evaluations
-        self.converged = try best.converged || stationary(theta)
+        self.stationarity = try relativeGradient(theta)
+        self.converged = best.converged || stationarity <= 1e-7
     }
 
     /// θ with each column of Λ flipped so that its diagonal entry is non-negative (ΛΛᵀ, and so

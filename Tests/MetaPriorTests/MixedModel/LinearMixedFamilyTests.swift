@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import Testing
+@testable import GSL
+@testable import MetaPrior
+
+/// `fit --formula` end to end in the library: the linear_mixed family behind the seam, its
+/// prior file, and a new task's posterior and predictions against lme4.
+///
+/// References: R 4, lme4 1.1 on Orthodont read from its CSV (so Sex is text and Female, first
+/// in sort order, is the reference level), with the tight optimiser of ``MixedModelFitTests``:
+///
+///     d <- read.csv("orthodont.csv")
+///     ctl <- lmerControl(optimizer = "bobyqa", optCtrl = list(rhobeg = 2e-4, rhoend = 2e-11))
+///     f <- lmer(distance ~ age + Sex + (age | Subject), d, REML = reml, control = ctl)
+///     coef(f)$Subject["F03", c("(Intercept)", "age")]           # posterior mean of φ
+///     attr(ranef(f, condVar = TRUE)$Subject, "postVar")[, , i]  # posterior covariance of φ
+///     predict(f, newdata = data.frame(age = c(14, 16), Sex = c("Female", "Male"),
+///                                     Subject = c("F03", "F03")))
+///
+/// lme4's conditional modes and variances are the posterior of b given y at θ̂ with β at β̂,
+/// which is what `adapt` computes for a task's rows; agreement is asked to 5 significant
+/// digits, the accuracy to which both fits locate θ̂ on this flat likelihood.
+@Suite("The linear mixed family (fit --formula)")
+struct LinearMixedFamilyTests {
+    struct Reference: Sendable {
+        var reml: Bool
+        var coefF03: [Double]
+        var postVarF03: [Double]
+        var coefM01: [Double]
+        var predictF03: [Double]
+    }
+
+    static var references: [Reference] {
+        [Reference(reml: false, coefF03: [15.507635682504, 0.739293036113],
+                   postVarF03: [3.7892852356780, -0.3164308093655, -0.3164308093655, 0.0293230086972],
+                   coefM01: [16.472526083618, 0.799927681344], predictF03: [25.8577381881, 29.4818133925]),
+         Reference(reml: true, coefF03: [15.475859360366, 0.742923482243],
+                   postVarF03: [4.0595056569466, -0.3401848247671, -0.3401848247671, 0.0314412373374],
+                   coefM01: [16.451650152011, 0.804066440586], predictF03: [25.8767881118, 29.5081241578])]
+    }
+
+    static func close(_ a: Double, _ b: Double, digits: Double = 5) -> Bool {
+        abs(a - b) <= pow(10, -digits) * Swift.max(abs(b), 1e-3)
+    }
+
+    static func train(reml: Bool) throws -> PriorTraining.Outcome {
+        let formula = try ModelFormula(parsing: "distance ~ age + Sex + (age | Subject)")
+        let frame = try FormulaFrame.parse(csv: Array(Orthodont.csv.utf8), name: "orthodont.csv", formula: formula)
+        var request = FitRequest()
+        request.reml = reml
+        return try PriorTraining.train(frame, request: request, source: PriorTraining.Source(file: "orthodont.csv", digest: nil))
+    }
+
+    /// A task's rows in the prior's input columns (age, then Sex as the position of its level).
+    static func rows(of subject: String, prior: any TaskPrior) throws -> (inputs: Matrix, targets: [Double]) {
+        let levels = try #require(prior.inputLevels["Sex"])
+        var inputs: [Double] = [], targets: [Double] = []
+        for line in Orthodont.csv.split(separator: "\n").dropFirst() {
+            let f = line.split(separator: ",").map(String.init)
+            guard f[2] == subject else { continue }
+            inputs += [Double(f[1])!, Double(try #require(levels.firstIndex(of: f[3])))]
+            targets.append(Double(f[0])!)
+        }
+        return (try Matrix(rows: targets.count, columns: 2, elements: inputs), targets)
+    }
+
+    @Test(arguments: references)
+    func adaptingATrainingTaskGivesLme4sConditionalModes(reference: Reference) throws {
+        let outcome = try Self.train(reml: reference.reml)
+        let prior = try outcome.file.prior(as: LinearMixedPrior.self)
+        #expect(outcome.file.model == "linear_mixed" && outcome.fit.converged)
+        #expect(prior.inputs == ["age", "Sex"] && prior.inputLevels == ["Sex": ["Female", "Male"]])
+        #expect(prior.parameterNames == ["(Intercept)", "age"] && prior.shared.columnNames == ["(Intercept)", "age", "SexMale"])
+        for (subject, coef) in [("F03", reference.coefF03), ("M01", reference.coefM01)] {
+            let (inputs, targets) = try Self.rows(of: subject, prior: prior)
+            let posterior = try #require(try prior.posterior(inputs: inputs, targets: targets) as? LinearMixedPosterior)
+            for (m, r) in zip(posterior.gaussian.mean, coef) { #expect(Self.close(m, r), "\(subject) \(m) vs \(r)") }
+            if subject == "F03" {
+                for (s, r) in zip(posterior.gaussian.covariance.elements, reference.postVarF03) { #expect(Self.close(s, r), "\(s) vs \(r)") }
+                // lme4's predict() for subject F03: shared part at β̂ plus F03's conditional mode.
+                let queries = try Matrix(rows: 2, columns: 2, elements: [14, 0, 16, 1])
+                let predicted = try posterior.predictive(at: queries, level: 0.9).map(\.mean)
+                for (p, r) in zip(predicted, reference.predictF03) { #expect(Self.close(p, r), "\(p) vs \(r)") }
+                let joint = try posterior.jointPredictive(at: queries).mean
+                for (p, r) in zip(joint, reference.predictF03) { #expect(Self.close(p, r)) }
+            }
+        }
+    }
+
+    @Test func thePriorFileReadsBackExactlyAndTheReportIsLme4s() throws {
+        let outcome = try Self.train(reml: true)
+        let bytes = try outcome.file.encoded()
+        let read = try PriorFile.decode(bytes, file: "prior.json")
+        #expect(read == outcome.file)
+        #expect(try read.encoded() == bytes)
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.contains("\"criterion\" : \"reml\"") && text.contains("\"shared_standard_errors\""))
+        let report = outcome.report
+        #expect(report.contains("fitted a linear mixed model by REML: distance ~ 1 + age + Sex + (1 + age | Subject)"), "\(report)")
+        #expect(report.contains("SexMale") && report.contains("result: converged (the REML fit)"))
+        // The REML criterion and σ̂², against lme4's (MixedModelFitTests quotes the call).
+        let prior = try read.prior(as: LinearMixedPrior.self)
+        #expect(-2 * read.logMarginalLikelihood <= 435.233857445 * (1 + 1e-9))
+        for (s, r) in zip(prior.betaStandardErrors, [0.944286594, 0.071253269, 0.757453606]) { #expect(Self.close(s, r)) }
+    }
+
+    /// What a sample CSV says about a formula prior: which term each φ is and the shared
+    /// estimates held fixed.
+    @Test func sampleCommentsNameTheTermsAndTheSharedValues() throws {
+        let prior = try Self.train(reml: false).file.prior
+        let comments = Dictionary(uniqueKeysWithValues: prior.sampleComments)
+        let shared = try #require(comments["shared"])
+        #expect(shared.contains("SexMale = 2.1454") && shared.contains("no posterior"), "\(shared)")
+        #expect(comments["model"]?.contains("coef()") == true)
+    }
+
+    @Test func optionsTheModelCannotHonourAreRefused() throws {
+        let formula = try ModelFormula(parsing: "distance ~ age + (1 | Subject)")
+        let frame = try FormulaFrame.parse(csv: Array(Orthodont.csv.utf8), formula: formula)
+        var episodic = FitRequest()
+        episodic.episodic = EpisodicFitOptions(shots: try ShotRange(parsing: "2"), query: 2, episodes: 10, seed: 1)
+        var basis = FitRequest()
+        basis.basis = try BasisSpec(parsing: "rbf:3")
+        var isotropic = FitRequest()
+        isotropic.options.structure = .isotropic
+        for (request, option) in [(episodic, "--objective"), (basis, "--basis"), (isotropic, "--covariance")] {
+            #expect { try LinearMixedFamily.fit(frame, request: request) } throws: { ($0 as? InputError)?.column == option }
+        }
+        var reml = FitRequest()
+        reml.reml = true
+        let data = try SleepStudyFitTests.sleepStudy()
+        #expect { try LinearGaussianFamily.fit(data, request: reml) } throws: { ($0 as? InputError)?.column == "--reml" }
+        #expect { try LinearMixedFamily.fit(data, request: FitRequest()) } throws: { ($0 as? InputError)?.column == "--formula" }
+    }
+
+    @Test func anUnseenLevelOrABadPositionIsNamed() throws {
+        let prior = try Self.train(reml: false).file.prior
+        let bad = try Matrix(rows: 1, columns: 2, elements: [10, 2])
+        #expect { try prior.posterior(inputs: bad, targets: [20]) } throws: { ($0 as? InputError)?.column == "Sex" }
+        let half = try Matrix(rows: 1, columns: 2, elements: [10, 0.5])
+        #expect { try prior.posterior(inputs: half, targets: [20]) } throws: { ($0 as? InputError)?.column == "Sex" }
+    }
+
+    /// A new task's text input is read as the position of its level, by the task reader and
+    /// the query reader alike, even where a level looks like a number (the fast numeric path
+    /// must not read "1" as the number 1, which would be the position of level "a").
+    @Test func newTaskReadersMapLevelsToPositions() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mp-levels-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("t.csv").path
+        try "y,x,k\n1.5,2,a\n2.5,3,1\n3.5,4,\"a\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let levels = ["k": ["1", "a"]]
+        let task = try MetaDataset.readTask(csv: path, inputs: ["x", "k"], target: "y", taskColumn: "task", levels: levels)
+        #expect(task.inputs.elements == [2, 1, 3, 0, 4, 1] && task.targets == [1.5, 2.5, 3.5])
+        let queries = try MetaDataset.readInputs(csv: path, inputs: ["k", "x"], levels: levels)
+        #expect(queries.elements == [1, 2, 0, 3, 1, 4])
+        try "y,x,k\n1.5,2,b\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect { try MetaDataset.readTask(csv: path, inputs: ["x", "k"], target: "y", taskColumn: "task", levels: levels) } throws: { error in
+            (error as? InputError).map { $0.column == "k" && $0.line == 2 && $0.message.contains("'b'") } ?? false
+        }
+        #expect { try MetaDataset.readInputs(csv: path, inputs: ["k"], levels: levels) } throws: { ($0 as? InputError)?.column == "k" }
+    }
+
+    /// Hand-edited `linear_mixed` prior files: each edit is one InputError naming the key.
+    @Test(arguments: [
+        ("formula", "distance ~ age + (age | Subject", "formula"),
+        ("formula", "distance ~ age + Sex", "formula"),
+        ("formula", "distance ~ age + Sex + (age | Subject) + (1 | Sex)", "formula"),
+        ("criterion", "reml2", "criterion"),
+        ("shared_terms", "[\"(Intercept)\", \"age\"]", "formula"),
+        ("input_levels", "{\"Sex\": [\"Male\", \"Female\"]}", "input_levels"),
+        ("input_levels", "{\"Sex\": []}", "input_levels"),
+        ("input_levels", "{\"Color\": [\"a\"]}", "input_levels"),
+        ("mean", "[0, 0]", "mean"),
+        ("shared_estimates", "[1, 2]", "shared_estimates"),
+        ("shared_covariance", "[[1, 0], [0, 1]]", "shared_estimates"),
+        ("covariance", "[[1, 2], [2, 1]]", "covariance"),
+        ("noise_variance", "-1", "noise_variance"),
+    ])
+    func editedPriorFilesAreRefusedByKey(key: String, value: String, named: String) throws {
+        let bytes = try Self.train(reml: false).file.encoded()
+        var json = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
+        if value.hasPrefix("[") || value.hasPrefix("{") || Double(value) != nil {
+            json[key] = try JSONSerialization.jsonObject(with: Data(value.utf8), options: .fragmentsAllowed)
+        } else {
+            json[key] = value
+        }
+        let edited = try JSONSerialization.data(withJSONObject: json)
+        #expect { try PriorFile.decode(edited, file: "prior.json") } throws: { error in
+            guard let error = error as? InputError else { return false }
+            return error.file == "prior.json" && error.column == named
+        }
+    }
+}
