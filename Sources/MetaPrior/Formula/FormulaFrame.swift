@@ -133,14 +133,4 @@ public struct FormulaFrame: Sendable {
         omittedRows = omitted
         self.notes = notes
     }
-
-    /// The columns restricted to `rows` (one task's), for ``FormulaDesign/rows(_:count:)``.
-    public func columns(rows: [Int]) -> [String: FormulaColumn] {
-        columns.mapValues { column in
-            switch column {
-            case .numeric(let values): return .numeric(rows.map { values[$0] })
-            case .text(let values): return .text(rows.map { values[$0] })
-            }
-        }
-    }
 }

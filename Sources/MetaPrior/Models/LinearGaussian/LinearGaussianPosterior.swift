@@ -4,54 +4,24 @@ import GSL
 
 /// The exact posterior of a new task under a ``LinearGaussianPrior``: N(m, S) over φ, and the
 /// Gaussian posterior predictive N(f(x*)ᵀm, f(x*)ᵀS f(x*) + σ²).
-public struct LinearGaussianPosterior: TaskPosterior {
+public struct LinearGaussianPosterior: GaussianTaskPosterior {
     /// The feature map f that turns inputs into features.
     public let basis: FeatureMap
     /// N(m, S) over φ.
     public let gaussian: GaussianPosterior
     /// Which coordinates of the standard-normal draw reach φ (fixed per posterior).
-    private let active: [Bool]
+    public let activeCoordinates: [Bool]
 
     /// The posterior N(m, S) in the feature map `basis` (the prior's), ready to draw from.
     public init(basis: FeatureMap, gaussian: GaussianPosterior) {
         self.basis = basis
         self.gaussian = gaussian
-        self.active = gaussian.activeCoordinates
+        self.activeCoordinates = gaussian.activeCoordinates
     }
 
-    /// d, the number of features.
-    public var parameterCount: Int { gaussian.mean.count }
-    /// Number of observations in D_train.
-    public var observations: Int { gaussian.observations }
-    /// ``GaussianPosterior/drawsPerStream`` draws per random substream.
-    public var drawsPerChunk: Int { GaussianPosterior.drawsPerStream }
     /// `lp__` is log N(φ; m, S), the exact posterior density (on the subspace S spans when S is
     /// singular).
     public var logDensityDescription: String { "log posterior density of the draw, log N(phi; m, S)" }
-
-    /// Draws φ = m + G z with z standard normal from substream `chunk` of `seed`, each row `lp__`
-    /// then φ.
-    public func draws(chunk: Int, range: Range<Int>, seed: UInt64) -> [Double] {
-        [Double](unsafeUninitializedCapacity: range.count * (parameterCount + 1)) { buffer, initialized in
-            if let base = buffer.baseAddress { draws(chunk: chunk, range: range, seed: seed, into: base) }
-            initialized = range.count * (parameterCount + 1)
-        }
-    }
-
-    /// ``draws(chunk:range:seed:)`` straight into `out` (`range.count` rows of `lp__` then φ).
-    public func draws(chunk: Int, range: Range<Int>, seed: UInt64, into out: UnsafeMutablePointer<Double>) {
-        let width = parameterCount + 1
-        gaussian.draw(chunk: chunk, range: range, seed: seed, active: active,
-                      phi: out + 1, phiStride: width, logDensity: out, logDensityStride: width)
-    }
-
-    /// log N(φ; m, S) (see ``GaussianPosterior/logDensity(_:)``).
-    public func logDensity(_ phi: [Double]) throws -> Double { try gaussian.logDensity(phi) }
-
-    /// Per feature: m_j, √S_jj and the central interval of N(m_j, S_jj).
-    public func summary(level: Double) throws -> [IntervalSummary] {
-        try zip(gaussian.mean, gaussian.standardDeviations).map { try Self.normalSummary(mean: $0, sd: $1, level: level) }
-    }
 
     /// The exact predictive N(f(x*)ᵀm, f(x*)ᵀS f(x*) + σ²) at each query row.
     /// - Throws: ``InputError`` when `inputs` does not have the prior's input columns.

@@ -5,52 +5,23 @@ import GSL
 /// coefficients φ of the task-specific terms, with the shared terms at β̂, and the predictive
 /// N(x*ᵀm + f*ᵀβ̂, x*ᵀS x* + σ²) that combines both parts (β̂'s own uncertainty left out, as in
 /// lme4's `predict`).
-public struct LinearMixedPosterior: TaskPosterior {
+public struct LinearMixedPosterior: GaussianTaskPosterior {
     /// The prior, whose formula codes the inputs.
     public let prior: LinearMixedPrior
     /// N(m, S) over φ.
     public let gaussian: GaussianPosterior
-    private let active: [Bool]
+    /// Which coordinates of the standard-normal draw reach φ.
+    public let activeCoordinates: [Bool]
 
     /// The posterior N(m, S) under `prior`, ready to draw from.
     public init(prior: LinearMixedPrior, gaussian: GaussianPosterior) {
         self.prior = prior
         self.gaussian = gaussian
-        active = gaussian.activeCoordinates
+        activeCoordinates = gaussian.activeCoordinates
     }
 
-    /// q, the number of task-specific terms.
-    public var parameterCount: Int { gaussian.mean.count }
-    /// Number of observations of the task.
-    public var observations: Int { gaussian.observations }
-    /// ``GaussianPosterior/drawsPerStream`` draws per random substream.
-    public var drawsPerChunk: Int { GaussianPosterior.drawsPerStream }
     /// `lp__` is log N(φ; m, S), the exact posterior density.
     public var logDensityDescription: String { "log posterior density of the draw, log N(phi; m, S), shared terms fixed at their estimates" }
-
-    /// Draws φ = m + G z, z standard normal from substream `chunk` of `seed`; each row `lp__`
-    /// then φ.
-    public func draws(chunk: Int, range: Range<Int>, seed: UInt64) -> [Double] {
-        [Double](unsafeUninitializedCapacity: range.count * (parameterCount + 1)) { buffer, initialized in
-            if let base = buffer.baseAddress { draws(chunk: chunk, range: range, seed: seed, into: base) }
-            initialized = range.count * (parameterCount + 1)
-        }
-    }
-
-    /// ``draws(chunk:range:seed:)`` straight into `out`.
-    public func draws(chunk: Int, range: Range<Int>, seed: UInt64, into out: UnsafeMutablePointer<Double>) {
-        let width = parameterCount + 1
-        gaussian.draw(chunk: chunk, range: range, seed: seed, active: active,
-                      phi: out + 1, phiStride: width, logDensity: out, logDensityStride: width)
-    }
-
-    /// log N(φ; m, S).
-    public func logDensity(_ phi: [Double]) throws -> Double { try gaussian.logDensity(phi) }
-
-    /// Per task-specific term: m_j, √S_jj and the central interval of N(m_j, S_jj).
-    public func summary(level: Double) throws -> [IntervalSummary] {
-        try zip(gaussian.mean, gaussian.standardDeviations).map { try LinearGaussianPosterior.normalSummary(mean: $0, sd: $1, level: level) }
-    }
 
     /// The predictive at each query row: both parts of the formula.
     public func predictive(at inputs: Matrix, level: Double) throws -> [IntervalSummary] {

@@ -58,69 +58,72 @@ extension MixedDeviance {
         var v = [Double](repeating: 0, count: q)
         var g = [Double](repeating: 0, count: q)
         var vf = [Double](repeating: 0, count: q * p)       // ΛᵀH, then V = M⁻¹ΛᵀH
-        for t in tasks[range] {
-            woodburyCore(t, lambda, gl: &gl, m: &m)
-            for k in 0..<q {
-                var s = t.xty[k]
-                for a in 0..<p { s -= t.ftx[a * q + k] * beta[a] }
-                g[k] = s
-            }
-            for i in 0..<q {
-                var s = 0.0
-                for k in 0..<q { s += lambda[k * q + i] * g[k] }
-                v[i] = s
-                for a in 0..<p {
-                    var w = 0.0
-                    for k in 0..<q { w += lambda[k * q + i] * t.ftx[a * q + k] }
-                    vf[i * p + a] = w
+        var glv = [Double](repeating: 0, count: q)          // GΛ v
+        var va = [Double](repeating: 0, count: q * p)       // V A⁻¹
+        var sMatrix = [Double](repeating: 0, count: q * q)  // V A⁻¹ Vᵀ
+        return tasks.withTasks { task in
+            for index in range {
+                let t = task(index)
+                woodburyCore(t, lambda, gl: &gl, m: &m)
+                for k in 0..<q {
+                    var s = t.xty[k]
+                    for a in 0..<p { s -= t.ftx[a * q + k] * beta[a] }
+                    g[k] = s
                 }
-            }
-            for i in 0..<q { for j in 0..<q { mInverse[i * q + j] = i == j ? 1 : 0 } }
-            let factored: Bool = m.withUnsafeMutableBufferPointer { mp in
-                let l = mp.baseAddress!
-                guard (try? PointerKernels.choleskyInPlace(l, n: q)) != nil else { return false }
-                func solve(_ x: UnsafeMutablePointer<Double>, columns: Int) {
-                    PointerKernels.solveLower(l, n: q, x, columns: columns, transpose: false)
-                    PointerKernels.solveLower(l, n: q, x, columns: columns, transpose: true)
-                }
-                v.withUnsafeMutableBufferPointer { solve($0.baseAddress!, columns: 1) }
-                mInverse.withUnsafeMutableBufferPointer { solve($0.baseAddress!, columns: q) }
-                if p > 0 { vf.withUnsafeMutableBufferPointer { solve($0.baseAddress!, columns: p) } }
-                return true
-            }
-            guard factored else { return nil }
-            // GΛ v (q) for the residual term.
-            var glv = [Double](repeating: 0, count: q)
-            for i in 0..<q { var s = 0.0; for k in 0..<q { s += gl[i * q + k] * v[k] }; glv[i] = s }
-            let scale = nu / r2
-            for i in 0..<q { for j in 0..<q {
-                var s = 0.0
-                for k in 0..<q { s += gl[i * q + k] * mInverse[k * q + j] }
-                total[i * q + j] += 2 * s - scale * (2 * g[i] * v[j] - 2 * glv[i] * v[j])
-            } }
-            if reml && p > 0 {
-                // V A⁻¹ (q×p), then H A⁻¹ Vᵀ and S = V A⁻¹ Vᵀ.
-                var va = [Double](repeating: 0, count: q * p)
-                for i in 0..<q { for b in 0..<p {
+                for i in 0..<q {
                     var s = 0.0
-                    for a in 0..<p { s += vf[i * p + a] * aInverse[a * p + b] }
-                    va[i * p + b] = s
-                } }
-                var sMatrix = [Double](repeating: 0, count: q * q)
+                    for k in 0..<q { s += lambda[k * q + i] * g[k] }
+                    v[i] = s
+                    for a in 0..<p {
+                        var w = 0.0
+                        for k in 0..<q { w += lambda[k * q + i] * t.ftx[a * q + k] }
+                        vf[i * p + a] = w
+                    }
+                }
+                for i in 0..<q { for j in 0..<q { mInverse[i * q + j] = i == j ? 1 : 0 } }
+                let factored: Bool = m.withUnsafeMutableBufferPointer { mp in
+                    let l = mp.baseAddress!
+                    guard (try? PointerKernels.choleskyInPlace(l, n: q)) != nil else { return false }
+                    func solve(_ x: UnsafeMutablePointer<Double>, columns: Int) {
+                        PointerKernels.solveLower(l, n: q, x, columns: columns, transpose: false)
+                        PointerKernels.solveLower(l, n: q, x, columns: columns, transpose: true)
+                    }
+                    v.withUnsafeMutableBufferPointer { solve($0.baseAddress!, columns: 1) }
+                    mInverse.withUnsafeMutableBufferPointer { solve($0.baseAddress!, columns: q) }
+                    if p > 0 { vf.withUnsafeMutableBufferPointer { solve($0.baseAddress!, columns: p) } }
+                    return true
+                }
+                guard factored else { return nil }
+                // GΛ v (q) for the residual term.
+                for i in 0..<q { var s = 0.0; for k in 0..<q { s += gl[i * q + k] * v[k] }; glv[i] = s }
+                let scale = nu / r2
                 for i in 0..<q { for j in 0..<q {
                     var s = 0.0
-                    for a in 0..<p { s += va[i * p + a] * vf[j * p + a] }
-                    sMatrix[i * q + j] = s
+                    for k in 0..<q { s += gl[i * q + k] * mInverse[k * q + j] }
+                    total[i * q + j] += 2 * s - scale * (2 * g[i] * v[j] - 2 * glv[i] * v[j])
                 } }
-                for i in 0..<q { for j in 0..<q {
-                    var hav = 0.0   // (H A⁻¹ Vᵀ)_ij = Σ_a H_ia (V A⁻¹)_ja, H = FᵀXᵀ
-                    for a in 0..<p { hav += t.ftx[a * q + i] * va[j * p + a] }
-                    var gls = 0.0
-                    for k in 0..<q { gls += gl[i * q + k] * sMatrix[k * q + j] }
-                    total[i * q + j] += -2 * hav + 2 * gls
-                } }
+                if reml && p > 0 {
+                    // V A⁻¹ (q×p), then H A⁻¹ Vᵀ and S = V A⁻¹ Vᵀ.
+                    for i in 0..<q { for b in 0..<p {
+                        var s = 0.0
+                        for a in 0..<p { s += vf[i * p + a] * aInverse[a * p + b] }
+                        va[i * p + b] = s
+                    } }
+                    for i in 0..<q { for j in 0..<q {
+                        var s = 0.0
+                        for a in 0..<p { s += va[i * p + a] * vf[j * p + a] }
+                        sMatrix[i * q + j] = s
+                    } }
+                    for i in 0..<q { for j in 0..<q {
+                        var hav = 0.0   // (H A⁻¹ Vᵀ)_ij = Σ_a H_ia (V A⁻¹)_ja, H = FᵀXᵀ
+                        for a in 0..<p { hav += t.ftx[a * q + i] * va[j * p + a] }
+                        var gls = 0.0
+                        for k in 0..<q { gls += gl[i * q + k] * sMatrix[k * q + j] }
+                        total[i * q + j] += -2 * hav + 2 * gls
+                    } }
+                }
             }
+            return total
         }
-        return total
     }
 }

@@ -15,8 +15,8 @@ import GSL
 ///
 /// which are lme4's `deviance` (ML) and `REMLcrit` (REML).
 struct MixedDeviance {
-    /// The tasks' statistics (all with the same p and q).
-    let tasks: [MixedTaskStatistics]
+    /// The tasks' statistics (all with the same p and q), packed.
+    let tasks: MixedStatisticsTable
     /// Restricted (REML) or full maximum likelihood.
     let reml: Bool
     /// Whether Λ is diagonal (`(x || g)`): then θ holds the q diagonal entries only.
@@ -26,11 +26,11 @@ struct MixedDeviance {
     let observations: Int
 
     init(tasks: [MixedTaskStatistics], reml: Bool, diagonal: Bool) {
-        self.tasks = tasks
         self.reml = reml
         self.diagonal = diagonal
         p = tasks.first?.p ?? 0
         q = tasks.first?.q ?? 0
+        self.tasks = MixedStatisticsTable(tasks, p: p, q: q)
         observations = tasks.reduce(0) { $0 + $1.count }
     }
 
@@ -52,7 +52,7 @@ struct MixedDeviance {
 
     /// A task's G Λ (G = XᵀX) and M = I + ΛᵀGΛ, the q×q core of the Woodbury identity
     /// (I + XΛΛᵀXᵀ)⁻¹ = I − XΛM⁻¹ΛᵀXᵀ, into `gl` and `m` (row-major).
-    func woodburyCore(_ t: MixedTaskStatistics, _ lambda: [Double], gl: inout [Double], m: inout [Double]) {
+    func woodburyCore(_ t: MixedStatisticsTable.Task, _ lambda: [Double], gl: inout [Double], m: inout [Double]) {
         for i in 0..<q { for j in 0..<q {
             var s = 0.0
             for k in 0..<q { s += t.xtx[i * q + k] * lambda[k * q + j] }
@@ -81,45 +81,48 @@ struct MixedDeviance {
         var m = [Double](repeating: 0, count: q * q)    // I + ΛᵀXᵀXΛ, then its Cholesky factor
         var u = [Double](repeating: 0, count: q)        // ΛᵀXᵀy, then L⁻¹ of it
         var uf = [Double](repeating: 0, count: q * p)   // ΛᵀXᵀF (q×p), then L⁻¹ of it
-        for t in tasks[range] {
-            woodburyCore(t, lambda, gl: &xl, m: &m)
-            for i in 0..<q {
-                var s = 0.0
-                for k in 0..<q { s += lambda[k * q + i] * t.xty[k] }
-                u[i] = s
+        return tasks.withTasks { task in
+            for index in range {
+                let t = task(index)
+                woodburyCore(t, lambda, gl: &xl, m: &m)
+                for i in 0..<q {
+                    var s = 0.0
+                    for k in 0..<q { s += lambda[k * q + i] * t.xty[k] }
+                    u[i] = s
+                    for a in 0..<p {
+                        var v = 0.0
+                        for k in 0..<q { v += lambda[k * q + i] * t.ftx[a * q + k] }
+                        uf[i * p + a] = v
+                    }
+                }
+                let factored: Bool = m.withUnsafeMutableBufferPointer { mp in
+                    guard (try? PointerKernels.choleskyInPlace(mp.baseAddress!, n: q)) != nil else { return false }
+                    out.logDetM += PointerKernels.logDeterminant(cholesky: mp.baseAddress!, n: q)
+                    u.withUnsafeMutableBufferPointer { up in
+                        PointerKernels.solveLower(mp.baseAddress!, n: q, vector: up.baseAddress!, transpose: false)
+                    }
+                    uf.withUnsafeMutableBufferPointer { fp in
+                        PointerKernels.solveLower(mp.baseAddress!, n: q, fp.baseAddress!, columns: p, transpose: false)
+                    }
+                    return true
+                }
+                guard factored else { return nil }
                 for a in 0..<p {
-                    var v = 0.0
-                    for k in 0..<q { v += lambda[k * q + i] * t.ftx[a * q + k] }
-                    uf[i * p + a] = v
+                    var s = t.fty[a]
+                    for k in 0..<q { s -= uf[k * p + a] * u[k] }
+                    out.fwy[a] += s
+                    for b in 0..<p {
+                        var v = t.ftf[a * p + b]
+                        for k in 0..<q { v -= uf[k * p + a] * uf[k * p + b] }
+                        out.fwf[a * p + b] += v
+                    }
                 }
+                var r = t.yty
+                for k in 0..<q { r -= u[k] * u[k] }
+                out.ywy += r
             }
-            let factored: Bool = m.withUnsafeMutableBufferPointer { mp in
-                guard (try? PointerKernels.choleskyInPlace(mp.baseAddress!, n: q)) != nil else { return false }
-                out.logDetM += PointerKernels.logDeterminant(cholesky: mp.baseAddress!, n: q)
-                u.withUnsafeMutableBufferPointer { up in
-                    PointerKernels.solveLower(mp.baseAddress!, n: q, vector: up.baseAddress!, transpose: false)
-                }
-                uf.withUnsafeMutableBufferPointer { fp in
-                    PointerKernels.solveLower(mp.baseAddress!, n: q, fp.baseAddress!, columns: p, transpose: false)
-                }
-                return true
-            }
-            guard factored else { return nil }
-            for a in 0..<p {
-                var s = t.fty[a]
-                for k in 0..<q { s -= uf[k * p + a] * u[k] }
-                out.fwy[a] += s
-                for b in 0..<p {
-                    var v = t.ftf[a * p + b]
-                    for k in 0..<q { v -= uf[k * p + a] * uf[k * p + b] }
-                    out.fwf[a * p + b] += v
-                }
-            }
-            var r = t.yty
-            for k in 0..<q { r -= u[k] * u[k] }
-            out.ywy += r
+            return out
         }
-        return out
     }
 
     /// Everything the deviance profiles at θ.

@@ -25,11 +25,19 @@ public struct MixedLinearData: Sendable {
         let shared = try FormulaDesign(frame.formula.shared, columns: frame.columns)
         let specific = try FormulaDesign(specificList, columns: frame.columns)
         let p = shared.columnNames.count, q = specific.columnNames.count
-        tasks = try frame.rowsOfTask.map { rows in
-            let columns = frame.columns(rows: rows)
-            return MixedTaskStatistics(shared: try shared.rows(columns, count: rows.count), p: p,
-                                       specific: try specific.rows(columns, count: rows.count), q: q,
-                                       targets: rows.map { frame.response[$0] })
+        // Both designs once over every row, then each task's rows gathered from them: coding
+        // the columns task by task built a dictionary and a dozen small arrays per task.
+        let n = frame.response.count
+        let f = try shared.rows(frame.columns, count: n), x = try specific.rows(frame.columns, count: n)
+        tasks = frame.rowsOfTask.map { rows in
+            var taskF = [Double](), taskX = [Double](), y = [Double]()
+            taskF.reserveCapacity(rows.count * p); taskX.reserveCapacity(rows.count * q); y.reserveCapacity(rows.count)
+            for row in rows {
+                taskF += f[(row * p)..<((row + 1) * p)]
+                taskX += x[(row * q)..<((row + 1) * q)]
+                y.append(frame.response[row])
+            }
+            return MixedTaskStatistics(shared: taskF, p: p, specific: taskX, q: q, targets: y)
         }
         self.shared = shared
         taskSpecific = specific
