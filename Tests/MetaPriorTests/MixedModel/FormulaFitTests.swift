@@ -21,6 +21,20 @@ struct FormulaFitTests {
         let reml = try MixedModelFit(tasks: data.tasks, reml: true, diagonal: data.uncorrelated)
         #expect(reml.criterion <= 435.233857445 * (1 + 1e-9))
         for (s, r) in zip(reml.betaStandardErrors, [0.944286594, 0.071253269, 0.757453606]) { #expect(MixedModelFitTests.close(s, r)) }
+        // The flat ML and REML likelihoods, where BFGS alone stops short: both fits meet the
+        // stated criterion, and, checked without the gradient code, no step of ±1e-4 along any
+        // entry of θ lowers the criterion (a minimum to within the step's second-order change).
+        for fit in [ml, reml] {
+            #expect(fit.converged && fit.stationarity <= 1e-7, "stationarity \(fit.stationarity)")
+            let model = MixedDeviance(tasks: data.tasks, reml: fit.reml, diagonal: false)
+            for j in fit.theta.indices {
+                for h in [-1e-4, 1e-4] {
+                    var moved = fit.theta
+                    moved[j] += h
+                    #expect(try #require(try model.profile(moved)).deviance >= fit.criterion - 1e-12 * fit.criterion)
+                }
+            }
+        }
     }
 
     /// R's write.csv output with NA cells: the row names are ignored and the rows with NA in a

@@ -105,6 +105,39 @@ struct LinearMixedFamilyTests {
         for (s, r) in zip(prior.betaStandardErrors, [0.944286594, 0.071253269, 0.757453606]) { #expect(Self.close(s, r)) }
     }
 
+    /// An intercept-only model (`y ~ 1 + (1 | g)`), a rough edge of the issue. lme4 reference:
+    /// `lmer(distance ~ 1 + (1 | Subject), d, REML = FALSE, control = ctl)`: logLik
+    /// −257.745573994, fixef 24.0231481481 (se 0.421628744149), variances 3.56736556895 and
+    /// 4.92978389665.
+    @Test func interceptOnly() throws {
+        let formula = try ModelFormula(parsing: "distance ~ 1 + (1 | Subject)")
+        let frame = try FormulaFrame.parse(csv: Array(Orthodont.csv.utf8), formula: formula)
+        let outcome = try PriorTraining.train(frame, request: FitRequest(), source: PriorTraining.Source(file: "o.csv", digest: nil))
+        let prior = try outcome.file.prior(as: LinearMixedPrior.self)
+        #expect(outcome.file.inputs.isEmpty && prior.parameterNames == ["(Intercept)"])
+        #expect(outcome.file.logMarginalLikelihood >= -257.745573994 - 1e-7 * 257.7)
+        #expect(Self.close(prior.beta[0], 24.0231481481) && Self.close(prior.betaStandardErrors[0], 0.421628744149))
+        #expect(Self.close(prior.gaussian.covariance[0, 0], 3.56736556895) && Self.close(prior.gaussian.noiseVariance, 4.92978389665))
+        let posterior = try prior.posterior(inputs: Matrix(rows: 2, columns: 0), targets: [20, 21])
+        #expect(try posterior.predictive(at: Matrix(rows: 1, columns: 0), level: 0.9).count == 1)
+    }
+
+    /// The formula `Reaction ~ Days + (Days | Subject)` is the column form's model: the same
+    /// maximum likelihood (−875.9696722, lme4's, quoted in SleepStudyFitTests).
+    @Test func theFormulaOfTheColumnFormGivesItsLikelihood() throws {
+        let formula = try ModelFormula(parsing: "Reaction ~ Days + (Days | Subject)")
+        let frame = try FormulaFrame.parse(csv: Array(EmbeddedData.sleepStudyCSV.utf8), formula: formula)
+        let outcome = try PriorTraining.train(frame, request: FitRequest(), source: PriorTraining.Source(file: "s.csv", digest: nil))
+        let column = try PriorTraining.fit(try SleepStudyFitTests.sleepStudy(), basis: .linear, options: PriorFitOptions(), dataFile: "s.csv")
+        #expect(abs(outcome.file.logMarginalLikelihood - column.file.logMarginalLikelihood) <= 1e-9 * 875.97)
+        #expect(outcome.file.logMarginalLikelihood >= -875.9696722 - 1e-7 * 875.97)
+        let mixed = try outcome.file.prior(as: LinearMixedPrior.self), linear = try column.file.prior(as: LinearGaussianPrior.self)
+        for (a, b) in zip(mixed.gaussian.mean, linear.gaussian.mean) { #expect(Self.close(a, b, digits: 6)) }
+        for (a, b) in zip(mixed.gaussian.covariance.elements, linear.gaussian.covariance.elements) { #expect(Self.close(a, b, digits: 5)) }
+        // The same training tasks, recognised by content whichever form read them.
+        #expect(outcome.file.training.trainingTaskDigests == column.file.training.trainingTaskDigests)
+    }
+
     /// What a sample CSV says about a formula prior: which term each φ is and the shared
     /// estimates held fixed.
     @Test func sampleCommentsNameTheTermsAndTheSharedValues() throws {

@@ -43,7 +43,7 @@ public enum LinearMixedFamily: FormulaModelFamily {
         let prior = try LinearMixedPrior(data: data, formula: formula, inputLevels: frame.inputLevels, fit: fit)
         let what = fit.reml ? "REML criterion (lme4's REMLcrit), minimised" : "deviance −2 log L (lme4's deviance), minimised"
         let stage = FitStage(stage: fit.reml ? "reml" : "ml", objective: what,
-                             method: "BFGS on the relative covariance factor Λ (Σ = σ²ΛΛᵀ\(diagonal ? ", diagonal" : "")), β and σ² profiled out by generalised least squares; iterations count evaluations of the criterion",
+                             method: "BFGS (then Newton where BFGS stalls) on the relative covariance factor Λ (Σ = σ²ΛΛᵀ\(diagonal ? ", diagonal" : "")), β and σ² profiled out by generalised least squares; iterations count evaluations of the criterion",
                              iterations: fit.evaluations, value: fit.criterion, ending: fit.converged ? .converged : .stalled,
                              criterion: fit.stationarity, criterionName: "largest |∂criterion/∂Λ| relative to the criterion", tolerance: 1e-7,
                              rank: nil)
