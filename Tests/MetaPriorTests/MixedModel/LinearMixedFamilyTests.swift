@@ -138,6 +138,42 @@ struct LinearMixedFamilyTests {
         #expect(outcome.file.training.trainingTaskDigests == column.file.training.trainingTaskDigests)
     }
 
+    /// `basis(x)` with `--basis`: the formula `Reaction ~ basis(Days) + (basis(Days) | Subject)`
+    /// with `poly:2` is the column form's `--basis poly:2` model (every feature task-specific):
+    /// the same maximum likelihood and the same predictions; the map is stored in the prior
+    /// file and a file without it is refused.
+    @Test func aBasisInTheFormulaIsTheColumnFormsBasis() throws {
+        let formula = try ModelFormula(parsing: "Reaction ~ basis(Days) + (basis(Days) | Subject)")
+        let frame = try FormulaFrame.parse(csv: Array(EmbeddedData.sleepStudyCSV.utf8), formula: formula)
+        var request = FitRequest()
+        request.basis = try BasisSpec(parsing: "poly:2")
+        let outcome = try PriorTraining.train(frame, request: request, source: PriorTraining.Source(file: "s.csv", digest: nil))
+        let column = try PriorTraining.fit(try SleepStudyFitTests.sleepStudy(), basis: try BasisSpec(parsing: "poly:2"),
+                                           options: PriorFitOptions(), dataFile: "s.csv")
+        #expect(outcome.fit.converged && column.file.converged)
+        #expect(abs(outcome.file.logMarginalLikelihood - column.file.logMarginalLikelihood) <= 1e-8 * 875)
+        let mixed = try outcome.file.prior(as: LinearMixedPrior.self)
+        #expect(mixed.parameterNames == ["(Intercept)", "Days", "Days^2"] && mixed.inputs == ["Days"])
+        let support = try Matrix(rows: 2, columns: 1, elements: [0, 3]), query = try Matrix(rows: 2, columns: 1, elements: [5, 9])
+        let a = try mixed.posterior(inputs: support, targets: [250, 290]).predictive(at: query, level: 0.9)
+        let b = try column.file.prior.posterior(inputs: support, targets: [250, 290]).predictive(at: query, level: 0.9)
+        for (x, y) in zip(a, b) { #expect(Self.close(x.mean, y.mean, digits: 5) && Self.close(x.standardDeviation, y.standardDeviation, digits: 4)) }
+
+        let bytes = try outcome.file.encoded()
+        #expect(try PriorFile.decode(bytes, file: "p.json") == outcome.file)
+        var json = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
+        json["basis"] = nil
+        #expect { try PriorFile.decode(try JSONSerialization.data(withJSONObject: json), file: "p.json") } throws: { ($0 as? InputError)?.column == "basis" }
+
+        for (text, spec) in [("Reaction ~ Days + (Days | Subject)", "rbf:3"), ("Reaction ~ basis(Days) + (1 | Subject)", "rbf:3:auto")] {
+            var bad = FitRequest()
+            bad.basis = try BasisSpec(parsing: spec)
+            let badFrame = try FormulaFrame.parse(csv: Array(EmbeddedData.sleepStudyCSV.utf8), formula: try ModelFormula(parsing: text))
+            #expect { try LinearMixedFamily.fit(badFrame, request: bad) } throws: { ($0 as? InputError)?.column == "--basis" }
+        }
+        #expect(throws: InputError.self) { try ModelFormula(parsing: "y ~ basis(a) + (basis(b) | g)") }
+    }
+
     /// What a sample CSV says about a formula prior: which term each φ is and the shared
     /// estimates held fixed.
     @Test func sampleCommentsNameTheTermsAndTheSharedValues() throws {

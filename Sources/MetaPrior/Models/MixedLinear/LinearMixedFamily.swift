@@ -23,19 +23,24 @@ public enum LinearMixedFamily: FormulaModelFamily {
 
     /// Fits the formula's model by ML, or by REML when `request.reml`.
     /// - Throws: ``InputError`` for options the model has no use for (the episodic objective,
-    ///   a basis, an isotropic Σ), a formula without a task-specific part, or data that cannot
+    ///   a basis without a `basis(x)` term or one chosen by evidence, an isotropic Σ), a formula without a task-specific part, or data that cannot
     ///   fit it (collinear shared terms, too few observations).
     public static func fit(_ frame: FormulaFrame, request: FitRequest) throws -> FittedModel {
         guard request.episodic == nil else {
             throw InputError(column: "--objective", kind: .invalidValue, "a formula is fitted by its likelihood (ML or --reml), as lme4 fits it; the episodic objective is for --features/--basis fits")
         }
-        guard request.basis == .linear else {
-            throw InputError(column: "--basis", kind: .invalidValue, "a formula names its own terms; write them in the formula (powers as I(x^2), interactions as a:b) instead of --basis")
+        if frame.formula.basisColumn == nil, request.basis != .linear {
+            throw InputError(column: "--basis", kind: .invalidValue, "a formula names its own terms: write basis(x) where the basis's features of the column x belong, as in 'y ~ basis(x) + (basis(x) | task)'")
+        }
+        switch request.basis {
+        case .learned, .automatic:
+            throw InputError(column: "--basis", kind: .invalidValue, "a formula's basis(x) takes a fixed basis (rbf:K[:width], fourier:K[:period], poly:P, rff:K:lengthscale); \(request.basis) is chosen by evidence only without --formula")
+        default: break
         }
         guard request.options.structure != .isotropic else {
             throw InputError(column: "--covariance", kind: .invalidValue, "a formula's task-specific terms have a full Σ, or a diagonal one written (x || task) or --covariance diagonal; isotropic is not available")
         }
-        let data = try MixedLinearData(frame)
+        let data = try MixedLinearData(frame, basis: request.basis)
         let diagonal = frame.formula.uncorrelated || request.options.structure == .diagonal
         let fit = try MixedModelFit(tasks: data.tasks, reml: request.reml, diagonal: diagonal)
         var formula = frame.formula
@@ -48,7 +53,6 @@ public enum LinearMixedFamily: FormulaModelFamily {
                              criterion: fit.stationarity, criterionName: "largest |∂criterion/∂Λ| relative to the criterion", tolerance: 1e-7,
                              rank: nil)
         var notes = frame.notes
-        if prior.isSingular { notes.append("note: boundary (singular) fit, as lme4's isSingular() would say: see the task-specific variances above") }
         if !fit.converged { notes.append("warning: the fit did not reach the tolerance; check the formula for terms the data cannot identify") }
         var model = FittedModel(prior: prior, logMarginalLikelihood: fit.logLikelihood, iterations: fit.evaluations,
                                 gradientNorm: fit.stationarity, converged: fit.converged, tasks: data.tasks.count,

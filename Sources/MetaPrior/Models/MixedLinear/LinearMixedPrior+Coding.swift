@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import GSL
 
-/// The `linear_mixed` keys of a prior file: `formula`, `criterion` (`reml` or `ml`),
+/// The `linear_mixed` keys of a prior file: `formula`, `basis` (the feature map of a
+/// `basis(x)` term, as a `linear_gaussian` file writes it; only with such a term), `criterion` (`reml` or `ml`),
 /// `input_levels` (each text input's levels), `shared_terms`, `shared_estimates`,
 /// `shared_standard_errors` (written for readers; recomputed from `shared_covariance` when
 /// read), `shared_covariance`, `features` (the task-specific terms), `mean` (ν), `covariance`
 /// (Σ), `noise_variance` (σ²) and `singular`.
 extension LinearMixedPrior {
     enum CodingKeys: String, CodingKey {
-        case formula, criterion, inputLevels, sharedTerms, sharedEstimates, sharedStandardErrors, sharedCovariance, features, mean,
+        case formula, basis, criterion, inputLevels, sharedTerms, sharedEstimates, sharedStandardErrors, sharedCovariance, features, mean,
              covariance, noiseVariance, singular
     }
 
@@ -16,6 +17,7 @@ extension LinearMixedPrior {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(formula.description, forKey: .formula)
+        try container.encodeIfPresent(shared.basisMap ?? taskSpecific.basisMap, forKey: .basis)
         try container.encode(reml ? "reml" : "ml", forKey: .criterion)
         try container.encode(inputLevels, forKey: .inputLevels)
         try container.encode(shared.columnNames, forKey: .sharedTerms)
@@ -61,10 +63,14 @@ extension LinearMixedPrior {
         }
         var columns: [String: FormulaColumn] = [:]
         for name in inputs { columns[name] = levels[name].map(FormulaColumn.text) ?? .numeric([]) }
+        let basis = try container.decodeIfPresent(FeatureMap.self, forKey: .basis)
+        guard (basis == nil) == (formula.basisColumn == nil), basis.map({ $0.inputNames == [formula.basisColumn ?? ""] }) ?? true else {
+            throw InputError(column: "basis", kind: .inconsistent, "must be present, with the column of basis(…) as its one input, exactly when the formula has a basis(…) term")
+        }
         let shared: FormulaDesign, specific: FormulaDesign
         do {
-            shared = try FormulaDesign(formula.shared, columns: columns)
-            specific = try FormulaDesign(formula.taskSpecific ?? TermList(intercept: true, terms: []), columns: columns)
+            shared = try FormulaDesign(formula.shared, columns: columns, basis: basis)
+            specific = try FormulaDesign(formula.taskSpecific ?? TermList(intercept: true, terms: []), columns: columns, basis: basis)
         } catch var error as InputError {
             error.column = "formula"
             throw error

@@ -33,7 +33,7 @@ extension LinearMixedPrior {
             }
         }
         if isSingular {
-            lines.append("  note: boundary (singular) fit: Σ is singular — some task-specific terms have no between-task variance, or are perfectly correlated")
+            lines.append("  note: boundary (singular) fit, as lme4's isSingular() says: Σ is singular — some task-specific terms have no between-task variance, or are perfectly correlated")
         }
         return lines
     }
