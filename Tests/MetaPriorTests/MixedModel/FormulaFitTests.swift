@@ -51,6 +51,19 @@ struct FormulaFitTests {
         }
     }
 
+    /// Columns are typed as R's read.csv types them: a column with one text cell is a factor
+    /// whose levels keep their text ("01" is not 1); numbers are read straight from the bytes.
+    @Test func columnsAreTypedAsReadCSVTypesThem() throws {
+        let csv = "y,k,x,g\n1,01,0.5,t1\n2,2,1.5,t1\n3,a,2.5,\"t\"\"2\"\n4,2,NA,\"t\"\"2\"\n5,01,3.5,t3\n"
+        let frame = try FormulaFrame.parse(csv: Array(csv.utf8), formula: try ModelFormula(parsing: "y ~ k + x + (1 | g)"))
+        #expect(frame.columns["k"] == .text(["01", "2", "a", "01"]) && frame.columns["x"] == .numeric([0.5, 1.5, 2.5, 3.5]))
+        #expect(frame.inputLevels == ["k": ["01", "2", "a"]] && frame.taskIDs == ["t1", "t\"2", "t3"] && frame.rowsOfTask == [[0, 1], [2], [3]])
+        #expect(frame.response == [1, 2, 3, 5] && frame.omittedRows == 1)
+        #expect { try FormulaFrame.parse(csv: Array(csv.utf8), formula: try ModelFormula(parsing: "y ~ k + x + (1 | g)"), missingValues: .fail) } throws: { error in
+            (error as? InputError).map { $0.line == 5 && $0.column == "x" && $0.message.contains("'NA'") } ?? false
+        }
+    }
+
     @Test func badColumnsAreNamed() throws {
         let csv = "y,x,g\n1,a,t\n2,b,t\n"
         #expect(throws: InputError.self) { try FormulaFrame.parse(csv: Array(csv.utf8), formula: try ModelFormula(parsing: "y ~ z + (1 | g)")) }
