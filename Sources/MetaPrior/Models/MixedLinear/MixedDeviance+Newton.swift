@@ -21,18 +21,8 @@ extension MixedDeviance {
         var x = theta
         let k = x.count
         for _ in 0..<maximumSteps where !done(d, g) {
-            // H by central differences of the analytic gradient, symmetrised.
-            var hessian = Matrix(rows: k, columns: k)
-            for j in 0..<k {
-                let h = 1e-5 * Swift.max(1, abs(x[j]))
-                var up = x, down = x
-                up[j] += h
-                down[j] -= h
-                guard let (_, gUp) = try evaluate(up), let (_, gDown) = try evaluate(down) else { return x }
-                for i in 0..<k { hessian[i, j] = (gUp[i] - gDown[i]) / (2 * h) }
-            }
-            for i in 0..<k { for j in 0..<i { let v = 0.5 * (hessian[i, j] + hessian[j, i]); hessian[i, j] = v; hessian[j, i] = v } }
-            guard hessian.isFinite, let eigen = try? SymmetricEigen(hessian) else { return x }
+            guard let hessian = try hessianByCentralDifferences(at: x, gradient: { try evaluate($0)?.1 }),
+                  let eigen = try? SymmetricEigen(hessian) else { return x }
             let largest = eigen.values.map(abs).max() ?? 0
             guard largest > 0 else { return x }
             // s = −V |Λ|⁻¹ Vᵀ g, eigenvalues floored at 1e-10 of the largest.
