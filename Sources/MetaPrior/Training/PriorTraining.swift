@@ -119,6 +119,7 @@ public enum PriorTraining {
         training.taskSizeMin = frame.rowsOfTask.map(\.count).min()
         training.taskSizeMax = frame.rowsOfTask.map(\.count).max()
         if frame.omittedRows > 0 { training.rowsOmitted = frame.omittedRows }
+        if fit.stoppedAtTimeLimit { training.stoppedAtTimeLimit = true }
         training.trainingTaskDigests = frame.tasks.map(\.contentDigest).sorted()
         let file = PriorFile(fit: fit, target: frame.formula.response, taskColumn: frame.taskColumn, training: training)
         return Outcome(file: file, fit: fit, split: nil)

@@ -174,6 +174,19 @@ struct LinearMixedFamilyTests {
         #expect(throws: InputError.self) { try ModelFormula(parsing: "y ~ basis(a) + (basis(b) | g)") }
     }
 
+    /// `fit --time-limit`: a deadline already past stops the search at its best point, marked
+    /// not converged and stopped at the time limit, in the report and the prior file.
+    @Test func aPassedDeadlineStopsTheFit() throws {
+        let formula = try ModelFormula(parsing: "distance ~ age + Sex + (age | Subject)")
+        let frame = try FormulaFrame.parse(csv: Array(Orthodont.csv.utf8), formula: formula)
+        var request = FitRequest()
+        request.options.deadline = .now
+        request.timeLimit = 0
+        let outcome = try PriorTraining.train(frame, request: request, source: PriorTraining.Source(file: "o.csv", digest: nil))
+        #expect(!outcome.file.converged && outcome.fit.stoppedAtTimeLimit && outcome.file.training.stoppedAtTimeLimit == true)
+        #expect(outcome.report.contains("result: NOT converged: stopped at the time limit (the ML fit)"), "\(outcome.report)")
+    }
+
     /// What a sample CSV says about a formula prior: which term each φ is and the shared
     /// estimates held fixed.
     @Test func sampleCommentsNameTheTermsAndTheSharedValues() throws {

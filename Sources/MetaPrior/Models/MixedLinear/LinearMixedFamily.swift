@@ -42,24 +42,30 @@ public enum LinearMixedFamily: FormulaModelFamily {
         }
         let data = try MixedLinearData(frame, basis: request.basis)
         let diagonal = frame.formula.uncorrelated || request.options.structure == .diagonal
-        let fit = try MixedModelFit(tasks: data.tasks, reml: request.reml, diagonal: diagonal)
+        let fit = try MixedModelFit(tasks: data.tasks, reml: request.reml, diagonal: diagonal, deadline: request.options.deadline)
         var formula = frame.formula
         if diagonal { formula.uncorrelated = true }
         let prior = try LinearMixedPrior(data: data, formula: formula, inputLevels: frame.inputLevels, fit: fit)
         let what = fit.reml ? "REML criterion (lme4's REMLcrit), minimised" : "deviance −2 log L (lme4's deviance), minimised"
         let stage = FitStage(stage: fit.reml ? "reml" : "ml", objective: what,
                              method: "BFGS (then Newton where BFGS stalls) on the relative covariance factor Λ (Σ = σ²ΛΛᵀ\(diagonal ? ", diagonal" : "")), β and σ² profiled out by generalised least squares; iterations count evaluations of the criterion",
-                             iterations: fit.evaluations, value: fit.criterion, ending: fit.converged ? .converged : .stalled,
+                             iterations: fit.evaluations, value: fit.criterion,
+                             ending: fit.converged ? .converged : fit.stoppedAtDeadline ? .timeLimit : .stalled,
                              criterion: fit.stationarity, criterionName: "largest |∂criterion/∂Λ| relative to the criterion", tolerance: 1e-7,
                              rank: nil)
         var notes = frame.notes
-        if !fit.converged { notes.append("warning: the fit did not reach the tolerance; check the formula for terms the data cannot identify") }
+        if fit.stoppedAtDeadline {
+            notes.append("warning: the fit stopped at the time limit; the prior file holds the best point reached")
+        } else if !fit.converged {
+            notes.append("warning: the fit did not reach the tolerance; check the formula for terms the data cannot identify")
+        }
         var model = FittedModel(prior: prior, logMarginalLikelihood: fit.logLikelihood, iterations: fit.evaluations,
                                 gradientNorm: fit.stationarity, converged: fit.converged, tasks: data.tasks.count,
                                 observations: frame.response.count,
-                                account: fit.converged ? "result: converged (the \(fit.reml ? "REML" : "ML") fit)" : "result: \(FitStage.Ending.stalled.phrase)",
+                                account: "result: \(stage.ending.phrase) (the \(fit.reml ? "REML" : "ML") fit)",
                                 notes: notes)
         model.stages = [stage]
+        model.stoppedAtTimeLimit = fit.stoppedAtDeadline
         return model
     }
 }
