@@ -7,7 +7,7 @@ import GSL
 public protocol GaussianTaskPosterior: TaskPosterior {
     /// N(m, S) over φ.
     var gaussian: GaussianPosterior { get }
-    /// Which coordinates of the standard-normal draw reach φ (``GaussianPosterior/activeCoordinates``,
+    /// Which coordinates of the standard-normal draw reach φ (the posterior's active coordinates,
     /// kept so that it is not recomputed per chunk).
     var activeCoordinates: [Bool] { get }
 }
