@@ -31,6 +31,11 @@ public struct EpisodicFitResult: Sendable {
     /// direction outside Σ's range promises (`EpisodicFit.boundaryTest(_:theta:)`); `nil`
     /// when not evaluated (r = d, mini-batches, or Newton did not converge).
     public let boundaryGain: Double?
+    /// The asymptote part of the criterion (one fixed episode set, full structure): the largest
+    /// gain in mean log predictive density per query point that letting the variance along one
+    /// eigen-direction of Σ go to infinity still offers, from the closed-form limit (0 when no
+    /// direction gains; `nil` when not evaluated).
+    public let asymptoteGain: Double?
     /// How the fit ended.
     public let ending: FitStage.Ending
     /// Numerical rank of Σ at the fit: eigenvalues above 1e-8 of the largest.
