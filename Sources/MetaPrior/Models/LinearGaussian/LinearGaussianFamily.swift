@@ -87,7 +87,7 @@ public enum LinearGaussianFamily: ModelFamily {
                 + "\(episodic.episodes) episodes\(onBatches ? " per batch" : ""), seed \(episodicOptions.seed))",
             method: onBatches ? "BFGS on fresh mini-batches of (μ, L, log σ²)" : "BFGS, then Newton, on (μ, L, log σ²), Σ = LLᵀ (L of d × \(episodic.columns), grown by the boundary test)",
             iterations: episodic.iterations, value: episodic.logPredictive, ending: episodic.ending, criterion: episodic.criterion,
-            criterionName: onBatches ? "largest gradient entry per query point on the last batch" : "the gain a Newton step, or variance outside Σ's range, still promises (Newton decrement; boundary test)",
+            criterionName: onBatches ? "largest gradient entry per query point on the last batch" : "the gain a Newton step, variance outside Σ's range, or a variance sent to infinity still promises (Newton decrement; boundary test; asymptote test)",
             tolerance: onBatches ? episodicOptions.gradientTolerance : episodicOptions.tolerance, rank: episodic.rank)
         var result = fitted(prior, marginal, stages: [marginalStage, episodicStage],
                             logMarginalLikelihood: try EpisodicFit.logMarginalLikelihood(episodic.prior, statistics: statistics),
