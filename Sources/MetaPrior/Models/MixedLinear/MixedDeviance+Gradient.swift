@@ -61,6 +61,9 @@ extension MixedDeviance {
         var glv = [Double](repeating: 0, count: q)          // GΛ v
         var va = [Double](repeating: 0, count: q * p)       // V A⁻¹
         var sMatrix = [Double](repeating: 0, count: q * q)  // V A⁻¹ Vᵀ
+        let w = q + 1 + p
+        let rhs = UnsafeMutablePointer<Double>.allocate(capacity: q * w)
+        defer { rhs.deallocate() }
         return tasks.withTasks { task in
             for index in range {
                 let t = task(index)
@@ -80,18 +83,24 @@ extension MixedDeviance {
                         vf[i * p + a] = w
                     }
                 }
-                for i in 0..<q { for j in 0..<q { mInverse[i * q + j] = i == j ? 1 : 0 } }
-                let factored: Bool = m.withUnsafeMutableBufferPointer { mp in
+                // M⁻¹, M⁻¹Λᵀg and M⁻¹ΛᵀH with one forward and one backward solve of
+                // [I | Λᵀg | ΛᵀH] (six small solves per task before).
+                for i in 0..<q {
+                    for j in 0..<q { rhs[i * w + j] = i == j ? 1 : 0 }
+                    rhs[i * w + q] = v[i]
+                    for a in 0..<p { rhs[i * w + q + 1 + a] = vf[i * p + a] }
+                }
+                let factored = m.withUnsafeMutableBufferPointer { mp -> Bool in
                     let l = mp.baseAddress!
-                    guard (try? PointerKernels.choleskyInPlace(l, n: q)) != nil else { return false }
-                    func solve(_ x: UnsafeMutablePointer<Double>, columns: Int) {
-                        PointerKernels.solveLower(l, n: q, x, columns: columns, transpose: false)
-                        PointerKernels.solveLower(l, n: q, x, columns: columns, transpose: true)
-                    }
-                    v.withUnsafeMutableBufferPointer { solve($0.baseAddress!, columns: 1) }
-                    mInverse.withUnsafeMutableBufferPointer { solve($0.baseAddress!, columns: q) }
-                    if p > 0 { vf.withUnsafeMutableBufferPointer { solve($0.baseAddress!, columns: p) } }
+                    guard Self.choleskyLogDeterminant(l, q) != nil else { return false }
+                    PointerKernels.solveLowerOnLoops(l, n: q, rhs, columns: w, transpose: false)
+                    PointerKernels.solveLowerOnLoops(l, n: q, rhs, columns: w, transpose: true)
                     return true
+                }
+                for i in 0..<q {
+                    for j in 0..<q { mInverse[i * q + j] = rhs[i * w + j] }
+                    v[i] = rhs[i * w + q]
+                    for a in 0..<p { vf[i * p + a] = rhs[i * w + q + 1 + a] }
                 }
                 guard factored else { return nil }
                 // GΛ v (q) for the residual term.

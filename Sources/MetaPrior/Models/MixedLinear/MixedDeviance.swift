@@ -52,7 +52,8 @@ struct MixedDeviance {
 
     /// A task's G Λ (G = XᵀX) and M = I + ΛᵀGΛ, the q×q core of the Woodbury identity
     /// (I + XΛΛᵀXᵀ)⁻¹ = I − XΛM⁻¹ΛᵀXᵀ, into `gl` and `m` (row-major).
-    func woodburyCore(_ t: MixedStatisticsTable.Task, _ lambda: [Double], gl: inout [Double], m: inout [Double]) {
+    @inline(__always)
+    func woodburyCore(_ t: MixedStatisticsTable.Task, _ lambda: UnsafePointer<Double>, gl: UnsafeMutablePointer<Double>, m: UnsafeMutablePointer<Double>) {
         for i in 0..<q { for j in 0..<q {
             var s = 0.0
             for k in 0..<q { s += t.xtx[i * q + k] * lambda[k * q + j] }
@@ -77,52 +78,74 @@ struct MixedDeviance {
     /// positive definite (overflow).
     func sums(_ range: Range<Int>, _ lambda: [Double]) -> Sums? {
         var out = Sums(fwf: [Double](repeating: 0, count: p * p), fwy: [Double](repeating: 0, count: p))
-        var xl = [Double](repeating: 0, count: q * q)   // XᵀX Λ
-        var m = [Double](repeating: 0, count: q * q)    // I + ΛᵀXᵀXΛ, then its Cholesky factor
-        var u = [Double](repeating: 0, count: q)        // ΛᵀXᵀy, then L⁻¹ of it
-        var uf = [Double](repeating: 0, count: q * p)   // ΛᵀXᵀF (q×p), then L⁻¹ of it
-        return tasks.withTasks { task in
-            for index in range {
-                let t = task(index)
-                woodburyCore(t, lambda, gl: &xl, m: &m)
-                for i in 0..<q {
-                    var s = 0.0
-                    for k in 0..<q { s += lambda[k * q + i] * t.xty[k] }
-                    u[i] = s
+        let w = p + 1
+        // Scratch for one task, on pointers: GΛ, M (then its Cholesky factor) and the q × (p + 1)
+        // right-hand sides [ΛᵀXᵀF | ΛᵀXᵀy], solved together (then L⁻¹ of them).
+        let xl = UnsafeMutablePointer<Double>.allocate(capacity: q * q)
+        let m = UnsafeMutablePointer<Double>.allocate(capacity: q * q)
+        let rhs = UnsafeMutablePointer<Double>.allocate(capacity: q * w)
+        defer { xl.deallocate(); m.deallocate(); rhs.deallocate() }
+        return lambda.withUnsafeBufferPointer { lp in
+            let lambda = lp.baseAddress!
+            return tasks.withTasks { task in
+                for index in range {
+                    let t = task(index)
+                    woodburyCore(t, lambda, gl: xl, m: m)
+                    for i in 0..<q {
+                        var s = 0.0
+                        for k in 0..<q { s += lambda[k * q + i] * t.xty[k] }
+                        rhs[i * w + p] = s
+                        for a in 0..<p {
+                            var v = 0.0
+                            for k in 0..<q { v += lambda[k * q + i] * t.ftx[a * q + k] }
+                            rhs[i * w + a] = v
+                        }
+                    }
+                    guard let logDet = Self.choleskyLogDeterminant(m, q) else { return nil }
+                    out.logDetM += logDet
+                    PointerKernels.solveLowerOnLoops(m, n: q, rhs, columns: w, transpose: false)
                     for a in 0..<p {
-                        var v = 0.0
-                        for k in 0..<q { v += lambda[k * q + i] * t.ftx[a * q + k] }
-                        uf[i * p + a] = v
+                        var s = t.fty[a]
+                        for k in 0..<q { s -= rhs[k * w + a] * rhs[k * w + p] }
+                        out.fwy[a] += s
+                        for b in 0..<p {
+                            var v = t.ftf[a * p + b]
+                            for k in 0..<q { v -= rhs[k * w + a] * rhs[k * w + b] }
+                            out.fwf[a * p + b] += v
+                        }
                     }
+                    var r = t.yty
+                    for k in 0..<q { r -= rhs[k * w + p] * rhs[k * w + p] }
+                    out.ywy += r
                 }
-                let factored: Bool = m.withUnsafeMutableBufferPointer { mp in
-                    guard (try? PointerKernels.choleskyInPlace(mp.baseAddress!, n: q)) != nil else { return false }
-                    out.logDetM += PointerKernels.logDeterminant(cholesky: mp.baseAddress!, n: q)
-                    u.withUnsafeMutableBufferPointer { up in
-                        PointerKernels.solveLower(mp.baseAddress!, n: q, vector: up.baseAddress!, transpose: false)
-                    }
-                    uf.withUnsafeMutableBufferPointer { fp in
-                        PointerKernels.solveLower(mp.baseAddress!, n: q, fp.baseAddress!, columns: p, transpose: false)
-                    }
-                    return true
-                }
-                guard factored else { return nil }
-                for a in 0..<p {
-                    var s = t.fty[a]
-                    for k in 0..<q { s -= uf[k * p + a] * u[k] }
-                    out.fwy[a] += s
-                    for b in 0..<p {
-                        var v = t.ftf[a * p + b]
-                        for k in 0..<q { v -= uf[k * p + a] * uf[k * p + b] }
-                        out.fwf[a * p + b] += v
-                    }
-                }
-                var r = t.yty
-                for k in 0..<q { r -= u[k] * u[k] }
-                out.ywy += r
+                return out
             }
-            return out
         }
+    }
+
+    /// Factors the small q × q matrix at `m` in place (lower Cholesky factor) and returns
+    /// log|M|, or `nil` when it is not positive definite. The log of the product of the
+    /// squared pivots, once (or once per 1e150 of it): a log per pivot was a visible share of
+    /// an evaluation at q = 2.
+    @inline(__always)
+    static func choleskyLogDeterminant(_ m: UnsafeMutablePointer<Double>, _ q: Int) -> Double? {
+        var product = 1.0, logSum = 0.0
+        for j in 0..<q {
+            var d = m[j * q + j]
+            for k in 0..<j { d -= m[j * q + k] * m[j * q + k] }
+            guard d > 0, d.isFinite else { return nil }
+            product *= d
+            if product > 1e150 { logSum += log(product); product = 1 }  // M's pivots are ≥ 1: no underflow
+            let l = d.squareRoot()
+            m[j * q + j] = l
+            for i in (j + 1)..<Swift.max(j + 1, q) {
+                var s = m[i * q + j]
+                for k in 0..<j { s -= m[i * q + k] * m[j * q + k] }
+                m[i * q + j] = s / l
+            }
+            for i in 0..<j { m[i * q + j] = 0 }
+        }
+        return logSum + log(product)
     }
 
     /// Everything the deviance profiles at θ.
