@@ -77,8 +77,14 @@ struct MixedDeviance {
     /// Σ over the tasks in `range` of FᵀWF, FᵀWy, yᵀWy and log|M_i|; `nil` if an M_i is not
     /// positive definite (overflow).
     func sums(_ range: Range<Int>, _ lambda: [Double]) -> Sums? {
-        var out = Sums(fwf: [Double](repeating: 0, count: p * p), fwy: [Double](repeating: 0, count: p))
         let w = p + 1
+        // The sums on pointers too (FᵀWF, then FᵀWy), and log|M_i| summed as one running
+        // product of the determinants (each ≥ 1), its log taken when it passes 1e150.
+        let fwf = UnsafeMutablePointer<Double>.allocate(capacity: p * p + p)
+        fwf.initialize(repeating: 0, count: p * p + p)
+        let fwy = fwf + p * p
+        defer { fwf.deallocate() }
+        var ywy = 0.0, logDetM = 0.0, determinants = 1.0
         // Scratch for one task, on pointers: GΛ, M (then its Cholesky factor) and the q × (p + 1)
         // right-hand sides [ΛᵀXᵀF | ΛᵀXᵀy], solved together (then L⁻¹ of them).
         let xl = UnsafeMutablePointer<Double>.allocate(capacity: q * q)
@@ -101,41 +107,44 @@ struct MixedDeviance {
                             rhs[i * w + a] = v
                         }
                     }
-                    guard let logDet = Self.choleskyLogDeterminant(m, q) else { return nil }
-                    out.logDetM += logDet
+                    guard let determinant = Self.choleskyDeterminant(m, q, logSum: &logDetM) else { return nil }
+                    determinants *= determinant
+                    if determinants > 1e150 { logDetM += log(determinants); determinants = 1 }
                     PointerKernels.solveLowerOnLoops(m, n: q, rhs, columns: w, transpose: false)
                     for a in 0..<p {
                         var s = t.fty[a]
                         for k in 0..<q { s -= rhs[k * w + a] * rhs[k * w + p] }
-                        out.fwy[a] += s
+                        fwy[a] += s
                         for b in 0..<p {
                             var v = t.ftf[a * p + b]
                             for k in 0..<q { v -= rhs[k * w + a] * rhs[k * w + b] }
-                            out.fwf[a * p + b] += v
+                            fwf[a * p + b] += v
                         }
                     }
                     var r = t.yty
                     for k in 0..<q { r -= rhs[k * w + p] * rhs[k * w + p] }
-                    out.ywy += r
+                    ywy += r
                 }
-                return out
+                return Sums(fwf: Array(UnsafeBufferPointer(start: fwf, count: p * p)), fwy: Array(UnsafeBufferPointer(start: fwy, count: p)),
+                            ywy: ywy, logDetM: logDetM + log(determinants))
             }
         }
     }
 
-    /// Factors the small q × q matrix at `m` in place (lower Cholesky factor) and returns
-    /// log|M|, or `nil` when it is not positive definite. The log of the product of the
-    /// squared pivots, once (or once per 1e150 of it): a log per pivot was a visible share of
-    /// an evaluation at q = 2.
+    /// Factors the small q × q matrix at `m` in place (lower Cholesky factor) and returns its
+    /// determinant — the product of the squared pivots, each ≥ 1 for M = I + ΛᵀGΛ — or `nil`
+    /// when it is not positive definite. Past 1e150 the product's log is added to `logSum`
+    /// and the product restarts, so it never overflows. A log per pivot, or per task, was a
+    /// visible share of an evaluation at q = 2.
     @inline(__always)
-    static func choleskyLogDeterminant(_ m: UnsafeMutablePointer<Double>, _ q: Int) -> Double? {
-        var product = 1.0, logSum = 0.0
+    static func choleskyDeterminant(_ m: UnsafeMutablePointer<Double>, _ q: Int, logSum: inout Double) -> Double? {
+        var product = 1.0
         for j in 0..<q {
             var d = m[j * q + j]
             for k in 0..<j { d -= m[j * q + k] * m[j * q + k] }
             guard d > 0, d.isFinite else { return nil }
             product *= d
-            if product > 1e150 { logSum += log(product); product = 1 }  // M's pivots are ≥ 1: no underflow
+            if product > 1e150 { logSum += log(product); product = 1 }
             let l = d.squareRoot()
             m[j * q + j] = l
             for i in (j + 1)..<Swift.max(j + 1, q) {
@@ -145,7 +154,7 @@ struct MixedDeviance {
             }
             for i in 0..<j { m[i * q + j] = 0 }
         }
-        return logSum + log(product)
+        return product
     }
 
     /// Everything the deviance profiles at θ.
