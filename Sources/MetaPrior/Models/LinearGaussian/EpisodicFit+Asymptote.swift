@@ -50,16 +50,7 @@ extension MarginalWorkspace {
     mutating func ray(a: UnsafePointer<Double>, b: UnsafePointer<Double>, mean mu: [Double], factor L: [Double],
                       noiseVariance s2: Double, direction dir: [Double]) throws -> (q: Double, p: Double) {
         let d = self.d
-        PointerKernels.multiply(a, vector: mu, into: &am, rows: d, columns: d)
-        for i in 0..<d { r[i] = b[i] - am[i] }
-        PointerKernels.multiply(L, a, into: &c, m: d, n: d, k: d, transposeA: true)
-        PointerKernels.multiply(c, L, into: &m, m: d, n: d, k: d)
-        for i in 0..<d {
-            m[i * d + i] += s2
-            for j in 0..<i { let s = 0.5 * (m[i * d + j] + m[j * d + i]); m[i * d + j] = s; m[j * d + i] = s }
-        }
-        try PointerKernels.choleskyInPlace(&m, n: d)
-        PointerKernels.multiply(L, vector: r, into: &t, rows: d, columns: d, transpose: true)
+        try factorPredictive(a: a, b: b, mean: mu, factor: L, noiseVariance: s2)
         PointerKernels.solveLower(m, n: d, vector: &t)
         PointerKernels.solveLower(m, n: d, vector: &t, transpose: true)   // w = M⁻¹Lᵀr
         PointerKernels.multiply(L, vector: t, into: &lw, rows: d, columns: d)
