@@ -18,6 +18,8 @@
 #include <gsl/gsl_sf_psi.h>
 #include <gsl/gsl_multimin.h>
 #include <gsl/gsl_integration.h>
+#include <gsl/gsl_fft_real.h>
+#include <gsl/gsl_fft_halfcomplex.h>
 
 /// Layout of GSL's private Mersenne Twister state (rng/mt.c, GSL 1.x–2.x), so that a
 /// generator can be seeded from a 64-bit seed *and* a 64-bit stream index: gsl_rng_set
