@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import GSL
+
+/// A generalised linear mixed model fitted as lme4's `glmer` fits it by default (nAGQ = 1): the
+/// shared coefficients β and the task covariance Σ = ΛΛᵀ maximise the sum over tasks of the
+/// Laplace approximation to each task's log-likelihood (``GeneralizedTask``'s `laplace`).
+///
+/// The search is BFGS on the analytic gradient in ψ = (β, θ), θ the entries of Λ's lower
+/// triangle column by column (lme4's `theta`), from the pooled GLM's β and Λ = I (lme4's start),
+/// then saddle-free Newton steps on a Hessian from central differences of the gradient, until
+/// the stated criterion holds: every |∂ℓ/∂ψ| ≤ 1e-7 · max(1, |ℓ|). Λ's columns enter only
+/// through ΛΛᵀ, so a variance that goes to zero is an interior point of ψ where the gradient
+/// vanishes by symmetry: the boundary needs no constraint and the same criterion applies there.
+public struct GeneralizedMixedFit: Sendable {
+    /// The response family.
+    public var family: ResponseFamily
+    /// β̂ (p).
+    public var beta: [Double]
+    /// θ̂: Λ's lower triangle, column by column, each column's diagonal entry ≥ 0 (lme4's `theta`).
+    public var theta: [Double]
+    /// Σ̂ = ΛΛᵀ (q × q row-major): lme4's `VarCorr`.
+    public var covariance: [Double]
+    /// The maximised Laplace log-likelihood (lme4's `logLik`).
+    public var logLikelihood: Double
+    /// Per task, the mode û of its standardised effects; its effects are b = Λû (lme4's `ranef`).
+    public var modes: [[Double]]
+    /// Gradient evaluations of the search.
+    public var evaluations: Int
+    /// The criterion's value: max |∂ℓ/∂ψ| / max(1, |ℓ|).
+    public var stationarity: Double
+    /// Whether ``stationarity`` ≤ 1e-7.
+    public var converged: Bool
+
+    /// Fits the model.
+    /// - Parameters:
+    ///   - tasks: every task with the same p and q ≥ 1.
+    ///   - family: the response distribution.
+    /// - Throws: ``InputError`` when there are no tasks, or the likelihood is not finite at the start.
+    public init(tasks: [GeneralizedTask], family: ResponseFamily) throws {
+        guard let first = tasks.first else { throw InputError(kind: .empty, "no tasks to fit") }
+        let p = first.p, q = first.q
+        let model = LaplaceObjective(tasks: tasks, family: family)
+        var evaluations = 0
+        // Start: β of the pooled GLM (the objective at Λ = 0 is exactly its log-likelihood),
+        // by the same Newton steps; then Λ = I.
+        var start = [Double](repeating: 0, count: p + q * (q + 1) / 2)
+        if p > 0 {
+            let pooled = try model.newtonPolish(from: start, free: 0..<p, evaluations: &evaluations)
+            for k in 0..<p { start[k] = pooled[k] }
+        }
+        var k = p
+        for j in 0..<q { start[k] = 1; k += q - j }
+        guard let initial = model.evaluate(start) else {
+            throw InputError(kind: .invalidValue, "the model's likelihood is not finite at its start (β of the pooled GLM, Σ = I)")
+        }
+        let scale = Swift.max(1, abs(initial.value))
+        var best = try minimizeBFGS(start: start, initialStep: 0.1, lineSearchTolerance: 0.1,
+                                    gradientTolerance: 1e-9 * scale, maxIterations: 50 + 20 * start.count) { x, gradient in
+            evaluations += 1
+            guard let e = model.evaluate(x) else {
+                for i in gradient.indices { gradient[i] = .nan }
+                return .infinity
+            }
+            for i in gradient.indices { gradient[i] = -e.gradient[i] }
+            return -e.value
+        }.x
+        if let e = model.evaluate(best), !Self.stationary(e) {
+            best = try model.newtonPolish(from: best, free: 0..<best.count, evaluations: &evaluations)
+        }
+        guard let final = model.evaluate(best) else {
+            throw InputError(kind: .invalidValue, "the model's likelihood is not finite at the optimum")
+        }
+        let theta = normalisedColumnSigns(Array(best[p...]), q: q)
+        let lambda = lowerFactor(theta, q: q)
+        var sigma = [Double](repeating: 0, count: q * q)
+        for i in 0..<q { for j in 0..<q { for k in 0..<q { sigma[i * q + j] += lambda[i * q + k] * lambda[j * q + k] } } }
+        self.family = family
+        beta = Array(best[..<p])
+        self.theta = theta
+        covariance = sigma
+        logLikelihood = final.value
+        modes = final.modes
+        self.evaluations = evaluations
+        stationarity = Self.criterion(final)
+        converged = stationarity <= 1e-7
+    }
+
+    static func criterion(_ e: LaplaceObjective.Evaluation) -> Double {
+        e.gradient.reduce(0) { Swift.max($0, abs($1)) } / Swift.max(1, abs(e.value))
+    }
+
+    static func stationary(_ e: LaplaceObjective.Evaluation) -> Bool { criterion(e) <= 1e-7 }
+}
+
+/// Λ (q × q row-major, lower triangular) from θ, its lower triangle column by column.
+func lowerFactor(_ theta: [Double], q: Int) -> [Double] {
+    var lambda = [Double](repeating: 0, count: q * q)
+    var k = 0
+    for j in 0..<q { for i in j..<q { lambda[i * q + j] = theta[k]; k += 1 } }
+    return lambda
+}
+
+/// θ with each column of Λ negated where its diagonal entry is negative (ΛΛᵀ is unchanged).
+func normalisedColumnSigns(_ theta: [Double], q: Int) -> [Double] {
+    var out = theta
+    var k = 0
+    for j in 0..<q {
+        if out[k] < 0 { for i in 0..<(q - j) { out[k + i] = -out[k + i] } }
+        k += q - j
+    }
+    return out
+}
