@@ -33,6 +33,11 @@ typedef struct {
 /// state; a function returning the constant pointer is safe to call.
 static inline const gsl_rng_type *metaprior_mt19937(void) { return gsl_rng_mt19937; }
 
+/// The same for the Gauss–Hermite rule of GSL's fixed-order quadrature.
+static inline const gsl_integration_fixed_type *metaprior_fixed_hermite(void) {
+    return gsl_integration_fixed_hermite;
+}
+
 /// The same for the minimiser types (BFGS and the Nelder–Mead simplex).
 static inline const gsl_multimin_fdfminimizer_type *metaprior_multimin_bfgs2(void) {
     return gsl_multimin_fdfminimizer_vector_bfgs2;

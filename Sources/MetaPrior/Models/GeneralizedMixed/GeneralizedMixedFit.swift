@@ -31,15 +31,27 @@ public struct GeneralizedMixedFit: Sendable {
     public var stationarity: Double
     /// Whether ``stationarity`` ≤ 1e-7.
     public var converged: Bool
+    /// Gauss–Hermite points per task (lme4's nAGQ): 1 is the Laplace approximation.
+    public var quadraturePoints: Int
 
     /// Fits the model.
     /// - Parameters:
     ///   - tasks: every task with the same p and q ≥ 1.
     ///   - family: the response distribution.
-    /// - Throws: ``InputError`` when there are no tasks, or the likelihood is not finite at the start.
-    public init(tasks: [GeneralizedTask], family: ResponseFamily) throws {
+    ///   - quadraturePoints: 1 (the Laplace approximation) or, for a single task-specific term
+    ///     (q = 1), the points of adaptive Gauss–Hermite quadrature per task (lme4's nAGQ; at
+    ///     most 100). The quadrature fit starts from the Laplace fit's optimum.
+    /// - Throws: ``InputError`` when there are no tasks, quadrature is asked for with q > 1 or
+    ///   with a bad number of points, or the likelihood is not finite at the start.
+    public init(tasks: [GeneralizedTask], family: ResponseFamily, quadraturePoints: Int = 1) throws {
         guard let first = tasks.first else { throw InputError(kind: .empty, "no tasks to fit") }
         let p = first.p, q = first.q
+        guard (1...100).contains(quadraturePoints) else {
+            throw InputError(column: "--quadrature-points", kind: .invalidValue, "the points per task must be 1 to 100, got \(quadraturePoints)")
+        }
+        guard quadraturePoints == 1 || q == 1 else {
+            throw InputError(column: "--quadrature-points", kind: .invalidValue, "adaptive quadrature needs a single task-specific term (such as (1 | task)); this model has \(q)")
+        }
         let model = LaplaceObjective(tasks: tasks, family: family)
         var evaluations = 0
         // Start: β of the pooled GLM (the objective at Λ = 0 is exactly its log-likelihood),
@@ -68,6 +80,15 @@ public struct GeneralizedMixedFit: Sendable {
         if let e = model.evaluate(best), !Self.stationary(e) {
             best = try model.newtonPolish(from: best, free: 0..<best.count, evaluations: &evaluations)
         }
+        if quadraturePoints > 1 {
+            model.quadrature = try GaussHermiteRule(points: quadraturePoints)
+            guard let atLaplace = model.evaluate(best) else {
+                throw InputError(kind: .invalidValue, "the quadrature likelihood is not finite at the Laplace fit's optimum")
+            }
+            if !Self.stationary(atLaplace) {
+                best = try model.newtonPolish(from: best, free: 0..<best.count, evaluations: &evaluations)
+            }
+        }
         guard let final = model.evaluate(best) else {
             throw InputError(kind: .invalidValue, "the model's likelihood is not finite at the optimum")
         }
@@ -84,6 +105,7 @@ public struct GeneralizedMixedFit: Sendable {
         self.evaluations = evaluations
         stationarity = Self.criterion(final)
         converged = stationarity <= 1e-7
+        self.quadraturePoints = quadraturePoints
     }
 
     static func criterion(_ e: LaplaceObjective.Evaluation) -> Double {
