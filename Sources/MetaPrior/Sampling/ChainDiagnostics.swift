@@ -70,6 +70,7 @@ public struct ChainDiagnostics: Sendable, Equatable {
         let size = Double(sorted.count)
         let low = max(try rankDistribution.quantile(0.1586553) * size - 1, 0)
         let high = min(try rankDistribution.quantile(0.8413447) * size - 1, size - 1)
+        guard low.isFinite, high.isFinite else { return .nan }
         return (sorted[Int(high.rounded(.up))] - sorted[Int(low.rounded(.down))]) / 2
     }
 
@@ -80,8 +81,9 @@ public struct ChainDiagnostics: Sendable, Equatable {
         if rHat > 1.01 {
             lines.append("\(quantity): R-hat \(rHat) > 1.01; the chains disagree, so run them longer or check the model")
         }
-        if bulkESS < 400 || tailESS < 400 {
-            lines.append("\(quantity): effective sample size bulk \(Int(bulkESS)), tail \(Int(tailESS)) < 400; "
+        if !(bulkESS >= 400 && tailESS >= 400) {  // NaN (undefined) warns too
+            func whole(_ x: Double) -> String { x.isFinite ? String(Int(x.rounded())) : "undefined" }
+            lines.append("\(quantity): effective sample size bulk \(whole(bulkESS)), tail \(whole(tailESS)) < 400; "
                          + "draw more (Monte Carlo error is large)")
         }
         return lines
