@@ -97,4 +97,24 @@ struct LaplaceFitTests {
             #expect(abs(analytic[k] - numeric) <= 1e-6 * Swift.max(1, abs(numeric)), "∂/∂ψ[\(k)]: \(analytic[k]) vs \(numeric)")
         }
     }
+
+    /// 600 tasks (three chunks of 256): the fit is bit-for-bit the same on one thread and on many.
+    @Test func fitDoesNotDependOnThreads() throws {
+        var generator = SplitMix(state: 600)
+        func uniform() -> Double { Double(generator.next() >> 11 | 1) / 9007199254740992 }
+        let tasks = try (0..<600).map { _ -> GeneralizedTask in
+            let intercept = -0.3 + 0.7 * (uniform() - 0.5) * 3.46
+            let x = (0..<6).map { _ in uniform() * 2 - 1 }
+            let y = x.map { uniform() < 1 / (1 + exp(-(intercept + 0.8 * $0))) ? 1.0 : 0.0 }
+            return try GeneralizedTask(family: .binomial, shared: x.flatMap { [1, $0] }, p: 2, specific: x.map { _ in 1 }, q: 1, response: y)
+        }
+        let saved = DeterministicParallel.maximumThreads
+        defer { DeterministicParallel.maximumThreads = saved }
+        DeterministicParallel.maximumThreads = 1
+        let serial = try GeneralizedMixedFit(tasks: tasks, family: .binomial)
+        DeterministicParallel.maximumThreads = 0
+        let parallel = try GeneralizedMixedFit(tasks: tasks, family: .binomial)
+        #expect(serial.logLikelihood == parallel.logLikelihood && serial.beta == parallel.beta && serial.theta == parallel.theta)
+        #expect(serial.converged)
+    }
 }
