@@ -12,6 +12,8 @@ final class LaplaceObjective {
     /// The Gauss–Hermite rule for nAGQ > 1 (q = 1 only); `nil`: the Laplace approximation.
     var quadrature: GaussHermiteRule?
     private var starts: [[Double]]
+    /// The most observations of any task (the workspaces' size).
+    private let largestTask: Int
 
     struct Evaluation {
         var value: Double
@@ -25,6 +27,7 @@ final class LaplaceObjective {
         p = tasks[0].p
         q = tasks[0].q
         starts = [[Double]](repeating: [Double](repeating: 0, count: tasks[0].q), count: tasks.count)
+        largestTask = tasks.map(\.count).max() ?? 0
     }
 
     /// ℓ(ψ) and ∂ℓ/∂ψ; `nil` where a task's approximation is not finite. With ``quadrature``
@@ -42,20 +45,27 @@ final class LaplaceObjective {
         let chunks = DeterministicParallel.chunkCount(count: tasks.count, chunkSize: chunkSize)
         var partials = [(value: Double, gradient: [Double])?](repeating: nil, count: chunks)
         var modes = starts
-        let tasks = tasks, family = family, starts = starts, p = p, q = q, width = psi.count
+        let tasks = tasks, family = family, starts = starts, p = p, q = q, width = psi.count, largest = largestTask
         partials.withUnsafeMutableBufferPointer { slots in
             modes.withUnsafeMutableBufferPointer { modeSlots in
                 DeterministicParallel.forEachChunk(count: tasks.count, chunkSize: chunkSize) { chunk, range in
+                    let workspace = LaplaceWorkspace(observations: largest, p: p, q: q)
                     var value = 0.0
                     var gradient = [Double](repeating: 0, count: width)
-                    for i in range {
-                        guard let t = tasks[i].laplace(family: family, beta: beta, lambda: lambda, start: starts[i], gradient: true) else { return }
-                        value += t.value
-                        for k in 0..<p { gradient[k] += t.betaGradient[k] }
-                        var k = p
-                        for j in 0..<q { for r in j..<q { gradient[k] += t.lambdaGradient[r * q + j]; k += 1 } }
-                        modeSlots[i] = t.mode
+                    let ok = beta.withUnsafeBufferPointer { b in
+                        lambda.withUnsafeBufferPointer { l in
+                            gradient.withUnsafeMutableBufferPointer { out in
+                                for i in range {
+                                    guard let t = workspace.laplace(tasks[i], family: family, beta: b.baseAddress, lambda: l.baseAddress!,
+                                                                    start: starts[i], gradientInto: out.baseAddress!) else { return false }
+                                    value += t.value
+                                    modeSlots[i] = (0..<q).map { workspace.u[$0] }
+                                }
+                                return true
+                            }
+                        }
                     }
+                    guard ok else { return }
                     slots[chunk] = (value, gradient)
                 }
             }
