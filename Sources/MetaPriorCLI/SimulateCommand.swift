@@ -17,6 +17,10 @@ struct SimulateCommand: ParsableCommand {
           sinusoid-line     half sinusoids, half lines y = m·x + b, m, b ~ U[−3, 3]  (PLATIPUS)
           linear-gaussian   φ ~ N(μ, Σ), y = [1, x]ᵀφ + N(0, σ²)  (default μ = 1,2, Σ = "1,0.3;0.3,0.5")
           gaussian-classes  C classes per task, class means ~ N(0, τ²I), x ~ N(mean, σ²I)
+          logistic-tasks    φ ~ N(μ, Σ), y ~ Bernoulli(logit⁻¹([1, x]ᵀφ))  (default μ = -0.5,1,
+                            Σ = "1,0.3;0.3,0.5")
+          poisson-tasks     φ ~ N(μ, Σ), exposure t ~ U[0.5, 2], y ~ Poisson(t·exp([1, x]ᵀφ))
+                            (default μ = 0.5,0.5, Σ = "0.5,0.1;0.1,0.25"; column exposure)
         The tasks CSV has columns task, x (or x1, x2, …), y (or label); --parameters-output
         writes each task's true parameters. Task i uses random stream (seed, i): the output is
         byte-identical for a seed, however many threads run.
@@ -50,13 +54,13 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write each task's true parameters to this CSV.", valueName: "file"))
     var parametersOutput: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("linear-gaussian: prior mean μ of (intercept, slopes…); its length sets the dimension.", valueName: "m1,m2,..."))
+    @Option(parsing: .unconditional, help: ArgumentHelp("linear-gaussian, logistic-tasks, poisson-tasks: prior mean μ of (intercept, slopes…); its length sets the dimension.", valueName: "m1,m2,..."))
     var mean: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("linear-gaussian: prior covariance Σ, rows separated by ';' (default \"1,0.3;0.3,0.5\" for the default mean, else the identity).", valueName: "a,b;c,d"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The same families: prior covariance Σ, rows separated by ';' (default: the family's for its default mean, else the identity).", valueName: "a,b;c,d"))
     var covariance: String?
 
-    @Option(help: ArgumentHelp("linear-gaussian: input distribution, normal (N(0,1)) or uniform (over --x-range); default normal.", valueName: "kind"),
+    @Option(help: ArgumentHelp("linear-gaussian, logistic-tasks, poisson-tasks: input distribution, normal (N(0,1)) or uniform (over --x-range); default normal.", valueName: "kind"),
             transform: choice("--inputs"))
     var inputs: InputDistribution = .normal
 

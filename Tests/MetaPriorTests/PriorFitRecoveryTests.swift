@@ -31,7 +31,7 @@ struct PriorFitRecoveryTests {
         let spread = (0..<2).map { sigma[$0, $0] + noise / Double(n) }
         for j in 0..<2 {
             let se = (spread[j] / Double(T)).squareRoot()
-            #expect(abs(fit.prior.mean[j] - settings.mean[j]) <= 4 * se, "mu[\(j)]")
+            #expect(abs(fit.prior.mean[j] - settings.effectiveMean[j]) <= 4 * se, "mu[\(j)]")
             for k in 0..<2 {
                 let seSigma = ((spread[j] * spread[k] + sigma[j, k] * sigma[j, k]) / Double(T)).squareRoot()
                 #expect(abs(fit.prior.covariance[j, k] - sigma[j, k]) <= 4 * seSigma, "Sigma[\(j),\(k)]")

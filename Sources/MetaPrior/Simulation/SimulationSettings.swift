@@ -17,6 +17,13 @@ public enum SimulationFamily: String, CaseIterable, Sendable {
     /// Classification: each task has C classes whose means m_c ~ N(0, τ²I) (the known prior);
     /// x ~ N(m_c, σ²I); `points` is per class.
     case gaussianClasses = "gaussian-classes"
+    /// φ_i ~ N(μ, Σ), y ~ Bernoulli(1/(1 + e^(−η))), η = [1, x]ᵀφ_i: binary tasks with a known
+    /// prior (default μ = (−0.5, 1), Σ = [[1, 0.3], [0.3, 0.5]]).
+    case logisticTasks = "logistic-tasks"
+    /// φ_i ~ N(μ, Σ), an exposure t ~ U[0.5, 2] per observation (an input column `exposure`),
+    /// y ~ Poisson(t·e^η), η = [1, x]ᵀφ_i: count tasks with a known prior (default μ = (0.5, 0.5),
+    /// Σ = [[0.5, 0.1], [0.1, 0.25]]).
+    case poissonTasks = "poisson-tasks"
 
     /// Observation noise σ when none is given: 0 for the regression benchmarks (as in the
     /// papers), 0.5 for linear-gaussian, 1 (within-class spread) for gaussian-classes.
@@ -25,6 +32,15 @@ public enum SimulationFamily: String, CaseIterable, Sendable {
         case .sinusoid, .harmonic, .sinusoidLine: return 0
         case .linearGaussian: return 0.5
         case .gaussianClasses: return 1
+        case .logisticTasks, .poissonTasks: return 0
+        }
+    }
+
+    /// Whether the family draws φ from N(μ, Σ) (`--mean`, `--covariance` apply).
+    public var hasGaussianPrior: Bool {
+        switch self {
+        case .linearGaussian, .logisticTasks, .poissonTasks: return true
+        default: return false
         }
     }
 }
@@ -49,10 +65,11 @@ public struct SimulationSettings: Sendable, Equatable {
     public var seed: UInt64
     /// Observation noise standard deviation; `nil` uses ``SimulationFamily/defaultNoise``.
     public var noise: Double?
-    /// linear-gaussian: prior mean μ of φ = (intercept, slopes…); its length is d = 1 + inputs.
-    public var mean: [Double]
-    /// linear-gaussian: prior covariance Σ (d × d); `nil` uses the default for the default
-    /// mean, and the identity otherwise.
+    /// linear-gaussian, logistic-tasks, poisson-tasks: prior mean μ of φ = (intercept,
+    /// slopes…); its length is d = 1 + inputs. `nil`: the family's default (``effectiveMean``).
+    public var mean: [Double]?
+    /// The same families: prior covariance Σ (d × d); `nil` uses the family's default for the
+    /// default mean, and the identity otherwise.
     public var covariance: Matrix?
     /// linear-gaussian: the input distribution.
     public var inputDistribution: InputDistribution
@@ -67,6 +84,16 @@ public struct SimulationSettings: Sendable, Equatable {
 
     /// The default linear-gaussian prior: μ = (1, 2), Σ = [[1, 0.3], [0.3, 0.5]].
     public static let defaultMean: [Double] = [1, 2]
+
+    /// The prior mean in force: ``mean``, or the family's default.
+    public var effectiveMean: [Double] {
+        if let mean { return mean }
+        switch family {
+        case .logisticTasks: return [-0.5, 1]
+        case .poissonTasks: return [0.5, 0.5]
+        default: return Self.defaultMean
+        }
+    }
     /// The default linear-gaussian Σ, [[1, 0.3], [0.3, 0.5]] (intercept and slope positively
     /// correlated), used when `covariance` is `nil` and `mean` is ``defaultMean``.
     public static let defaultCovariance = try! Matrix([[1, 0.3], [0.3, 0.5]])
@@ -74,7 +101,7 @@ public struct SimulationSettings: Sendable, Equatable {
     /// Settings for `tasks` tasks of `points` points each from `seed`; every other field keeps
     /// the family's default.
     public init(family: SimulationFamily, tasks: Int, points: Int, seed: UInt64, noise: Double? = nil,
-                mean: [Double] = SimulationSettings.defaultMean, covariance: Matrix? = nil,
+                mean: [Double]? = nil, covariance: Matrix? = nil,
                 inputDistribution: InputDistribution = .normal, inputRange: ClosedRange<Double>? = nil,
                 classes: Int = 5, dimension: Int = 2, priorScale: Double = 3) {
         self.family = family
@@ -94,15 +121,16 @@ public struct SimulationSettings: Sendable, Equatable {
     /// The noise standard deviation in force.
     public var noiseSD: Double { noise ?? family.defaultNoise }
 
-    /// The linear-gaussian covariance in force.
+    /// The covariance in force (linear-gaussian, logistic-tasks, poisson-tasks).
     public var effectiveCovariance: Matrix {
         if let covariance { return covariance }
-        return mean == Self.defaultMean ? Self.defaultCovariance : Matrix.identity(mean.count)
+        guard mean == nil else { return Matrix.identity(effectiveMean.count) }
+        return family == .poissonTasks ? try! Matrix([[0.5, 0.1], [0.1, 0.25]]) : Self.defaultCovariance
     }
 
     /// The uniform input range in force.
     public var effectiveInputRange: ClosedRange<Double> {
-        inputRange ?? (family == .linearGaussian ? -1...1 : -5...5)
+        inputRange ?? (family.hasGaussianPrior ? -1...1 : -5...5)
     }
 
     /// The most numbers a simulation may make: 200,000,000 input values (tasks × points,
@@ -112,7 +140,7 @@ public struct SimulationSettings: Sendable, Equatable {
 
     /// The number of input values the settings ask for, or `nil` if it overflows `Int`.
     public var inputValueCount: Int? {
-        let perPoint = family == .gaussianClasses ? [classes, dimension] : [Swift.max(mean.count - 1, 1)]
+        let perPoint = family == .gaussianClasses ? [classes, dimension] : [Swift.max(effectiveMean.count, 1)]
         var total = 1
         for factor in [tasks, points] + perPoint {
             let (next, overflow) = total.multipliedReportingOverflow(by: Swift.max(factor, 0))
@@ -136,7 +164,8 @@ public struct SimulationSettings: Sendable, Equatable {
             throw InputError(column: "x-range", "need a finite range low < high, not \(inputRange)")
         }
         switch family {
-        case .linearGaussian:
+        case .linearGaussian, .logisticTasks, .poissonTasks:
+            let mean = effectiveMean
             guard !mean.isEmpty, mean.allSatisfy(\.isFinite) else { throw InputError(column: "mean", "need at least one finite number") }
             let sigma = effectiveCovariance
             guard sigma.rows == mean.count, sigma.columns == mean.count else {

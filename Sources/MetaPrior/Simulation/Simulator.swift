@@ -53,29 +53,32 @@ public struct SimulatedTasks: Sendable {
 /// - Throws: ``InputError`` for invalid settings.
 public func simulateTasks(_ settings: SimulationSettings, threads: Int = 0) throws -> SimulatedTasks {
     try settings.validate()
-    let sigmaFactor = settings.family == .linearGaussian ? try Cholesky(settings.effectiveCovariance) : nil
+    let sigmaFactor = settings.family.hasGaussianPrior ? try Cholesky(settings.effectiveCovariance) : nil
     let inputCount: Int
     switch settings.family {
-    case .linearGaussian: inputCount = settings.mean.count - 1
+    case .linearGaussian, .logisticTasks: inputCount = settings.effectiveMean.count - 1
+    case .poissonTasks: inputCount = settings.effectiveMean.count  // the slopes' inputs, then the exposure
     case .gaussianClasses: inputCount = settings.dimension
     default: inputCount = 1
     }
-    let inputNames = inputCount == 1 ? ["x"] : (1...max(inputCount, 1)).prefix(inputCount).map { "x\($0)" }
+    let slopeInputs = settings.family == .poissonTasks ? inputCount - 1 : inputCount
+    var inputNames = slopeInputs == 1 ? ["x"] : (1...max(slopeInputs, 1)).prefix(slopeInputs).map { "x\($0)" }
+    if settings.family == .poissonTasks { inputNames.append("exposure") }
     let parameterNames: [String]
     switch settings.family {
     case .sinusoid: parameterNames = ["amplitude", "phase"]
     case .harmonic: parameterNames = ["omega", "a1", "a2", "b1", "b2", "mu_x"]
     case .sinusoidLine: parameterNames = ["kind", "amplitude", "phase", "slope", "intercept"]
-    case .linearGaussian: parameterNames = (1...settings.mean.count).map { "phi.\($0)" }
+    case .linearGaussian, .logisticTasks, .poissonTasks: parameterNames = (1...settings.effectiveMean.count).map { "phi.\($0)" }
     case .gaussianClasses: parameterNames = ["class"] + (1...settings.dimension).map { "mean.\($0)" }
     }
 
     let chunkSize = 512
     let chunks = (settings.tasks + chunkSize - 1) / chunkSize
-    let slots = ResultSlots<[(TaskData, [[ParameterValue]])]>(count: chunks)
+    let slots = ResultSlots<Result<[(TaskData, [[ParameterValue]])], Error>>(count: chunks)
     let work: @Sendable (Int) -> Void = { c in
         let range = (c * chunkSize)..<min(settings.tasks, (c + 1) * chunkSize)
-        slots[c] = range.map { simulateTask($0, settings: settings, inputCount: inputCount, sigmaFactor: sigmaFactor) }
+        slots[c] = Result { try range.map { try simulateTask($0, settings: settings, inputCount: inputCount, sigmaFactor: sigmaFactor) } }
     }
     let workers = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
     if workers == 1 || chunks == 1 {
@@ -83,7 +86,7 @@ public func simulateTasks(_ settings: SimulationSettings, threads: Int = 0) thro
     } else {
         DispatchQueue.concurrentPerform(iterations: chunks, execute: work)
     }
-    let results = slots.values.flatMap { $0! }
+    let results = try slots.values.flatMap { try $0!.get() }  // the first failing chunk's error, whatever the threads
     let kind: TargetKind = settings.family == .gaussianClasses
         ? .classification(classNames: (0..<settings.classes).map(String.init)) : .regression
     let dataset = MetaDataset(inputNames: inputNames, targetName: settings.family == .gaussianClasses ? "label" : "y",
@@ -92,7 +95,7 @@ public func simulateTasks(_ settings: SimulationSettings, threads: Int = 0) thro
 }
 
 /// Task `index`: its data and its parameter rows, from its own stream.
-private func simulateTask(_ index: Int, settings: SimulationSettings, inputCount: Int, sigmaFactor: Cholesky?) -> (TaskData, [[ParameterValue]]) {
+private func simulateTask(_ index: Int, settings: SimulationSettings, inputCount: Int, sigmaFactor: Cholesky?) throws -> (TaskData, [[ParameterValue]]) {
     let rng = RandomStream(seed: settings.seed, stream: UInt64(index))
     let noise = settings.noiseSD
     let range = settings.effectiveInputRange
@@ -127,20 +130,34 @@ private func simulateTask(_ index: Int, settings: SimulationSettings, inputCount
         x = (0..<n).map { _ in muX + rng.standardNormal() }
         y = x.map { a1 * sin(omega * $0 + b1) + a2 * sin(2 * omega * $0 + b2) + epsilon() }
         parameters = [[omega, a1, a2, b1, b2, muX].map { .number($0) }]
-    case .linearGaussian:
-        let d = settings.mean.count
+    case .linearGaussian, .logisticTasks, .poissonTasks:
+        let mean = settings.effectiveMean, d = mean.count
         let z = (0..<d).map { _ in rng.standardNormal() }
         let offset = (try? sigmaFactor!.multiplyLower(z)) ?? Array(repeating: 0, count: d)
-        let phi = zip(settings.mean, offset).map { $0 + $1 }
+        let phi = zip(mean, offset).map { $0 + $1 }
         x.reserveCapacity(n * inputCount)
         for _ in 0..<n {
             var value = phi[0]
-            for j in 0..<inputCount {
+            for j in 0..<(d - 1) {
                 let xj = settings.inputDistribution == .normal ? rng.standardNormal() : uniform(range.lowerBound, range.upperBound)
                 x.append(xj)
                 value += phi[j + 1] * xj
             }
-            y.append(value + epsilon())
+            switch settings.family {
+            case .logisticTasks:
+                y.append(rng.uniform() < 1 / (1 + exp(-value)) ? 1 : 0)
+            case .poissonTasks:
+                let exposure = uniform(0.5, 2)
+                x.append(exposure)
+                let rate = exposure * exp(value)
+                guard let poisson = try? Poisson(rate: rate) else {
+                    throw InputError(column: "mean", kind: .invalidValue,
+                                     "task \(index) drew a Poisson rate of \(rate), beyond \(Poisson.maximumRate); give a smaller --mean or --covariance")
+                }
+                y.append(Double(poisson.sample(using: rng)))
+            default:
+                y.append(value + epsilon())
+            }
         }
         parameters = [phi.map { .number($0) }]
     case .gaussianClasses:

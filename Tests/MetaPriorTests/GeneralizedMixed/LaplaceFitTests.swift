@@ -66,6 +66,10 @@ struct LaplaceFitTests {
         close(fit.theta[0], 0.6422613859, "θ")
         close(fit.covariance[0], 0.4124996878, "herd variance")
         close(fit.beta[0] + fit.theta[0] * fit.modes[0][0], -0.8085120875, "herd 1's intercept")
+        // sqrt(diag(vcov(g2))) (lme4's finite-difference Hessian in (θ, β)); both Hessians are by
+        // differences, so 1e-4 relative.
+        let se = [0.2324717631, 0.3066421057, 0.3266373818, 0.4274357366]
+        for k in 0..<4 { #expect(abs(fit.betaStandardErrors[k] - se[k]) <= 1e-4 * se[k], "SE[\(k)] \(fit.betaStandardErrors[k]) vs \(se[k])") }
     }
 
     /// The analytic gradient of the Laplace approximation (through the mode and W's slope)

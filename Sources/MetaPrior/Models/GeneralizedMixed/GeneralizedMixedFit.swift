@@ -17,6 +17,19 @@ public struct GeneralizedMixedFit: Sendable {
     public var family: ResponseFamily
     /// β̂ (p).
     public var beta: [Double]
+    /// The covariance of β̂ (p × p row-major): the β block of the inverse Hessian of −ℓ in
+    /// ψ = (β, θ), as lme4's `vcov` (its default `use.hessian = TRUE`); where that Hessian is
+    /// not positive definite (a boundary fit, flat in θ), the inverse of its β block alone
+    /// (θ held at θ̂).
+    public var betaCovariance: [Double]
+    /// The inverse Hessian of −ℓ in ψ = (β, θ) ((p + q(q+1)/2)², row-major) at ψ̂ before Λ's
+    /// columns were sign-normalised; `nil` where that Hessian is not positive definite.
+    var parameterCovariance: [Double]?
+    /// Standard errors of β̂: the square roots of ``betaCovariance``'s diagonal.
+    public var betaStandardErrors: [Double] {
+        let p = beta.count
+        return (0..<p).map { betaCovariance[$0 * p + $0].squareRoot() }
+    }
     /// θ̂: Λ's lower triangle, column by column, each column's diagonal entry ≥ 0 (lme4's `theta`).
     public var theta: [Double]
     /// Σ̂ = ΛΛᵀ (q × q row-major): lme4's `VarCorr`.
@@ -92,6 +105,7 @@ public struct GeneralizedMixedFit: Sendable {
         guard let final = model.evaluate(best) else {
             throw InputError(kind: .invalidValue, "the model's likelihood is not finite at the optimum")
         }
+        (betaCovariance, parameterCovariance) = try Self.covariances(model, at: best, p: p)
         let theta = normalisedColumnSigns(Array(best[p...]), q: q)
         let lambda = lowerFactor(theta, q: q)
         var sigma = [Double](repeating: 0, count: q * q)
@@ -106,6 +120,24 @@ public struct GeneralizedMixedFit: Sendable {
         stationarity = Self.criterion(final)
         converged = stationarity <= 1e-7
         self.quadraturePoints = quadraturePoints
+    }
+
+    /// The β block of the inverse Hessian of −ℓ (central differences of the gradient), and the
+    /// whole inverse where the Hessian is positive definite.
+    static func covariances(_ model: LaplaceObjective, at psi: [Double], p: Int) throws -> ([Double], [Double]?) {
+        guard let hessian = hessianByCentralDifferences(at: psi, gradient: { x in model.evaluate(x).map { $0.gradient.map { -$0 } } }) else {
+            throw InputError(kind: .invalidValue, "the standard errors could not be computed: the likelihood is not finite near the optimum")
+        }
+        if let full = try? Cholesky(hessian), let inverse = try? full.inverse() {
+            return ((0..<(p * p)).map { inverse[$0 / p, $0 % p] }, inverse.elements)
+        }
+        guard p > 0 else { return ([], nil) }
+        var block = Matrix(rows: p, columns: p)
+        for i in 0..<p { for j in 0..<p { block[i, j] = hessian[i, j] } }
+        guard let factor = try? Cholesky(block), let inverse = try? factor.inverse() else {
+            throw InputError(kind: .invalidValue, "the shared coefficients are not identified (their information matrix is singular): are two shared columns collinear, or is an outcome separated?")
+        }
+        return (inverse.elements, nil)
     }
 
     static func criterion(_ e: LaplaceObjective.Evaluation) -> Double {
