@@ -15,7 +15,7 @@ import GSL
 ///   the ESS of the split chains on their own scale.
 ///
 /// Vehtari et al. recommend at least 4 chains, R̂ ≤ 1.01, and bulk and tail ESS ≥ 400 before
-/// the draws are trusted (``warnings``).
+/// the draws are trusted (``warnings(for:)``).
 public struct ChainDiagnostics: Sendable, Equatable {
     /// Rank-normalised split-R̂ (the larger of bulk and tail); NaN with a single chain.
     public let rHat: Double
