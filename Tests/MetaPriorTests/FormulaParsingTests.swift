@@ -54,7 +54,11 @@ struct FormulaParsingTests {
         ("y ~ log(x) + (1 | g)", "'log(x)'"),
         ("y ~ poly(x, 2) + (1 | g)", "'poly(x, 2)'"),
         ("y ~ x + offset(t) + (1 | g)", "offset"),
-        ("cbind(s, f) ~ x + (1 | g)", "cbind"),
+        ("log(y) ~ x + (1 | g)", "'log(…)'"),
+        ("cbind(s) ~ x + (1 | g)", "','"),
+        ("cbind(s, n - f) ~ x + (1 | g)", "must be the successes column"),
+        ("cbind(s, s) ~ x + (1 | g)", "twice"),
+        ("cbind(s, n ~ x + (1 | g)", "')'"),
         ("y ~ (a + b)^2 + (1 | g)", "powers of a formula"),
         ("y ~ x + x | g", "in parentheses"),
         ("y ~ x + (x + (1 | g) | g)", "bar inside a bar"),
@@ -78,5 +82,16 @@ struct FormulaParsingTests {
         } catch {
             Issue.record("unexpected error \(error)")
         }
+    }
+
+    /// R's two ways of writing a binomial response, kept in canonical form.
+    @Test func binomialResponses() throws {
+        let trials = try ModelFormula(parsing: "cbind(incidence, size - incidence) ~ period + (1 | herd)")
+        #expect(trials.response == "incidence" && trials.binomialTrials == .trials("size"))
+        #expect(trials.description == "cbind(incidence, size - incidence) ~ 1 + period + (1 | herd)")
+        let failures = try ModelFormula(parsing: "cbind(s,f)~x+(1|g)")
+        #expect(failures.binomialTrials == .failures("f") && failures.description.hasPrefix("cbind(s, f) ~"))
+        #expect(try ModelFormula(parsing: failures.description) == failures)
+        #expect(try ModelFormula(parsing: "y ~ x + (1 | g)").binomialTrials == nil)
     }
 }

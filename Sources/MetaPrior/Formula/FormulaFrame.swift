@@ -12,8 +12,11 @@ public struct FormulaFrame: Sendable {
     public let taskIDs: [String]
     /// Per task, its rows (indices into the columns), in file order.
     public let rowsOfTask: [[Int]]
-    /// The response on every kept row.
+    /// The response on every kept row (the successes of a `cbind(…)` response).
     public let response: [Double]
+    /// For a `cbind(…)` response, the trials on every kept row (successes + failures, or the
+    /// trials column); `nil` otherwise.
+    public let trials: [Double]?
     /// The variables' columns on every kept row: numeric where every kept value is a number,
     /// text (a factor) otherwise.
     public let columns: [String: FormulaColumn]
@@ -49,7 +52,8 @@ public struct FormulaFrame: Sendable {
                              "\(InputError.quoted(formula.description)) has no task-specific part; add one, such as (1 | task)")
         }
         let variables = formula.inputColumns
-        let wanted = [formula.response] + variables
+        let trialsColumn = formula.binomialTrials.map(\.column)
+        let wanted = [formula.response] + variables + (trialsColumn.map { [$0] } ?? [])
         let table = try CSVTypedColumns.read(bytes, file: file, columns: wanted, group: group)
         let names = wanted + [group]
 
@@ -82,6 +86,34 @@ public struct FormulaFrame: Sendable {
                              "the response must be a finite number, not \(InputError.quoted(first?.text ?? ""))")
         }
         let response = kept.map { allResponses[$0] }
+        var trials: [Double]?
+        if let binomial = formula.binomialTrials {
+            let index = wanted.count - 1
+            guard case .numbers(let all) = table.columns[index] else {
+                let first = table.firstText[index]
+                throw InputError(file: file, line: first.map { table.lines[$0.row] }, column: binomial.column, kind: .badNumber,
+                                 "a count must be a number, not \(InputError.quoted(first?.text ?? ""))")
+            }
+            var values: [Double] = []
+            values.reserveCapacity(kept.count)
+            for (position, row) in kept.enumerated() {
+                let s = response[position], second = all[row]
+                func bad(_ column: String, _ message: String) -> InputError {
+                    InputError(file: file, line: table.lines[row], column: column, kind: .invalidValue, message)
+                }
+                guard s >= 0, s == s.rounded() else { throw bad(formula.response, "successes must be a whole number ≥ 0, not \(s)") }
+                guard second >= 0, second == second.rounded() else {
+                    throw bad(binomial.column, "\(binomial.column) must be a whole number ≥ 0, not \(second)")
+                }
+                switch binomial {
+                case .failures: values.append(s + second)
+                case .trials:
+                    guard second >= s else { throw bad(binomial.column, "the trials (\(second)) are fewer than the successes (\(s))") }
+                    values.append(second)
+                }
+            }
+            trials = values
+        }
         var columns: [String: FormulaColumn] = [:]
         for (offset, name) in variables.enumerated() {
             switch table.columns[offset + 1] {
@@ -113,6 +145,7 @@ public struct FormulaFrame: Sendable {
         taskIDs = ids
         rowsOfTask = rows
         self.response = response
+        self.trials = trials
         self.columns = columns
         omittedRows = omitted
         self.notes = notes

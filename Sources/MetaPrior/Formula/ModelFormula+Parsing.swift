@@ -93,7 +93,7 @@ struct FormulaParser {
 
     mutating func formula() throws -> ModelFormula {
         guard !tokens.isEmpty else { throw fail("the formula is empty; write it as lme4 does, e.g. y ~ x + (x | task)") }
-        let response = try responseName()
+        let (response, trials) = try responseSide()
         try expect(.tilde, "'~' after the response")
         guard index < tokens.count else { throw fail("nothing after '~'; an intercept-only model is y ~ 1 + (1 | task)") }
         let value = try sum(insideBar: false)
@@ -105,18 +105,38 @@ struct FormulaParser {
         }
         let shared = list(value)
         let (taskSpecific, group, uncorrelated) = try combine(value.bars)
-        return ModelFormula(response: response, shared: shared, taskSpecific: taskSpecific, group: group, uncorrelated: uncorrelated)
+        return ModelFormula(response: response, shared: shared, taskSpecific: taskSpecific, group: group, uncorrelated: uncorrelated,
+                            binomialTrials: trials)
     }
 
-    mutating func responseName() throws -> String {
+    /// response := name | 'cbind' '(' name ',' name ['-' name] ')'
+    mutating func responseSide() throws -> (String, BinomialTrials?) {
         guard case .name(let name)? = current else {
             throw fail("the formula must start with the response column, as in y ~ x + (x | task) \(near())")
         }
         index += 1
-        if current == .open {
-            throw fail("a function of the response ('\(name)(…)') is not supported; the response is one column" + (name == "cbind" ? " (cbind(successes, failures) comes with the binomial family)" : ""))
+        guard current == .open else { return (name, nil) }
+        guard name == "cbind" else {
+            throw fail("a function of the response ('\(name)(…)') is not supported; the response is one column, or cbind(successes, failures) for a binomial model")
         }
-        return name
+        index += 1
+        guard case .name(let successes)? = current else { throw fail("cbind(…) needs the successes column first, as in cbind(s, n - s) \(near())") }
+        index += 1
+        try expect(.comma, "',' after the successes column of cbind(…)")
+        guard case .name(let second)? = current else { throw fail("cbind(\(successes), …) needs the failures column, or trials - \(successes) \(near())") }
+        index += 1
+        var trials = BinomialTrials.failures(second)
+        if current == .minus {
+            index += 1
+            guard case .name(let subtracted)? = current, subtracted == successes else {
+                throw fail("in cbind(\(successes), \(second) - …) the column subtracted must be the successes column, \(successes) \(near())")
+            }
+            index += 1
+            trials = .trials(second)
+        }
+        try expect(.close, "')' to close cbind(…)")
+        guard trials.column != successes else { throw fail("cbind(…) names \(successes) twice") }
+        return (successes, trials)
     }
 
     /// sum := ['+'|'-'] product (('+'|'-') product)*

@@ -15,11 +15,16 @@
 /// - `(1 | g)`, `(x | g)`, `(0 + x | g)`, and `(x || g)` (uncorrelated: a diagonal Σ), or several
 ///   bars on the same g that each hold one term, such as `(1 | g) + (0 + x | g)`.
 ///
+/// A binomial response may be written as R writes it, `cbind(successes, failures)` or
+/// `cbind(successes, trials - successes)` (``BinomialTrials``); only a binomial family accepts it.
+///
 /// Anything else — a second grouping factor, nested `g/h`, other functions, offsets — is refused
 /// by ``init(parsing:)`` with a message that quotes the unsupported part.
 public struct ModelFormula: Sendable, Equatable, CustomStringConvertible {
-    /// The response column.
+    /// The response column (the successes of a `cbind(…)` response).
     public var response: String
+    /// For a `cbind(…)` response, where the trials come from; `nil` for a one-column response.
+    public var binomialTrials: BinomialTrials?
     /// The shared (fixed-effect) part.
     public var shared: TermList
     /// The task-specific (random-effect) part; `nil` when the formula has no bar, which only
@@ -31,8 +36,10 @@ public struct ModelFormula: Sendable, Equatable, CustomStringConvertible {
     public var uncorrelated: Bool
 
     /// A formula from its parts.
-    public init(response: String, shared: TermList, taskSpecific: TermList?, group: String?, uncorrelated: Bool) {
+    public init(response: String, shared: TermList, taskSpecific: TermList?, group: String?, uncorrelated: Bool,
+                binomialTrials: BinomialTrials? = nil) {
         self.response = response
+        self.binomialTrials = binomialTrials
         self.shared = shared
         self.taskSpecific = taskSpecific
         self.group = group
@@ -56,13 +63,38 @@ public struct ModelFormula: Sendable, Equatable, CustomStringConvertible {
         return nil
     }
 
+    /// The left-hand side as written in canonical form: the response, or `cbind(s, f)`,
+    /// `cbind(s, n - s)`.
+    public var responseDescription: String {
+        switch binomialTrials {
+        case nil: return response
+        case .failures(let column)?: return "cbind(\(response), \(column))"
+        case .trials(let column)?: return "cbind(\(response), \(column) - \(response))"
+        }
+    }
+
     /// The formula in canonical form: terms expanded and ordered as R orders them.
     public var description: String {
-        var text = "\(response) ~ \(shared)"
+        var text = "\(responseDescription) ~ \(shared)"
         if let taskSpecific, let group {
             text += " + (\(taskSpecific) \(uncorrelated ? "||" : "|") \(group))"
         }
         return text
+    }
+}
+
+/// Where a `cbind(…)` response's trials come from.
+public enum BinomialTrials: Sendable, Equatable {
+    /// `cbind(s, f)`: a column of failures; the trials are s + f.
+    case failures(String)
+    /// `cbind(s, n - s)`: a column of trials n.
+    case trials(String)
+
+    /// The column named.
+    public var column: String {
+        switch self {
+        case .failures(let column), .trials(let column): return column
+        }
     }
 }
 

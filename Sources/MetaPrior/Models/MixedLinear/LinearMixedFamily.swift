@@ -26,6 +26,9 @@ public enum LinearMixedFamily: FormulaModelFamily {
     ///   a basis without a `basis(x)` term or one chosen by evidence, an isotropic Σ), a formula without a task-specific part, or data that cannot
     ///   fit it (collinear shared terms, too few observations).
     public static func fit(_ frame: FormulaFrame, request: FitRequest) throws -> FittedModel {
+        guard frame.formula.binomialTrials == nil else {
+            throw InputError(column: "--formula", kind: .invalidValue, "\(frame.formula.responseDescription) is a binomial response (successes out of trials); the linear mixed model needs one numeric response column")
+        }
         guard request.episodic == nil else {
             throw InputError(column: "--objective", kind: .invalidValue, "a formula is fitted by its likelihood (ML or --reml), as lme4 fits it; the episodic objective is for --features/--basis fits")
         }
