@@ -71,7 +71,7 @@ public struct GeneralizedMixedFit: Sendable {
         // by the same Newton steps; then Λ = I.
         var start = [Double](repeating: 0, count: p + q * (q + 1) / 2)
         if p > 0 {
-            let pooled = try model.newtonPolish(from: start, free: 0..<p, evaluations: &evaluations)
+            let pooled = model.newtonPolish(from: start, free: 0..<p, evaluations: &evaluations)
             for k in 0..<p { start[k] = pooled[k] }
         }
         var k = p
@@ -91,7 +91,7 @@ public struct GeneralizedMixedFit: Sendable {
             return -e.value
         }.x
         if let e = model.evaluate(best), !Self.stationary(e) {
-            best = try model.newtonPolish(from: best, free: 0..<best.count, evaluations: &evaluations)
+            best = model.newtonPolish(from: best, free: 0..<best.count, evaluations: &evaluations)
         }
         if quadraturePoints > 1 {
             model.quadrature = try GaussHermiteRule(points: quadraturePoints)
@@ -99,7 +99,7 @@ public struct GeneralizedMixedFit: Sendable {
                 throw InputError(kind: .invalidValue, "the quadrature likelihood is not finite at the Laplace fit's optimum")
             }
             if !Self.stationary(atLaplace) {
-                best = try model.newtonPolish(from: best, free: 0..<best.count, evaluations: &evaluations)
+                best = model.newtonPolish(from: best, free: 0..<best.count, evaluations: &evaluations)
             }
         }
         guard let final = model.evaluate(best) else {

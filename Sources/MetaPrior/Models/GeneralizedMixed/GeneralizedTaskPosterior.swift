@@ -64,7 +64,7 @@ public struct GeneralizedTaskPosterior: Sendable {
         var y = [Double](repeating: 0, count: q * q)
         for column in 0..<q {
             var x = (0..<q).map { priorFactor[column * q + $0] }  // row `column` of Λ = column of Λᵀ
-            lowerSolve(hessianFactor, q, &x)
+            solveLower(hessianFactor, &x, transpose: false)
             for i in 0..<q { y[i * q + column] = x[i] }
         }
         var out = [Double](repeating: 0, count: q * q)
@@ -82,7 +82,7 @@ public struct GeneralizedTaskPosterior: Sendable {
         for j in 0..<q {
             var x = [Double](repeating: 0, count: q)
             x[j] = 1
-            upperSolveTransposed(hessianFactor, q, &x)
+            solveLower(hessianFactor, &x, transpose: true)
             for i in 0..<q { factor[i * q + j] = x[i] }
         }
         let task = task, family = family, lambda = priorFactor, mode = mode, l = hessianFactor
@@ -135,36 +135,14 @@ extension GeneralizedTask {
             for a in 0..<q { for b in 0..<q { h[a * q + b] += z[j * q + a] * w * z[j * q + b] } }
         }
         // H ≥ I, so the factorisation cannot fail.
-        for j in 0..<q {
-            var d = h[j * q + j]
-            for k in 0..<j { d -= h[j * q + k] * h[j * q + k] }
-            let l = d.squareRoot()
-            h[j * q + j] = l
-            for i in (j + 1)..<Swift.max(j + 1, q) {
-                var s = h[i * q + j]
-                for k in 0..<j { s -= h[i * q + k] * h[j * q + k] }
-                h[i * q + j] = s / l
-            }
-            for i in 0..<j { h[i * q + j] = 0 }
-        }
+        h.withUnsafeMutableBufferPointer { try? PointerKernels.choleskyInPlace($0.baseAddress!, n: q) }
         return h
     }
 }
 
-/// x ← L⁻¹x, L lower triangular (row-major).
-func lowerSolve(_ l: [Double], _ q: Int, _ x: inout [Double]) {
-    for i in 0..<q {
-        var s = x[i]
-        for k in 0..<i { s -= l[i * q + k] * x[k] }
-        x[i] = s / l[i * q + i]
-    }
-}
-
-/// x ← L⁻ᵀx, L lower triangular (row-major).
-func upperSolveTransposed(_ l: [Double], _ q: Int, _ x: inout [Double]) {
-    for i in stride(from: q - 1, through: 0, by: -1) {
-        var s = x[i]
-        for k in (i + 1)..<Swift.max(i + 1, q) { s -= l[k * q + i] * x[k] }
-        x[i] = s / l[i * q + i]
+/// x ← L⁻¹x (or L⁻ᵀx) for the lower-triangular q × q L (row-major).
+private func solveLower(_ l: [Double], _ x: inout [Double], transpose: Bool) {
+    l.withUnsafeBufferPointer { factor in
+        x.withUnsafeMutableBufferPointer { PointerKernels.solveLower(factor.baseAddress!, n: $0.count, vector: $0.baseAddress!, transpose: transpose) }
     }
 }

@@ -107,10 +107,10 @@ final class LaplaceObjective {
         return Evaluation(value: centre, gradient: gradient, modes: modes)
     }
 
-    /// Saddle-free Newton steps on −ℓ over the coordinates `free` (the others held), with the
-    /// Hessian from central differences of the analytic gradient and an Armijo line search;
-    /// stops when every free |∂ℓ/∂ψ| ≤ 1e-7 · max(1, |ℓ|) or no step gains.
-    func newtonPolish(from psi: [Double], free: Range<Int>, maximumSteps: Int = 50, evaluations: inout Int) throws -> [Double] {
+    /// Saddle-free Newton steps on −ℓ over the coordinates `free` (the others held):
+    /// ``minimizeBySaddleFreeNewton(from:maximumSteps:evaluate:done:)`` until every free
+    /// |∂ℓ/∂ψ| ≤ 1e-7 · max(1, |ℓ|), or no step gains.
+    func newtonPolish(from psi: [Double], free: Range<Int>, maximumSteps: Int = 50, evaluations: inout Int) -> [Double] {
         var count = 0
         defer { evaluations += count }
         func restricted(_ y: [Double]) -> (Double, [Double])? {
@@ -120,33 +120,8 @@ final class LaplaceObjective {
             guard let e = evaluate(full) else { return nil }
             return (-e.value, free.map { -e.gradient[$0] })
         }
-        var x = Array(psi[free])
-        guard var (f, g) = restricted(x) else { return psi }
-        for _ in 0..<maximumSteps {
-            if g.allSatisfy({ abs($0) <= 1e-7 * Swift.max(1, abs(f)) }) { break }
-            guard let hessian = hessianByCentralDifferences(at: x, gradient: { restricted($0)?.1 }),
-                  let eigen = try? SymmetricEigen(hessian) else { break }
-            let k = x.count, largest = eigen.values.map(abs).max() ?? 0
-            guard largest > 0 else { break }
-            var step = [Double](repeating: 0, count: k)
-            for e in 0..<k {
-                var projection = 0.0
-                for i in 0..<k { projection += eigen.vectors[i, e] * g[i] }
-                let scale = projection / Swift.max(abs(eigen.values[e]), 1e-10 * largest)
-                for i in 0..<k { step[i] -= eigen.vectors[i, e] * scale }
-            }
-            let slope = zip(g, step).reduce(0) { $0 + $1.0 * $1.1 }
-            var t = 1.0, accepted = false
-            while t >= 1e-8 {
-                let trial = zip(x, step).map { $0 + t * $1 }
-                if let (fTrial, gTrial) = restricted(trial), fTrial <= f + 1e-4 * t * slope {
-                    (x, f, g) = (trial, fTrial, gTrial)
-                    accepted = true
-                    break
-                }
-                t /= 2
-            }
-            if !accepted { break }
+        let x = minimizeBySaddleFreeNewton(from: Array(psi[free]), maximumSteps: maximumSteps, evaluate: restricted) { f, g in
+            g.allSatisfy { abs($0) <= 1e-7 * Swift.max(1, abs(f)) }
         }
         var out = psi
         for (k, index) in free.enumerated() { out[index] = x[k] }

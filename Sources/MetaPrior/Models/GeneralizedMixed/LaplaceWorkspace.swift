@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
+import GSL
 
 /// Scratch memory for the Laplace approximation of tasks of up to a given size, allocated once
 /// per chunk of tasks: at 12 observations and q = 3 a task's whole computation is a few hundred
@@ -85,7 +86,7 @@ final class LaplaceWorkspace {
                     h[b * q + a] = t
                 }
             }
-            return choleskyLower(h, q) ? total : nil
+            return (try? PointerKernels.choleskyInPlace(h, n: q)) != nil ? total : nil
         }
         guard var value = evaluate(u, derivatives: true) else { return nil }
         for _ in 0..<100 {
@@ -115,7 +116,7 @@ final class LaplaceWorkspace {
         // c_j = w′_j (Z H⁻¹ Zᵀ)_jj, with (ZH⁻¹Zᵀ)_jj = |L⁻¹ z_j|², L the factor of H.
         for j in 0..<n {
             for b in 0..<q { row[b] = z[j * q + b] }
-            solveLowerFactor(h, q, row)
+            PointerKernels.solveLower(h, n: q, vector: row)
             var s = 0.0
             for b in 0..<q { s += row[b] * row[b] }
             c[j] = slope[j] * s
@@ -163,44 +164,8 @@ final class LaplaceWorkspace {
     }
 }
 
-/// In place: the lower Cholesky factor of a symmetric q × q matrix (row-major; the upper part
-/// is left as it was and never read). `false` when it is not positive definite.
-private func choleskyLower(_ a: UnsafeMutablePointer<Double>, _ q: Int) -> Bool {
-    for j in 0..<q {
-        var d = a[j * q + j]
-        for k in 0..<j { d -= a[j * q + k] * a[j * q + k] }
-        guard d > 0, d.isFinite else { return false }
-        let l = d.squareRoot()
-        a[j * q + j] = l
-        var i = j + 1
-        while i < q {
-            var s = a[i * q + j]
-            for k in 0..<j { s -= a[i * q + k] * a[j * q + k] }
-            a[i * q + j] = s / l
-            i += 1
-        }
-    }
-    return true
-}
-
-/// x ← L⁻¹x.
-private func solveLowerFactor(_ l: UnsafeMutablePointer<Double>, _ q: Int, _ x: UnsafeMutablePointer<Double>) {
-    for i in 0..<q {
-        var s = x[i]
-        for k in 0..<i { s -= l[i * q + k] * x[k] }
-        x[i] = s / l[i * q + i]
-    }
-}
-
-/// x ← (LLᵀ)⁻¹x.
+/// x ← (LLᵀ)⁻¹x for the lower factor L.
 private func solveFactored(_ l: UnsafeMutablePointer<Double>, _ q: Int, _ x: UnsafeMutablePointer<Double>) {
-    solveLowerFactor(l, q, x)
-    var i = q - 1
-    while i >= 0 {
-        var s = x[i]
-        var k = i + 1
-        while k < q { s -= l[k * q + i] * x[k]; k += 1 }
-        x[i] = s / l[i * q + i]
-        i -= 1
-    }
+    PointerKernels.solveLower(l, n: q, vector: x)
+    PointerKernels.solveLower(l, n: q, vector: x, transpose: true)
 }
