@@ -54,11 +54,16 @@ public struct GeneralizedMixedFit: Sendable {
     ///   - quadraturePoints: 1 (the Laplace approximation) or, for a single task-specific term
     ///     (q = 1), the points of adaptive Gauss–Hermite quadrature per task (lme4's nAGQ; at
     ///     most 100). The quadrature fit starts from the Laplace fit's optimum.
-    /// - Throws: ``InputError`` when there are no tasks, quadrature is asked for with q > 1 or
-    ///   with a bad number of points, or the likelihood is not finite at the start.
+    /// - Throws: ``InputError`` when there are no tasks, no task-specific column, tasks whose
+    ///   column counts differ, quadrature asked for with q > 1 or with a bad number of points,
+    ///   or a likelihood that is not finite at the start.
     public init(tasks: [GeneralizedTask], family: ResponseFamily, quadraturePoints: Int = 1) throws {
         guard let first = tasks.first else { throw InputError(kind: .empty, "no tasks to fit") }
         let p = first.p, q = first.q
+        guard q >= 1 else { throw InputError(kind: .invalidValue, "the model has no task-specific term; add one, such as (1 | task)") }
+        guard tasks.allSatisfy({ $0.p == p && $0.q == q }) else {
+            throw InputError(kind: .inconsistent, "every task needs the same \(p) shared and \(q) task-specific columns")
+        }
         guard (1...100).contains(quadraturePoints) else {
             throw InputError(column: "--quadrature-points", kind: .invalidValue, "the points per task must be 1 to 100, got \(quadraturePoints)")
         }

@@ -25,12 +25,17 @@ public struct GeneralizedTask: Sendable {
     public let constant: Double
 
     /// A task from its rows.
-    /// - Throws: ``InputError`` for a response its family cannot hold; sizes must agree
-    ///   (checked by precondition: callers build these from one frame).
+    /// - Throws: ``InputError`` for a response its family cannot hold, a size or offset that is
+    ///   not finite (or a size that is not positive), or arrays whose lengths disagree.
     public init(family: ResponseFamily, shared: [Double], p: Int, specific: [Double], q: Int,
                 response: [Double], size: [Double]? = nil, offset: [Double]? = nil) throws {
         let n = response.count
-        precondition(shared.count == n * p && specific.count == n * q, "GeneralizedTask: design sizes")
+        guard p >= 0, q >= 0, shared.count == n * p, specific.count == n * q else {
+            throw InputError(kind: .inconsistent, "a task of \(n) observations needs \(n) × \(p) shared and \(n) × \(q) task-specific design values, not \(shared.count) and \(specific.count)")
+        }
+        guard (shared + specific).allSatisfy(\.isFinite) else {
+            throw InputError(kind: .invalidValue, "a design value is NaN or infinite")
+        }
         count = n
         self.p = p
         self.q = q
@@ -39,7 +44,12 @@ public struct GeneralizedTask: Sendable {
         self.response = response
         self.size = size ?? [Double](repeating: 1, count: n)
         self.offset = offset ?? [Double](repeating: 0, count: n)
-        precondition(self.size.count == n && self.offset.count == n, "GeneralizedTask: size and offset lengths")
+        guard self.size.count == n, self.offset.count == n else {
+            throw InputError(kind: .inconsistent, "a task of \(n) observations needs \(n) sizes and offsets, not \(self.size.count) and \(self.offset.count)")
+        }
+        guard self.size.allSatisfy({ $0 > 0 && $0.isFinite }), self.offset.allSatisfy(\.isFinite) else {
+            throw InputError(kind: .invalidValue, "the trials must be positive numbers and the offsets finite")
+        }
         var c = 0.0
         for j in 0..<n { c += try family.constant(response: response[j], size: self.size[j]) }
         constant = c

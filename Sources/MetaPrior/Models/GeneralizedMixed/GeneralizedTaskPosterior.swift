@@ -30,12 +30,17 @@ public struct GeneralizedTaskPosterior: Sendable {
 
     /// The posterior of a task with task-specific design `specific` (n × q row-major), responses,
     /// sizes and a known part `known` of η per observation (Fβ + offset).
-    /// - Throws: ``InputError`` for responses the family cannot hold, or when the mode cannot
-    ///   be found (η overflowing).
+    /// - Throws: ``InputError`` for responses the family cannot hold, sizes that disagree, or
+    ///   when the mode cannot be found (η overflowing).
     public init(family: ResponseFamily, priorMean: [Double], priorFactor: [Double], specific: [Double],
                 response: [Double], size: [Double]? = nil, known: [Double]? = nil) throws {
         let q = priorMean.count, n = response.count
-        precondition(priorFactor.count == q * q && specific.count == n * q, "GeneralizedTaskPosterior: sizes")
+        guard priorFactor.count == q * q, priorMean.allSatisfy(\.isFinite), priorFactor.allSatisfy(\.isFinite) else {
+            throw InputError(kind: .inconsistent, "a prior over \(q) coefficients needs a finite \(q) × \(q) factor, not \(priorFactor.count) values")
+        }
+        guard specific.count == n * q, known.map({ $0.count == n }) ?? true else {
+            throw InputError(kind: .inconsistent, "\(n) responses need \(n) × \(q) design values and \(n) known parts of η")
+        }
         var offset = known ?? [Double](repeating: 0, count: n)
         for j in 0..<n { for a in 0..<q { offset[j] += specific[j * q + a] * priorMean[a] } }
         task = try GeneralizedTask(family: family, shared: [], p: 0, specific: specific, q: q, response: response,
