@@ -107,11 +107,13 @@ public struct GeneralizedMixedFit: Sendable {
                 best = model.newtonPolish(from: best, free: 0..<best.count, evaluations: &evaluations)
             }
         }
-        guard let final = model.evaluate(best) else {
+        (betaCovariance, parameterCovariance) = try Self.covariances(model, at: best, p: p)
+        // Λ's columns with non-negative diagonals (lme4's convention); the modes are evaluated
+        // there, so that each task's effects Λû keep their sign.
+        let theta = normalisedColumnSigns(Array(best[p...]), q: q)
+        guard let final = model.evaluate(Array(best[..<p]) + theta) else {
             throw InputError(kind: .invalidValue, "the model's likelihood is not finite at the optimum")
         }
-        (betaCovariance, parameterCovariance) = try Self.covariances(model, at: best, p: p)
-        let theta = normalisedColumnSigns(Array(best[p...]), q: q)
         let lambda = lowerFactor(theta, q: q)
         var sigma = [Double](repeating: 0, count: q * q)
         for i in 0..<q { for j in 0..<q { for k in 0..<q { sigma[i * q + j] += lambda[i * q + k] * lambda[j * q + k] } } }
