@@ -42,6 +42,11 @@ public struct PriorFitOptions: Sendable {
     /// the target (`NoiseFloor`) so that a basis that interpolates every task still gives a
     /// prior that can be adapted.
     public var noiseFloor: Double?
+    /// A fit inside a scale search (`BasisSelection`), which only has to rank the scales:
+    /// BFGS with up to 100 iterations per rank, then dense Newton steps where there are at most
+    /// `PriorFit.newtonParameterLimit` parameters, and no truncated Newton steps. Those converge
+    /// where BFGS crawls but cost many gradients each, and a search runs about 20 fits.
+    var rankingOnly = false
     /// Called after every EM and BFGS iteration (for progress on a terminal).
     public var progress: (@Sendable (FitProgress) -> Void)?
 

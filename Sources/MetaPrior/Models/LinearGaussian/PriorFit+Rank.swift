@@ -14,7 +14,7 @@ extension PriorFit {
         let scales = ProfiledLikelihood(statistics: statistics, structure: .full, columns: 1).featureScales
         let eigen = try whitenedEigen(full, columns: d, scales: scales)
         let perTask = statistics.weightedObservations / statistics.weights.reduce(0, +)
-        let kept = (0..<d).reversed().filter { eigen.values[$0] * perTask >= 1e-2 }
+        let kept = (0..<d).reversed().filter { eigen.values[$0] * perTask >= shrinkThreshold }
         return factor(along: kept, of: eigen, scales: scales)
     }
 
@@ -73,6 +73,21 @@ extension PriorFit {
         return try SymmetricEigen(symmetrized(whitened))
     }
 
+
+    /// Per-task signal-to-noise ratio below which `shrink` removes a direction of Σ̃, the same
+    /// as the starting rank's threshold.
+    static let shrinkThreshold = 1e-2
+
+    /// Number of directions of Σ̃ (full structure) whose per-task signal-to-noise ratio is
+    /// below `threshold`, counted among the r largest (the others are zero by construction).
+    static func vanishingDirections(_ likelihood: ProfiledLikelihood, theta: [Double], threshold: Double) throws -> Int {
+        guard likelihood.structure == .full, likelihood.columns > 1 else { return 0 }
+        let statistics = likelihood.statistics
+        let d = statistics.dimension, r = likelihood.columns
+        let eigen = try whitenedEigen(likelihood.factor(theta), columns: r, scales: likelihood.featureScales)
+        let perTask = statistics.weightedObservations / statistics.weights.reduce(0, +)
+        return ((d - r)..<d).filter { eigen.values[$0] * perTask < threshold }.count
+    }
 
     /// Removes the directions of Σ̃ whose per-task signal-to-noise ratio (an eigenvalue of
     /// Λ̂Λ̂ᵀ times N/Σw) is below `threshold` — at a rank that keeps them ℓ is nearly flat along

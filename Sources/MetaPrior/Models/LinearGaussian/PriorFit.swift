@@ -12,7 +12,7 @@ import GSL
 /// 3. At each rank, GSL's BFGS2 on the profiled likelihood in the dimensionless factor Λ̂
 ///    (``FitCriterion``), then Newton steps with a Hessian from differences of the analytic
 ///    gradient while the parameter count is moderate (at most 100), truncated Newton steps
-///    (conjugate gradients on Hessian–vector products) beyond.
+///    in relative coordinates beyond (finished by dense ones up to 600 parameters).
 /// 4. The boundary condition (``FitCriterion/boundaryExcess``): if some direction outside
 ///    Σ's range would still raise ℓ beyond the tolerance, a column along it is added and the
 ///    rank optimised again.
@@ -87,7 +87,7 @@ public enum PriorFit {
             // vanishing (ℓ is flat along it). Drop the directions with a per-task
             // signal-to-noise ratio below 1e-2 (the starting rank's threshold); the rank below
             // is then optimised and checked in turn.
-            if !stationary, let shrunk = try shrink(likelihood, theta: theta, threshold: 1e-2),
+            if !stationary, let shrunk = try shrink(likelihood, theta: theta, threshold: shrinkThreshold),
                !visited.contains(shrunk.likelihood.columns) {
                 visited.insert(shrunk.likelihood.columns)
                 likelihood = shrunk.likelihood
@@ -148,10 +148,17 @@ public enum PriorFit {
         var stalled = false
         var lastValue = -Double.infinity
         // With Newton steps to follow (dense, or truncated past `newtonParameterLimit`), BFGS
-        // only has to get near the optimum: at most 100 iterations per rank (Newton then
-        // converges in a few steps where BFGS would crawl).
+        // only has to get near the optimum: at most 100 iterations per rank before dense Newton
+        // steps, 25 before truncated ones (in relative coordinates one truncated step gains
+        // more than a hundred BFGS iterations there), and at most half of the iterations left,
+        // so that the Newton steps always have the other half.
         let newton = start.count <= newtonParameterLimit
-        let budget = Swift.min(options.maximumIterations, iterationsSoFar + 100)
+        // After a change of rank the truncated steps go on at once: the point is already near
+        // the optimum of the new rank, where BFGS gains little.
+        // (A fit that only ranks scales has BFGS alone: 100 iterations per rank.)
+        let perRank = newton || options.rankingOnly ? 100 : (iterationsSoFar == 0 ? 25 : 0)
+        let share = options.rankingOnly ? perRank : Swift.min(perRank, Swift.max(1, (options.maximumIterations - iterationsSoFar) / 2))
+        let budget = Swift.min(options.maximumIterations, iterationsSoFar + share)
         for _ in 0..<5 where iterations < budget && !stalled && !timedOut {
             let before = iterations
             let u0 = zip(best.theta, scale).map { $0 * $1 }
@@ -183,7 +190,9 @@ public enum PriorFit {
             if best.stationarity <= tolerance || best.value - lastValue <= 1e-12 * abs(best.value) { break }
             lastValue = best.value
         }
-        stages.append(PriorFitPhase(name: "bfgs", rank: likelihood.columns, iterations: iterations - iterationsSoFar, logLikelihood: best.value))
+        if iterations > iterationsSoFar {
+            stages.append(PriorFitPhase(name: "bfgs", rank: likelihood.columns, iterations: iterations - iterationsSoFar, logLikelihood: best.value))
+        }
         var theta = best.theta
         var decrement: Double?
         if !timedOut && newton {
@@ -196,7 +205,7 @@ public enum PriorFit {
                 stages.append(PriorFitPhase(name: "newton", rank: likelihood.columns, iterations: polished.steps, logLikelihood: polished.logLikelihood))
             }
         }
-        if !timedOut && !newton && iterations < options.maximumIterations {
+        if !timedOut && !newton && !options.rankingOnly && iterations < options.maximumIterations {
             let polished = try truncatedNewton(likelihood, start: theta, scale: scale, options: options,
                                                maximumSteps: options.maximumIterations - iterations)
             theta = polished.theta
@@ -205,6 +214,22 @@ public enum PriorFit {
             if polished.steps > 0 {
                 stages.append(PriorFitPhase(name: "newton-cg", rank: likelihood.columns, iterations: polished.steps, logLikelihood: polished.logLikelihood))
             }
+            // Where the gradient has stopped at the precision ℓ is computed to (see
+            // ``FitCriterion``) and the parameters are few enough for a dense Hessian, dense
+            // Newton steps finish the fit and measure the Newton decrement, which truncated
+            // steps cannot certify.
+            if !timedOut, start.count <= densePolishLimit,
+               try likelihood.criterion(likelihood.evaluate(theta)).stationarity > tolerance {
+                let dense = try newtonPolish(likelihood, start: theta, scale: scale, options: options,
+                                             maximumSteps: Swift.max(0, Swift.min(5, options.maximumIterations - iterations)))
+                theta = dense.theta
+                iterations += dense.steps
+                timedOut = dense.timedOut
+                decrement = dense.decrement
+                if dense.steps > 0 {
+                    stages.append(PriorFitPhase(name: "newton", rank: likelihood.columns, iterations: dense.steps, logLikelihood: dense.logLikelihood))
+                }
+            }
         }
         return (theta, iterations, timedOut, decrement)
     }
@@ -212,6 +237,10 @@ public enum PriorFit {
     /// Largest parameter count for Newton steps: each Hessian costs 2k gradient evaluations,
     /// which at k = 100 is about what 150 BFGS iterations cost.
     static let newtonParameterLimit = 100
+
+    /// Largest parameter count for dense Newton steps after truncated ones: one dense Hessian costs 2k gradients, at
+    /// k = 600 a few seconds for a thousand tasks, paid once or twice at the end of a fit.
+    static let densePolishLimit = 600
 
     /// Sets negligible variance to exactly zero (lme4's isSingular rule, made scale-free):
     /// a direction of Σ̃ whose per-point signal-to-noise ratio κ (an eigenvalue of Λ̂Λ̂ᵀ) is
