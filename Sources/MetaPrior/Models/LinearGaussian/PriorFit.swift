@@ -12,7 +12,7 @@ import GSL
 /// 3. At each rank, GSL's BFGS2 on the profiled likelihood in the dimensionless factor Λ̂
 ///    (``FitCriterion``), then Newton steps with a Hessian from differences of the analytic
 ///    gradient while the parameter count is moderate (at most 100), truncated Newton steps
-///    in relative coordinates beyond (finished by dense ones up to 600 parameters).
+///    in relative coordinates beyond (finished by dense ones up to 300 parameters).
 /// 4. The boundary condition (``FitCriterion/boundaryExcess``): if some direction outside
 ///    Σ's range would still raise ℓ beyond the tolerance, a column along it is added and the
 ///    rank optimised again.
@@ -226,9 +226,7 @@ public enum PriorFit {
                 iterations += dense.steps
                 timedOut = dense.timedOut
                 decrement = dense.decrement
-                if dense.steps > 0 {
-                    stages.append(PriorFitPhase(name: "newton", rank: likelihood.columns, iterations: dense.steps, logLikelihood: dense.logLikelihood))
-                }
+                if dense.steps > 0 { stages.append(PriorFitPhase(name: "newton", rank: likelihood.columns, iterations: dense.steps, logLikelihood: dense.logLikelihood)) }
             }
         }
         return (theta, iterations, timedOut, decrement)
@@ -238,9 +236,10 @@ public enum PriorFit {
     /// which at k = 100 is about what 150 BFGS iterations cost.
     static let newtonParameterLimit = 100
 
-    /// Largest parameter count for dense Newton steps after truncated ones: one dense Hessian costs 2k gradients, at
-    /// k = 600 a few seconds for a thousand tasks, paid once or twice at the end of a fit.
-    static let densePolishLimit = 600
+    /// Largest parameter count for dense Newton steps after truncated ones: a dense Hessian
+    /// costs 2k gradients, about a second at k = 300 for 1000 tasks in d = 21 (half a minute
+    /// at k = 600 in d = 33, where the harmonic fourier:16 fit then took many minutes).
+    static let densePolishLimit = 300
 
     /// Sets negligible variance to exactly zero (lme4's isSingular rule, made scale-free):
     /// a direction of Σ̃ whose per-point signal-to-noise ratio κ (an eigenvalue of Λ̂Λ̂ᵀ) is
