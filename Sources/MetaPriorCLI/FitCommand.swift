@@ -13,6 +13,8 @@ struct FitCommand: ParsableCommand {
 
         Converged means: marginal — the first-order (KKT) conditions hold without units: the largest |∂ℓ/∂Λ̂| per observation is at most --tolerance (default 1e-8), for Σ/σ² = ΛΛᵀ with Λ of size d × rank and Λ̂ = Λ scaled by each feature's root mean square (μ and σ² profiled out), and no direction outside Σ's range would raise ℓ (largest generalised eigenvalue of (E/σ², Σ X) at most 1 + 1e-3), within 30 EM + --max-iterations quasi-Newton/Newton iterations (default 500). Episodic (started from the marginal fit, whose own convergence is reported but not required) — on one fixed episode set, with Σ = LLᵀ and L of d × rank, the Newton decrement (the gain in mean log predictive density per query point that one more Newton step promises; scale-free) is at most --episodic-tolerance (default 1e-9) and adding variance outside Σ's range gains no more than that, within --max-iterations BFGS + Newton iterations (BFGS at most half of them); with --batch-episodes, the largest gradient entry per query point on the last batch is at most 1e-6. A fit stopped by --time-limit is written with "converged": false and training.stopped_at_time_limit.
 
+        Shared and task-specific parameters (lme4's formulas): --formula 'distance ~ age + Sex + (age | Subject)' fits the linear_mixed model, with the terms outside the parentheses shared by every task (fixed effects, estimated by generalised least squares with standard errors) and those inside task-specific (φ ~ N(ν, Σ)); the task column is the one after |. Text columns are factors (treatment contrasts, R's column names such as SexMale); a:b and a*b are interactions, I(x^2) a power, basis(x) the features of x in the --basis given (e.g. 'y ~ basis(x) + (1 | task)' --basis rbf:10); 0 + or - 1 drops the intercept; (x || task) makes Σ diagonal. --reml maximises the restricted likelihood (lme4's default; the maximum likelihood is this tool's default, as for the column form). lmer(distance ~ age + Sex + (age | Subject), data, REML = FALSE) is `fit --data data.csv --formula 'distance ~ age + Sex + (age | Subject)'`. A formula fit has converged when every entry of the gradient of its criterion (−2 log L, or the REML criterion) in θ, the entries of the relative covariance factor Λ (Σ = σ²ΛΛᵀ, lme4's theta), is at most 1e-7 of the criterion; --tolerance, --max-iterations and --episodic-tolerance are for the column form.
+
         Progress: on a terminal, a line per iteration; otherwise a line after 1 s and then every 5 s (--quiet: none).
 
         Example:
@@ -22,8 +24,15 @@ struct FitCommand: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(help: ArgumentHelp("Model family: \(ModelRegistry.families.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")).", valueName: "name"))
-    var model: String = ModelRegistry.defaultName
+    @Option(help: ArgumentHelp("Model family: \(ModelRegistry.families.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")) (default: \(LinearMixedFamily.name) with --formula, \(ModelRegistry.defaultName) otherwise).", valueName: "name"))
+    var model: String?
+
+    @Option(help: ArgumentHelp("An lme4 model formula, 'response ~ shared terms + (task-specific terms | task)': read those columns (text columns as factors) instead of --target/--task/--features.", valueName: "formula"),
+            transform: { try ModelFormula(parsing: $0) })
+    var formula: ModelFormula?
+
+    @Flag(help: "With --formula: maximise the restricted likelihood (REML, lme4's default) instead of the likelihood.")
+    var reml = false
 
     @Option(help: ArgumentHelp("Feature basis (default: linear). Each has an intercept. linear: the inputs; poly:P: powers 1…P; "
                                + "rbf:K[:width]: K Gaussian bumps, centres evenly over the meta-train input range, width = centre spacing by default; "
@@ -83,9 +92,22 @@ struct FitCommand: ParsableCommand {
 
     @OptionGroup var reporting: ReportingOptions
 
+    /// The family: --model, else the formula family with --formula, else the default.
+    private var modelName: String { model ?? (formula == nil ? ModelRegistry.defaultName : LinearMixedFamily.name) }
+
     func validate() throws {
-        guard ModelRegistry.names.contains(model) else {
-            throw ValidationError("--model must be one of \(ModelRegistry.names.joined(separator: ", ")), not \(InputError.quoted(model))")
+        guard ModelRegistry.names.contains(modelName) else {
+            throw ValidationError("--model must be one of \(ModelRegistry.names.joined(separator: ", ")), not \(InputError.quoted(modelName))")
+        }
+        if formula != nil {
+            let clashing = [("--target", dataOptions.target), ("--task", dataOptions.task), ("--features", dataOptions.features),
+                            ("--targets", dataOptions.targets), ("--descriptors", dataOptions.descriptors), ("--weights", weights)]
+            if let (option, _) = clashing.first(where: { $0.1 != nil }) {
+                throw ValidationError("\(option) cannot be used with --formula: the formula names the response, the task column and the terms")
+            }
+            if splitOptions.isActive { throw ValidationError("--split and task lists cannot be used with --formula yet; split the file first (metaprior episodes --help shows the split rules)") }
+        } else if reml {
+            throw ValidationError("--reml needs --formula (REML restricts the likelihood of the shared terms a formula names)")
         }
         guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a positive number") }
         guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
@@ -118,8 +140,9 @@ struct FitCommand: ParsableCommand {
     func run() throws {
         // The time limit covers the whole fit, from here.
         let deadline = timeLimit.map { ContinuousClock.now + .milliseconds(Int64(($0 * 1000).rounded(.up))) }
+        if let formula { return try runFormula(formula, deadline: deadline) }
         let outputs = try CLIOutput.prepare([splitOptions.splitOutput, output])
-        let family = try ModelRegistry.family(named: model)
+        let family = try ModelRegistry.family(named: modelName)
         let dataset = try loadWithWeights()
         let split = splitOptions.rule(defaultSeed: seed).map { SplitRequest(rule: $0, partition: splitOptions.partition ?? .train) }
         let source = PriorTraining.Source(file: dataOptions.data, digest: dataset.sourceDigest, weightsColumn: weights)
@@ -134,6 +157,22 @@ struct FitCommand: ParsableCommand {
         if let made = outcome.split, let path = splitOptions.splitOutput {
             try outputs.write(made.csvBytes(taskColumn: dataset.taskColumn), to: path)
         }
+        try outputs.write(Array(try outcome.file.encoded()), to: output)
+        try outputs.commit()
+        reporting.say(outcome.report + (output.map { $0 == "-" ? "" : "\n  prior written to \($0)" } ?? ""))
+    }
+
+    /// `fit --formula`: read the formula's columns, fit a formula family, write the prior.
+    private func runFormula(_ formula: ModelFormula, deadline: ContinuousClock.Instant?) throws {
+        let outputs = try CLIOutput.prepare([output])
+        guard let family = try ModelRegistry.family(named: modelName) as? any FormulaModelFamily.Type else {
+            throw ValidationError("--model \(modelName) does not read a formula; leave --model out to fit \(LinearMixedFamily.name)")
+        }
+        let frame = try FormulaFrame.read(csv: dataOptions.data, formula: formula, missingValues: dataOptions.naAction)
+        var request = request(deadline: deadline)
+        request.reml = reml
+        let outcome = try PriorTraining.train(frame, family: family, request: request,
+                                              source: PriorTraining.Source(file: dataOptions.data, digest: nil))
         try outputs.write(Array(try outcome.file.encoded()), to: output)
         try outputs.commit()
         reporting.say(outcome.report + (output.map { $0 == "-" ? "" : "\n  prior written to \($0)" } ?? ""))

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
 import Testing
 @testable import GSL
 
@@ -98,5 +99,17 @@ struct OptimisationTests {
         #expect(expectGSLError(.invalidArgument) { _ = try minimizeBFGS(start: [0], maxIterations: 0) { _, _ in 0 } } != nil)
         #expect(expectGSLError(.badLength) { _ = try minimizeNelderMead(start: [0, 0], stepSizes: [1]) { _ in 0 } } != nil)
         #expect(expectGSLError(.invalidArgument) { _ = try minimizeNelderMead(start: [0], stepSizes: [0]) { _ in 0 } } != nil)
+    }
+
+    /// The Hessian of f(x) = x₀⁴ + 3x₀x₁ + 2x₁² + e^{x₁} at (1, 0.5) from central differences of
+    /// the exact gradient: [[12x₀², 3], [3, 4 + e^{x₁}]], to the O(h²) error of the rule
+    /// (h = 1e-5 · max(1, |x|): error ≈ h²·|f''''| ≈ 1e-9 here; asked to 1e-6).
+    @Test func hessianByCentralDifferencesOfAGradient() throws {
+        let gradient: ([Double]) -> [Double]? = { x in [4 * pow(x[0], 3) + 3 * x[1], 3 * x[0] + 4 * x[1] + exp(x[1])] }
+        let h = try #require(hessianByCentralDifferences(at: [1, 0.5], gradient: gradient))
+        let exact = [12.0, 3, 3, 4 + exp(0.5)]
+        for (a, b) in zip(h.elements, exact) { #expect(abs(a - b) <= 1e-6 * abs(b), "\(a) vs \(b)") }
+        #expect(hessianByCentralDifferences(at: [1, 0.5]) { _ in nil } == nil)
+        #expect(hessianByCentralDifferences(at: [1, 0.5]) { _ in [.nan, 0] } == nil)
     }
 }

@@ -76,6 +76,9 @@ def main():
     parser.add_argument("--baseline", help="another metaprior binary to time per iteration, side by side")
     parser.add_argument("--large-simulate-runs", type=int, default=3)
     parser.add_argument("--skip-large", action="store_true")
+    parser.add_argument("--formula", default="y ~ x1 + x2 + (x1 | task)",
+                        help="the formula of the shared-parameter comparison (ML and REML), metaprior fit --formula vs lmer")
+    parser.add_argument("--skip-formula", action="store_true")
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--workdir", default=os.path.join("/tmp", "metaprior-bench-fit"))
     args = parser.parse_args()
@@ -129,6 +132,36 @@ def main():
     rows.append([f"fit linear, {args.tasks} tasks: metaprior", f"{mp_med:.3f}", spread(mp_times), ""])
     rows.append([f"fit linear, {args.tasks} tasks: Rscript lme4", f"{r_med:.3f}", spread(r_times),
                  f"{ratio:.1f}x ({'target 50x met' if ratio >= 50 else 'target 50x MISSED'})"])
+
+    if not args.skip_formula:
+        for reml in (False, True):
+            label = "REML" if reml else "ML"
+            out = os.path.join(args.workdir, f"prior-formula-{label}.json")
+            f_cmd = [binary, "fit", "--data", data, "--formula", args.formula, "--output", out, "--quiet"] + (["--reml"] if reml else [])
+            fr_cmd = ["Rscript", os.path.join(here, "lmer_fit.R"), data, args.formula] + (["REML"] if reml else [])
+            say("")
+            say(f"metaprior ({label}): {' '.join(f_cmd)}")
+            say(f"lme4 ({label}):      {' '.join(fr_cmd)}")
+            f_times, fr_times, fr_out = [], [], ""
+            for i in range(args.runs):
+                t, _, _ = run(f_cmd, label=f"metaprior fit --formula ({label})")
+                f_times.append(t)
+                t, fr_out, _ = run(fr_cmd, label=f"Rscript lmer ({label})")
+                fr_times.append(t)
+                note(f"formula {label} run {i + 1}/{args.runs}: metaprior {f_times[-1]:.3f} s, lme4 {fr_times[-1]:.3f} s")
+            f_prior, f_r = read_prior(out), parse_r(fr_out)
+            f_ll, fr_ll = f_prior["log_marginal_likelihood"], float(f_r["loglik"])
+            f_ok = f_ll >= fr_ll - 1e-7 * abs(fr_ll)
+            say(f"{label} log-likelihood metaprior {f_ll:.17g}, lme4 {fr_ll:.17g}, difference {f_ll - fr_ll:.6g}; "
+                f"check metaprior >= lme4 - 1e-7*|lme4|: {'PASS' if f_ok else 'FAIL'}; converged {f_prior.get('converged')}")
+            say(f"lme4 ({label}): sigma^2 {f_r['sigma2']}, fixef {f_r['fixef']}, Sigma {f_r['Sigma']}")
+            say(f"metaprior ({label}): sigma^2 {f_prior['noise_variance']}, fixef {f_prior['shared_estimates']}, Sigma {f_prior['covariance']}")
+            if not f_ok:
+                status = 2
+            f_ratio = median(fr_times) / median(f_times)
+            rows.append([f"fit --formula {label}, {args.tasks} tasks: metaprior", f"{median(f_times):.3f}", spread(f_times), ""])
+            rows.append([f"fit --formula {label}, {args.tasks} tasks: Rscript lme4", f"{median(fr_times):.3f}", spread(fr_times),
+                         f"{f_ratio:.1f}x ({'target 20x met' if f_ratio >= 20 else 'target 20x MISSED'})"])
 
     if not args.skip_large:
         big = os.path.join(args.workdir, f"lg-{args.large_tasks}x{args.points}.csv")

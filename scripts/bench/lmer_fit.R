@@ -1,14 +1,18 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Competitor side of scripts/bench-fit: read the CSV and fit the same model as
-# `metaprior fit --basis linear` by maximum likelihood, as a whole Rscript process.
-#   Rscript scripts/bench/lmer_fit.R FILE
-# Prints "loglik <value>" (17 significant digits) and any convergence messages on stdout.
+# `metaprior fit --basis linear` by maximum likelihood (or the formula given, by ML or REML,
+# as `metaprior fit --formula F [--reml]`), as a whole Rscript process.
+#   Rscript scripts/bench/lmer_fit.R FILE [FORMULA [REML]]
+# Prints "loglik <value>" (17 significant digits; the REML log-likelihood, -REMLcrit/2, for a
+# REML fit) and any convergence messages on stdout.
 args <- commandArgs(trailingOnly = TRUE)
 suppressPackageStartupMessages(library(lme4))
 data <- read.csv(args[1])
+model <- if (length(args) >= 2) as.formula(args[2]) else y ~ x1 + x2 + (x1 + x2 | task)
+reml <- length(args) >= 3 && args[3] == "REML"
 warnings_seen <- character(0)
 fit <- withCallingHandlers(
-  lmer(y ~ x1 + x2 + (x1 + x2 | task), data = data, REML = FALSE),
+  lmer(model, data = data, REML = reml),
   warning = function(w) {
     warnings_seen <<- c(warnings_seen, conditionMessage(w))
     invokeRestart("muffleWarning")

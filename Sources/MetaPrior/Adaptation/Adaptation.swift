@@ -30,7 +30,7 @@ public struct Adaptation: Sendable {
         let prior = try LoadedPrior(path: priorPath)
         let file = prior.file
         let (task, dataDigest) = try MetaDataset.readTaskAndDigest(csv: dataFile, inputs: file.inputs, target: target ?? file.target,
-                                                                   taskColumn: file.taskColumn, taskID: taskID)
+                                                                   taskColumn: file.taskColumn, taskID: taskID, levels: file.prior.inputLevels)
         self.prior = prior
         self.dataFile = dataFile
         self.dataDigest = dataDigest
@@ -54,7 +54,7 @@ public struct Adaptation: Sendable {
         [("metaprior", MetaPriorVersion.string), ("command", command), ("seed", "\(seed)"),
          ("prior", prior.path), ("prior_digest", prior.digest),
          ("data", dataFile), ("data_digest", dataDigest),
-         ("task", "\(task.id) (\(task.count) observations)")]
+         ("task", "\(task.id) (\(task.count) observations)")] + prior.file.prior.sampleComments
     }
 
     /// Posterior draws of φ as a Stan-style CSV.
@@ -80,14 +80,15 @@ public struct Adaptation: Sendable {
 
     /// Reads the query inputs of `path` (the prior's input columns; others are ignored).
     public func queries(csv path: String) throws -> Matrix {
-        try MetaDataset.readInputs(csv: path, inputs: prior.file.inputs)
+        try MetaDataset.readInputs(csv: path, inputs: prior.file.inputs, levels: prior.file.prior.inputLevels)
     }
 
     /// The predictive mean, sd and central interval at each query row; `file`, the queries'
     /// file, is named in an error about them (query inputs too large for the basis).
     public func predictionsCSV(queries: Matrix, level: Double, file: String? = nil) throws -> [UInt8] {
         try Self.naming(file) {
-            try PosteriorExport.predictionsCSV(posterior, inputNames: prior.file.inputs, queries: queries, level: level)
+            try PosteriorExport.predictionsCSV(posterior, inputNames: prior.file.inputs, queries: queries, level: level,
+                                               inputLevels: prior.file.prior.inputLevels)
         }
     }
 
@@ -95,7 +96,7 @@ public struct Adaptation: Sendable {
     public func predictiveDrawsCSV(queries: Matrix, draws: Int, seed: UInt64, command: String, file: String? = nil) throws -> [UInt8] {
         try Self.naming(file) {
             try PosteriorExport.predictiveDrawsCSV(posterior, inputNames: prior.file.inputs, queries: queries, draws: draws, seed: seed,
-                                                   provenance: provenance(command: command, seed: seed))
+                                                   provenance: provenance(command: command, seed: seed), inputLevels: prior.file.prior.inputLevels)
         }
     }
 
@@ -115,7 +116,8 @@ public struct Adaptation: Sendable {
                                         to write: (UnsafeRawBufferPointer) throws -> Void) throws {
         try Self.naming(file) {
             try PosteriorExport.writePredictiveDrawsCSV(posterior, inputNames: prior.file.inputs, queries: queries, draws: draws,
-                                                        seed: seed, provenance: provenance(command: command, seed: seed), to: write)
+                                                        seed: seed, provenance: provenance(command: command, seed: seed),
+                                                        inputLevels: prior.file.prior.inputLevels, to: write)
         }
     }
 }

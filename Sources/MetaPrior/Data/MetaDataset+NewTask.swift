@@ -8,28 +8,30 @@ extension MetaDataset {
     ///
     /// If the file has the task column, `taskID` chooses the task (required when the file
     /// holds more than one); without it, every row belongs to the one new task. A file with a
-    /// header and no rows is a task with no data (its posterior is the prior).
+    /// header and no rows is a task with no data (its posterior is the prior). A text input
+    /// (a factor, listed in `levels` with its levels) is read as each level's position.
     public static func readTask(csv path: String, inputs: [String], target: String,
-                                taskColumn: String, taskID: String? = nil) throws -> TaskData {
-        try readTask(csv: path, inputs: inputs, target: target, taskColumn: taskColumn, taskID: taskID, recordsDigest: false).task
+                                taskColumn: String, taskID: String? = nil, levels: [String: [String]] = [:]) throws -> TaskData {
+        try readTask(csv: path, inputs: inputs, target: target, taskColumn: taskColumn, taskID: taskID, levels: levels, recordsDigest: false).task
     }
 
-    /// ``readTask(csv:inputs:target:taskColumn:taskID:)``, with the SHA-256 of the file's
+    /// ``readTask(csv:inputs:target:taskColumn:taskID:levels:)``, with the SHA-256 of the file's
     /// bytes as read (for provenance: the file, or standard input, is read only once).
     public static func readTaskAndDigest(csv path: String, inputs: [String], target: String, taskColumn: String,
-                                         taskID: String? = nil) throws -> (task: TaskData, sourceDigest: String) {
+                                         taskID: String? = nil, levels: [String: [String]] = [:]) throws -> (task: TaskData, sourceDigest: String) {
         let (task, digest) = try readTask(csv: path, inputs: inputs, target: target, taskColumn: taskColumn,
-                                          taskID: taskID, recordsDigest: true)
+                                          taskID: taskID, levels: levels, recordsDigest: true)
         return (task, digest ?? "unknown")
     }
 
     /// One read of the file: the header checked for the columns a new task needs, then its
     /// rows (the task column optional, no rows allowed), then the task chosen.
     private static func readTask(csv path: String, inputs: [String], target: String, taskColumn: String,
-                                 taskID: String?, recordsDigest: Bool) throws -> (task: TaskData, digest: String?) {
+                                 taskID: String?, levels: [String: [String]], recordsDigest: Bool) throws -> (task: TaskData, digest: String?) {
         var hasTaskColumn = false
-        let options = CSVReadOptions(taskColumn: taskColumn, targetColumn: target, featureColumns: inputs, kind: .regression,
+        var options = CSVReadOptions(taskColumn: taskColumn, targetColumn: target, featureColumns: inputs, kind: .regression,
                                      taskColumnIsOptional: true, allowsNoRows: true, recordsSourceDigest: recordsDigest)
+        options.inputLevels = levels
         let dataset = try read(csv: path, options: options) { header in
             hasTaskColumn = header.contains(taskColumn)
             let names = InputError.list(header.names)
@@ -59,14 +61,16 @@ extension MetaDataset {
         return (TaskData(id: hasTaskColumn ? task.id : "new", inputs: task.inputs, targets: task.targets), digest)
     }
 
-    /// Reads the `inputs` columns of a CSV of query points (other columns are ignored).
+    /// Reads the `inputs` columns of a CSV of query points (other columns are ignored); a text
+    /// input listed in `levels` is read as each level's position.
     /// - Returns: the inputs as an n × p matrix.
-    public static func readInputs(csv path: String, inputs: [String]) throws -> Matrix {
+    public static func readInputs(csv path: String, inputs: [String], levels: [String: [String]] = [:]) throws -> Matrix {
         let file = try FileBytes(path: path)
         return try file.withBytes { bytes in
             var scanner = CSVScanner(bytes: bytes, count: file.count)
             let header = try scanner.readHeader(file: path)
             let columns = try inputs.map { try header.index(of: $0, role: "input") }
+            let positions = inputs.map { name in levels[name].map { Dictionary($0.enumerated().map { ($1, Double($0)) }, uniquingKeysWith: { a, _ in a }) } }
             var values: [Double] = []
             var rows = 0
             var fields: [FieldRange] = []
@@ -76,6 +80,15 @@ extension MetaDataset {
                 }
                 for (k, column) in columns.enumerated() {
                     let field = fields[column]
+                    if let positions = positions[k] {
+                        let text = scanner.string(field)
+                        guard let position = positions[text] else {
+                            throw InputError(file: path, line: scanner.recordLine, column: inputs[k], kind: .invalidValue,
+                                             "the level \(InputError.quoted(text)) of the factor \(InputError.quoted(inputs[k])) was not in the meta-train data (levels: \(InputError.list(levels[inputs[k]] ?? [])))")
+                        }
+                        values.append(position)
+                        continue
+                    }
                     let parsed = parseNumber(bytes, field.start, field.end)
                     guard case .value(let v) = parsed else {
                         throw scanner.numberError(parsed, field: field, file: path, column: inputs[k])

@@ -67,6 +67,7 @@ public struct EvaluationRun: Sendable {
         options.taskColumn = options.taskColumn ?? first.taskColumn
         if options.targetColumns == nil { options.targetColumn = options.targetColumn ?? first.target }
         options.featureColumns = options.featureColumns ?? first.inputs
+        options.inputLevels = first.prior.inputLevels
         return options
     }
 
@@ -79,6 +80,9 @@ public struct EvaluationRun: Sendable {
         guard let first = priors.first else { throw InputError(column: "--prior", "give at least one prior file") }
         for other in priors.dropFirst() where other.file.inputs != first.file.inputs {
             throw InputError(file: other.path, column: "inputs", "reads \(InputError.list(other.file.inputs)), but \(first.path) reads \(InputError.list(first.file.inputs)); priors compared must read the same inputs")
+        }
+        for other in priors.dropFirst() where other.file.prior.inputLevels != first.file.prior.inputLevels {
+            throw InputError(file: other.path, column: "input_levels", "codes its text inputs with other levels than \(first.path); priors compared must read the same inputs")
         }
         guard let k = settings.shots ?? first.file.training.shotRange.flatMap({ $0.isFixed ? $0.lower : nil }) else {
             throw InputError(column: "--shots", "give --shots K (the first prior was not trained for one fixed K)")

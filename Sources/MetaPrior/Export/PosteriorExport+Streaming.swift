@@ -2,7 +2,7 @@
 import GSL
 
 extension PosteriorExport {
-    /// The bytes of ``predictiveDrawsCSV(_:inputNames:queries:draws:seed:provenance:)``,
+    /// The bytes of ``predictiveDrawsCSV(_:inputNames:queries:draws:seed:provenance:inputLevels:)``,
     /// identical to the byte, handed to `write` a batch of chunks at a time: each chunk of
     /// draws (``TaskPosterior/drawsPerChunk``) is drawn and formatted on its own, 2 × the
     /// thread count of them in parallel, then written in order — so memory stays bounded
@@ -10,7 +10,9 @@ extension PosteriorExport {
     /// - Throws: ``InputError`` when draws × query points exceeds ``maximumPredictiveDraws``.
     public static func writePredictiveDrawsCSV(_ posterior: any TaskPosterior, inputNames: [String], queries: Matrix,
                                                draws: Int, seed: UInt64, provenance: [(String, String)],
+                                               inputLevels: [String: [String]] = [:],
                                                to write: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let levels = inputNames.map { inputLevels[$0] }
         // Memory is bounded here, but the file is not: a row per draw and query point.
         try checkPredictiveDrawCount(draws: draws, queries: queries.rows)
         var head = CSVWriter()
@@ -36,7 +38,7 @@ extension PosteriorExport {
                         for (r, k) in range.enumerated() {
                             for i in 0..<q {
                                 writer.field(k + 1)
-                                for j in 0..<queries.columns { writer.field(queries[i, j]) }
+                                writeInputs(&writer, queries, row: i, levels: levels)
                                 writer.field(y[r * q + i])
                                 writer.endRow()
                             }

@@ -66,17 +66,32 @@ public enum PosteriorExport {
     }
 
     /// Predictive mean, sd and central interval at `level` for each query row; `inputNames`
-    /// head the query columns.
-    public static func predictionsCSV(_ posterior: any TaskPosterior, inputNames: [String], queries: Matrix, level: Double) throws -> [UInt8] {
+    /// head the query columns, and a text input listed in `inputLevels` is written as its level.
+    public static func predictionsCSV(_ posterior: any TaskPosterior, inputNames: [String], queries: Matrix, level: Double,
+                                      inputLevels: [String: [String]] = [:]) throws -> [UInt8] {
         let predictive = try posterior.predictive(at: queries, level: level)
+        let levels = inputNames.map { inputLevels[$0] }
         var writer = CSVWriter()
         writer.row(inputNames + ["mean", "sd", "lower", "upper"])
         for (i, point) in predictive.enumerated() {
-            for j in 0..<queries.columns { writer.field(queries[i, j]) }
+            writeInputs(&writer, queries, row: i, levels: levels)
             for v in [point.mean, point.standardDeviation, point.lower, point.upper] { writer.field(v) }
             writer.endRow()
         }
         return writer.bytes
+    }
+
+    /// Row `i` of the query inputs: numbers, or for a text input (its `levels` given) the
+    /// level whose position the number is, as the user wrote it.
+    static func writeInputs(_ writer: inout CSVWriter, _ queries: Matrix, row i: Int, levels: [[String]?]) {
+        for j in 0..<queries.columns {
+            let value = queries[i, j]
+            if let names = levels[j], let k = Int(exactly: value), names.indices.contains(k) {
+                writer.field(names[k])
+            } else {
+                writer.field(value)
+            }
+        }
     }
 
     /// The most predictive draws (draws × query points) a predictive-draws CSV holds:
@@ -96,14 +111,15 @@ public enum PosteriorExport {
 
     /// Predictive draws of y at the query rows: columns `draw`, the query inputs, `y`; one row
     /// per draw and query point (see ``TaskPosterior/predictiveDraws(at:chunk:range:seed:)``).
-    /// The bytes of ``writePredictiveDrawsCSV(_:inputNames:queries:draws:seed:provenance:to:)``,
+    /// The bytes of ``writePredictiveDrawsCSV(_:inputNames:queries:draws:seed:provenance:inputLevels:to:)``,
     /// collected in memory.
     /// - Throws: ``InputError`` when draws × query points exceeds ``maximumPredictiveDraws``.
     public static func predictiveDrawsCSV(_ posterior: any TaskPosterior, inputNames: [String], queries: Matrix,
-                                          draws: Int, seed: UInt64, provenance: [(String, String)]) throws -> [UInt8] {
+                                          draws: Int, seed: UInt64, provenance: [(String, String)],
+                                          inputLevels: [String: [String]] = [:]) throws -> [UInt8] {
         var bytes: [UInt8] = []
         try writePredictiveDrawsCSV(posterior, inputNames: inputNames, queries: queries, draws: draws, seed: seed,
-                                    provenance: provenance) { bytes.append(contentsOf: $0) }
+                                    provenance: provenance, inputLevels: inputLevels) { bytes.append(contentsOf: $0) }
         return bytes
     }
 }

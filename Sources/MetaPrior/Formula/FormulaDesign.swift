@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import GSL
 
 /// The values of one data column as a formula sees them: numbers, or text read as a factor.
 public enum FormulaColumn: Sendable, Equatable {
@@ -36,6 +37,8 @@ public struct FormulaDesign: Sendable, Equatable {
         case contrasts(column: String, levels: [String])
         /// A factor by indicators of every level.
         case indicators(column: String, levels: [String])
+        /// `basis(x)`: the features of a numeric column in a feature map, after its intercept.
+        case basis(FeatureMap)
     }
 
     /// Whether the design starts with the intercept column `(Intercept)`.
@@ -44,10 +47,11 @@ public struct FormulaDesign: Sendable, Equatable {
     public var terms: [[Coding]]
 
     /// The design of `list` for data whose columns are `columns` (text columns give the factor
-    /// levels, sorted by Unicode code points — R's order in the C locale).
-    /// - Throws: ``InputError`` naming a missing column, a power of a text column, or a factor
-    ///   with a single level where contrasts need two.
-    public init(_ list: TermList, columns: [String: FormulaColumn]) throws {
+    /// levels, sorted by Unicode code points — R's order in the C locale); `basis` is the
+    /// feature map of a `basis(x)` term (built on the meta-train values of x).
+    /// - Throws: ``InputError`` naming a missing column, a power of a text column, a factor
+    ///   with a single level where contrasts need two, or `basis(x)` without a map for x.
+    public init(_ list: TermList, columns: [String: FormulaColumn], basis: FeatureMap? = nil) throws {
         intercept = list.intercept
         var coded: [[Coding]] = []
         for term in list.terms {
@@ -57,9 +61,14 @@ public struct FormulaDesign: Sendable, Equatable {
                     throw InputError(column: variable.column, kind: .missingColumn, "the formula names the column \(InputError.quoted(variable.column)), which the data do not have")
                 }
                 switch (variable, data) {
+                case (.basis(let name), .numeric):
+                    guard let basis, basis.inputNames == [name] else {
+                        throw InputError(column: "--basis", kind: .invalidValue, "basis(\(name)) needs a feature basis of the column \(InputError.quoted(name)) (--basis)")
+                    }
+                    codings.append(.basis(basis))
                 case (_, .numeric):
                     codings.append(.numeric(variable))
-                case (.power, .text):
+                case (.power, .text), (.basis, .text):
                     throw InputError(column: variable.column, kind: .invalidValue, "\(variable) needs a numeric column, but \(InputError.quoted(variable.column)) holds text")
                 case (.column(let name), .text(let values)):
                     let levels = Array(Set(values)).sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
@@ -80,6 +89,12 @@ public struct FormulaDesign: Sendable, Equatable {
         terms = coded
     }
 
+    /// The feature map of the design's `basis(x)` terms, if it has any.
+    public var basisMap: FeatureMap? {
+        for codings in terms { for case .basis(let map) in codings { return map } }
+        return nil
+    }
+
     /// The design's column names, as R's `colnames(model.matrix(…))`.
     public var columnNames: [String] {
         var names = intercept ? ["(Intercept)"] : []
@@ -91,6 +106,7 @@ public struct FormulaDesign: Sendable, Equatable {
                 case .numeric(let variable): parts = [variable.description]
                 case .contrasts(let column, let levels): parts = levels.dropFirst().map { column + $0 }
                 case .indicators(let column, let levels): parts = levels.map { column + $0 }
+                case .basis(let map): parts = Array(map.featureNames.dropFirst())
                 }
                 // The first variable varies fastest.
                 combined = product(combined, parts)
@@ -147,6 +163,13 @@ public struct FormulaDesign: Sendable, Equatable {
             }
             if case .power(_, let k) = variable { return [x.map { pow(value: $0, k) }] }
             return [x]
+        case .basis(let map):
+            guard case .numeric(let x)? = columns[map.inputNames[0]] else {
+                throw InputError(column: map.inputNames[0], kind: .invalidValue, "\(InputError.quoted(map.inputNames[0])) must be a numeric column, as in the data the prior was fitted on")
+            }
+            // The map's features after its intercept, one column each.
+            let design = try map.design(try Matrix(rows: x.count, columns: 1, elements: x))
+            return (1..<design.columns).map { j in (0..<design.rows).map { design[$0, j] } }
         case .contrasts(let column, let levels), .indicators(let column, let levels):
             guard case .text(let x)? = columns[column] else {
                 throw InputError(column: column, kind: .invalidValue, "\(InputError.quoted(column)) must be a text column (a factor), as in the data the prior was fitted on")

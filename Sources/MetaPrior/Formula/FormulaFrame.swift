@@ -21,6 +21,8 @@ public struct FormulaFrame: Sendable {
     public let omittedRows: Int
     /// What the read did that the user should hear about, one line each.
     public let notes: [String]
+    /// SHA-256 of the bytes read (`sha256:…`), for the prior file's provenance.
+    public let sourceDigest: String
 
     /// Reads the columns `formula` names from a CSV file.
     /// - Parameters:
@@ -46,30 +48,26 @@ public struct FormulaFrame: Sendable {
             throw InputError(column: "--formula", kind: .invalidValue,
                              "\(InputError.quoted(formula.description)) has no task-specific part; add one, such as (1 | task)")
         }
-        var variables: [String] = []
-        let used = (formula.shared.terms + (formula.taskSpecific?.terms ?? [])).flatMap(\.variables).map(\.column)
-        for name in used where !variables.contains(name) && name != formula.response && name != group { variables.append(name) }
-        let wanted = [formula.response, group] + variables
-        let table = try CSVTextColumns.read(bytes, file: file, columns: wanted)
+        let variables = formula.inputColumns
+        let wanted = [formula.response] + variables
+        let table = try CSVTypedColumns.read(bytes, file: file, columns: wanted, group: group)
+        let names = wanted + [group]
 
         // Rows with a missing value in any column used.
-        func missing(_ text: String) -> Bool {
-            var text = text
-            return text.withUTF8 { utf8 in utf8.baseAddress.map { isMissingValue($0, 0, utf8.count) } ?? true }
-        }
         var kept: [Int] = []
+        kept.reserveCapacity(table.lines.count)
         var omitted = 0, firstOmitted: Int?
         for row in table.lines.indices {
-            if let k = wanted.indices.first(where: { missing(table.values[$0][row]) }) {
-                guard missingValues == .omit else {
-                    throw InputError(file: file, line: table.lines[row], column: wanted[k], kind: .badNumber,
-                                     "missing value (\(table.values[k][row].isEmpty ? "empty field" : InputError.quoted(table.values[k][row]))); --na-action omit drops such rows")
-                }
-                omitted += 1
-                if firstOmitted == nil { firstOmitted = table.lines[row] }
-                continue
+            let k = Int(table.firstMissing[row])
+            guard k >= 0 else { kept.append(row); continue }
+            guard missingValues == .omit else {
+                // The first row with a missing cell is the first missing cell's row.
+                let cell = table.firstMissingCell?.text ?? ""
+                throw InputError(file: file, line: table.lines[row], column: names[k], kind: .badNumber,
+                                 "missing value (\(cell.allSatisfy { $0 == " " || $0 == "\t" } ? "empty field" : InputError.quoted(cell))); --na-action omit drops such rows")
             }
-            kept.append(row)
+            omitted += 1
+            if firstOmitted == nil { firstOmitted = table.lines[row] }
         }
         guard !kept.isEmpty else {
             throw InputError(file: file, line: firstOmitted ?? 2, kind: .empty,
@@ -77,52 +75,39 @@ public struct FormulaFrame: Sendable {
                                  : "no rows left: every row has a missing value (empty or NA) in a column the formula uses")
         }
 
-        // The response must be numeric; a variable is numeric when every kept value is.
-        func number(_ text: String) -> Double? {
-            var text = text
-            return text.withUTF8 { utf8 in
-                guard let base = utf8.baseAddress, case .value(let v) = parseNumber(base, 0, utf8.count) else { return nil }
-                return v
-            }
+        // The response must be numeric; a variable is numeric when every cell is (R's read.csv).
+        guard case .numbers(let allResponses) = table.columns[0] else {
+            let first = table.firstText[0]
+            throw InputError(file: file, line: first.map { table.lines[$0.row] }, column: formula.response, kind: .badNumber,
+                             "the response must be a finite number, not \(InputError.quoted(first?.text ?? ""))")
         }
-        func numbers(_ k: Int) -> [Double]? {
-            var out: [Double] = []
-            out.reserveCapacity(kept.count)
-            for row in kept {
-                guard let v = number(table.values[k][row]) else { return nil }
-                out.append(v)
-            }
-            return out
-        }
-        guard let response = numbers(0) else {
-            let row = kept.first { number(table.values[0][$0]) == nil } ?? kept[0]
-            throw InputError(file: file, line: table.lines[row], column: formula.response, kind: .badNumber,
-                             "the response must be a finite number, not \(InputError.quoted(table.values[0][row]))")
-        }
+        let response = kept.map { allResponses[$0] }
         var columns: [String: FormulaColumn] = [:]
         for (offset, name) in variables.enumerated() {
-            let k = offset + 2
-            columns[name] = numbers(k).map(FormulaColumn.numeric) ?? .text(kept.map { table.values[k][$0] })
+            switch table.columns[offset + 1] {
+            case .numbers(let values): columns[name] = .numeric(kept.map { values[$0] })
+            case .text(let values): columns[name] = .text(kept.map { values[$0] })
+            }
         }
 
-        // Rows grouped by task, tasks in order of first appearance.
-        var index: [String: Int] = [:]
+        // Rows grouped by task, tasks in order of first appearance among the kept rows.
+        var position = [Int](repeating: -1, count: table.taskIDs.count)
         var ids: [String] = []
         var rows: [[Int]] = []
-        for (position, row) in kept.enumerated() {
-            let id = table.values[1][row]
-            if let t = index[id] {
-                rows[t].append(position)
-            } else {
-                index[id] = ids.count
-                ids.append(id)
-                rows.append([position])
+        for (index, row) in kept.enumerated() {
+            let t = Int(table.task[row])
+            if position[t] < 0 {
+                position[t] = ids.count
+                ids.append(table.taskIDs[t])
+                rows.append([])
             }
+            rows[position[t]].append(index)
         }
         var notes = table.notes
         if omitted > 0 {
             notes.append("note: \(counted(omitted, "row")) of \(file) with a missing value (empty or NA) in a column the formula uses \(omitted == 1 ? "was" : "were") left out, the first on line \(firstOmitted ?? 0) (--na-action omit; --na-action fail refuses them)")
         }
+        sourceDigest = bytes.withBytes { Digest.sha256(UnsafeRawBufferPointer(start: $0, count: bytes.count)) }
         self.formula = formula
         taskColumn = group
         taskIDs = ids
@@ -131,15 +116,5 @@ public struct FormulaFrame: Sendable {
         self.columns = columns
         omittedRows = omitted
         self.notes = notes
-    }
-
-    /// The columns restricted to `rows` (one task's), for ``FormulaDesign/rows(_:count:)``.
-    public func columns(rows: [Int]) -> [String: FormulaColumn] {
-        columns.mapValues { column in
-            switch column {
-            case .numeric(let values): return .numeric(rows.map { values[$0] })
-            case .text(let values): return .text(rows.map { values[$0] })
-            }
-        }
     }
 }

@@ -11,6 +11,14 @@ extension ModelFormula {
     public init(parsing text: String) throws {
         var parser = FormulaParser(text: text)
         self = try parser.formula()
+        // One basis column: `--basis` builds one feature map.
+        let basisColumns = Set((shared.terms + (taskSpecific?.terms ?? [])).flatMap(\.variables).compactMap { variable -> String? in
+            if case .basis(let column) = variable { return column } else { return nil }
+        })
+        guard basisColumns.count <= 1 else {
+            throw InputError(column: "--formula", kind: .invalidValue,
+                             "basis(…) of more than one column (\(basisColumns.sorted().joined(separator: ", "))) is not supported: --basis builds the features of one column")
+        }
     }
 }
 
@@ -201,7 +209,7 @@ struct FormulaParser {
         return out
     }
 
-    /// atom := name | 0 | 1 | I(name^k) | '(' sum ')' | '(' sum ('|' | '||') name ')'
+    /// atom := name | 0 | 1 | I(name^k) | basis(name) | '(' sum ')' | '(' sum ('|' | '||') name ')'
     mutating func atom(insideBar: Bool) throws -> Value {
         guard let symbol = current else { throw fail("a term is missing at the end") }
         let start = index
@@ -249,8 +257,15 @@ struct FormulaParser {
         }
     }
 
-    /// `I(x^k)`; every other function is refused by name.
+    /// `I(x^k)` and `basis(x)`; every other function is refused by name.
     mutating func function(_ name: String, start: Int) throws -> Value {
+        if name == "basis" {
+            index += 1  // (
+            guard case .name(let column)? = current else { throw fail("basis(…) must hold one column, as in basis(x), \(near())") }
+            index += 1
+            try expect(.close, "')' to close basis(\(column))")
+            return named(.basis(column))
+        }
         guard name == "I" else {
             var depth = 0
             repeat {
@@ -258,9 +273,9 @@ struct FormulaParser {
                 index += 1
             } while depth > 0 && index < tokens.count
             let hint = name == "offset" ? " (offsets come with the count families)"
-                : name == "poly" || name == "ns" || name == "bs" ? " (use I(x^k) terms, or --basis for the task-specific part)"
+                : name == "poly" || name == "ns" || name == "bs" ? " (use I(x^k) terms, or basis(x) with --basis rbf:K, poly:P, fourier:K, …)"
                 : ""
-            throw fail("the function '\(source(start, index))' is not supported\(hint); supported: columns, a:b, a*b, I(x^k), (terms | task), (terms || task)")
+            throw fail("the function '\(source(start, index))' is not supported\(hint); supported: columns, a:b, a*b, I(x^k), basis(x), (terms | task), (terms || task)")
         }
         index += 1  // (
         guard case .name(let column)? = current else { throw fail("I(…) must hold a power of a column, as in I(x^2), \(near())") }

@@ -39,6 +39,23 @@ public struct ModelFormula: Sendable, Equatable, CustomStringConvertible {
         self.uncorrelated = uncorrelated
     }
 
+    /// The data columns the terms read (not the response or the task column), each once, in
+    /// the order the terms use them: the inputs of a prior fitted with this formula.
+    public var inputColumns: [String] {
+        var columns: [String] = []
+        let used = (shared.terms + (taskSpecific?.terms ?? [])).flatMap(\.variables).map(\.column)
+        for name in used where !columns.contains(name) && name != response && name != group { columns.append(name) }
+        return columns
+    }
+
+    /// The column of the formula's `basis(x)` terms, if it has any.
+    public var basisColumn: String? {
+        for term in shared.terms + (taskSpecific?.terms ?? []) {
+            for case .basis(let column) in term.variables { return column }
+        }
+        return nil
+    }
+
     /// The formula in canonical form: terms expanded and ordered as R orders them.
     public var description: String {
         var text = "\(response) ~ \(shared)"
@@ -94,25 +111,30 @@ public struct Term: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// A variable of a term: a data column, or a power of a numeric column.
+/// A variable of a term: a data column, a power of a numeric column, or the features of a
+/// numeric column in the basis of `fit --basis`.
 public enum Variable: Sendable, Hashable, CustomStringConvertible {
     /// A column of the data: numeric, or text (a factor).
     case column(String)
     /// `I(x^k)`: the k-th power of a numeric column, k ≥ 2.
     case power(String, Int)
+    /// `basis(x)`: the features of the numeric column x in the basis `--basis` names (without
+    /// its intercept), e.g. the K Gaussian bumps of `rbf:K`.
+    case basis(String)
 
     /// The column the variable reads.
     public var column: String {
         switch self {
-        case .column(let name), .power(let name, _): return name
+        case .column(let name), .power(let name, _), .basis(let name): return name
         }
     }
 
-    /// The name as R prints it: `x`, `I(x^2)`.
+    /// The name as R prints it: `x`, `I(x^2)`, `basis(x)`.
     public var description: String {
         switch self {
         case .column(let name): return name
         case .power(let name, let k): return "I(\(name)^\(k))"
+        case .basis(let name): return "basis(\(name))"
         }
     }
 }

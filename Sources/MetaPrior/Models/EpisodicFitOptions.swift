@@ -25,14 +25,17 @@ public struct EpisodicFitOptions: Sendable {
     /// last batch (largest |∂/∂u|).
     public var gradientTolerance: Double = 1e-6
     /// Convergence on one fixed episode set, where Σ = LLᵀ with L of size d×r (r: the rank of
-    /// the start's Σ, grown while the boundary test fails). Both, in nats per query point:
+    /// the start's Σ, grown while the boundary test fails). All three, in nats per query point:
     /// - at rank r, the Newton decrement ½ gᵀ|H|⁻¹g — the gain in mean log predictive density
     ///   per query point that one more Newton step promises — is at most this, with no
     ///   direction of increase in the Hessian;
     /// - when r < d, the boundary (KKT) condition: with G = ∂/∂Σ of that density and P an
     ///   orthonormal basis of the directions outside Σ's range, v the top eigenvector of
     ///   PᵀGP, the gain ½ (vᵀGv)²/(−f''(0)) that adding variance s·vvᵀ promises (0 when
-    ///   vᵀGv ≤ 0) is at most this.
+    ///   vᵀGv ≤ 0) is at most this;
+    /// - the asymptote test: for each eigen-direction v of Σ (eigenvalue λ), the gain
+    ///   lim_{t→∞} f(Σ − λvvᵀ + t·vvᵀ) − f(Σ) of letting that variance grow without bound, in
+    ///   closed form (``EpisodicFitResult/asymptoteGain``), is at most this.
     ///
     /// 1e-9 nats per query point
     /// is 1e-5 nats over 10,000 query points: far below any difference a held-out score can

@@ -14,6 +14,9 @@ public struct FitRequest: Sendable {
     /// file; the deadlines themselves are ``PriorFitOptions/deadline`` and
     /// ``EpisodicFitOptions/deadline``.
     public var timeLimit: Double?
+    /// Maximise the restricted likelihood (REML, lme4's default) instead of the likelihood:
+    /// for a family with shared parameters (``FormulaModelFamily``); others refuse it.
+    public var reml = false
 
     /// A request; by default the linear basis, a full Σ and the marginal likelihood.
     public init(basis: BasisSpec = .linear, options: PriorFitOptions = PriorFitOptions(), episodic: EpisodicFitOptions? = nil) {

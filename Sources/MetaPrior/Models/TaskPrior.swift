@@ -11,6 +11,15 @@ public protocol TaskPrior: Sendable {
     /// expects them.
     var inputs: [String] { get }
 
+    /// The inputs that hold text (factors), with their levels in order: a new task's cell of
+    /// such a column names a level, and reaches ``posterior(inputs:targets:)`` as the level's
+    /// position (0, 1, …). Empty when every input is a number (the default).
+    var inputLevels: [String: [String]] { get }
+
+    /// Comments for the top of a sample CSV (`# key: value`, in order) that say what φ stands
+    /// for and what the prior holds fixed, beyond the parameter names. Empty by default.
+    var sampleComments: [(String, String)] { get }
+
     /// Names of the task parameters φ, in order (`phi.1` is the first).
     var parameterNames: [String] { get }
 
@@ -32,6 +41,12 @@ public protocol TaskPrior: Sendable {
 }
 
 extension TaskPrior {
+    /// No text inputs.
+    public var inputLevels: [String: [String]] { [:] }
+
+    /// No comments beyond the parameter names.
+    public var sampleComments: [(String, String)] { [] }
+
     /// The prior as a posterior with no data.
     public var asPosterior: any TaskPosterior {
         get throws { try posterior(inputs: Matrix(rows: 0, columns: inputs.count), targets: []) }

@@ -47,9 +47,15 @@ public struct PriorFile: Sendable, Equatable {
 
     /// The file of a fit of `dataset`.
     public init(fit: FittedModel, dataset: MetaDataset, training: TrainingConditions) {
+        self.init(fit: fit, target: dataset.targetName, taskColumn: dataset.taskColumn, training: training)
+    }
+
+    /// The file of a fit of data whose target and task columns are `target` and `taskColumn`
+    /// (a formula's response and grouping column).
+    public init(fit: FittedModel, target: String, taskColumn: String, training: TrainingConditions) {
         self.prior = fit.prior
-        self.target = dataset.targetName
-        self.taskColumn = dataset.taskColumn
+        self.target = target
+        self.taskColumn = taskColumn
         self.logMarginalLikelihood = fit.logMarginalLikelihood
         self.tasks = fit.tasks
         self.observations = fit.observations

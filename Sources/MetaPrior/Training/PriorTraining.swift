@@ -98,6 +98,33 @@ public enum PriorTraining {
         return Outcome(file: PriorFile(fit: fit, dataset: data, training: training), fit: fit, split: madeSplit)
     }
 
+    /// Fits a prior of `family` to the data a formula read (`fit --formula`). `source.digest`
+    /// defaults to the digest of the bytes the frame was read from.
+    public static func train(_ frame: FormulaFrame, family: any FormulaModelFamily.Type = LinearMixedFamily.self, request: FitRequest,
+                             source: Source) throws -> Outcome {
+        let fit: FittedModel
+        do {
+            fit = try family.fit(frame, request: request)
+        } catch var error as InputError where error.file == nil && !(error.column ?? "").hasPrefix("--") {
+            error.file = source.file
+            throw error
+        } catch let error as GSLError {
+            throw InputError(file: source.file, kind: .invalidValue,
+                             "the model cannot be fitted to these data (\(error)); check the formula's columns for extreme or degenerate values")
+        }
+        var training = PriorFile.TrainingConditions(objective: request.objective, dataFile: source.file,
+                                                    dataDigest: source.digest ?? frame.sourceDigest, weights: nil)
+        if !fit.stages.isEmpty { training.stages = fit.stages }
+        training.timeLimit = request.timeLimit
+        training.taskSizeMin = frame.rowsOfTask.map(\.count).min()
+        training.taskSizeMax = frame.rowsOfTask.map(\.count).max()
+        if frame.omittedRows > 0 { training.rowsOmitted = frame.omittedRows }
+        if fit.stoppedAtTimeLimit { training.stoppedAtTimeLimit = true }
+        training.trainingTaskDigests = frame.tasks.map(\.contentDigest).sorted()
+        let file = PriorFile(fit: fit, target: frame.formula.response, taskColumn: frame.taskColumn, training: training)
+        return Outcome(file: file, fit: fit, split: nil)
+    }
+
     /// The linear-Gaussian fit as its own types, for programs that use θ directly (tests): the
     /// prior file and the empirical-Bayes result. The data file's digest is the one `dataset`
     /// carries (``MetaDataset/sourceDigest``); the file is not read again.

@@ -68,7 +68,9 @@ extension ChunkParser {
     /// targets, as it was when it was read as the last input, so a row with both wrong
     /// reports the same field.
     private mutating func recordValues(_ scanner: CSVScanner) throws {
-        for (k, c) in columns.features.enumerated() { out[k] = try number(c, scanner) }
+        for (k, c) in columns.features.enumerated() {
+            out[k] = try columns.levels[k].map { try level(c, $0, scanner) } ?? number(c, scanner)
+        }
         if let w = columns.weight { out[p + columns.targets.count] = try number(w, scanner) }
         for (k, c) in columns.targets.enumerated() {
             out[p + k] = columns.classification ? Double(try classLabel(c, scanner)) : try number(c, scanner)
@@ -84,6 +86,18 @@ extension ChunkParser {
             throw scanner.numberError(parsed, field: f, file: file, column: header.names[c])
         }
         return v
+    }
+
+    /// The position of the factor level named in column `c` (the text as it is, as the formula
+    /// frame read the meta-train levels).
+    private func level(_ c: Int, _ levels: [String: Double], _ scanner: CSVScanner) throws -> Double {
+        let text = scanner.string(fields[c])
+        guard let position = levels[text] else {
+            let known = levels.sorted { $0.value < $1.value }.map { InputError.quoted($0.key) }.joined(separator: ", ")
+            throw InputError(file: file, line: scanner.recordLine, column: header.names[c], kind: .invalidValue,
+                             "the level \(InputError.quoted(text)) of the factor \(InputError.quoted(header.names[c])) was not in the meta-train data (levels: \(known))")
+        }
+        return position
     }
 
     /// The chunk-local index of the class label in column `c` (spaces and tabs around it

@@ -73,7 +73,8 @@ struct ChunkParser {
     let columns: ColumnPlan
     let file: String
     let requirePlain: Bool
-    /// Whether the fast way is tried first: not with class labels, which it does not read.
+    /// Whether the fast way is tried first: not with class labels or text inputs, which it
+    /// does not read (a factor level that looks like a number must still be read as a level).
     let fast: Bool
     let width: Int
     /// Inputs per row.
@@ -105,7 +106,7 @@ struct ChunkParser {
         self.columns = columns
         self.file = file
         self.requirePlain = requirePlain
-        fast = !columns.classification
+        fast = !columns.classification && columns.levels.isEmpty
         width = header.names.count
         p = columns.features.count
         let stride = p + columns.storedAfterInputs

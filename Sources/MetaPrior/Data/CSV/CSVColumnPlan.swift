@@ -18,6 +18,9 @@ struct ColumnPlan {
     var targetName: String
     /// Rows with a missing value in a used column are dropped (``MissingValueAction/omit``).
     var omitsMissing: Bool
+    /// Per input position, the levels of a text input (``CSVReadOptions/inputLevels``) and
+    /// the number each stands for.
+    var levels: [Int: [String: Double]] = [:]
 
     /// Numbers stored per row after the inputs: the targets, then the weight if there is one.
     var storedAfterInputs: Int { targets.count + (weight == nil ? 0 : 1) }
@@ -41,6 +44,10 @@ struct ColumnPlan {
         }
         targetName = options.targetColumns != nil ? (classification ? "label" : "y") : targetNames[0]
         omitsMissing = options.missingValues == .omit
+        for (k, c) in features.enumerated() {
+            guard let names = options.inputLevels[header.names[c]] else { continue }
+            levels[k] = Dictionary(names.enumerated().map { ($1, Double($0)) }, uniquingKeysWith: { first, _ in first })
+        }
     }
 
     /// The task column: required in long format, used when present in multi-label format or

@@ -53,6 +53,11 @@ public struct CSVReadOptions: Sendable, Equatable {
     /// (``MissingValueAction/fail``, the default here, so that a program never loses rows it
     /// did not ask to lose, and a new task's points are never dropped silently).
     public var missingValues: MissingValueAction
+    /// Input columns that hold text (a factor), with their levels in order: a cell names a
+    /// level and is read as the level's position (0, 1, …), so a prior whose inputs include a
+    /// factor (``TaskPrior/inputLevels``) reads a new task's rows as numbers. A level not in
+    /// the list is an error naming it. Empty: every input is a number.
+    public var inputLevels: [String: [String]] = [:]
 
     /// Options with the given columns; every default reads the long format with columns `task`
     /// and `y` (or `label`), all other columns inputs, no descriptors and no weights.

@@ -35,8 +35,17 @@ extension MetaDataset {
         // The digest is one sequential pass over the bytes: made on a thread of its own while
         // the parse runs, rather than after it on the critical path.
         let digest = options.recordsSourceDigest ? SourceDigestJob(bytes) : nil
-        let table = try bytes.withBytes {
-            try parseTable($0, count: bytes.count, file: file, options: options, checkHeader: checkHeader)
+        let table: ParsedTable
+        do {
+            table = try bytes.withBytes {
+                try parseTable($0, count: bytes.count, file: file, options: options, checkHeader: checkHeader)
+            }
+        } catch {
+            // No work on the bytes may outlive the read: a digest still running after the
+            // error was thrown read a mapped file the caller had since rewritten, and died of
+            // SIGBUS (found by the adapt fuzz target, which rewrites its files per input).
+            _ = digest?.wait()
+            throw error
         }
         var dataset = table.dataset
         if let digest { dataset.sourceDigest = digest.wait() }

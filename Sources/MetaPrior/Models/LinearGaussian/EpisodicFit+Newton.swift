@@ -64,19 +64,15 @@ extension EpisodicFit {
         while true {
             // Hessian by central differences of the gradient (2k gradients, h = 1e-5: errors
             // ~1e-10 relative from truncation and round-off).
-            var hessian = Matrix(rows: k, columns: k)
-            for i in 0..<k {
-                if expired() { timedOut = true; break }
-                let h = 1e-5 * Swift.max(1, abs(u[i]))
-                var plus = u, minus = u
-                plus[i] += h
-                minus[i] -= h
-                let gp = try evaluate(plus).gradient
-                let gm = try evaluate(minus).gradient
-                for j in 0..<k { hessian[j, i] = (gp[j] - gm[j]) / (2 * h) }
+            let differenced = try hessianByCentralDifferences(at: u) { point -> [Double]? in
+                if expired() { timedOut = true; return nil }
+                return try evaluate(point).gradient
             }
             if timedOut { break }
-            let eigen = try SymmetricEigen(symmetrized(hessian))
+            guard let hessian = differenced else {
+                throw InputError(kind: .invalidValue, "the episodic objective's curvature is not finite at the current prior; the data have extreme values")
+            }
+            let eigen = try SymmetricEigen(hessian)
             let largest = Swift.max(eigen.values.map(abs).max() ?? 0, 1e-300)
             // F is minimised: an eigenvalue below −1e-6·largest is a direction in which the
             // objective f rises at second order.

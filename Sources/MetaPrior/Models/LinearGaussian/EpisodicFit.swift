@@ -74,6 +74,7 @@ public enum EpisodicFit {
         var lastGradient = Double.infinity
         var criterion: Double?
         var boundaryGain: Double?
+        var asymptoteGain: Double?
         var ending = FitStage.Ending.iterationLimit
         func expired() -> Bool { options.deadline.map { ContinuousClock.now >= $0 } ?? false }
         while iterations < options.maximumIterations && !expired() {
@@ -100,7 +101,8 @@ public enum EpisodicFit {
                 theta = finished.theta
                 iterations = finished.iterations
                 boundaryGain = finished.boundaryGain
-                criterion = finished.decrement.map { Swift.max($0, boundaryGain ?? 0) }
+                asymptoteGain = finished.asymptoteGain
+                criterion = finished.decrement.map { Swift.max($0, boundaryGain ?? 0, asymptoteGain ?? 0) }
                 converged = finished.ending == .converged
                 ending = finished.ending
                 lastGradient = try largestGradient(objective, theta: theta, scale: preconditioning(objective, theta: theta))
@@ -122,7 +124,7 @@ public enum EpisodicFit {
         let value = try objective.evaluate(theta, gradient: false).value / statistics.queryPoints
         return EpisodicFitResult(prior: prior, start: start, startLogPredictive: startValue, logPredictive: value,
                                  iterations: iterations, converged: converged, gradientNorm: lastGradient,
-                                 criterion: criterion, boundaryGain: boundaryGain, ending: ending,
+                                 criterion: criterion, boundaryGain: boundaryGain, asymptoteGain: asymptoteGain, ending: ending,
                                  rank: numericalRank(prior.covariance), columns: objective.columns,
                                  episodes: statistics.count, queryPoints: Int(statistics.queryPoints.rounded()))
     }
@@ -178,10 +180,14 @@ public enum EpisodicFit {
     }
 
     /// The finish on one fixed episode set: Newton at the current rank r; once its decrement
-    /// meets the tolerance, the boundary test; while that fails, r grows by one along the
-    /// boundary direction, followed by BFGS (stall rule) and Newton at the new rank.
+    /// meets the tolerance, the asymptote test (`asymptoteTest(_:theta:)`) and, at r < d, the
+    /// boundary test; while the boundary test fails, r grows by one along the boundary
+    /// direction, followed by BFGS (stall rule) and Newton at the new rank. A Newton optimum
+    /// below the limit of the objective at infinite variance along an eigen-direction of Σ is
+    /// not a supremum: the fit then ends `stalled` (Newton cannot go to infinity).
     static func finish(_ start: EpisodicObjective, theta: [Double], iterations: Int, startValue: Double, options: EpisodicFitOptions) throws
-        -> (objective: EpisodicObjective, theta: [Double], iterations: Int, decrement: Double?, boundaryGain: Double?, ending: FitStage.Ending) {
+        -> (objective: EpisodicObjective, theta: [Double], iterations: Int, decrement: Double?, boundaryGain: Double?,
+            asymptoteGain: Double?, ending: FitStage.Ending) {
         var objective = start, theta = theta, iterations = iterations
         let d = objective.statistics.dimension
         func expired() -> Bool { options.deadline.map { ContinuousClock.now >= $0 } ?? false }
@@ -202,24 +208,30 @@ public enum EpisodicFit {
             theta = newton.theta
             iterations += newton.steps
             let decrement = newton.decrement.isFinite ? newton.decrement : nil
+            // The gain left at infinite variance (full structure; a point where it exceeds the
+            // tolerance is not converged whatever the decrement says).
+            let asymptote = objective.structure == .full ? try asymptoteTest(objective, theta: theta).map { Swift.max($0.gain, 0) } : nil
+            let saturated = (asymptote ?? 0) <= options.tolerance
             let outOfBudget = iterations >= options.maximumIterations
             guard newton.converged || (canGrow && !newton.timedOut) else {
                 let ending: FitStage.Ending = newton.timedOut ? .timeLimit : outOfBudget ? .iterationLimit : .stalled
-                return (objective, theta, iterations, decrement, nil, ending)
+                return (objective, theta, iterations, decrement, nil, asymptote, ending)
             }
-            guard canGrow else { return (objective, theta, iterations, decrement, nil, .converged) }
+            guard canGrow else { return (objective, theta, iterations, decrement, nil, asymptote, saturated ? .converged : .stalled) }
             let test = try boundaryTest(objective, theta: theta)
-            if newton.converged && test.gain <= options.tolerance { return (objective, theta, iterations, decrement, test.gain, .converged) }
-            if expired() { return (objective, theta, iterations, decrement, test.gain, .timeLimit) }
-            if outOfBudget { return (objective, theta, iterations, decrement, test.gain, .iterationLimit) }
+            if newton.converged && test.gain <= options.tolerance {
+                return (objective, theta, iterations, decrement, test.gain, asymptote, saturated ? .converged : .stalled)
+            }
+            if expired() { return (objective, theta, iterations, decrement, test.gain, asymptote, .timeLimit) }
+            if outOfBudget { return (objective, theta, iterations, decrement, test.gain, asymptote, .iterationLimit) }
             let stalled = !newton.converged && newton.steps < newtonBudget
             if !newton.converged && test.gain <= Swift.max(options.tolerance, decrement ?? 0) {
                 // Within rank r is still where the gain is: go on there (or stop if stalled).
-                if stalled { return (objective, theta, iterations, decrement, test.gain, .stalled) }
+                if stalled { return (objective, theta, iterations, decrement, test.gain, asymptote, .stalled) }
                 continue
             }
             guard let grown = try grow(objective, theta: theta, along: test) else {
-                return (objective, theta, iterations, decrement, test.gain, .stalled)
+                return (objective, theta, iterations, decrement, test.gain, asymptote, .stalled)
             }
             objective = grown.objective
             theta = grown.theta

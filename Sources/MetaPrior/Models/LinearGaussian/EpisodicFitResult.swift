@@ -20,10 +20,11 @@ public struct EpisodicFitResult: Sendable {
     /// Largest |∂/∂u| of the mean log predictive density per query point at the fit, in the
     /// preconditioned coordinates u (``EpisodicFitOptions/gradientTolerance``).
     public let gradientNorm: Double
-    /// The convergence criterion at the fit: on one fixed episode set the larger of the Newton
-    /// decrement ½ gᵀ|H|⁻¹g at rank r and ``boundaryGain`` — the gains in mean log predictive
-    /// density per query point a Newton step, and more variance outside Σ's range, still
-    /// promise (``EpisodicFitOptions/tolerance``); by mini-batches, ``gradientNorm``.
+    /// The convergence criterion at the fit: on one fixed episode set the largest of the Newton
+    /// decrement ½ gᵀ|H|⁻¹g at rank r, ``boundaryGain`` and ``asymptoteGain`` — the gains in
+    /// mean log predictive density per query point a Newton step, more variance outside Σ's
+    /// range, and a variance sent to infinity still promise (``EpisodicFitOptions/tolerance``);
+    /// by mini-batches, ``gradientNorm``.
     /// `nil` when the fit stopped before it could be evaluated (time limit).
     public let criterion: Double?
     /// The boundary part of the criterion (one fixed episode set, full structure, r < d): the
@@ -31,6 +32,13 @@ public struct EpisodicFitResult: Sendable {
     /// direction outside Σ's range promises (`EpisodicFit.boundaryTest(_:theta:)`); `nil`
     /// when not evaluated (r = d, mini-batches, or Newton did not converge).
     public let boundaryGain: Double?
+    /// The asymptote part of the criterion (one fixed episode set, full structure): the largest
+    /// gain in mean log predictive density per query point that letting the variance along one
+    /// eigen-direction v of Σ go to infinity (μ, σ² and the rest of Σ held) still offers,
+    /// lim_{t→∞} f(Σ − λvvᵀ + t·vvᵀ) − f(Σ), from its closed form (0 when no direction gains;
+    /// `nil` when not evaluated: other structures, mini-batches). A local criterion such as the
+    /// Newton decrement cannot see this gain; a Newton optimum below the limit ends `stalled`.
+    public let asymptoteGain: Double?
     /// How the fit ended.
     public let ending: FitStage.Ending
     /// Numerical rank of Σ at the fit: eigenvalues above 1e-8 of the largest.

@@ -194,17 +194,13 @@ struct MarginalWorkspace {
         }
     }
 
-    /// log p(D | μ, LLᵀ, σ²) from A = ΦᵀΦ, b = Φᵀy, c = yᵀy, n; adds `weight` × its gradient
-    /// (∂/∂μ: d, ∂/∂Σ: d×d, ∂/∂σ²: 1, in that order) to `gradient` when given.
-    mutating func accumulate(a: UnsafePointer<Double>, b: UnsafePointer<Double>, c cc: Double, n: Int,
-                             mean mu: [Double], factor L: [Double], noiseVariance s2: Double, weight: Double,
-                             gradient: UnsafeMutablePointer<Double>?) throws -> Double {
+    /// The Woodbury core that ``accumulate`` and `ray` share: Aμ in `am`, r = b − Aμ in `r`,
+    /// C = LᵀA in `c`, the Cholesky factor R of M = CL + σ²I (RRᵀ) in `m`, and t = Lᵀr in `t`.
+    mutating func factorPredictive(a: UnsafePointer<Double>, b: UnsafePointer<Double>, mean mu: [Double], factor L: [Double],
+                                   noiseVariance s2: Double) throws {
         let d = self.d
-        // Aμ, r = b − Aμ, eᵀe = c − 2μᵀb + μᵀAμ
         PointerKernels.multiply(a, vector: mu, into: &am, rows: d, columns: d)
-        var ee = cc
-        for i in 0..<d { r[i] = b[i] - am[i]; ee += mu[i] * (am[i] - 2 * b[i]) }
-        // C = LᵀA, M = CL + σ²I = RRᵀ
+        for i in 0..<d { r[i] = b[i] - am[i] }
         PointerKernels.multiply(L, a, into: &c, m: d, n: d, k: d, transposeA: true)
         PointerKernels.multiply(c, L, into: &m, m: d, n: d, k: d)
         for i in 0..<d {
@@ -212,8 +208,20 @@ struct MarginalWorkspace {
             for j in 0..<i { let s = 0.5 * (m[i * d + j] + m[j * d + i]); m[i * d + j] = s; m[j * d + i] = s }
         }
         try PointerKernels.choleskyInPlace(&m, n: d)
-        // t = Lᵀr, v = R⁻¹t, w = R⁻ᵀv (w kept in t's place after tᵀw is taken)
         PointerKernels.multiply(L, vector: r, into: &t, rows: d, columns: d, transpose: true)
+    }
+
+    /// log p(D | μ, LLᵀ, σ²) from A = ΦᵀΦ, b = Φᵀy, c = yᵀy, n; adds `weight` × its gradient
+    /// (∂/∂μ: d, ∂/∂Σ: d×d, ∂/∂σ²: 1, in that order) to `gradient` when given.
+    mutating func accumulate(a: UnsafePointer<Double>, b: UnsafePointer<Double>, c cc: Double, n: Int,
+                             mean mu: [Double], factor L: [Double], noiseVariance s2: Double, weight: Double,
+                             gradient: UnsafeMutablePointer<Double>?) throws -> Double {
+        let d = self.d
+        try factorPredictive(a: a, b: b, mean: mu, factor: L, noiseVariance: s2)
+        // eᵀe = c − 2μᵀb + μᵀAμ
+        var ee = cc
+        for i in 0..<d { ee += mu[i] * (am[i] - 2 * b[i]) }
+        // v = R⁻¹t, w = R⁻ᵀv (w kept in t's place after tᵀw is taken)
         for i in 0..<d { v[i] = t[i] }
         PointerKernels.solveLower(m, n: d, vector: &v)
         var tw = 0.0

@@ -32,6 +32,9 @@ public enum LinearGaussianFamily: ModelFamily {
     /// episodic one) and, for the episodic objective, its result.
     public static func fitInDetail(_ dataset: MetaDataset, request: FitRequest) throws
         -> (fitted: FittedModel, prior: LinearGaussianPrior, marginal: PriorFitResult, episodic: EpisodicFitResult?) {
+        guard !request.reml else {
+            throw InputError(column: "--reml", kind: .invalidValue, "REML needs shared terms to restrict the likelihood for; give a formula (--formula) with --reml")
+        }
         guard dataset.classNames == nil else {
             throw InputError(column: dataset.targetName, "the linear-Gaussian prior needs a real-valued target, but the target holds class labels")
         }
@@ -84,7 +87,7 @@ public enum LinearGaussianFamily: ModelFamily {
                 + "\(episodic.episodes) episodes\(onBatches ? " per batch" : ""), seed \(episodicOptions.seed))",
             method: onBatches ? "BFGS on fresh mini-batches of (μ, L, log σ²)" : "BFGS, then Newton, on (μ, L, log σ²), Σ = LLᵀ (L of d × \(episodic.columns), grown by the boundary test)",
             iterations: episodic.iterations, value: episodic.logPredictive, ending: episodic.ending, criterion: episodic.criterion,
-            criterionName: onBatches ? "largest gradient entry per query point on the last batch" : "the gain a Newton step, or variance outside Σ's range, still promises (Newton decrement; boundary test)",
+            criterionName: onBatches ? "largest gradient entry per query point on the last batch" : "the gain a Newton step, variance outside Σ's range, or a variance sent to infinity still promises (Newton decrement; boundary test; asymptote test)",
             tolerance: onBatches ? episodicOptions.gradientTolerance : episodicOptions.tolerance, rank: episodic.rank)
         var result = fitted(prior, marginal, stages: [marginalStage, episodicStage],
                             logMarginalLikelihood: try EpisodicFit.logMarginalLikelihood(episodic.prior, statistics: statistics),

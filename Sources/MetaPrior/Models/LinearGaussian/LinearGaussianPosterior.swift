@@ -4,82 +4,35 @@ import GSL
 
 /// The exact posterior of a new task under a ``LinearGaussianPrior``: N(m, S) over φ, and the
 /// Gaussian posterior predictive N(f(x*)ᵀm, f(x*)ᵀS f(x*) + σ²).
-public struct LinearGaussianPosterior: TaskPosterior {
+public struct LinearGaussianPosterior: GaussianTaskPosterior {
     /// The feature map f that turns inputs into features.
     public let basis: FeatureMap
     /// N(m, S) over φ.
     public let gaussian: GaussianPosterior
     /// Which coordinates of the standard-normal draw reach φ (fixed per posterior).
-    private let active: [Bool]
+    public let activeCoordinates: [Bool]
 
     /// The posterior N(m, S) in the feature map `basis` (the prior's), ready to draw from.
     public init(basis: FeatureMap, gaussian: GaussianPosterior) {
         self.basis = basis
         self.gaussian = gaussian
-        self.active = gaussian.activeCoordinates
+        self.activeCoordinates = gaussian.activeCoordinates
     }
 
-    /// d, the number of features.
-    public var parameterCount: Int { gaussian.mean.count }
-    /// Number of observations in D_train.
-    public var observations: Int { gaussian.observations }
-    /// ``GaussianPosterior/drawsPerStream`` draws per random substream.
-    public var drawsPerChunk: Int { GaussianPosterior.drawsPerStream }
     /// `lp__` is log N(φ; m, S), the exact posterior density (on the subspace S spans when S is
     /// singular).
     public var logDensityDescription: String { "log posterior density of the draw, log N(phi; m, S)" }
 
-    /// Draws φ = m + G z with z standard normal from substream `chunk` of `seed`, each row `lp__`
-    /// then φ.
-    public func draws(chunk: Int, range: Range<Int>, seed: UInt64) -> [Double] {
-        [Double](unsafeUninitializedCapacity: range.count * (parameterCount + 1)) { buffer, initialized in
-            if let base = buffer.baseAddress { draws(chunk: chunk, range: range, seed: seed, into: base) }
-            initialized = range.count * (parameterCount + 1)
-        }
-    }
-
-    /// ``draws(chunk:range:seed:)`` straight into `out` (`range.count` rows of `lp__` then φ).
-    public func draws(chunk: Int, range: Range<Int>, seed: UInt64, into out: UnsafeMutablePointer<Double>) {
-        let width = parameterCount + 1
-        gaussian.draw(chunk: chunk, range: range, seed: seed, active: active,
-                      phi: out + 1, phiStride: width, logDensity: out, logDensityStride: width)
-    }
-
-    /// log N(φ; m, S) (see ``GaussianPosterior/logDensity(_:)``).
-    public func logDensity(_ phi: [Double]) throws -> Double { try gaussian.logDensity(phi) }
-
-    /// Per feature: m_j, √S_jj and the central interval of N(m_j, S_jj).
-    public func summary(level: Double) throws -> [IntervalSummary] {
-        try zip(gaussian.mean, gaussian.standardDeviations).map { try Self.normalSummary(mean: $0, sd: $1, level: level) }
-    }
-
     /// The exact predictive N(f(x*)ᵀm, f(x*)ᵀS f(x*) + σ²) at each query row.
     /// - Throws: ``InputError`` when `inputs` does not have the prior's input columns.
     public func predictive(at inputs: Matrix, level: Double) throws -> [IntervalSummary] {
-        let design = try basis.design(inputs)
-        return try (0..<design.rows).map { i in
-            let (mean, variance) = gaussian.predictive(features: (0..<design.columns).map { design[i, $0] })
-            do {
-                return try Self.normalSummary(mean: mean, sd: variance.squareRoot(), level: level)
-            } catch var error as InputError {
-                error.column = basis.inputNames.joined(separator: ", ")
-                error.message = "query row \(i + 1): " + error.message
-                throw error
-            }
-        }
+        try gaussian.predictiveSummaries(design: try basis.design(inputs), offsets: nil, level: level, inputNames: basis.inputNames)
     }
 
     /// The exact joint predictive N(Φ* m, Φ* S Φ*ᵀ + σ²I), with Φ* the features of the query
     /// rows; the covariance is symmetrised against rounding.
     public func jointPredictive(at inputs: Matrix) throws -> (mean: [Double], covariance: Matrix) {
-        let phi = try basis.design(inputs)
-        let mean = try phi.multiplied(by: gaussian.mean)
-        var covariance = try phi.multiplied(by: try gaussian.covariance.multiplied(by: phi, transposeRight: true))
-        for i in 0..<covariance.rows {
-            covariance[i, i] += gaussian.noiseVariance
-            for j in 0..<i { let v = 0.5 * (covariance[i, j] + covariance[j, i]); covariance[i, j] = v; covariance[j, i] = v }
-        }
-        return (mean, covariance)
+        try gaussian.jointPredictive(design: try basis.design(inputs), offsets: nil)
     }
 
     /// y = f(x)ᵀφ + ε for the draws of chunk `chunk`: φ from ``draws(chunk:range:seed:)`` (the
@@ -87,19 +40,8 @@ public struct LinearGaussianPosterior: TaskPosterior {
     /// from substream 2³² + `chunk` of `seed`.
     public func predictiveDraws(at inputs: Matrix, chunk: Int, range: Range<Int>, seed: UInt64) throws -> [Double] {
         let design = try basis.design(inputs)
-        let d = design.columns, q = inputs.rows, width = parameterCount + 1
-        let rows = draws(chunk: chunk, range: range, seed: seed)  // lp__, then φ
-        let sigma = gaussian.noiseVariance.squareRoot()
-        let noise = RandomStream(seed: seed, stream: (1 << 32) + UInt64(chunk))
-        var y = [Double](repeating: 0, count: range.count * q)
-        for r in 0..<range.count {
-            for i in 0..<q {
-                var value = 0.0
-                for j in 0..<d { value += design[i, j] * rows[r * width + 1 + j] }
-                y[r * q + i] = value + sigma * noise.standardNormal()
-            }
-        }
-        return y
+        return gaussian.predictiveDraws(design: design, offsets: nil, draws: draws(chunk: chunk, range: range, seed: seed),
+                                        width: parameterCount + 1, count: range.count, chunk: chunk, seed: seed)
     }
 
     /// Mean, sd and the central interval of N(mean, sd²) at `level` (a point when sd = 0).

@@ -15,8 +15,8 @@ import GSL
 ///
 /// which are lme4's `deviance` (ML) and `REMLcrit` (REML).
 struct MixedDeviance {
-    /// The tasks' statistics (all with the same p and q).
-    let tasks: [MixedTaskStatistics]
+    /// The tasks' statistics (all with the same p and q), packed.
+    let tasks: MixedStatisticsTable
     /// Restricted (REML) or full maximum likelihood.
     let reml: Bool
     /// Whether Λ is diagonal (`(x || g)`): then θ holds the q diagonal entries only.
@@ -26,11 +26,11 @@ struct MixedDeviance {
     let observations: Int
 
     init(tasks: [MixedTaskStatistics], reml: Bool, diagonal: Bool) {
-        self.tasks = tasks
         self.reml = reml
         self.diagonal = diagonal
         p = tasks.first?.p ?? 0
         q = tasks.first?.q ?? 0
+        self.tasks = MixedStatisticsTable(tasks, p: p, q: q)
         observations = tasks.reduce(0) { $0 + $1.count }
     }
 
@@ -52,7 +52,8 @@ struct MixedDeviance {
 
     /// A task's G Λ (G = XᵀX) and M = I + ΛᵀGΛ, the q×q core of the Woodbury identity
     /// (I + XΛΛᵀXᵀ)⁻¹ = I − XΛM⁻¹ΛᵀXᵀ, into `gl` and `m` (row-major).
-    func woodburyCore(_ t: MixedTaskStatistics, _ lambda: [Double], gl: inout [Double], m: inout [Double]) {
+    @inline(__always)
+    func woodburyCore(_ t: MixedStatisticsTable.Task, _ lambda: UnsafePointer<Double>, gl: UnsafeMutablePointer<Double>, m: UnsafeMutablePointer<Double>) {
         for i in 0..<q { for j in 0..<q {
             var s = 0.0
             for k in 0..<q { s += t.xtx[i * q + k] * lambda[k * q + j] }
@@ -76,50 +77,84 @@ struct MixedDeviance {
     /// Σ over the tasks in `range` of FᵀWF, FᵀWy, yᵀWy and log|M_i|; `nil` if an M_i is not
     /// positive definite (overflow).
     func sums(_ range: Range<Int>, _ lambda: [Double]) -> Sums? {
-        var out = Sums(fwf: [Double](repeating: 0, count: p * p), fwy: [Double](repeating: 0, count: p))
-        var xl = [Double](repeating: 0, count: q * q)   // XᵀX Λ
-        var m = [Double](repeating: 0, count: q * q)    // I + ΛᵀXᵀXΛ, then its Cholesky factor
-        var u = [Double](repeating: 0, count: q)        // ΛᵀXᵀy, then L⁻¹ of it
-        var uf = [Double](repeating: 0, count: q * p)   // ΛᵀXᵀF (q×p), then L⁻¹ of it
-        for t in tasks[range] {
-            woodburyCore(t, lambda, gl: &xl, m: &m)
-            for i in 0..<q {
-                var s = 0.0
-                for k in 0..<q { s += lambda[k * q + i] * t.xty[k] }
-                u[i] = s
-                for a in 0..<p {
-                    var v = 0.0
-                    for k in 0..<q { v += lambda[k * q + i] * t.ftx[a * q + k] }
-                    uf[i * p + a] = v
+        let w = p + 1
+        // The sums on pointers too (FᵀWF, then FᵀWy), and log|M_i| summed as one running
+        // product of the determinants (each ≥ 1), its log taken when it passes 1e150.
+        let fwf = UnsafeMutablePointer<Double>.allocate(capacity: p * p + p)
+        fwf.initialize(repeating: 0, count: p * p + p)
+        let fwy = fwf + p * p
+        defer { fwf.deallocate() }
+        var ywy = 0.0, logDetM = 0.0, determinants = 1.0
+        // Scratch for one task, on pointers: GΛ, M (then its Cholesky factor) and the q × (p + 1)
+        // right-hand sides [ΛᵀXᵀF | ΛᵀXᵀy], solved together (then L⁻¹ of them).
+        let xl = UnsafeMutablePointer<Double>.allocate(capacity: q * q)
+        let m = UnsafeMutablePointer<Double>.allocate(capacity: q * q)
+        let rhs = UnsafeMutablePointer<Double>.allocate(capacity: q * w)
+        defer { xl.deallocate(); m.deallocate(); rhs.deallocate() }
+        return lambda.withUnsafeBufferPointer { lp in
+            let lambda = lp.baseAddress!
+            return tasks.withTasks { task in
+                for index in range {
+                    let t = task(index)
+                    woodburyCore(t, lambda, gl: xl, m: m)
+                    for i in 0..<q {
+                        var s = 0.0
+                        for k in 0..<q { s += lambda[k * q + i] * t.xty[k] }
+                        rhs[i * w + p] = s
+                        for a in 0..<p {
+                            var v = 0.0
+                            for k in 0..<q { v += lambda[k * q + i] * t.ftx[a * q + k] }
+                            rhs[i * w + a] = v
+                        }
+                    }
+                    guard let determinant = Self.choleskyDeterminant(m, q, logSum: &logDetM) else { return nil }
+                    determinants *= determinant
+                    if determinants > 1e150 { logDetM += log(determinants); determinants = 1 }
+                    PointerKernels.solveLowerOnLoops(m, n: q, rhs, columns: w, transpose: false)
+                    for a in 0..<p {
+                        var s = t.fty[a]
+                        for k in 0..<q { s -= rhs[k * w + a] * rhs[k * w + p] }
+                        fwy[a] += s
+                        for b in 0..<p {
+                            var v = t.ftf[a * p + b]
+                            for k in 0..<q { v -= rhs[k * w + a] * rhs[k * w + b] }
+                            fwf[a * p + b] += v
+                        }
+                    }
+                    var r = t.yty
+                    for k in 0..<q { r -= rhs[k * w + p] * rhs[k * w + p] }
+                    ywy += r
                 }
+                return Sums(fwf: Array(UnsafeBufferPointer(start: fwf, count: p * p)), fwy: Array(UnsafeBufferPointer(start: fwy, count: p)),
+                            ywy: ywy, logDetM: logDetM + log(determinants))
             }
-            let factored: Bool = m.withUnsafeMutableBufferPointer { mp in
-                guard (try? PointerKernels.choleskyInPlace(mp.baseAddress!, n: q)) != nil else { return false }
-                out.logDetM += PointerKernels.logDeterminant(cholesky: mp.baseAddress!, n: q)
-                u.withUnsafeMutableBufferPointer { up in
-                    PointerKernels.solveLower(mp.baseAddress!, n: q, vector: up.baseAddress!, transpose: false)
-                }
-                uf.withUnsafeMutableBufferPointer { fp in
-                    PointerKernels.solveLower(mp.baseAddress!, n: q, fp.baseAddress!, columns: p, transpose: false)
-                }
-                return true
-            }
-            guard factored else { return nil }
-            for a in 0..<p {
-                var s = t.fty[a]
-                for k in 0..<q { s -= uf[k * p + a] * u[k] }
-                out.fwy[a] += s
-                for b in 0..<p {
-                    var v = t.ftf[a * p + b]
-                    for k in 0..<q { v -= uf[k * p + a] * uf[k * p + b] }
-                    out.fwf[a * p + b] += v
-                }
-            }
-            var r = t.yty
-            for k in 0..<q { r -= u[k] * u[k] }
-            out.ywy += r
         }
-        return out
+    }
+
+    /// Factors the small q × q matrix at `m` in place (lower Cholesky factor) and returns its
+    /// determinant — the product of the squared pivots, each ≥ 1 for M = I + ΛᵀGΛ — or `nil`
+    /// when it is not positive definite. Past 1e150 the product's log is added to `logSum`
+    /// and the product restarts, so it never overflows. A log per pivot, or per task, was a
+    /// visible share of an evaluation at q = 2.
+    @inline(__always)
+    static func choleskyDeterminant(_ m: UnsafeMutablePointer<Double>, _ q: Int, logSum: inout Double) -> Double? {
+        var product = 1.0
+        for j in 0..<q {
+            var d = m[j * q + j]
+            for k in 0..<j { d -= m[j * q + k] * m[j * q + k] }
+            guard d > 0, d.isFinite else { return nil }
+            product *= d
+            if product > 1e150 { logSum += log(product); product = 1 }
+            let l = d.squareRoot()
+            m[j * q + j] = l
+            for i in (j + 1)..<Swift.max(j + 1, q) {
+                var s = m[i * q + j]
+                for k in 0..<j { s -= m[i * q + k] * m[j * q + k] }
+                m[i * q + j] = s / l
+            }
+            for i in 0..<j { m[i * q + j] = 0 }
+        }
+        return product
     }
 
     /// Everything the deviance profiles at θ.

@@ -46,3 +46,44 @@ public struct MixedTaskStatistics: Sendable, Equatable {
         yty = yy
     }
 }
+
+/// Every task's ``MixedTaskStatistics`` in one flat array (FᵀF, FᵀX, XᵀX, Fᵀy, Xᵀy, yᵀy per
+/// task, back to back), read through pointers by the deviance's loops: iterating the structs
+/// retained and released their five arrays per task per evaluation, a quarter of a
+/// 20,000-task fit's time.
+struct MixedStatisticsTable: Sendable {
+    let p: Int, q: Int
+    /// Numbers per task.
+    let stride: Int
+    let count: Int
+    private let values: [Double]
+
+    init(_ tasks: [MixedTaskStatistics], p: Int, q: Int) {
+        self.p = p
+        self.q = q
+        stride = p * p + p * q + q * q + p + q + 1
+        count = tasks.count
+        var values: [Double] = []
+        values.reserveCapacity(tasks.count * stride)
+        for t in tasks { values += t.ftf; values += t.ftx; values += t.xtx; values += t.fty; values += t.xty; values.append(t.yty) }
+        self.values = values
+    }
+
+    /// One task's statistics in place.
+    struct Task {
+        let ftf: UnsafePointer<Double>, ftx: UnsafePointer<Double>, xtx: UnsafePointer<Double>
+        let fty: UnsafePointer<Double>, xty: UnsafePointer<Double>, yty: Double
+    }
+
+    /// Calls `body` with a function that gives task i's statistics, valid inside `body`.
+    func withTasks<R>(_ body: ((Int) -> Task) -> R) -> R {
+        values.withUnsafeBufferPointer { buffer in
+            let base = buffer.baseAddress ?? UnsafePointer(bitPattern: 8)!
+            let (p, q, stride) = (p, q, stride)
+            return body { i in
+                let ftf = base + i * stride, ftx = ftf + p * p, xtx = ftx + p * q, fty = xtx + q * q, xty = fty + p
+                return Task(ftf: ftf, ftx: ftx, xtx: xtx, fty: fty, xty: xty, yty: xty[q])
+            }
+        }
+    }
+}
