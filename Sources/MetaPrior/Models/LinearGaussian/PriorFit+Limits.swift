@@ -13,12 +13,14 @@ extension PriorFit {
     /// which at k = 100 is about what 150 BFGS iterations cost.
     static let newtonParameterLimit = 100
 
-    /// Largest parameter count for Newton steps of any kind past ``newtonParameterLimit``
-    /// (truncated, then dense); beyond it BFGS alone, as before truncated steps existed. A dense
-    /// Hessian costs 2k gradients, about a second at k = 300 for 1000 tasks in d = 21 (half a
-    /// minute at k = 600 in d = 33). Truncated steps at d = 33 (harmonic, fourier:16, 561
-    /// parameters) raised ℓ (99546 against about 95000 by BFGS) but did not converge, and the
-    /// final fit alone took 78 s (period fixed at 6.06443, 1000 tasks, a loaded machine).
+    /// Largest parameter count for the full treatment: dense Newton steps after truncated ones
+    /// (a dense Hessian costs 2k gradients, about a second at k = 300 for 1000 tasks in d = 21,
+    /// half a minute at k = 600 in d = 33), BFGS limited to make room for Newton steps, and rank
+    /// changes by gain where the optimiser crawls. Beyond it each rank gets 100 BFGS iterations
+    /// and a round of truncated steps, and drops only directions below the signal-to-noise
+    /// threshold, as before ranks were chosen by gain: at d = 33 (harmonic, fourier:16, 561
+    /// parameters) the full treatment raised ℓ (99546 against 95095) but did not converge, and
+    /// the final fit alone took 78 s (period fixed at 6.06443, 1000 tasks, a loaded machine).
     static let densePolishLimit = 300
 
     /// Most truncated Newton steps before the rank is checked again (the growth and shrink

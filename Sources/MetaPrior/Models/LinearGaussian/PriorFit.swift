@@ -11,8 +11,9 @@ import GSL
 /// 3. At each rank, GSL's BFGS2 on the profiled likelihood in the dimensionless factor Λ̂
 ///    (``FitCriterion``), then Newton steps with a Hessian from differences of the analytic
 ///    gradient while the parameter count is moderate (at most 100), truncated Newton steps
-///    in relative coordinates up to 300 (10 per round, finished by dense ones near the
-///    optimum), BFGS alone beyond (and in rounds of 50 where Newton steps crawl).
+///    in relative coordinates beyond (10 per round; up to 300 parameters finished by dense
+///    ones near the optimum, and alternating with rounds of 50 BFGS iterations where they
+///    crawl).
 /// 4. The rank is chosen by likelihood gain (``PriorFitOptions/growthTolerance``): between
 ///    rounds, if the best rank-one growth along the direction of
 ///    ``FitCriterion/boundaryExcess`` gains more than the tolerance, the column is added; if
@@ -94,7 +95,8 @@ public enum PriorFit {
             let criterion = try likelihood.criterion(current).with(newtonDecrement: decrement)
             let stationary = criterion.isStationary(tolerance: options.gradientTolerance, decrementTolerance: options.decrementTolerance)
             // A fit that only ranks scales (100 iterations, and a search runs about 20 fits),
-            // and one with more parameters than Newton steps are taken for (BFGS alone), change
+            // and one past `densePolishLimit` parameters (100 BFGS iterations and a round of
+            // truncated steps per rank), change
             // rank where they are not stationary only by dropping the directions with a
             // per-task signal-to-noise ratio below 1e-2 (the starting rank's threshold), as
             // before the rank was chosen by gain: BFGS stops at the iteration limit, and the
@@ -208,8 +210,8 @@ public enum PriorFit {
         // After a change of rank the truncated steps go on at once: the point is already near
         // the optimum of the new rank, where BFGS gains little.
         // (A fit that only ranks scales has BFGS alone: 100 iterations per rank.)
-        // (BFGS alone — ranking only, or past `densePolishLimit` — 100 per rank, as before
-        // Newton steps; `quasiNewtonOnly`: 50, and no Newton steps.)
+        // (Ranking only, or past `densePolishLimit`: 100 per rank, as before ranks were chosen
+        // by gain; `quasiNewtonOnly`: 50, and no Newton steps.)
         let alone = options.rankingOnly || start.count > densePolishLimit
         let perRank = newton || alone ? 100 : (iterationsSoFar == 0 ? 25 : 0)
         let share = quasiNewtonOnly ? 50
@@ -261,8 +263,7 @@ public enum PriorFit {
                 stages.append(PriorFitPhase(name: "newton", rank: likelihood.columns, iterations: polished.steps, logLikelihood: polished.logLikelihood))
             }
         }
-        if !timedOut && !newton && start.count <= densePolishLimit && !options.rankingOnly && !quasiNewtonOnly
-            && iterations < options.maximumIterations {
+        if !timedOut && !newton && !options.rankingOnly && !quasiNewtonOnly && iterations < options.maximumIterations {
             let polished = try truncatedNewton(likelihood, start: theta, scale: scale, options: options,
                                                maximumSteps: Swift.min(truncatedStepsPerRound, options.maximumIterations - iterations))
             theta = polished.theta
