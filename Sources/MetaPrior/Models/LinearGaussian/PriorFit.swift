@@ -89,19 +89,26 @@ public enum PriorFit {
             iterations = optimised.iterations
             decrement = optimised.decrement
             if optimised.timedOut { timedOut = true; break }
+            // (The gradient budget binds only where the rank is chosen by gain while the
+            // optimiser crawls, below: elsewhere the rounds are as before.)
+            let gainRules = !options.rankingOnly && likelihood.parameterCount > newtonParameterLimit
+                && likelihood.parameterCount <= densePolishLimit
             guard structure == .full, iterations < options.maximumIterations,
-                  gradientEvaluations + likelihood.gradientEvaluations < gradientBudgetPerIteration * options.maximumIterations else { break }
+                  !gainRules || gradientEvaluations + likelihood.gradientEvaluations < gradientBudgetPerIteration * options.maximumIterations
+            else { break }
             let current = try likelihood.evaluate(theta)
             let criterion = try likelihood.criterion(current).with(newtonDecrement: decrement)
             let stationary = criterion.isStationary(tolerance: options.gradientTolerance, decrementTolerance: options.decrementTolerance)
             // A fit that only ranks scales (100 iterations, and a search runs about 20 fits),
-            // and one past `densePolishLimit` parameters (100 BFGS iterations and a round of
-            // truncated steps per rank), change
+            // one with dense Newton steps (at most `newtonParameterLimit` parameters: they
+            // converge there, and BFGS rounds or early growths only disturb them) and one past
+            // `densePolishLimit` parameters (100 BFGS iterations and a round of truncated steps
+            // per rank) change
             // rank where they are not stationary only by dropping the directions with a
             // per-task signal-to-noise ratio below 1e-2 (the starting rank's threshold), as
             // before the rank was chosen by gain: BFGS stops at the iteration limit, and the
             // rounds below would only split its iterations.
-            if options.rankingOnly || likelihood.parameterCount > densePolishLimit, !stationary {
+            if !gainRules, !stationary {
                 guard let shrunk = try shrink(likelihood, theta: theta, threshold: shrinkThreshold),
                       !visited.contains(shrunk.likelihood.columns) else { break }
                 visited.insert(shrunk.likelihood.columns)
