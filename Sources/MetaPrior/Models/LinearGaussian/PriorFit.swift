@@ -17,8 +17,8 @@ import GSL
 /// 4. The rank is chosen by likelihood gain (``PriorFitOptions/growthTolerance``): between
 ///    rounds, if the best rank-one growth along the direction of
 ///    ``FitCriterion/boundaryExcess`` gains more than the tolerance, the column is added; if
-///    the optimiser crawls, the weakest directions are dropped while that costs at most the
-///    tolerance. The fit stops when the rank is stationary and no growth is worth a column.
+///    the optimiser crawls (100–300 parameters), the weakest directions are dropped while that
+///    costs at most the tolerance (elsewhere those below the signal-to-noise threshold). The fit stops when the rank is stationary and no growth is worth a column.
 /// Why a reduced rank: a flexible basis puts the optimum at or near a singular Σ, where ℓ is
 /// flat in a full Cholesky factor and quasi-Newton crawls; with the vanishing directions
 /// removed the optimum is interior and well-conditioned, and each task costs O(d²r), not O(d³).
@@ -103,11 +103,9 @@ public enum PriorFit {
             // one with dense Newton steps (at most `newtonParameterLimit` parameters: they
             // converge there, and BFGS rounds or early growths only disturb them) and one past
             // `densePolishLimit` parameters (100 BFGS iterations and a round of truncated steps
-            // per rank) change
-            // rank where they are not stationary only by dropping the directions with a
-            // per-task signal-to-noise ratio below 1e-2 (the starting rank's threshold), as
-            // before the rank was chosen by gain: BFGS stops at the iteration limit, and the
-            // rounds below would only split its iterations.
+            // per rank) change rank where they are not stationary only by dropping the
+            // directions with a per-task signal-to-noise ratio below 1e-2 (the starting rank's
+            // threshold), as before the rank was chosen by gain.
             if !gainRules, !stationary {
                 guard let shrunk = try shrink(likelihood, theta: theta, threshold: shrinkThreshold),
                       !visited.contains(shrunk.likelihood.columns) else { break }
