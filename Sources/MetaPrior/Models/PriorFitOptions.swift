@@ -22,6 +22,15 @@ public struct PriorFitOptions: Sendable {
     /// per unit of whitened variance; ℓ is within about T·(1e-3)²/4 of the maximum over the
     /// larger rank (T tasks), below 1e-3 log-likelihood units for T ≤ 4000.
     public var boundaryTolerance: Double = 1e-3
+    /// Rank tolerance: where the boundary test fails, the largest gain in ℓ per task (Σ w)
+    /// that the best rank-one growth of Σ̃ along the failing direction may still bring
+    /// (``FitCriterion/growthGain``). While it is exceeded the fit adds that column and
+    /// optimises again, so the rank is chosen by likelihood gain. 1e-3 nats per task: 1 nat
+    /// for 1000 tasks, less than a likelihood-ratio test would ask of the d − r parameters
+    /// the column adds (χ² at 5% for even one parameter is 1.9 nats).
+    public var growthTolerance: Double = PriorFitOptions.defaultGrowthTolerance
+    /// The default ``growthTolerance``.
+    public static let defaultGrowthTolerance = 1e-3
     /// Stationarity where the gradient can shrink no further: the largest Newton decrement
     /// ½ gᵀ(−H)⁻¹g per observation (the gain in ℓ/N one more Newton step promises) that counts
     /// as converged (``FitCriterion/newtonDecrement``).
@@ -42,6 +51,14 @@ public struct PriorFitOptions: Sendable {
     /// the target (`NoiseFloor`) so that a basis that interpolates every task still gives a
     /// prior that can be adapted.
     public var noiseFloor: Double?
+    /// A fit inside a scale search (`BasisSelection`), which only has to rank the scales:
+    /// BFGS with up to 100 iterations per rank, then dense Newton steps where there are at most
+    /// `PriorFit.newtonParameterLimit` parameters, and no truncated Newton steps. Those converge
+    /// where BFGS crawls but cost many gradients each, and a search runs about 20 fits.
+    var rankingOnly = false
+    /// Most columns of the starting factor (`nil`: as many as EM's directions above the
+    /// signal-to-noise threshold). Tests start low to exercise the growth of the rank.
+    var startingRank: Int?
     /// Called after every EM and BFGS iteration (for progress on a terminal).
     public var progress: (@Sendable (FitProgress) -> Void)?
 

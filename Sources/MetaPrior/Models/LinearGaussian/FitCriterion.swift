@@ -20,6 +20,12 @@ import GSL
 ///   eigenvalue is invariant under any invertible change of feature coordinates and under
 ///   rescaling y. Its meaning: adding variance s·vvᵀ along the eigenvector v
 ///   (vᵀΣ wXv = 1) changes ℓ at the rate ½(λ − 1).
+/// - ``growthGain``: where λ_max − 1 exceeds its tolerance, what that direction is worth —
+///   max over s ≥ 0 of ℓ(Σ̃ + s·vvᵀ) − ℓ(Σ̃), μ and σ² profiled again, per task (Σ w), in
+///   nats (so free of units). The boundary condition holds if either the slope or this gain
+///   is within its tolerance (``meetsBoundary(tolerance:growthTolerance:)``): the rank is
+///   chosen by likelihood gain. A slope is a poor guide at the noise floor, where Σ̃ = Σ/σ²
+///   is huge: a slope of several units can come with a gain of a fraction of a nat.
 ///
 /// Stationarity is met either by the gradient or, where the gradient has stopped shrinking at
 /// the precision the likelihood can be computed to (typically 1e-8–1e-7 per observation when
@@ -36,6 +42,11 @@ public struct FitCriterion: Sendable, Equatable {
     /// ½ gᵀ(−H)⁻¹g per observation at the fit, from the Newton steps at its rank (`nil` when
     /// none were taken: too many parameters, or the rank changed after them).
     public var newtonDecrement: Double?
+    /// The gain in ℓ per task (Σ w) of the best rank-one growth of Σ̃ along the direction of
+    /// ``boundaryExcess``: max over s ≥ 0 of ℓ(Σ̃ + s·vvᵀ) − ℓ(Σ̃), μ and σ² profiled again
+    /// (`nil` when it was not needed: ``boundaryExcess`` within its tolerance, or Σ̃ of full
+    /// rank).
+    public var growthGain: Double?
 
     /// The criterion with the Newton decrement measured at the same point.
     func with(newtonDecrement: Double?) -> FitCriterion {
@@ -50,10 +61,20 @@ public struct FitCriterion: Sendable, Equatable {
         stationarity <= tolerance || (newtonDecrement.map { $0 <= decrementTolerance } ?? false)
     }
 
+    /// Whether the boundary condition holds: ``boundaryExcess`` within `tolerance` (no
+    /// direction outside Σ's range raises ℓ at a rate beyond it), or, where some direction
+    /// still points uphill, the best rank-one growth along it gains at most `growthTolerance`
+    /// per task (``growthGain``).
+    public func meetsBoundary(tolerance: Double, growthTolerance: Double) -> Bool {
+        boundaryExcess <= tolerance || (growthGain.map { $0 <= growthTolerance } ?? false)
+    }
+
     /// Whether both conditions hold: stationary (``isStationary(tolerance:decrementTolerance:)``)
-    /// and ``boundaryExcess`` within `boundaryTolerance`.
-    public func holds(stationarityTolerance: Double, decrementTolerance: Double, boundaryTolerance: Double) -> Bool {
-        isStationary(tolerance: stationarityTolerance, decrementTolerance: decrementTolerance) && boundaryExcess <= boundaryTolerance
+    /// and the boundary condition (``meetsBoundary(tolerance:growthTolerance:)``).
+    public func holds(stationarityTolerance: Double, decrementTolerance: Double, boundaryTolerance: Double,
+                      growthTolerance: Double = PriorFitOptions.defaultGrowthTolerance) -> Bool {
+        isStationary(tolerance: stationarityTolerance, decrementTolerance: decrementTolerance)
+            && meetsBoundary(tolerance: boundaryTolerance, growthTolerance: growthTolerance)
     }
 }
 

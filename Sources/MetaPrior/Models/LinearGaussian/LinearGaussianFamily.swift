@@ -111,12 +111,15 @@ public enum LinearGaussianFamily: ModelFamily {
             ending = .stalled
         }
         let c = marginal.criterion
-        let boundary = "boundary test λmax − 1 = \(significant(c.boundaryExcess, 2)) ≤ \(significant(options.boundaryTolerance, 2))"
+        var boundary = "boundary test λmax − 1 = \(significant(c.boundaryExcess, 2)) ≤ \(significant(options.boundaryTolerance, 2))"
+        if let gain = c.growthGain {
+            boundary += " or best rank-one growth gain per task \(significant(gain, 2)) ≤ \(significant(options.growthTolerance, 2))"
+        }
         // Stationary by the gradient, or — where the gradient stopped shrinking at the
         // precision ℓ is computed to — by the Newton decrement: report the one that decided.
         let byDecrement = c.stationarity > options.gradientTolerance && (c.newtonDecrement.map { $0 <= options.decrementTolerance } ?? false)
         return FitStage(stage: "marginal", objective: "log marginal likelihood",
-                        method: "\(marginal.emIterations) EM + \(marginal.quasiNewtonIterations) quasi-Newton/Newton iterations on Σ/σ² = ΛΛᵀ (Λ of d × rank)",
+                        method: "\(marginal.emIterations) EM + \(marginal.quasiNewtonIterations) quasi-Newton/Newton iterations (\(marginal.gradientEvaluations) gradient evaluations) on Σ/σ² = ΛΛᵀ (Λ of d × rank)",
                         iterations: marginal.iterations, value: marginal.logMarginalLikelihood, ending: ending,
                         criterion: byDecrement ? c.newtonDecrement ?? c.stationarity : c.stationarity,
                         criterionName: byDecrement

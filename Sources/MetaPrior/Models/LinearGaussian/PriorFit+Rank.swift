@@ -9,13 +9,14 @@ extension PriorFit {
     /// signal-to-noise ratio κ·N/Σw is at least 1e-2; at least one column. EM stops
     /// long before its small directions have shrunk, so a lower threshold would start at full
     /// rank; directions that matter come back through the boundary test.
-    static func startingFactor(_ full: [Double], _ statistics: TaskStatistics) throws -> (columns: Int, factor: [Double]) {
+    /// `largest` caps the number of columns (``PriorFitOptions/startingRank``).
+    static func startingFactor(_ full: [Double], _ statistics: TaskStatistics, largest: Int? = nil) throws -> (columns: Int, factor: [Double]) {
         let d = statistics.dimension
         let scales = ProfiledLikelihood(statistics: statistics, structure: .full, columns: 1).featureScales
         let eigen = try whitenedEigen(full, columns: d, scales: scales)
         let perTask = statistics.weightedObservations / statistics.weights.reduce(0, +)
-        let kept = (0..<d).reversed().filter { eigen.values[$0] * perTask >= 1e-2 }
-        return factor(along: kept, of: eigen, scales: scales)
+        let kept = (0..<d).reversed().filter { eigen.values[$0] * perTask >= shrinkThreshold }
+        return factor(along: Array(kept.prefix(Swift.max(1, largest ?? d))), of: eigen, scales: scales)
     }
 
     /// The lower-trapezoidal Λ whose columns are the whitened eigen-directions `kept` (from
@@ -74,6 +75,21 @@ extension PriorFit {
     }
 
 
+    /// Per-task signal-to-noise ratio below which `shrink` removes a direction of Σ̃, the same
+    /// as the starting rank's threshold.
+    static let shrinkThreshold = 1e-2
+
+    /// Number of directions of Σ̃ (full structure) whose per-task signal-to-noise ratio is
+    /// below `threshold`, counted among the r largest (the others are zero by construction).
+    static func vanishingDirections(_ likelihood: ProfiledLikelihood, theta: [Double], threshold: Double) throws -> Int {
+        guard likelihood.structure == .full, likelihood.columns > 1 else { return 0 }
+        let statistics = likelihood.statistics
+        let d = statistics.dimension, r = likelihood.columns
+        let eigen = try whitenedEigen(likelihood.factor(theta), columns: r, scales: likelihood.featureScales)
+        let perTask = statistics.weightedObservations / statistics.weights.reduce(0, +)
+        return ((d - r)..<d).filter { eigen.values[$0] * perTask < threshold }.count
+    }
+
     /// Removes the directions of Σ̃ whose per-task signal-to-noise ratio (an eigenvalue of
     /// Λ̂Λ̂ᵀ times N/Σw) is below `threshold` — at a rank that keeps them ℓ is nearly flat along
     /// them, so optimisers crawl. If a removed direction matters after all, the boundary test
@@ -95,31 +111,5 @@ extension PriorFit {
         let (columns, reduced) = factor(along: kept, of: eigen, scales: scales)
         let smaller = ProfiledLikelihood(statistics: statistics, structure: .full, columns: columns, noiseFloor: likelihood.noiseFloor)
         return (smaller, smaller.parameters(ofFactor: reduced))
-    }
-
-    /// Adds a column s·v to Λ along the direction v of ``ProfiledLikelihood/boundaryDirection(_:)``,
-    /// with s chosen among a few multiples of the one-dimensional Newton step
-    /// s* ≈ (λ − 1)·Σw (slope ½(λ − 1), curvature about ½Σ_i (vᵀX_iv)² ≈ 1/(2Σw) when the
-    /// tasks share vᵀ(Σ wX)v = 1 evenly). Nil when none raises ℓ beyond round-off: the
-    /// boundary condition then stays unmet and the fit is reported not converged.
-    static func grow(_ likelihood: ProfiledLikelihood, from current: ProfiledLikelihood.Evaluation,
-                     along top: (value: Double, vector: [Double])) throws -> (likelihood: ProfiledLikelihood, theta: [Double])? {
-        let statistics = likelihood.statistics
-        let d = statistics.dimension, r = current.columns
-        let larger = ProfiledLikelihood(statistics: statistics, structure: .full, columns: r + 1, noiseFloor: likelihood.noiseFloor)
-        let base = (top.value - 1) * statistics.weights.reduce(0, +)
-        var best: (theta: [Double], value: Double)?
-        for multiple in [1.0 / 16, 1.0 / 4, 1, 4] {
-            let s = (multiple * base).squareRoot()
-            var lambda = [Double](repeating: 0, count: d * (r + 1))
-            for i in 0..<d {
-                for j in 0..<r { lambda[i * (r + 1) + j] = current.factor[i * r + j] }
-                lambda[i * (r + 1) + r] = s * top.vector[i]
-            }
-            let theta = larger.parameters(ofFactor: trapezoidal(lambda, rows: d, columns: r + 1))
-            guard let value = try? larger.evaluate(theta, gradient: false).logLikelihood, value.isFinite else { continue }
-            if value > (best?.value ?? current.logLikelihood + 1e-12 * abs(current.logLikelihood)) { best = (theta, value) }
-        }
-        return best.map { (larger, $0.theta) }
     }
 }

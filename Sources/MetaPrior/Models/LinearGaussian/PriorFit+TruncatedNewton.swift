@@ -2,9 +2,23 @@
 import GSL
 
 extension PriorFit {
+    /// Most CG iterations in one truncated Newton step (each costs two gradients). Unbounded
+    /// (250), one step of a fit at the noise floor cost up to 500 gradients while counting as one
+    /// iteration; with 50 a step costs at most about as much as a dense Hessian at 50 parameters.
+    static let conjugateGradientLimit = 50
+
+    /// Gain in ℓ per task (Σ w) below which 5 truncated steps that did not halve the
+    /// stationarity measure count as crawling: 5 steps cost up to 500 gradients, and at a gain
+    /// of 1e-2 nats per task over them (10 nats for 1000 tasks) BFGS, at about one gradient per
+    /// iteration, gains more per gradient (measured on sinusoid-line, rbf:20 at the noise floor:
+    /// 0.007 nats per gradient by truncated steps, 0.2 by BFGS from the same point).
+    static let crawlGain = 1e-2
+
     /// Newton steps past ``newtonParameterLimit`` parameters: a truncated Newton method with
-    /// a trust region (Steihaug 1983, Toint 1981; Nocedal & Wright 2006, Algorithm 7.2), in the
-    /// dimensionless parameters θ̂ = scale ⊙ θ on F = −ℓ/N.
+    /// a trust region (Steihaug 1983, Toint 1981; Nocedal & Wright 2006, Algorithm 7.2) on
+    /// F = −ℓ/N, in relative coordinates u centred on the current factor and re-centred after
+    /// every accepted step (``RelativeCoordinates``: u = 1 doubles a column of Λ, u = −1
+    /// removes it). The trust region is a ball in u.
     ///
     /// Why: a learned basis at its noise floor keeps Λ at full rank, so a fit has thousands of
     /// parameters (fourier:32: d = 65, 2145 entries of Λ); a dense Hessian would cost 2k
@@ -12,7 +26,10 @@ extension PriorFit {
     /// with eigenvalues that span many orders of magnitude). Conjugate gradients need only
     /// Hessian–vector products, each taken here as a central difference of the analytic
     /// gradient along the vector, Hv ≈ (∇F(u + hv) − ∇F(u − hv))/(2h) (two gradients, error
-    /// O(h²) relative, h = 1e-5 in the scale of u as in ``newtonPolish``). CG stops at the
+    /// O(h²) relative, h = 1e-5 relative change of a column). In the entries of Λ (even
+    /// column-scaled, as this method first did) CG used all its iterations at the noise floor
+    /// and the fits stopped at the iteration limit with ℓ still rising by ~100 per step; in
+    /// relative coordinates the same fits converge. CG stops at the
     /// trust-region boundary, at a direction of non-positive curvature (followed to the
     /// boundary, so a saddle is left rather than stalled on), or when the residual has fallen
     /// by the forcing factor min(0.1, √‖g‖∞) — loose far from the optimum, tight near it,
@@ -22,41 +39,25 @@ extension PriorFit {
     /// gain above 0.1), or, once ℓ is flat to round-off, if it lowers the gradient without
     /// lowering ℓ. Convergence is judged only by the gradient (``FitCriterion/stationarity``):
     /// CG never forms −H, so it cannot certify the Newton decrement's positive-definiteness
-    /// condition, and no decrement is reported.
+    /// condition, and no decrement is reported; where the gradient stops at working precision
+    /// the caller finishes with dense Newton steps (up to ``densePolishLimit`` parameters).
     static func truncatedNewton(_ likelihood: ProfiledLikelihood, start theta0: [Double], scale: [Double],
                                 options: PriorFitOptions, maximumSteps: Int)
         throws -> (theta: [Double], steps: Int, logLikelihood: Double, timedOut: Bool) {
         let observations = likelihood.statistics.weightedObservations
-        // Column scaling, a fixed diagonal preconditioner: u = θ̂/c with c_j the norm of
-        // column j of Λ̂ at the start. At the noise floor the columns' sizes span orders of
-        // magnitude, and ℓ's curvature along an entry scales as 1/(its column's norm)², so in
-        // θ̂ the Hessian's condition number is the square of that span and CG crawls; in u
-        // every column has unit size.
-        let columnOf: [Int]
-        switch likelihood.structure {
-        case .full:
-            let (d, r) = (likelihood.statistics.dimension, likelihood.columns)
-            columnOf = (0..<d).flatMap { i in Array(0...Swift.min(i, r - 1)) }
-        case .diagonal, .isotropic:
-            columnOf = Array(theta0.indices)
-        }
-        let hat = zip(theta0, scale).map { $0 * $1 }
-        var norms = [Double](repeating: 0, count: (columnOf.max() ?? 0) + 1)
-        for (i, j) in columnOf.enumerated() { norms[j] += hat[i] * hat[i] }
-        let top = norms.max().map { $0.squareRoot() } ?? 1
-        let column = columnOf.map { j -> Double in
-            let c = norms[j].squareRoot()
-            return c > 1e-8 * top && c.isFinite ? c : Swift.max(1e-8 * top, 1e-300)
-        }
-        let combined = zip(scale, column).map { $0 / $1 }
-        var u = zip(hat, column).map { $0 / $1 }
-        let k = u.count
-        // F(u) = −ℓ/N, its gradient in u, and the stationarity measure (largest |∂ℓ/∂Λ̂|/N).
-        func evaluate(_ u: [Double]) throws -> (value: Double, gradient: [Double], stationarity: Double) {
-            let e = try likelihood.evaluate(zip(u, combined).map { $0 / $1 })
-            let gradient = zip(e.gradient, combined).map { -$0 / $1 / observations }
-            let stationarity = zip(gradient, column).reduce(0.0) { Swift.max($0, abs($1.0 / $1.1)) }
-            return (-e.logLikelihood / observations, gradient, stationarity)
+        // Relative coordinates centred on the current point, re-centred after every accepted
+        // step (``RelativeCoordinates``): a preconditioner that follows Λ.
+        var theta = theta0
+        var coordinates = RelativeCoordinates(likelihood, at: theta)
+        let k = theta0.count
+        // F(u) = −ℓ/N, its gradient in u, the gradient in θ, and the stationarity measure
+        // (largest |∂ℓ/∂Λ̂|/N).
+        func evaluate(_ u: [Double]) throws -> (value: Double, gradient: [Double], theta: [Double], thetaGradient: [Double], stationarity: Double) {
+            let t = coordinates.theta(u)
+            let e = try likelihood.evaluate(t)
+            let gTheta = e.gradient.map { -$0 / observations }
+            let stationarity = zip(gTheta, scale).reduce(0.0) { Swift.max($0, abs($1.0 / $1.1)) }
+            return (-e.logLikelihood / observations, coordinates.pullback(gTheta), t, gTheta, stationarity)
         }
         func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
         func largest(_ g: [Double]) -> Double { g.reduce(0) { Swift.max($0, abs($1)) } }
@@ -74,13 +75,19 @@ extension PriorFit {
             return (-b + Swift.max(b * b - 4 * a * c, 0).squareRoot()) / (2 * a)
         }
 
+        var u = [Double](repeating: 0, count: k)
         var current = try evaluate(u)
-        var radius = Swift.max(1, dot(u, u).squareRoot())
+        // A unit step in u doubles (or removes) a column of Λ.
+        var radius = 1.0
         var steps = 0
-        var history: [Double] = []
-        let cgLimit = Swift.min(k, 250)
+        var history: [(stationarity: Double, loss: Double)] = []
+        // Bounded work per step: at most `conjugateGradientLimit` CG iterations (two gradients
+        // each). Past that CG is resolving directions along which ℓ is nearly flat; the step
+        // taken so far is already a descent direction, and the next step starts from a better
+        // point with a fresh model.
+        let cgLimit = Swift.min(k, conjugateGradientLimit)
         while steps < maximumSteps, current.stationarity > options.gradientTolerance {
-            if options.expired { return (zip(u, combined).map { $0 / $1 }, steps, -current.value * observations, true) }
+            if options.expired { return (theta, steps, -current.value * observations, true) }
             let g = current.gradient
             let gNorm = dot(g, g).squareRoot()
             let forcing = Swift.min(0.1, largest(g).squareRoot())
@@ -122,20 +129,30 @@ extension PriorFit {
                 continue
             }
             if ratio > 0.1 || (actual >= -roundOff && trial.stationarity < current.stationarity) {
-                u = candidateU
+                theta = trial.theta
+                coordinates = RelativeCoordinates(likelihood, at: theta)
+                u = [Double](repeating: 0, count: k)
                 current = trial
+                current.gradient = coordinates.pullback(trial.thetaGradient)
                 steps += 1
                 options.progress?(FitProgress(phase: "newton-cg", iteration: steps, logLikelihood: -current.value * observations, change: actual * observations))
-                // Crawling: the stationarity measure has not halved over 5 steps. At a rank
-                // too high for the optimum a column of Λ is vanishing, ℓ is flat along it and
-                // Newton converges only linearly there; hand back to the caller, which removes
-                // such directions (`shrink`) and optimises the rank below.
-                history.append(current.stationarity)
-                if history.count > 5 && current.stationarity > 0.5 * history[history.count - 6] { break }
+                // Crawling: over 5 steps the stationarity measure has not halved, and either ℓ
+                // has gained less than `crawlGain` per task or a direction of Σ̃ has fallen
+                // below the signal-to-noise ratio `shrink` removes. At a rank too high
+                // for the optimum a column of Λ is vanishing, ℓ is flat along it and Newton
+                // converges only linearly there; hand back to the caller, which removes such
+                // directions (`shrink`) and optimises the rank below. (Far from the optimum the
+                // trust region limits the steps and ℓ rises by much more: that is progress.)
+                history.append((current.stationarity, current.value * observations))
+                if history.count > 5, current.stationarity > 0.5 * history[history.count - 6].stationarity {
+                    let gain = history[history.count - 6].loss - history[history.count - 1].loss
+                    if gain < crawlGain * likelihood.statistics.weights.reduce(0, +) { break }
+                    if try vanishingDirections(likelihood, theta: theta, threshold: shrinkThreshold) > 0 { break }
+                }
             } else if radius < 1e-14 {
                 break
             }
         }
-        return (zip(u, combined).map { $0 / $1 }, steps, -current.value * observations, false)
+        return (theta, steps, -current.value * observations, false)
     }
 }

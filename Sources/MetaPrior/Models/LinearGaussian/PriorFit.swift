@@ -7,15 +7,18 @@ import GSL
 /// 1. EM (monotone, robust from a crude start).
 /// 2. For the full structure, Σ̃ = Σ/σ² = ΛΛᵀ with Λ of size d×r, lower-trapezoidal
 ///    (`ProfiledLikelihood`). The starting rank r counts the directions of EM's Σ̃ that carry
-///    a per-task signal-to-noise ratio of at least 1e-2 (the boundary test below brings back
-///    any other direction that matters).
+///    a per-task signal-to-noise ratio of at least 1e-2.
 /// 3. At each rank, GSL's BFGS2 on the profiled likelihood in the dimensionless factor Λ̂
 ///    (``FitCriterion``), then Newton steps with a Hessian from differences of the analytic
 ///    gradient while the parameter count is moderate (at most 100), truncated Newton steps
-///    (conjugate gradients on Hessian–vector products) beyond.
-/// 4. The boundary condition (``FitCriterion/boundaryExcess``): if some direction outside
-///    Σ's range would still raise ℓ beyond the tolerance, a column along it is added and the
-///    rank optimised again.
+///    in relative coordinates beyond (10 per round; up to 300 parameters finished by dense
+///    ones near the optimum, and alternating with rounds of 50 BFGS iterations where they
+///    crawl).
+/// 4. The rank is chosen by likelihood gain (``PriorFitOptions/growthTolerance``): between
+///    rounds, if the best rank-one growth along the direction of
+///    ``FitCriterion/boundaryExcess`` gains more than the tolerance, the column is added; if
+///    the optimiser crawls (100–300 parameters), the weakest directions are dropped while that
+///    costs at most the tolerance (elsewhere those below the signal-to-noise threshold). The fit stops when the rank is stationary and no growth is worth a column.
 /// Why a reduced rank: a flexible basis puts the optimum at or near a singular Σ, where ℓ is
 /// flat in a full Cholesky factor and quasi-Newton crawls; with the vanishing directions
 /// removed the optimum is interior and well-conditioned, and each task costs O(d²r), not O(d³).
@@ -57,7 +60,7 @@ public enum PriorFit {
         var theta: [Double]
         let startFactor = try em.relativeFactor()
         if structure == .full {
-            let (columns, lambda) = try startingFactor(startFactor, statistics)
+            let (columns, lambda) = try startingFactor(startFactor, statistics, largest: options.startingRank)
             likelihood = ProfiledLikelihood(statistics: statistics, structure: .full, columns: columns, noiseFloor: options.noiseFloor)
             theta = likelihood.parameters(ofFactor: lambda)
         } else {
@@ -65,54 +68,109 @@ public enum PriorFit {
             theta = structure.parameters(ofFactor: startFactor, dimension: d)
         }
 
-        // 3–4. Optimise at a rank; drop the directions that vanish; grow the rank while the
-        //      boundary condition fails. Each change of rank is followed by an optimisation, and
-        //      a rank is never revisited (so the loop ends within 2d rounds).
+        // 3–4. Optimise at a rank in rounds; between rounds grow the rank while the best
+        //      rank-one growth gains more than `growthTolerance` per task, and drop vanishing
+        //      directions where the optimiser crawls. The loop ends: each growth raises ℓ by
+        //      more than the tolerance, a drop never goes to a rank visited before, BFGS
+        //      rounds alternate at most three times, and the iterations and gradient
+        //      evaluations are bounded.
         var iterations = 0
         var timedOut = false
         var visited: Set<Int> = [likelihood.columns]
         var decrement: Double?
+        var gradientEvaluations = 0
+        let taskWeight = statistics.weights.reduce(0, +)
+        var fallback = false
+        var alternations = 0
         while true {
-            let optimised = try optimise(likelihood, start: theta, options: options, iterationsSoFar: iterations, stages: &stages)
+            let optimised = try optimise(likelihood, start: theta, options: options, iterationsSoFar: iterations, stages: &stages,
+                                         quasiNewtonOnly: fallback)
             theta = optimised.theta
             iterations = optimised.iterations
             decrement = optimised.decrement
             if optimised.timedOut { timedOut = true; break }
-            guard structure == .full, iterations < options.maximumIterations else { break }
+            // (The gradient budget binds only where the rank is chosen by gain while the
+            // optimiser crawls, below: elsewhere the rounds are as before.)
+            let gainRules = !options.rankingOnly && likelihood.parameterCount > newtonParameterLimit
+                && likelihood.parameterCount <= densePolishLimit
+            guard structure == .full, iterations < options.maximumIterations,
+                  !gainRules || gradientEvaluations + likelihood.gradientEvaluations < gradientBudgetPerIteration * options.maximumIterations
+            else { break }
             let current = try likelihood.evaluate(theta)
             let criterion = try likelihood.criterion(current).with(newtonDecrement: decrement)
             let stationary = criterion.isStationary(tolerance: options.gradientTolerance, decrementTolerance: options.decrementTolerance)
-            if stationary && criterion.boundaryExcess <= options.boundaryTolerance { break }
-            // Not stationary: the optimiser crawled, typically because a direction of Σ̃ is
-            // vanishing (ℓ is flat along it). Drop the directions with a per-task
-            // signal-to-noise ratio below 1e-2 (the starting rank's threshold); the rank below
-            // is then optimised and checked in turn.
-            if !stationary, let shrunk = try shrink(likelihood, theta: theta, threshold: 1e-2),
-               !visited.contains(shrunk.likelihood.columns) {
+            // A fit that only ranks scales (100 iterations, and a search runs about 20 fits),
+            // one with dense Newton steps (at most `newtonParameterLimit` parameters: they
+            // converge there, and BFGS rounds or early growths only disturb them) and one past
+            // `densePolishLimit` parameters (100 BFGS iterations and a round of truncated steps
+            // per rank) change rank where they are not stationary only by dropping the
+            // directions with a per-task signal-to-noise ratio below 1e-2 (the starting rank's
+            // threshold), as before the rank was chosen by gain.
+            if !gainRules, !stationary {
+                guard let shrunk = try shrink(likelihood, theta: theta, threshold: shrinkThreshold),
+                      !visited.contains(shrunk.likelihood.columns) else { break }
                 visited.insert(shrunk.likelihood.columns)
+                gradientEvaluations += likelihood.gradientEvaluations
                 likelihood = shrunk.likelihood
                 theta = shrunk.theta
                 continue
             }
-            // Stationary but a direction outside the range would raise ℓ: grow the rank.
-            guard stationary, likelihood.columns < d else { break }
-            let top = try likelihood.boundaryDirection(current)
-            guard !visited.contains(likelihood.columns + 1),
-                  let grown = try grow(likelihood, from: current, along: top) else { break }
-            visited.insert(grown.likelihood.columns)
-            likelihood = grown.likelihood
-            theta = grown.theta
+            // The boundary condition: the slope test, or else the best rank-one growth along
+            // the failing direction gains at most the tolerance. A growth that gains more is
+            // taken whether or not the rank is stationary yet.
+            var meets = criterion.boundaryExcess <= options.boundaryTolerance || likelihood.columns == d
+            if !meets {
+                let growth = try bestGrowth(likelihood, from: current, along: try likelihood.boundaryDirection(current))
+                if let growth, growth.gain > options.growthTolerance * taskWeight {
+                    visited.insert(growth.likelihood.columns)
+                    gradientEvaluations += likelihood.gradientEvaluations
+                    likelihood = growth.likelihood
+                    theta = growth.theta
+                    fallback = false
+                    continue
+                }
+                meets = true
+            }
+            if stationary && meets { break }
+            // Not stationary: the optimiser crawled, typically because directions of Σ̃ are
+            // vanishing (ℓ is flat along them, or rises only as they shrink). Drop the weakest
+            // directions while that costs at most the rank tolerance in ℓ; the rank below is
+            // then optimised and checked in turn (never one visited before, so drops cannot
+            // cycle).
+            if let shrunk = try cheapestShrink(likelihood, at: current, tolerance: options.growthTolerance * taskWeight),
+               !visited.contains(shrunk.likelihood.columns) {
+                visited.insert(shrunk.likelihood.columns)
+                gradientEvaluations += likelihood.gradientEvaluations
+                likelihood = shrunk.likelihood
+                theta = shrunk.theta
+                fallback = false
+                continue
+            }
+            // Not stationary and no rank to drop to: Newton steps crawl here (ℓ flat along
+            // many directions at once, as at the noise floor with a rich basis), each costing
+            // many gradients. A round of 50 BFGS iterations follows, about one gradient each,
+            // then Newton steps again from the better point (they converge where BFGS's line
+            // search stalls); at most three such alternations.
+            if fallback { alternations += 1 }
+            guard alternations < 3 else { break }
+            fallback.toggle()
         }
+        gradientEvaluations += likelihood.gradientEvaluations
 
         // 5. Boundaries.
         let boundary = try settleBoundary(likelihood, theta: theta)
         let final = boundary.evaluation
         // The decrement was measured at the optimiser's point; it still describes the final
         // one only if settling the boundary left the rank alone.
-        let criterion = try likelihood.criterion(final).with(newtonDecrement: boundary.rank == final.columns ? decrement : nil)
+        var criterion = try likelihood.criterion(final).with(newtonDecrement: boundary.rank == final.columns ? decrement : nil)
+        // The finite boundary condition, measured at the final point where the slope fails.
+        if structure == .full, criterion.boundaryExcess > options.boundaryTolerance, final.columns < d, !timedOut {
+            let growth = try bestGrowth(likelihood, from: final, along: try likelihood.boundaryDirection(final))
+            criterion.growthGain = (growth?.gain ?? 0) / taskWeight
+        }
         let converged = !timedOut
             && criterion.holds(stationarityTolerance: options.gradientTolerance, decrementTolerance: options.decrementTolerance,
-                               boundaryTolerance: options.boundaryTolerance)
+                               boundaryTolerance: options.boundaryTolerance, growthTolerance: options.growthTolerance)
         let gradientNorm = final.gradient.reduce(0) { Swift.max($0, abs($1)) }
         // Σ = σ² Λ Λᵀ, with Λ padded to d×d by zero columns.
         let r = final.columns
@@ -125,7 +183,7 @@ public enum PriorFit {
                               gradientNorm: gradientNorm, converged: converged, criterion: criterion,
                               phases: stages, timedOut: timedOut,
                               flooredComponents: boundary.floored, singular: boundary.rank < d,
-                              rank: boundary.rank, noiseFloored: final.noiseFloored,
+                              rank: boundary.rank, noiseFloored: final.noiseFloored, gradientEvaluations: gradientEvaluations,
                               tasks: statistics.taskCount, observations: statistics.counts.reduce(0, +))
     }
 
@@ -134,7 +192,8 @@ public enum PriorFit {
     /// search stalls (near a flat optimum a fresh Hessian approximation often goes on), then
     /// Newton steps. Keeps the best point evaluated; stops at the deadline.
     static func optimise(_ likelihood: ProfiledLikelihood, start: [Double], options: PriorFitOptions, iterationsSoFar: Int,
-                         stages: inout [PriorFitPhase]) throws -> (theta: [Double], iterations: Int, timedOut: Bool, decrement: Double?) {
+                         stages: inout [PriorFitPhase], quasiNewtonOnly: Bool = false)
+        throws -> (theta: [Double], iterations: Int, timedOut: Bool, decrement: Double?) {
         let scale = likelihood.parameterScales()
         let observations = likelihood.statistics.weightedObservations
         let tolerance = options.gradientTolerance
@@ -148,10 +207,21 @@ public enum PriorFit {
         var stalled = false
         var lastValue = -Double.infinity
         // With Newton steps to follow (dense, or truncated past `newtonParameterLimit`), BFGS
-        // only has to get near the optimum: at most 100 iterations per rank (Newton then
-        // converges in a few steps where BFGS would crawl).
+        // only has to get near the optimum: at most 100 iterations per rank before dense Newton
+        // steps, 25 before truncated ones (in relative coordinates one truncated step gains
+        // more than a hundred BFGS iterations there), and at most half of the iterations left,
+        // so that the Newton steps always have the other half.
         let newton = start.count <= newtonParameterLimit
-        let budget = Swift.min(options.maximumIterations, iterationsSoFar + 100)
+        // After a change of rank the truncated steps go on at once: the point is already near
+        // the optimum of the new rank, where BFGS gains little.
+        // (A fit that only ranks scales has BFGS alone: 100 iterations per rank.)
+        // (Ranking only, or past `densePolishLimit`: 100 per rank, as before ranks were chosen
+        // by gain; `quasiNewtonOnly`: 50, and no Newton steps.)
+        let alone = options.rankingOnly || start.count > densePolishLimit
+        let perRank = newton || alone ? 100 : (iterationsSoFar == 0 ? 25 : 0)
+        let share = quasiNewtonOnly ? 50
+            : alone ? perRank : Swift.min(perRank, Swift.max(1, (options.maximumIterations - iterationsSoFar) / 2))
+        let budget = Swift.min(options.maximumIterations, iterationsSoFar + share)
         for _ in 0..<5 where iterations < budget && !stalled && !timedOut {
             let before = iterations
             let u0 = zip(best.theta, scale).map { $0 * $1 }
@@ -183,10 +253,12 @@ public enum PriorFit {
             if best.stationarity <= tolerance || best.value - lastValue <= 1e-12 * abs(best.value) { break }
             lastValue = best.value
         }
-        stages.append(PriorFitPhase(name: "bfgs", rank: likelihood.columns, iterations: iterations - iterationsSoFar, logLikelihood: best.value))
+        if iterations > iterationsSoFar {
+            stages.append(PriorFitPhase(name: "bfgs", rank: likelihood.columns, iterations: iterations - iterationsSoFar, logLikelihood: best.value))
+        }
         var theta = best.theta
         var decrement: Double?
-        if !timedOut && newton {
+        if !timedOut && newton && !quasiNewtonOnly {
             let polished = try newtonPolish(likelihood, start: theta, scale: scale, options: options)
             theta = polished.theta
             iterations += polished.steps
@@ -196,75 +268,30 @@ public enum PriorFit {
                 stages.append(PriorFitPhase(name: "newton", rank: likelihood.columns, iterations: polished.steps, logLikelihood: polished.logLikelihood))
             }
         }
-        if !timedOut && !newton && iterations < options.maximumIterations {
+        if !timedOut && !newton && !options.rankingOnly && !quasiNewtonOnly && iterations < options.maximumIterations {
             let polished = try truncatedNewton(likelihood, start: theta, scale: scale, options: options,
-                                               maximumSteps: options.maximumIterations - iterations)
+                                               maximumSteps: Swift.min(truncatedStepsPerRound, options.maximumIterations - iterations))
             theta = polished.theta
             iterations += polished.steps
             timedOut = polished.timedOut
             if polished.steps > 0 {
                 stages.append(PriorFitPhase(name: "newton-cg", rank: likelihood.columns, iterations: polished.steps, logLikelihood: polished.logLikelihood))
             }
-        }
-        return (theta, iterations, timedOut, decrement)
-    }
-
-    /// Largest parameter count for Newton steps: each Hessian costs 2k gradient evaluations,
-    /// which at k = 100 is about what 150 BFGS iterations cost.
-    static let newtonParameterLimit = 100
-
-    /// Sets negligible variance to exactly zero (lme4's isSingular rule, made scale-free):
-    /// a direction of Σ̃ whose per-point signal-to-noise ratio κ (an eigenvalue of Λ̂Λ̂ᵀ) is
-    /// below 1e-8 is removed, and a feature j with Σ̃_jj·D_jj < 1e-8 gets zero between-task
-    /// variance (its row of Λ is zeroed: a floored component). Each is kept only if ℓ does
-    /// not drop beyond round-off (1e-9 relative).
-    static func settleBoundary(_ likelihood: ProfiledLikelihood, theta: [Double]) throws
-        -> (evaluation: ProfiledLikelihood.Evaluation, rank: Int, floored: [Int]) {
-        let d = likelihood.statistics.dimension
-        let scales = likelihood.featureScales
-        let threshold = 1e-8
-        let start = try likelihood.evaluate(theta)
-        let r = start.columns
-        var lambda = start.factor
-        var floored: [Int] = []
-        var rank = r
-        switch likelihood.structure {
-        case .diagonal, .isotropic:
-            var zeroed: [Int] = []
-            for j in 0..<d where lambda[j * d + j] * lambda[j * d + j] * scales[j] * scales[j] < threshold { zeroed.append(j) }
-            // One shared variance (isotropic) is on its boundary only when it vanishes for all.
-            if likelihood.structure == .isotropic && zeroed.count < d { zeroed = [] }
-            for j in zeroed { lambda[j * d + j] = 0 }
-            floored = zeroed
-            rank = d - zeroed.count
-        case .full:
-            var whitened = Matrix(rows: d, columns: d)
-            for i in 0..<d { for j in 0..<d {
-                var s = 0.0
-                for k in 0..<r { s += lambda[i * r + k] * lambda[j * r + k] }
-                whitened[i, j] = scales[i] * s * scales[j]
-            } }
-            let eigen = try SymmetricEigen(symmetrized(whitened))
-            let kept = (0..<d).filter { eigen.values[$0] >= threshold }
-            floored = (0..<d).filter { whitened[$0, $0] < threshold }
-            rank = Swift.min(kept.count, r)
-            if rank < r || !floored.isEmpty {
-                // Rebuild Λ from the kept eigen-directions, then zero the floored rows.
-                var rebuilt = [Double](repeating: 0, count: d * r)
-                for (c, k) in kept.suffix(rank).reversed().enumerated() {
-                    let root = eigen.values[k].squareRoot()
-                    for i in 0..<d { rebuilt[i * r + c] = eigen.vectors[i, k] * root / scales[i] }
-                }
-                for j in floored { for c in 0..<r { rebuilt[j * r + c] = 0 } }
-                lambda = trapezoidal(rebuilt, rows: d, columns: r)
-                rank = Swift.min(rank, d - floored.count)
+            // Where the gradient has stopped at the precision ℓ is computed to (see
+            // ``FitCriterion``) and the parameters are few enough for a dense Hessian, dense
+            // Newton steps finish the fit and measure the Newton decrement, which truncated
+            // steps cannot certify.
+            let stationarity = try likelihood.criterion(likelihood.evaluate(theta)).stationarity
+            if !timedOut, start.count <= densePolishLimit, stationarity > tolerance, stationarity <= denseFinishLimit {
+                let dense = try newtonPolish(likelihood, start: theta, scale: scale, options: options,
+                                             maximumSteps: Swift.max(0, Swift.min(5, options.maximumIterations - iterations)))
+                theta = dense.theta
+                iterations += dense.steps
+                timedOut = dense.timedOut
+                decrement = dense.decrement
+                if dense.steps > 0 { stages.append(PriorFitPhase(name: "newton", rank: likelihood.columns, iterations: dense.steps, logLikelihood: dense.logLikelihood)) }
             }
         }
-        guard lambda != start.factor else { return (start, rank, floored) }
-        let candidate = try likelihood.evaluate(likelihood.parameters(ofFactor: lambda))
-        if candidate.logLikelihood >= start.logLikelihood - 1e-9 * abs(start.logLikelihood) {
-            return (candidate, rank, floored)
-        }
-        return (start, likelihood.structure == .full ? r : d, [])
+        return (theta, iterations, timedOut, decrement)
     }
 }

@@ -33,6 +33,11 @@ public struct PriorFitResult: Sendable {
     public let rank: Int
     /// Whether σ² was floored (every task fitted exactly).
     public let noiseFloored: Bool
+    /// Evaluations of ℓ with its gradient after EM, over all ranks tried (BFGS, the
+    /// Hessian–vector products of truncated Newton steps and the columns of dense Hessians
+    /// included): the measure of work that iterations are not, since one Newton step can
+    /// cost many gradients.
+    public let gradientEvaluations: Int
     /// Number of tasks used.
     public let tasks: Int
     /// Number of observations used, Σ_i w_i n_i (weighted when tasks have weights).

@@ -51,6 +51,8 @@ final class ProfiledLikelihood {
 
     /// Lower bound of σ² (``PriorFitOptions/noiseFloor``), or `nil`.
     let noiseFloor: Double?
+    /// Evaluations with the gradient so far (``PriorFitResult/gradientEvaluations``).
+    private(set) var gradientEvaluations = 0
 
     init(statistics: TaskStatistics, structure: CovarianceStructure, columns: Int? = nil, noiseFloor: Double? = nil) {
         self.statistics = statistics
@@ -224,6 +226,7 @@ final class ProfiledLikelihood {
                                     noiseVariance: noiseVariance, factor: lambda, columns: lambda.count / d,
                                     noiseFloored: noiseFloored, residualOuter: [], weightedProjection: sumX.elements)
         if wantGradient {
+            gradientEvaluations += 1
             evaluation.residualOuter = residualOuter(mean: mean)
             evaluation.gradient = parameterGradient(evaluation)
         }

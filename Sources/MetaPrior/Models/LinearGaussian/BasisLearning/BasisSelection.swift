@@ -78,6 +78,7 @@ public enum BasisSelection {
         var quiet = options
         quiet.progress = nil
         quiet.maximumIterations = Swift.min(options.maximumIterations, searchIterations)
+        quiet.rankingOnly = true
         var firstError: Error?
         var count = 0
         let result = try search.maximise(over: basis.scaleRange) { scale -> Double in
