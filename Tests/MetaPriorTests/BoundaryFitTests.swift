@@ -45,6 +45,27 @@ struct BoundaryFitTests {
     }
 
     /// ℓ(μ, σ², Σ̃) summed directly over tasks with dense n×n covariances.
+    /// The root mean square of each feature over every point of `designs` (the D^½ of the
+    /// dimensionless stationarity checks).
+    static func featureScales(_ designs: [Matrix]) -> [Double] {
+        let n = Double(designs.reduce(0) { $0 + $1.rows })
+        let d = designs.first?.columns ?? 0
+        return (0..<d).map { j in (designs.reduce(0.0) { s, phi in s + (0..<phi.rows).reduce(0.0) { $0 + phi[$1, j] * phi[$1, j] } } / n).squareRoot() }
+    }
+
+    /// W = Σ_i Φ_iᵀ Ṽ_i⁻¹ Φ_i with Ṽ_i = I + Φ_i Σ̃ Φ_iᵀ, computed densely (independent of the
+    /// fit's per-task kernels), for the null-space checks.
+    static func denseW(_ designs: [Matrix], relative: Matrix) throws -> Matrix {
+        let d = relative.rows
+        var w = Matrix(rows: d, columns: d)
+        for phi in designs {
+            var v = try phi.multiplied(by: try relative.multiplied(by: phi, transposeRight: true))
+            for i in 0..<v.rows { v[i, i] += 1 }
+            w = w + (try phi.multiplied(by: try Cholesky(symmetrized(v)).solve(phi), transposeLeft: true))
+        }
+        return w
+    }
+
     static func direct(_ designs: [Matrix], _ targets: [[Double]], mean: [Double], noise: Double, relative: Matrix) throws -> Double {
         var total = 0.0
         for (phi, y) in zip(designs, targets) {
@@ -103,7 +124,7 @@ struct BoundaryFitTests {
         // fit's tolerance is 1e-8 on the gradient in Λ; G's difference error ≈ 1e-7 times
         // |Σ̃| ≈ 10, over N = 1200, is about 1e-9).
         let n = Double(data.tasks.reduce(0) { $0 + $1.count })
-        let scales = (0..<d).map { j in (designs.reduce(0.0) { s, phi in s + (0..<phi.rows).reduce(0.0) { $0 + phi[$1, j] * phi[$1, j] } } / n).squareRoot() }
+        let scales = BoundaryFitTests.featureScales(designs)
         let gs = try g.multiplied(by: relative)
         for p in 0..<d { for q in 0..<d {
             #expect(abs(gs[p, q] / scales[p] * scales[q]) / n <= 1e-6, "(GΣ̃)[\(p),\(q)]")
@@ -111,13 +132,7 @@ struct BoundaryFitTests {
         // No direction outside the range raises ℓ: the largest eigenvalue of G relative to
         // W = Σ_i Φ_iᵀṼ_i⁻¹Φ_i (computed here densely) is at most ½·1e-3 (the fit's boundary
         // tolerance on λ_max(E/σ̂², W) − 1 = 2λ_max(G, W)), plus the difference error.
-        var w = Matrix(rows: d, columns: d)
-        for phi in designs {
-            var v = try phi.multiplied(by: try relative.multiplied(by: phi, transposeRight: true))
-            for i in 0..<v.rows { v[i, i] += 1 }
-            let x = try phi.multiplied(by: try Cholesky(symmetrized(v)).solve(phi), transposeLeft: true)
-            w = w + x
-        }
+        let w = try BoundaryFitTests.denseW(designs, relative: relative)
         let c = try Cholesky(symmetrized(w))
         let left = try c.solveLower(g)
         var leftT = left

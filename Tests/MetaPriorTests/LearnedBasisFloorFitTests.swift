@@ -50,7 +50,7 @@ struct LearnedBasisFloorFitTests {
 
         // The fit's lower-trapezoidal Λ (d×r): the trapezoidal form of Σ̃'s factor, unique for
         // a given Σ̃. D: the mean square of each feature per point (Λ̂ = D^{1/2}Λ).
-        let scales = (0..<d).map { j in (designs.reduce(0.0) { s, phi in s + (0..<phi.rows).reduce(0.0) { $0 + phi[$1, j] * phi[$1, j] } } / n).squareRoot() }
+        let scales = BoundaryFitTests.featureScales(designs)
         let square = PriorFit.trapezoidal(fit.prior.factor.elements.map { $0 / noise.squareRoot() }, rows: d, columns: d)
         var lambda = [Double](repeating: 0, count: d * r)
         for i in 0..<d { for j in 0..<r { lambda[i * r + j] = square[i * d + j] } }
@@ -92,12 +92,7 @@ struct LearnedBasisFloorFitTests {
 
         // No direction outside the range raises ℓ beyond the tolerance: λ_max(G, W) ≤ ½·1e-3
         // (λ_max(E/σ̂², W) − 1 = 2λ_max(G, W)), W = Σ_i Φ_iᵀṼ_i⁻¹Φ_i computed densely.
-        var w = Matrix(rows: d, columns: d)
-        for phi in designs {
-            var v = try phi.multiplied(by: try relative.multiplied(by: phi, transposeRight: true))
-            for i in 0..<v.rows { v[i, i] += 1 }
-            w = w + (try phi.multiplied(by: try Cholesky(symmetrized(v)).solve(phi), transposeLeft: true))
-        }
+        let w = try BoundaryFitTests.denseW(designs, relative: relative)
         let c = try Cholesky(symmetrized(w))
         let left = try c.solveLower(g)
         var leftT = left

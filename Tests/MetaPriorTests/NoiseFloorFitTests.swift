@@ -75,7 +75,7 @@ struct NoiseFloorFitTests {
         // (Λ̂ = D^{1/2}Λ, D: mean square of each feature per point); its largest entry per
         // observation must meet the fit's tolerance 1e-8, up to the differences' error (≈ 5e-9
         // at this h, above): 1.5e-8.
-        let scales = (0..<d).map { j in (designs.reduce(0.0) { s, phi in s + (0..<phi.rows).reduce(0.0) { $0 + phi[$1, j] * phi[$1, j] } } / n).squareRoot() }
+        let scales = BoundaryFitTests.featureScales(designs)
         let lambda = try Cholesky(symmetrized(relative)).lower
         let gl = try g.multiplied(by: lambda)
         var worst = 0.0

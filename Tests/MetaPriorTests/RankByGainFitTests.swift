@@ -106,7 +106,7 @@ struct RankByGainFitTests {
         // Stationarity on the rank-2 set: D^{-1/2} G Σ̃ D^{1/2} per observation within 1e-6
         // (the tolerance and error budget of BoundaryFitTests).
         let n = Double(data.tasks.reduce(0) { $0 + $1.count })
-        let scales = (0..<d).map { j in (designs.reduce(0.0) { s, phi in s + (0..<phi.rows).reduce(0.0) { $0 + phi[$1, j] * phi[$1, j] } } / n).squareRoot() }
+        let scales = BoundaryFitTests.featureScales(designs)
         let gs = try g.multiplied(by: relative)
         for p in 0..<d { for q in 0..<d {
             #expect(abs(gs[p, q] / scales[p] * scales[q]) / n <= 1e-6, "(GΣ̃)[\(p),\(q)]")
@@ -114,12 +114,7 @@ struct RankByGainFitTests {
 
         // The null space: the top generalised eigenpair of (G, W), W dense. Its eigenvalue is
         // half the reported λ_max − 1 (within G's difference error).
-        var w = Matrix(rows: d, columns: d)
-        for phi in designs {
-            var v = try phi.multiplied(by: try relative.multiplied(by: phi, transposeRight: true))
-            for i in 0..<v.rows { v[i, i] += 1 }
-            w = w + (try phi.multiplied(by: try Cholesky(symmetrized(v)).solve(phi), transposeLeft: true))
-        }
+        let w = try BoundaryFitTests.denseW(designs, relative: relative)
         let c = try Cholesky(symmetrized(w))
         let left = try c.solveLower(g)
         var leftT = left
