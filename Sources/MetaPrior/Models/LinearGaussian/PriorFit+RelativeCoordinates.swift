@@ -55,13 +55,18 @@ extension PriorFit {
                 }
             }
             let matrix = p
+            // A packed lower-trapezoidal d×r array (row by row) as a dense row-major one.
+            let unpack: ([Double]) -> [Double] = { packed in
+                var dense = [Double](repeating: 0, count: d * r)
+                var index = 0
+                for i in 0..<d { for j in 0...Swift.min(i, r - 1) { dense[i * r + j] = packed[index]; index += 1 } }
+                return dense
+            }
             theta = { u in
                 // K from u (row-major d×r, lower-trapezoidal), Λ = Λ₀ + (P K).
-                var kk = [Double](repeating: 0, count: d * r)
-                var index = 0
-                for i in 0..<d { for j in 0...Swift.min(i, r - 1) { kk[i * r + j] = u[index]; index += 1 } }
+                let kk = unpack(u)
                 var out = [Double](repeating: 0, count: k)
-                index = 0
+                var index = 0
                 for i in 0..<d {
                     for j in 0...Swift.min(i, r - 1) {
                         var s = lambda[i * r + j]
@@ -74,11 +79,9 @@ extension PriorFit {
             }
             pullback = { g in
                 // ∂ℓ/∂K_ab = Σ_{i ≥ a} P_ia ∂ℓ/∂Λ_ib.
-                var gl = [Double](repeating: 0, count: d * r)
-                var index = 0
-                for i in 0..<d { for j in 0...Swift.min(i, r - 1) { gl[i * r + j] = g[index]; index += 1 } }
+                let gl = unpack(g)
                 var out = [Double](repeating: 0, count: k)
-                index = 0
+                var index = 0
                 for a in 0..<d {
                     for b in 0...Swift.min(a, r - 1) {
                         var s = 0.0
