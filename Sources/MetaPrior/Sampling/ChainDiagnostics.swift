@@ -45,8 +45,8 @@ public struct ChainDiagnostics: Sendable, Equatable {
             rHat = .nan
         }
         bulkESS = try effectiveSampleSize(try rankNormalised(split))
-        tailESS = min(try Self.quantileESS(chains, all.sorted(), 0.05),
-                      try Self.quantileESS(chains, all.sorted(), 0.95))
+        let sorted = all.sorted()
+        tailESS = min(try Self.quantileESS(chains, sorted, 0.05), try Self.quantileESS(chains, sorted, 0.95))
         let mean = all.reduce(0, +) / Double(all.count)
         let variance = all.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(all.count - 1)
         meanStandardError = (variance / (try effectiveSampleSize(split))).squareRoot()
