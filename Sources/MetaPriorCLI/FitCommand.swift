@@ -13,7 +13,7 @@ struct FitCommand: ParsableCommand {
 
         Converged means: marginal — the first-order (KKT) conditions hold without units: the largest |∂ℓ/∂Λ̂| per observation is at most --tolerance (default 1e-8), for Σ/σ² = ΛΛᵀ with Λ of size d × rank and Λ̂ = Λ scaled by each feature's root mean square (μ and σ² profiled out), and no direction outside Σ's range is worth a column (largest generalised eigenvalue of (E/σ², Σ X) at most 1 + 1e-3, or the best rank-one growth of Σ along its eigenvector gains at most 1e-3 nats per task), within 30 EM + --max-iterations quasi-Newton/Newton iterations (default 500). Episodic (started from the marginal fit, whose own convergence is reported but not required) — on one fixed episode set, with Σ = LLᵀ and L of d × rank, the Newton decrement (the gain in mean log predictive density per query point that one more Newton step promises; scale-free) is at most --episodic-tolerance (default 1e-9) and adding variance outside Σ's range gains no more than that, within --max-iterations BFGS + Newton iterations (BFGS at most half of them); with --batch-episodes, the largest gradient entry per query point on the last batch is at most 1e-6. A fit stopped by --time-limit is written with "converged": false and training.stopped_at_time_limit.
 
-        Shared and task-specific parameters (lme4's formulas): --formula 'distance ~ age + Sex + (age | Subject)' fits the linear_mixed model, with the terms outside the parentheses shared by every task (fixed effects, estimated by generalised least squares with standard errors) and those inside task-specific (φ ~ N(ν, Σ)); the task column is the one after |. Text columns are factors (treatment contrasts, R's column names such as SexMale); a:b and a*b are interactions, I(x^2) a power, basis(x) the features of x in the --basis given (e.g. 'y ~ basis(x) + (1 | task)' --basis rbf:10); 0 + or - 1 drops the intercept; (x || task) makes Σ diagonal. --reml maximises the restricted likelihood (lme4's default; the maximum likelihood is this tool's default, as for the column form). lmer(distance ~ age + Sex + (age | Subject), data, REML = FALSE) is `fit --data data.csv --formula 'distance ~ age + Sex + (age | Subject)'`. A formula fit has converged when every entry of the gradient of its criterion (−2 log L, or the REML criterion) in θ, the entries of the relative covariance factor Λ (Σ = σ²ΛΛᵀ, lme4's theta), is at most 1e-7 of the criterion; --tolerance, --max-iterations and --episodic-tolerance are for the column form.
+        Shared and task-specific parameters (lme4's formulas): --formula 'distance ~ age + Sex + (age | Subject)' fits the linear_mixed model, with the terms outside the parentheses shared by every task (fixed effects, estimated by generalised least squares with standard errors) and those inside task-specific (φ ~ N(ν, Σ)); the task column is the one after |. Text columns are factors (treatment contrasts, R's column names such as SexMale); a:b and a*b are interactions, I(x^2) a power, basis(x) the features of x in the --basis given (e.g. 'y ~ basis(x) + (1 | task)' --basis rbf:10); 0 + or - 1 drops the intercept; (x || task) makes Σ diagonal. --reml maximises the restricted likelihood (lme4's default; the maximum likelihood is this tool's default, as for the column form). lmer(distance ~ age + Sex + (age | Subject), data, REML = FALSE) is `fit --data data.csv --formula 'distance ~ age + Sex + (age | Subject)'`. --model binomial or --model poisson fits a generalised linear mixed model as glmer does (logit or log link): a 0/1 response, or successes out of trials written cbind(s, n - s) (or cbind(s, f), f the failures); counts with --exposure t for the offset log t. θ = (β, Σ) maximises the Laplace approximation of the likelihood (glmer's nAGQ = 1), or adaptive Gauss–Hermite quadrature with --quadrature-points n (one task-specific term). glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), family = binomial) is `fit --model binomial --formula 'cbind(incidence, size - incidence) ~ period + (1 | herd)'`. It has converged when every |∂ℓ/∂(β, θ)| is at most 1e-7 · max(1, |ℓ|), θ the lower triangle of Λ (Σ = ΛΛᵀ, lme4's theta); the report counts the tasks with no successes or nothing but successes (or all counts zero), which the prior keeps finite. A linear_mixed formula fit has converged when every entry of the gradient of its criterion (−2 log L, or the REML criterion) in θ, the entries of the relative covariance factor Λ (Σ = σ²ΛΛᵀ, lme4's theta), is at most 1e-7 of the criterion; --tolerance, --max-iterations and --episodic-tolerance are for the column form.
 
         Progress: on a terminal, a line per iteration; otherwise a line after 1 s and then every 5 s (--quiet: none).
 
@@ -33,6 +33,12 @@ struct FitCommand: ParsableCommand {
 
     @Flag(help: "With --formula: maximise the restricted likelihood (REML, lme4's default) instead of the likelihood.")
     var reml = false
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("--model binomial or poisson: Gauss–Hermite points per task (glmer's nAGQ): 1, the Laplace approximation (default), or up to 100 of adaptive quadrature, for a single task-specific term such as (1 | task).", valueName: "n"))
+    var quadraturePoints: Int = 1
+
+    @Option(help: ArgumentHelp("--model poisson: the column of each row's exposure t (time, area, population), entering as the offset log t; each must be a positive number.", valueName: "column"))
+    var exposure: String?
 
     @Option(help: ArgumentHelp("Feature basis (default: linear). Each has an intercept. linear: the inputs; poly:P: powers 1…P; "
                                + "rbf:K[:width]: K Gaussian bumps, centres evenly over the meta-train input range, width = centre spacing by default; "
@@ -109,6 +115,20 @@ struct FitCommand: ParsableCommand {
         } else if reml {
             throw ValidationError("--reml needs --formula (REML restricts the likelihood of the shared terms a formula names)")
         }
+        let generalised = [BinomialMixedFamily.name, PoissonMixedFamily.name].contains(modelName)
+        if generalised && formula == nil {
+            throw ValidationError("--model \(modelName) needs --formula, e.g. --formula 'y ~ x + (x | task)' or 'cbind(s, n - s) ~ x + (1 | task)'")
+        }
+        guard (1...100).contains(quadraturePoints) else { throw ValidationError("--quadrature-points must be 1 to 100, not \(quadraturePoints)") }
+        if quadraturePoints != 1 && !generalised {
+            throw ValidationError("--quadrature-points is for --model binomial or poisson (glmer's nAGQ); the \(modelName) model's likelihood needs no quadrature")
+        }
+        if let exposure {
+            guard modelName == PoissonMixedFamily.name else { throw ValidationError("--exposure is for --model poisson (its offset log t)") }
+            if let formula, exposure == formula.response || exposure == formula.group || formula.inputColumns.contains(exposure) {
+                throw ValidationError("--exposure \(InputError.quoted(exposure)) is a column the formula already uses; the exposure column enters only as the offset log t")
+            }
+        }
         guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a positive number") }
         guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
         guard episodicTolerance > 0, episodicTolerance.isFinite else { throw ValidationError("--episodic-tolerance must be a positive number") }
@@ -168,9 +188,10 @@ struct FitCommand: ParsableCommand {
         guard let family = try ModelRegistry.family(named: modelName) as? any FormulaModelFamily.Type else {
             throw ValidationError("--model \(modelName) does not read a formula; leave --model out to fit \(LinearMixedFamily.name)")
         }
-        let frame = try FormulaFrame.read(csv: dataOptions.data, formula: formula, missingValues: dataOptions.naAction)
+        let frame = try FormulaFrame.read(csv: dataOptions.data, formula: formula, missingValues: dataOptions.naAction, exposure: exposure)
         var request = request(deadline: deadline)
         request.reml = reml
+        request.quadraturePoints = quadraturePoints
         let outcome = try PriorTraining.train(frame, family: family, request: request,
                                               source: PriorTraining.Source(file: dataOptions.data, digest: nil))
         try outputs.write(Array(try outcome.file.encoded()), to: output)

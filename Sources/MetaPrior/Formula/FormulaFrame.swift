@@ -17,6 +17,11 @@ public struct FormulaFrame: Sendable {
     /// For a `cbind(…)` response, the trials on every kept row (successes + failures, or the
     /// trials column); `nil` otherwise.
     public let trials: [Double]?
+    /// The exposure on every kept row when the read named an exposure column (a Poisson
+    /// family's `--exposure`: each value positive and finite); `nil` otherwise.
+    public let exposure: [Double]?
+    /// The column ``exposure`` was read from.
+    public let exposureColumn: String?
     /// The variables' columns on every kept row: numeric where every kept value is a number,
     /// text (a factor) otherwise.
     public let columns: [String: FormulaColumn]
@@ -33,27 +38,29 @@ public struct FormulaFrame: Sendable {
     ///   - formula: the model formula; its response, grouping column and variables are read.
     ///   - missingValues: drop (R's `na.omit`) or refuse rows with an empty or `NA` cell in a
     ///     column the formula uses.
+    ///   - exposure: a column of exposures to read as well (``exposure``), or `nil`.
     /// - Throws: ``InputError`` for a formula with no task-specific part, a missing column,
     ///   a response that is not numeric, a missing value under ``MissingValueAction/fail``,
-    ///   or no rows left.
-    public static func read(csv path: String, formula: ModelFormula, missingValues: MissingValueAction = .omit) throws -> FormulaFrame {
-        try FormulaFrame(bytes: try FileBytes(path: path), file: path, formula: formula, missingValues: missingValues)
+    ///   an exposure that is not a positive finite number (naming its line), or no rows left.
+    public static func read(csv path: String, formula: ModelFormula, missingValues: MissingValueAction = .omit,
+                            exposure: String? = nil) throws -> FormulaFrame {
+        try FormulaFrame(bytes: try FileBytes(path: path), file: path, formula: formula, missingValues: missingValues, exposureName: exposure)
     }
 
-    /// ``read(csv:formula:missingValues:)`` of CSV text in memory; `name` stands for the file.
+    /// ``read(csv:formula:missingValues:exposure:)`` of CSV text in memory; `name` stands for the file.
     public static func parse(csv bytes: [UInt8], name: String = "<input>", formula: ModelFormula,
-                             missingValues: MissingValueAction = .omit) throws -> FormulaFrame {
-        try FormulaFrame(bytes: FileBytes(bytes), file: name, formula: formula, missingValues: missingValues)
+                             missingValues: MissingValueAction = .omit, exposure: String? = nil) throws -> FormulaFrame {
+        try FormulaFrame(bytes: FileBytes(bytes), file: name, formula: formula, missingValues: missingValues, exposureName: exposure)
     }
 
-    private init(bytes: FileBytes, file: String, formula: ModelFormula, missingValues: MissingValueAction) throws {
+    private init(bytes: FileBytes, file: String, formula: ModelFormula, missingValues: MissingValueAction, exposureName: String?) throws {
         guard let group = formula.group, formula.taskSpecific != nil else {
             throw InputError(column: "--formula", kind: .invalidValue,
                              "\(InputError.quoted(formula.description)) has no task-specific part; add one, such as (1 | task)")
         }
         let variables = formula.inputColumns
         let trialsColumn = formula.binomialTrials.map(\.column)
-        let wanted = [formula.response] + variables + (trialsColumn.map { [$0] } ?? [])
+        let wanted = [formula.response] + variables + (trialsColumn.map { [$0] } ?? []) + (exposureName.map { [$0] } ?? [])
         let table = try CSVTypedColumns.read(bytes, file: file, columns: wanted, group: group)
         let names = wanted + [group]
 
@@ -88,7 +95,7 @@ public struct FormulaFrame: Sendable {
         let response = kept.map { allResponses[$0] }
         var trials: [Double]?
         if let binomial = formula.binomialTrials {
-            let index = wanted.count - 1
+            let index = 1 + variables.count
             guard case .numbers(let all) = table.columns[index] else {
                 let first = table.firstText[index]
                 throw InputError(file: file, line: first.map { table.lines[$0.row] }, column: binomial.column, kind: .badNumber,
@@ -113,6 +120,23 @@ public struct FormulaFrame: Sendable {
                 }
             }
             trials = values
+        }
+        var exposure: [Double]?
+        if let exposureName {
+            let index = wanted.count - 1
+            guard case .numbers(let all) = table.columns[index] else {
+                let first = table.firstText[index]
+                throw InputError(file: file, line: first.map { table.lines[$0.row] }, column: exposureName, kind: .badNumber,
+                                 "an exposure must be a number, not \(InputError.quoted(first?.text ?? ""))")
+            }
+            exposure = try kept.map { row in
+                // log(exposure) is the offset: zero or less has no logarithm.
+                guard all[row] > 0, all[row].isFinite else {
+                    throw InputError(file: file, line: table.lines[row], column: exposureName, kind: .invalidValue,
+                                     "an exposure must be a positive number (its logarithm is the offset), not \(all[row])")
+                }
+                return all[row]
+            }
         }
         var columns: [String: FormulaColumn] = [:]
         for (offset, name) in variables.enumerated() {
@@ -146,6 +170,8 @@ public struct FormulaFrame: Sendable {
         rowsOfTask = rows
         self.response = response
         self.trials = trials
+        self.exposure = exposure
+        self.exposureColumn = exposureName
         self.columns = columns
         omittedRows = omitted
         self.notes = notes

@@ -17,6 +17,10 @@ public struct FitRequest: Sendable {
     /// Maximise the restricted likelihood (REML, lme4's default) instead of the likelihood:
     /// for a family with shared parameters (``FormulaModelFamily``); others refuse it.
     public var reml = false
+    /// Gauss–Hermite points per task for a generalised mixed model (`--quadrature-points`,
+    /// glmer's nAGQ): 1 is the Laplace approximation; more needs a single task-specific term.
+    /// Other families refuse anything but 1.
+    public var quadraturePoints = 1
 
     /// A request; by default the linear basis, a full Σ and the marginal likelihood.
     public init(basis: BasisSpec = .linear, options: PriorFitOptions = PriorFitOptions(), episodic: EpisodicFitOptions? = nil) {

@@ -30,6 +30,11 @@ public protocol TaskPrior: Sendable {
     /// columns of ``inputs``) and `targets`. No rows at all gives the prior itself.
     func posterior(inputs: Matrix, targets: [Double]) throws -> any TaskPosterior
 
+    /// ``posterior(inputs:targets:)`` represented as `sampling` asks (MCMC or the Laplace
+    /// approximation, chains, seed), for a family without a closed-form posterior. The default
+    /// ignores `sampling`: an exact posterior needs no choice.
+    func posterior(inputs: Matrix, targets: [Double], sampling: PosteriorSampling) throws -> any TaskPosterior
+
     /// Lines that describe θ for a person, for the report of a fit.
     func reportLines() -> [String]
 
@@ -46,6 +51,11 @@ extension TaskPrior {
 
     /// No comments beyond the parameter names.
     public var sampleComments: [(String, String)] { [] }
+
+    /// The exact posterior, whatever `sampling` asks.
+    public func posterior(inputs: Matrix, targets: [Double], sampling: PosteriorSampling) throws -> any TaskPosterior {
+        try posterior(inputs: inputs, targets: targets)
+    }
 
     /// The prior as a posterior with no data.
     public var asPosterior: any TaskPosterior {

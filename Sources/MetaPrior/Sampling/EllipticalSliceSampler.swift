@@ -67,6 +67,19 @@ public struct EllipticalSliceSampler {
         return SampledChains(chains: try results.map { try $0.get() })
     }
 
+    /// Chain `chain` of ``sample(chains:warmup:draws:seed:start:)`` alone, the same draws bit
+    /// for bit: so a caller can hand chain c to whoever asks for it (the sample CSV's chunk c)
+    /// without running the others.
+    /// - Throws: as ``sample(chains:warmup:draws:seed:start:)``.
+    public func chain(_ chain: Int, warmup: Int, draws: Int, seed: UInt64, start: [Double]? = nil) throws -> [ChainDraw] {
+        guard chain >= 0, warmup >= 0, draws >= 1 else {
+            throw SamplerError.shape("chain \(chain), warm-up \(warmup), draws \(draws): need ≥ 0, ≥ 0, ≥ 1")
+        }
+        let origin = start ?? mean
+        guard origin.count == mean.count else { throw SamplerError.shape("start has \(origin.count) entries, not \(mean.count)") }
+        return try runChain(RandomStream(seed: seed, stream: UInt64(chain)), from: origin, warmup: warmup, draws: draws)
+    }
+
     private func runChain(_ stream: RandomStream, from origin: [Double], warmup: Int, draws: Int) throws -> [ChainDraw] {
         let d = mean.count, k = factor.columns
         var offset = (0..<d).map { origin[$0] - mean[$0] }  // φ − m

@@ -81,6 +81,14 @@ public struct GeneralizedTaskPosterior: Sendable {
     /// (seed, c).
     /// - Throws: ``SamplerError`` if the sampler fails.
     public func sample(chains: Int = 4, warmup: Int = 1000, draws: Int = 1000, seed: UInt64) throws -> SampledChains {
+        let run = try sampler().sample(chains: chains, warmup: warmup, draws: draws, seed: seed)
+        return SampledChains(chains: run.chains.map { chain in
+            chain.map { ChainDraw(parameters: standardisedToCoefficients($0.parameters), logRemainder: $0.logRemainder) }
+        })
+    }
+
+    /// The sampler of ``sample(chains:warmup:draws:seed:)``, over the standardised u (φ = m + Λu).
+    func sampler() throws -> EllipticalSliceSampler {
         let q = parameterCount
         // The reference N(û, H⁻¹) has the factor L⁻ᵀ (H = LLᵀ): column j solves Lᵀx = e_j.
         var factor = [Double](repeating: 0, count: q * q)
@@ -91,7 +99,7 @@ public struct GeneralizedTaskPosterior: Sendable {
             for i in 0..<q { factor[i * q + j] = x[i] }
         }
         let task = task, family = family, lambda = priorFactor, mode = mode, l = hessianFactor
-        let sampler = try EllipticalSliceSampler(mean: mode, factor: Matrix(rows: q, columns: q, elements: factor)) { u in
+        return try EllipticalSliceSampler(mean: mode, factor: Matrix(rows: q, columns: q, elements: factor)) { u in
             guard let h = task.logJoint(family: family, lambda: lambda, at: u) else { return -.infinity }
             // + ½ (u − û)ᵀ H (u − û) = ½ |Lᵀ(u − û)|².
             var quadratic = 0.0
@@ -102,10 +110,18 @@ public struct GeneralizedTaskPosterior: Sendable {
             }
             return h + 0.5 * quadratic
         }
-        let run = try sampler.sample(chains: chains, warmup: warmup, draws: draws, seed: seed)
-        return SampledChains(chains: run.chains.map { chain in
-            chain.map { ChainDraw(parameters: standardisedToCoefficients($0.parameters), logRemainder: $0.logRemainder) }
-        })
+    }
+
+    /// A draw u = û + L⁻ᵀz of the Laplace approximation N(û, H⁻¹) from standard normals z, and
+    /// log N(u; û, H⁻¹) = ½ log|H| − (q/2) log 2π − ½|z|².
+    func laplaceDraw(_ z: [Double]) -> (u: [Double], logDensity: Double) {
+        let q = parameterCount
+        var x = z
+        solveLower(hessianFactor, &x, transpose: true)
+        var halfLogDeterminant = 0.0
+        for a in 0..<q { halfLogDeterminant += log(hessianFactor[a * q + a]) }
+        let squared = z.reduce(0) { $0 + $1 * $1 }
+        return ((0..<q).map { mode[$0] + x[$0] }, halfLogDeterminant - 0.5 * Double(q) * log(2 * .pi) - 0.5 * squared)
     }
 
     func standardisedToCoefficients(_ u: [Double]) -> [Double] {

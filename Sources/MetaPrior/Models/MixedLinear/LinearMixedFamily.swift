@@ -29,6 +29,9 @@ public enum LinearMixedFamily: FormulaModelFamily {
         guard frame.formula.binomialTrials == nil else {
             throw InputError(column: "--formula", kind: .invalidValue, "\(frame.formula.responseDescription) is a binomial response (successes out of trials); the linear mixed model needs one numeric response column")
         }
+        guard request.quadraturePoints == 1, frame.exposure == nil else {
+            throw InputError(column: request.quadraturePoints == 1 ? "--exposure" : "--quadrature-points", kind: .invalidValue, "quadrature points and an exposure are for the binomial and poisson models (--model); the linear mixed model's likelihood is exact")
+        }
         guard request.episodic == nil else {
             throw InputError(column: "--objective", kind: .invalidValue, "a formula is fitted by its likelihood (ML or --reml), as lme4 fits it; the episodic objective is for --features/--basis fits")
         }

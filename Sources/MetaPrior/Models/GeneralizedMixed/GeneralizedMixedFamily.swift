@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import GSL
+
+/// A generalised linear mixed model family of an lme4 formula — `binomial` or `poisson` — fitted
+/// as `glmer` fits it (``GeneralizedMixedFit``), with MCMC or Laplace posteriors of a new task
+/// (``GeneralizedMixedPrior``). The two families share this one implementation and differ only
+/// in ``responseFamily``.
+public protocol GeneralizedMixedFamily: FormulaModelFamily {
+    /// The response distribution.
+    static var responseFamily: ResponseFamily { get }
+}
+
+/// `binomial`: successes out of trials, `cbind(s, n - s) ~ …` or `cbind(s, f) ~ …`, or a 0/1
+/// response (one trial per row), with the logit link.
+public enum BinomialMixedFamily: GeneralizedMixedFamily {
+    /// `binomial`.
+    public static let name = ResponseFamily.binomial.rawValue
+    /// The model in symbols, for `fit --help`.
+    public static let summary = "y ~ Binomial(m, logit⁻¹(Fβ + Xφ)), φ ~ N(ν, Σ): from --formula, as lme4's glmer(family = binomial)"
+    /// Binomial.
+    public static let responseFamily = ResponseFamily.binomial
+}
+
+/// `poisson`: counts with the log link and an optional exposure (`fit --exposure t`: offset log t).
+public enum PoissonMixedFamily: GeneralizedMixedFamily {
+    /// `poisson`.
+    public static let name = ResponseFamily.poisson.rawValue
+    /// The model in symbols, for `fit --help`.
+    public static let summary = "y ~ Poisson(t·exp(Fβ + Xφ)), φ ~ N(ν, Σ): from --formula (--exposure t), as lme4's glmer(family = poisson)"
+    /// Poisson.
+    public static let responseFamily = ResponseFamily.poisson
+}
+
+extension GeneralizedMixedFamily {
+    /// Refused: these families read their data through a formula.
+    public static func fit(_ dataset: MetaDataset, request: FitRequest) throws -> FittedModel {
+        throw InputError(column: "--formula", kind: .invalidValue,
+                         "the \(name) model needs a formula (--formula 'y ~ x + (x | task)', or 'cbind(s, n - s) ~ x + (1 | task)') to say which terms are shared and which task-specific")
+    }
+
+    /// Reads a ``GeneralizedMixedPrior`` of this family from the prior file's keys, validating it.
+    public static func decodePrior(from decoder: any Decoder) throws -> any TaskPrior {
+        try GeneralizedMixedPrior(from: decoder, family: responseFamily)
+    }
+
+    /// Fits the formula's model by maximising the Laplace approximation of the likelihood (or
+    /// adaptive Gauss–Hermite quadrature with `request.quadraturePoints` > 1).
+    /// - Throws: ``InputError`` for options the model has no use for (REML, the episodic
+    ///   objective, a basis without a `basis(x)` term, a diagonal or isotropic Σ), a response
+    ///   the family cannot hold (naming the column and row), or a fit that cannot start.
+    public static func fit(_ frame: FormulaFrame, request: FitRequest) throws -> FittedModel {
+        guard !request.reml else {
+            throw InputError(column: "--reml", kind: .invalidValue, "REML is for the linear mixed model; a \(name) model is fitted by its (Laplace-approximated) likelihood, as glmer")
+        }
+        guard request.episodic == nil else {
+            throw InputError(column: "--objective", kind: .invalidValue, "a \(name) model is fitted by its likelihood, as glmer; the episodic objective is for --features/--basis fits")
+        }
+        if frame.formula.basisColumn == nil, request.basis != .linear {
+            throw InputError(column: "--basis", kind: .invalidValue, "a formula names its own terms: write basis(x) where the basis's features of the column x belong, as in 'y ~ basis(x) + (basis(x) | task)'")
+        }
+        switch request.basis {
+        case .learned, .automatic:
+            throw InputError(column: "--basis", kind: .invalidValue, "a formula's basis(x) takes a fixed basis (rbf:K[:width], fourier:K[:period], poly:P, rff:K:lengthscale)")
+        default: break
+        }
+        guard request.options.structure == .full, !frame.formula.uncorrelated else {
+            throw InputError(column: "--covariance", kind: .invalidValue, "a \(name) model's task-specific terms have a full Σ; (x || task) and --covariance diagonal or isotropic are not available for it")
+        }
+        let data = try GeneralizedMixedData(frame, family: responseFamily, basis: request.basis)
+        let fit = try GeneralizedMixedFit(tasks: data.tasks, family: responseFamily, quadraturePoints: request.quadraturePoints)
+        let p = data.designs.shared.columnNames.count
+        let prior = try GeneralizedMixedPrior(family: responseFamily, formula: frame.formula, shared: data.designs.shared,
+                                              taskSpecific: data.designs.taskSpecific, inputLevels: frame.inputLevels,
+                                              exposureColumn: frame.exposureColumn, beta: fit.beta,
+                                              betaCovariance: try Matrix(rows: p, columns: p, elements: fit.betaCovariance),
+                                              theta: fit.theta, quadraturePoints: fit.quadraturePoints)
+        let approximation = fit.quadraturePoints == 1 ? "Laplace approximation (glmer's nAGQ = 1)" : "adaptive Gauss–Hermite quadrature, \(fit.quadraturePoints) points per task"
+        let stage = FitStage(stage: fit.quadraturePoints == 1 ? "laplace" : "agq",
+                             objective: "log-likelihood by the \(approximation), maximised",
+                             method: "BFGS on the analytic gradient in (β, θ), θ the lower triangle of Λ (Σ = ΛΛᵀ, lme4's theta), then saddle-free Newton; iterations count gradient evaluations",
+                             iterations: fit.evaluations, value: fit.logLikelihood,
+                             ending: fit.converged ? .converged : .stalled,
+                             criterion: fit.stationarity, criterionName: "largest |∂ℓ/∂(β, θ)| relative to max(1, |ℓ|)", tolerance: 1e-7)
+        var notes = frame.notes + taskNotes(data.tasks)
+        if !fit.converged {
+            notes.append("warning: the fit did not reach the tolerance; check the formula for terms the data cannot identify")
+        }
+        var model = FittedModel(prior: prior, logMarginalLikelihood: fit.logLikelihood, iterations: fit.evaluations,
+                                gradientNorm: fit.stationarity, converged: fit.converged, tasks: data.tasks.count,
+                                observations: frame.response.count,
+                                account: "result: \(stage.ending.phrase) (the \(name) fit)", notes: notes)
+        model.stages = [stage]
+        return model
+    }
+
+    /// Notes on tasks whose own data have no finite estimate: all 0 or all successes
+    /// (binomial), all-zero counts (Poisson). The prior keeps their modes finite (the Laplace
+    /// step's penalty ½|u|² bounds them), so they are fitted like any other task.
+    static func taskNotes(_ tasks: [GeneralizedTask]) -> [String] {
+        var none = 0, all = 0
+        for task in tasks {
+            if task.response.allSatisfy({ $0 == 0 }) { none += 1 }
+            if responseFamily == .binomial, zip(task.response, task.size).allSatisfy({ $0 == $1 }) { all += 1 }
+        }
+        var notes: [String] = []
+        let kept = "their estimates alone would be infinite; the prior keeps their modes finite, and they are fitted like the others"
+        switch responseFamily {
+        case .binomial:
+            notes.append("note: \(counted(none, "task")) with no successes and \(counted(all, "task")) with nothing but successes (separated)" + (none + all > 0 ? ": \(kept)" : ""))
+        case .poisson:
+            notes.append("note: \(counted(none, "task")) with all counts zero" + (none > 0 ? ": \(kept)" : ""))
+        }
+        return notes
+    }
+}

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import GSL
+
+/// The `binomial` and `poisson` keys of a prior file: `response_family` (the family again, with
+/// `link`, `logit` or `log`, for readers), `formula`, `basis` (only with a `basis(x)` term),
+/// `exposure` (a Poisson model's exposure column, when it has one), `approximation` (`laplace`,
+/// or `adaptive_gauss_hermite`) with `quadrature_points` (glmer's nAGQ), `input_levels`,
+/// `shared_terms`, `shared_estimates`, `shared_standard_errors` (for readers; recomputed from
+/// `shared_covariance` when read), `shared_covariance`, `features` (the task-specific terms),
+/// `mean` (ν), `theta` (Λ's lower triangle column by column, lme4's `theta`), `covariance`
+/// (Σ = ΛΛᵀ, for readers; checked against `theta` when read) and `singular`.
+extension GeneralizedMixedPrior {
+    enum CodingKeys: String, CodingKey {
+        case responseFamily, link, formula, basis, exposure, approximation, quadraturePoints, inputLevels, sharedTerms, sharedEstimates,
+             sharedStandardErrors, sharedCovariance, features, mean, theta, covariance, singular
+    }
+
+    /// Writes the family's keys (listed on the extension) into the prior file's object.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(family.rawValue, forKey: .responseFamily)
+        try container.encode(family == .binomial ? "logit" : "log", forKey: .link)
+        try container.encode(formula.description, forKey: .formula)
+        try container.encodeIfPresent(shared.basisMap ?? taskSpecific.basisMap, forKey: .basis)
+        try container.encodeIfPresent(exposureColumn, forKey: .exposure)
+        try container.encode(quadraturePoints == 1 ? "laplace" : "adaptive_gauss_hermite", forKey: .approximation)
+        try container.encode(quadraturePoints, forKey: .quadraturePoints)
+        try container.encode(inputLevels, forKey: .inputLevels)
+        try container.encode(shared.columnNames, forKey: .sharedTerms)
+        try container.encode(beta, forKey: .sharedEstimates)
+        try container.encode(betaStandardErrors, forKey: .sharedStandardErrors)
+        try container.encode(betaCovariance.nestedRows, forKey: .sharedCovariance)
+        try container.encode(taskSpecific.columnNames, forKey: .features)
+        try container.encode(mean, forKey: .mean)
+        try container.encode(theta, forKey: .theta)
+        try container.encode(covariance.nestedRows, forKey: .covariance)
+        try container.encode(isSingular, forKey: .singular)
+    }
+
+    /// Reads the family's keys for the family `model` names: the formula is parsed again and its
+    /// designs rebuilt from the stored levels and checked against the stored term names; θ is
+    /// validated (sizes, finite numbers, Λ's diagonal ≥ 0, `covariance` = ΛΛᵀ, vcov(β̂)
+    /// symmetric with non-negative variances, `mean` = ν).
+    /// - Throws: ``InputError`` naming the key, or `DecodingError` for a missing or mistyped key.
+    init(from decoder: any Decoder, family: ResponseFamily) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let stated = try container.decode(String.self, forKey: .responseFamily)
+        guard stated == family.rawValue else {
+            throw InputError(column: "response_family", kind: .inconsistent, "is \(InputError.quoted(stated)), but the model is \(InputError.quoted(family.rawValue)); the file is inconsistent")
+        }
+        let text = try container.decode(String.self, forKey: .formula)
+        let formula: ModelFormula
+        do {
+            formula = try ModelFormula(parsing: text)
+        } catch var error as InputError {
+            error.column = "formula"
+            throw error
+        }
+        guard formula.taskSpecific != nil, !formula.uncorrelated else {
+            throw InputError(column: "formula", kind: .invalidValue, "\(InputError.quoted(text)) must have one task-specific part (x | task)")
+        }
+        let approximation = try container.decode(String.self, forKey: .approximation)
+        let points = try container.decode(Int.self, forKey: .quadraturePoints)
+        guard (approximation == "laplace" && points == 1) || (approximation == "adaptive_gauss_hermite" && points > 1) else {
+            throw InputError(column: "approximation", kind: .invalidValue, "is \(InputError.quoted(approximation)) with \(points) quadrature points; it must be \"laplace\" with 1, or \"adaptive_gauss_hermite\" with 2 or more")
+        }
+        let levels = try container.decode([String: [String]].self, forKey: .inputLevels)
+        let inputs = formula.inputColumns
+        for (name, values) in levels {
+            guard inputs.contains(name) else {
+                throw InputError(column: "input_levels", kind: .inconsistent, "names \(InputError.quoted(name)), which the formula does not use")
+            }
+            guard !values.isEmpty, values == Array(Set(values)).sorted(by: { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }) else {
+                throw InputError(column: "input_levels", kind: .invalidValue, "the levels of \(InputError.quoted(name)) must be distinct and sorted, as the fit wrote them")
+            }
+        }
+        var columns: [String: FormulaColumn] = [:]
+        for name in inputs { columns[name] = levels[name].map(FormulaColumn.text) ?? .numeric([]) }
+        let basis = try container.decodeIfPresent(FeatureMap.self, forKey: .basis)
+        guard (basis == nil) == (formula.basisColumn == nil), basis.map({ $0.inputNames == [formula.basisColumn ?? ""] }) ?? true else {
+            throw InputError(column: "basis", kind: .inconsistent, "must be present, with the column of basis(…) as its one input, exactly when the formula has a basis(…) term")
+        }
+        let shared: FormulaDesign, specific: FormulaDesign
+        do {
+            shared = try FormulaDesign(formula.shared, columns: columns, basis: basis)
+            specific = try FormulaDesign(formula.taskSpecific ?? TermList(intercept: true, terms: []), columns: columns, basis: basis)
+        } catch var error as InputError {
+            error.column = "formula"
+            throw error
+        }
+        let sharedTerms = try container.decode([String].self, forKey: .sharedTerms)
+        let features = try container.decode([String].self, forKey: .features)
+        guard sharedTerms == shared.columnNames, features == specific.columnNames else {
+            throw InputError(column: "formula", kind: .inconsistent, "codes to shared terms \(shared.columnNames) and task-specific terms \(specific.columnNames), but the file lists \(sharedTerms) and \(features); the file is inconsistent")
+        }
+        try self.init(family: family, formula: formula, shared: shared, taskSpecific: specific, inputLevels: levels,
+                      exposureColumn: try container.decodeIfPresent(String.self, forKey: .exposure),
+                      beta: try container.decode([Double].self, forKey: .sharedEstimates),
+                      betaCovariance: try Self.matrix(try container.decode([[Double]].self, forKey: .sharedCovariance), key: "shared_covariance"),
+                      theta: try container.decode([Double].self, forKey: .theta), quadraturePoints: points)
+        guard try container.decode([Double].self, forKey: .mean) == mean else {
+            throw InputError(column: "mean", kind: .inconsistent, "must be the shared estimate of each task-specific term that is also shared, and 0 for the others; the file is inconsistent")
+        }
+        // Σ is written from θ as ΛΛᵀ; the same sums in the same order give the same bits.
+        let stored = try Self.matrix(try container.decode([[Double]].self, forKey: .covariance), key: "covariance")
+        guard stored == covariance else {
+            throw InputError(column: "covariance", kind: .inconsistent, "must be ΛΛᵀ of theta, as the fit wrote it; the file is inconsistent")
+        }
+    }
+
+    /// A matrix from nested rows, refusing ragged rows with the key named; [] is 0 × 0.
+    private static func matrix(_ rows: [[Double]], key: String) throws -> Matrix {
+        guard !rows.isEmpty else { return Matrix(rows: 0, columns: 0) }
+        do {
+            return try Matrix(rows)
+        } catch {
+            throw InputError(column: key, kind: .invalidValue, "must be a square array of numbers (\(error))")
+        }
+    }
+}
