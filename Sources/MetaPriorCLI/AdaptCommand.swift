@@ -12,6 +12,8 @@ struct AdaptCommand: ParsableCommand {
 
         The CSV has # comment lines, then lp__,phi.1,…; read it with pandas.read_csv(path, comment="#"), R's read.csv(path, comment.char = "#") or arviz.from_cmdstan(path).
 
+        A binomial or poisson prior has no closed-form posterior: by default it is sampled by MCMC (elliptical slice sampling with the Laplace approximation as its Gaussian reference; exact draws): --chains chains (default 4) of --warmup discarded steps (default 1000) and --draws kept draws each (default 1000), chain c from random stream (--seed, c), so the draws are the same on any number of threads. --output draws.csv then writes one file per chain, as CmdStan does: draws_1.csv, draws_2.csv, … (arviz.from_cmdstan(["draws_1.csv", "draws_2.csv", …]) reads them as chains); on standard output the chains follow one another. The --summary file adds r_hat, ess_bulk and ess_tail per parameter (rank-normalised split-R̂ and bulk and tail effective sample sizes, Vehtari et al. 2021), and a warning goes to standard error when R̂ > 1.01 or an ESS < 400. --posterior laplace gives the Laplace approximation N(mode, H⁻¹) instead (independent draws, no chains).
+
         Example:
           metaprior adapt --prior prior.json --data new_task.csv --draws 4000 --output samples.csv --summary summary.csv
         """
@@ -28,20 +30,38 @@ struct AdaptCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write, per parameter, the prior and posterior mean, sd and central interval here.", valueName: "file"))
     var summary: String?
 
+    @OptionGroup var sampling: SamplingOptions
+
     @OptionGroup var reporting: ReportingOptions
 
     func run() throws {
         let outputs = try CLIOutput.prepare([output, summary])
-        let adapted = try options.adapt(dataFile: data)
+        let adapted = try options.adapt(dataFile: data, sampling: sampling.request(options))
         if let warning = adapted.supportSizeWarning { reporting.say("warning: " + warning) }
+        let chains = adapted.chains
+        if chains > 0 && options.draws < 4 {
+            throw ValidationError("--draws must be at least 4 per chain for MCMC (the diagnostics split each chain in two), not \(options.draws)")
+        }
+        for line in try adapted.diagnosticWarnings() { reporting.say("warning: " + line) }
         let summaryBytes = try summary.map { _ in try adapted.summaryCSV(level: options.level) }
         if let summary, let summaryBytes { try outputs.write(summaryBytes, to: summary) }
-        // Streamed: the draws are never held whole (a hundred million would take 7.8 GB).
-        try outputs.write(to: output) { sink in
-            try adapted.writeDrawsCSV(draws: options.draws, seed: options.seed, command: commandLine, to: sink.write)
+        var written = output.map { $0 == "-" ? "" : " written to \($0)" } ?? ""
+        if chains > 0, let output, output != "-" {
+            // One file per chain, as CmdStan writes them.
+            for chain in 0..<chains {
+                try outputs.write(to: PosteriorExport.chainPath(output, chain: chain + 1)) { sink in
+                    try adapted.writeChainCSV(chain: chain, seed: options.seed, command: commandLine, to: sink.write)
+                }
+            }
+            written = " written to " + (1...chains).map { PosteriorExport.chainPath(output, chain: $0) }.joined(separator: ", ")
+        } else {
+            // Streamed: the draws are never held whole (a hundred million would take 7.8 GB).
+            try outputs.write(to: output) { sink in
+                try adapted.writeDrawsCSV(draws: options.draws * Swift.max(chains, 1), seed: options.seed, command: commandLine, to: sink.write)
+            }
         }
         try outputs.commit()
-        reporting.say("adapted the prior to task '\(adapted.task.id)' (\(adapted.task.count) observations); \(options.draws) posterior draws"
-                      + (output.map { $0 == "-" ? "" : " written to \($0)" } ?? ""))
+        let count = chains > 0 ? "\(chains) chains of \(options.draws) posterior draws (after \(sampling.warmup) warm-up steps each)" : "\(options.draws) posterior draws"
+        reporting.say("adapted the prior to task '\(adapted.task.id)' (\(adapted.task.count) observations); \(count)" + written)
     }
 }

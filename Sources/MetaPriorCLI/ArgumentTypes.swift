@@ -15,6 +15,7 @@ extension MissingValueAction: ExpressibleByArgument {}
 extension EpisodeSpec.SmallTaskPolicy: ExpressibleByArgument {}
 extension SimulationFamily: ExpressibleByArgument {}
 extension InputDistribution: ExpressibleByArgument {}
+extension PosteriorSampling.Method: ExpressibleByArgument {}
 
 extension BasisSpec: ExpressibleByArgument {
     public init?(argument: String) { try? self.init(parsing: argument) }

@@ -10,6 +10,8 @@ struct PredictCommand: ParsableCommand {
         discussion: """
         The posterior predictive at x* is N(f(x*)ᵀm, f(x*)ᵀS f(x*) + σ²), with (m, S) the posterior after the support set (D_train). With --draws-output, also writes predictive draws y (columns draw, the inputs, y).
 
+        A binomial prior predicts the success probability p(x*) and a poisson prior the mean count μ(x*) at the row's exposure: mean, sd and central interval of the posterior of p or μ (over the MCMC draws, or exactly under --posterior laplace), not of a count; the predictive draws are counts: successes out of the query's trials column (1 for a 0/1 response or a cbind(s, f) response), or Poisson counts. MCMC options as for adapt (--draws is then per chain).
+
         Example:
           metaprior predict --prior prior.json --support new_task.csv --query grid.csv --level 0.9 --output predictions.csv
         """
@@ -29,6 +31,8 @@ struct PredictCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write --draws predictive draws per query point here.", valueName: "file"))
     var drawsOutput: String?
 
+    @OptionGroup var sampling: SamplingOptions
+
     @OptionGroup var reporting: ReportingOptions
 
     func validate() throws {
@@ -39,12 +43,14 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         let outputs = try CLIOutput.prepare([output, drawsOutput])
-        let adapted = try options.adapt(dataFile: support)
+        let adapted = try options.adapt(dataFile: support, sampling: sampling.request(options))
+        for line in try adapted.diagnosticWarnings() { reporting.say("warning: " + line) }
         let queries = try adapted.queries(csv: query)
         let predictions = try adapted.predictionsCSV(queries: queries, level: options.level, file: query)
         if let drawsOutput {
             try outputs.write(to: drawsOutput) { sink in
-                try adapted.writePredictiveDrawsCSV(queries: queries, draws: options.draws, seed: options.seed,
+                // MCMC: --draws per chain, the chains one after another.
+                try adapted.writePredictiveDrawsCSV(queries: queries, draws: options.draws * Swift.max(adapted.chains, 1), seed: options.seed,
                                                     command: commandLine, file: query, to: sink.write)
             }
         }

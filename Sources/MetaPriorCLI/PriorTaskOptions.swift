@@ -28,8 +28,33 @@ struct PriorTaskOptions: ParsableArguments {
         guard level > 0, level < 1 else { throw ValidationError("--level must be between 0 and 1 (exclusive), not \(level)") }
     }
 
-    /// Reads the prior file and the new task's rows from `dataFile`, and adapts.
-    func adapt(dataFile: String) throws -> Adaptation {
-        try Adaptation(priorPath: prior, dataFile: dataFile, target: target, taskID: taskId)
+    /// Reads the prior file and the new task's rows from `dataFile`, and adapts (a posterior
+    /// without a closed form as `sampling` asks).
+    func adapt(dataFile: String, sampling: PosteriorSampling? = nil) throws -> Adaptation {
+        try Adaptation(priorPath: prior, dataFile: dataFile, target: target, taskID: taskId, sampling: sampling)
+    }
+}
+
+/// How `adapt` and `predict` represent a posterior that has no closed form (binomial and
+/// poisson priors): MCMC chains, or the Laplace approximation.
+struct SamplingOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A posterior without a closed form (binomial, poisson): mcmc (exact draws, default) or laplace (its Laplace approximation).", valueName: "method"),
+            transform: choice("--posterior"))
+    var posterior: PosteriorSampling.Method = .mcmc
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("MCMC: chains, each on its own random stream (--draws kept draws per chain).", valueName: "n"))
+    var chains: Int = 4
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("MCMC: warm-up steps per chain, discarded.", valueName: "n"))
+    var warmup: Int = 1000
+
+    func validate() throws {
+        try OptionRange.check("--chains", chains, 1...64, "each chain's draws are kept in memory")
+        try OptionRange.check("--warmup", warmup, 0...1_000_000, "a chain that needs more is not mixing")
+    }
+
+    /// The request, with the draws per chain and the seed of `options`.
+    func request(_ options: PriorTaskOptions) -> PosteriorSampling {
+        PosteriorSampling(method: posterior, chains: chains, warmup: warmup, drawsPerChain: Swift.max(options.draws, 4), seed: options.seed)
     }
 }

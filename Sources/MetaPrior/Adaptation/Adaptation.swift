@@ -24,9 +24,12 @@ public struct Adaptation: Sendable {
     ///     may hold fewer rows than parameters, or none (the posterior is then the prior).
     ///   - target: the target column (default: the prior's).
     ///   - taskID: the task to use when the file holds several (it has the prior's task column).
+    ///   - sampling: how to represent a posterior without a closed form (MCMC chains or the
+    ///     Laplace approximation); `nil` for the family's default. Exact posteriors ignore it.
     /// - Throws: ``InputError`` for a bad prior file, missing columns, bad numbers or an
-    ///   ambiguous task.
-    public init(priorPath: String, dataFile: String, target: String? = nil, taskID: String? = nil) throws {
+    ///   ambiguous task; ``SamplerError`` when a chain fails.
+    public init(priorPath: String, dataFile: String, target: String? = nil, taskID: String? = nil,
+                sampling: PosteriorSampling? = nil) throws {
         let prior = try LoadedPrior(path: priorPath)
         let file = prior.file
         let (task, dataDigest) = try MetaDataset.readTaskAndDigest(csv: dataFile, inputs: file.inputs, target: target ?? file.target,
@@ -36,7 +39,11 @@ public struct Adaptation: Sendable {
         self.dataDigest = dataDigest
         self.task = task
         do {
-            self.posterior = try file.prior.posterior(inputs: task.inputs, targets: task.targets)
+            if let sampling {
+                self.posterior = try file.prior.posterior(inputs: task.inputs, targets: task.targets, sampling: sampling)
+            } else {
+                self.posterior = try file.prior.posterior(inputs: task.inputs, targets: task.targets)
+            }
         } catch var error as InputError where error.file == nil {
             // The prior file was validated when read; what is left is the data's fault.
             error.file = dataFile
@@ -72,10 +79,37 @@ public struct Adaptation: Sendable {
                                           provenance: provenance(command: command, seed: seed), to: write)
     }
 
-    /// Per parameter: prior and posterior mean, sd and central interval.
+    /// The chains of an MCMC posterior (chunk c is chain c), or 0 when the draws are independent.
+    public var chains: Int { (posterior as? any ChainedPosterior)?.chainCount ?? 0 }
+
+    /// Chain `chain` (0-based) as its own Stan-style CSV, streamed to `write`; see
+    /// ``PosteriorExport/writeChainCSV(_:chain:features:seed:provenance:to:)``.
+    public func writeChainCSV(chain: Int, seed: UInt64, command: String, to write: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let chained = posterior as? any ChainedPosterior, chained.chainCount > chain else {
+            throw InputError(kind: .invalidValue, "the posterior has no chain \(chain + 1)")
+        }
+        try PosteriorExport.writeChainCSV(chained, chain: chain, features: prior.file.features, seed: seed,
+                                          provenance: provenance(command: command, seed: seed), to: write)
+    }
+
+    /// The chains' diagnostics per parameter (empty without chains).
+    public func diagnostics() throws -> [ChainDiagnostics] {
+        guard let chained = posterior as? any ChainedPosterior, chained.chainCount > 0 else { return [] }
+        return try chained.diagnostics()
+    }
+
+    /// The diagnostics' warnings (R̂ > 1.01, bulk or tail ESS < 400), one line each, with the
+    /// parameter named as `phi.j (feature)`.
+    public func diagnosticWarnings() throws -> [String] {
+        let features = prior.file.features
+        return try diagnostics().enumerated().flatMap { j, d in d.warnings(for: "phi.\(j + 1) (\(features[j]))") }
+    }
+
+    /// Per parameter: prior and posterior mean, sd and central interval; for an MCMC
+    /// posterior also `r_hat`, `ess_bulk` and `ess_tail`.
     public func summaryCSV(level: Double) throws -> [UInt8] {
         try PosteriorExport.summaryCSV(prior: try prior.file.prior.asPosterior, posterior: posterior,
-                                       features: prior.file.features, level: level)
+                                       features: prior.file.features, level: level, diagnostics: try diagnostics())
     }
 
     /// Reads the query inputs of `path` (the prior's input columns; others are ignored).

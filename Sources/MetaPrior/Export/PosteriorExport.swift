@@ -33,7 +33,7 @@ public enum PosteriorExport {
     }
 
     /// The comments and header row of the draws CSV.
-    private static func drawsHead(_ posterior: any TaskPosterior, features: [String], provenance: [(String, String)]) -> [UInt8] {
+    static func drawsHead(_ posterior: any TaskPosterior, features: [String], provenance: [(String, String)]) -> [UInt8] {
         let names = parameterNames(posterior.parameterCount)
         var comments = provenance
         comments.append(("parameters", zip(names, features).map { "\($0) = \($1)" }.joined(separator: ", ")))
@@ -50,15 +50,22 @@ public enum PosteriorExport {
     }
 
     /// Per parameter: prior and posterior mean, sd and central interval at `level`.
-    public static func summaryCSV(prior: any TaskPosterior, posterior: any TaskPosterior, features: [String], level: Double) throws -> [UInt8] {
+    /// With `diagnostics` (one per parameter, from MCMC chains), three more columns:
+    /// `r_hat`, `ess_bulk`, `ess_tail`.
+    public static func summaryCSV(prior: any TaskPosterior, posterior: any TaskPosterior, features: [String], level: Double,
+                                  diagnostics: [ChainDiagnostics] = []) throws -> [UInt8] {
         var writer = CSVWriter()
-        writer.row(["parameter", "feature", "prior_mean", "prior_sd", "posterior_mean", "posterior_sd", "lower", "upper"])
+        writer.row(["parameter", "feature", "prior_mean", "prior_sd", "posterior_mean", "posterior_sd", "lower", "upper"]
+                   + (diagnostics.isEmpty ? [] : ["r_hat", "ess_bulk", "ess_tail"]))
         let before = try prior.summary(level: level), after = try posterior.summary(level: level)
         for j in 0..<posterior.parameterCount {
             writer.field("phi.\(j + 1)")
             writer.field(features[j])
             for v in [before[j].mean, before[j].standardDeviation, after[j].mean, after[j].standardDeviation, after[j].lower, after[j].upper] {
                 writer.field(v)
+            }
+            if diagnostics.indices.contains(j) {
+                for v in [diagnostics[j].rHat, diagnostics[j].bulkESS, diagnostics[j].tailESS] { writer.field(v) }
             }
             writer.endRow()
         }

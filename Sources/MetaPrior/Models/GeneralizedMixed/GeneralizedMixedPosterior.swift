@@ -11,14 +11,15 @@ import GSL
 /// once when the posterior is made, with ``PosteriorSampling/seed``. Laplace: chunk c draws
 /// standard normals from random stream (seed, c). Either way the draws do not depend on the
 /// thread count.
-public struct GeneralizedMixedPosterior: TaskPosterior {
+public struct GeneralizedMixedPosterior: ChainedPosterior {
     /// The prior, whose formula codes query inputs.
     public let prior: GeneralizedMixedPrior
     /// The task's posterior in standardised coordinates.
     public let base: GeneralizedTaskPosterior
     /// How it is represented.
     public let sampling: PosteriorSampling
-    /// The MCMC chains run with ``PosteriorSampling/seed`` (φ, then lp__), or empty for Laplace.
+    /// The MCMC chains run with ``PosteriorSampling/seed``, or empty for Laplace: each draw's
+    /// standardised u (φ = ν + Λu) and, in place of the sampler's remainder, its `lp__`.
     public let chains: [[ChainDraw]]
     /// Observations of the task.
     public let observations: Int
@@ -31,6 +32,11 @@ public struct GeneralizedMixedPosterior: TaskPosterior {
         self.sampling = sampling
         self.observations = observations
         if sampling.method == .mcmc {
+            guard sampling.chains >= 1, sampling.drawsPerChain >= 4,
+                  sampling.chains.multipliedReportingOverflow(by: sampling.drawsPerChain).partialValue <= Self.maximumDraws,
+                  sampling.drawsPerChain <= Self.maximumDraws else {
+                throw InputError(column: "draws", kind: .invalidValue, "MCMC keeps every draw in memory: at least 1 chain of 4 draws and at most \(Self.maximumDraws) draws in all, not \(sampling.chains) × \(sampling.drawsPerChain)")
+            }
             let sampler = try base.sampler()
             chains = try sampler.sample(chains: sampling.chains, warmup: sampling.warmup, draws: sampling.drawsPerChain,
                                         seed: sampling.seed).chains.map { chain in
@@ -41,6 +47,11 @@ public struct GeneralizedMixedPosterior: TaskPosterior {
         }
     }
 
+    /// The most MCMC draws, all chains together, a posterior keeps (10,000,000: 80 MB per parameter).
+    public static let maximumDraws = 10_000_000
+
+    /// The chains of MCMC; 0 for the Laplace approximation (independent draws).
+    public var chainCount: Int { sampling.method == .mcmc ? sampling.chains : 0 }
     /// q.
     public var parameterCount: Int { base.parameterCount }
     /// A chain's kept draws (MCMC); 4096 for the Laplace approximation.
@@ -54,10 +65,13 @@ public struct GeneralizedMixedPosterior: TaskPosterior {
         }
     }
 
-    /// Draws `range` of chunk `chunk`: for MCMC, chain `chunk` (run again if `seed` is not the
-    /// one the posterior was made with); for Laplace, N(û, H⁻¹) draws mapped to φ.
-    public func draws(chunk: Int, range: Range<Int>, seed: UInt64) -> [Double] {
+    /// Draws `range` (numbered over all chunks, so chunk c holds c · ``drawsPerChunk`` onward)
+    /// of chunk `chunk`: for MCMC, chain `chunk` (run again if `seed` is not the one the
+    /// posterior was made with); for Laplace, N(û, H⁻¹) draws mapped to φ.
+    public func draws(chunk: Int, range global: Range<Int>, seed: UInt64) -> [Double] {
         let q = parameterCount
+        let first = chunk * drawsPerChunk
+        let range = Swift.max(0, global.lowerBound - first)..<Swift.max(0, global.upperBound - first)
         var out = [Double]()
         out.reserveCapacity(range.count * (q + 1))
         switch sampling.method {

@@ -11,9 +11,10 @@ struct GeneralizedRows {
 }
 
 extension GeneralizedMixedPrior {
-    /// The posterior by MCMC with the default chains (``PosteriorSampling``'s defaults).
+    /// The posterior by MCMC with the default chains (``PosteriorSampling``'s defaults); with
+    /// no rows, the prior itself as its Laplace approximation, which is then exact.
     public func posterior(inputs: Matrix, targets: [Double]) throws -> any TaskPosterior {
-        try posterior(inputs: inputs, targets: targets, sampling: PosteriorSampling())
+        try posterior(inputs: inputs, targets: targets, sampling: PosteriorSampling(method: targets.isEmpty ? .laplace : .mcmc))
     }
 
     /// The posterior of φ given the task's rows, with the shared terms at β̂, represented as
