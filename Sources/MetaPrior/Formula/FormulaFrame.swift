@@ -25,6 +25,8 @@ public struct FormulaFrame: Sendable {
     /// The variables' columns on every kept row: numeric where every kept value is a number,
     /// text (a factor) otherwise.
     public let columns: [String: FormulaColumn]
+    /// The file's line of every kept row (1 is the header), for messages about a row.
+    public let lines: [Int]
     /// Rows dropped for a missing value.
     public let omittedRows: Int
     /// What the read did that the user should hear about, one line each.
@@ -172,6 +174,7 @@ public struct FormulaFrame: Sendable {
         self.trials = trials
         self.exposure = exposure
         self.exposureColumn = exposureName
+        lines = kept.map { table.lines[$0] }
         self.columns = columns
         omittedRows = omitted
         self.notes = notes

@@ -33,7 +33,7 @@ public struct GeneralizedMixedData: Sendable {
             case (.poisson, _): bad = y >= 0 && y == y.rounded() ? nil : "a count must be a whole number ≥ 0, not \(y)"
             }
             if let bad {
-                throw InputError(column: formula.response, kind: .invalidValue, "row \(row + 1) of the data used: \(bad)")
+                throw InputError(line: frame.lines[row], column: formula.response, kind: .invalidValue, bad)
             }
         }
         let designs = try FormulaDesigns(frame, basis: spec)
