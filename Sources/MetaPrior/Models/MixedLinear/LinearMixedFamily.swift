@@ -27,7 +27,7 @@ public enum LinearMixedFamily: FormulaModelFamily {
     ///   fit it (collinear shared terms, too few observations).
     public static func fit(_ frame: FormulaFrame, request: FitRequest) throws -> FittedModel {
         guard frame.formula.binomialTrials == nil else {
-            throw InputError(column: "--formula", kind: .invalidValue, "\(frame.formula.responseDescription) is a binomial response (successes out of trials); the linear mixed model needs one numeric response column")
+            throw InputError(column: "--formula", kind: .invalidValue, "\(frame.formula.responseDescription) is a binomial response (successes out of trials); fit it with --model binomial (the linear mixed model needs one numeric response column)")
         }
         guard request.quadraturePoints == 1, frame.exposure == nil else {
             throw InputError(column: request.quadraturePoints == 1 ? "--exposure" : "--quadrature-points", kind: .invalidValue, "quadrature points and an exposure are for the binomial and poisson models (--model); the linear mixed model's likelihood is exact")
