@@ -89,7 +89,7 @@ struct GLMCLITests {
                               "--output", "p.json"], in: dir)
         #expect(fit.status == 0, "\(fit.stderr)")
         #expect(fit.stderr.contains("by the Laplace approximation (glmer's nAGQ = 1)") && fit.stderr.contains("result: converged"), "\(fit.stderr)")
-        #expect(fit.stderr.contains("0 tasks with no successes and 0 tasks with nothing but successes"), "\(fit.stderr)")
+        #expect(fit.stderr.contains("0 tasks with no successes, 0 tasks with nothing but successes, and 0 other tasks separated by the task-specific terms"), "\(fit.stderr)")
         let prior = try Self.json(dir, "p.json")
         #expect(prior["model"] as? String == "binomial" && prior["response_family"] as? String == "binomial")
         #expect(prior["approximation"] as? String == "laplace" && prior["quadrature_points"] as? Int == 1)

@@ -82,7 +82,7 @@ extension GeneralizedMixedFamily {
                              iterations: fit.evaluations, value: fit.logLikelihood,
                              ending: fit.converged ? .converged : .stalled,
                              criterion: fit.stationarity, criterionName: "largest |∂ℓ/∂(β, θ)| relative to max(1, |ℓ|)", tolerance: 1e-7)
-        var notes = frame.notes + taskNotes(data.tasks)
+        var notes = frame.notes + taskNotes(data.tasks, beta: fit.beta)
         if !fit.converged {
             notes.append("warning: the fit did not reach the tolerance; check the formula for terms the data cannot identify")
         }
@@ -95,22 +95,49 @@ extension GeneralizedMixedFamily {
     }
 
     /// Notes on tasks whose own data have no finite estimate: all 0 or all successes
-    /// (binomial), all-zero counts (Poisson). The prior keeps their modes finite (the Laplace
+    /// (binomial), all-zero counts (Poisson), and binomial tasks that their task-specific terms
+    /// separate (``isSeparated(_:beta:)``). The prior keeps their modes finite (the Laplace
     /// step's penalty ½|u|² bounds them), so they are fitted like any other task.
-    static func taskNotes(_ tasks: [GeneralizedTask]) -> [String] {
-        var none = 0, all = 0
+    static func taskNotes(_ tasks: [GeneralizedTask], beta: [Double]) -> [String] {
+        var none = 0, all = 0, separated = 0
         for task in tasks {
-            if task.response.allSatisfy({ $0 == 0 }) { none += 1 }
-            if responseFamily == .binomial, zip(task.response, task.size).allSatisfy({ $0 == $1 }) { all += 1 }
+            let noSuccess = task.response.allSatisfy { $0 == 0 }
+            let onlySuccess = responseFamily == .binomial && zip(task.response, task.size).allSatisfy { $0 == $1 }
+            if noSuccess { none += 1 }
+            if onlySuccess { all += 1 }
+            if responseFamily == .binomial, !noSuccess, !onlySuccess, isSeparated(task, beta: beta) { separated += 1 }
         }
-        var notes: [String] = []
         let kept = "their estimates alone would be infinite; the prior keeps their modes finite, and they are fitted like the others"
         switch responseFamily {
         case .binomial:
-            notes.append("note: \(counted(none, "task")) with no successes and \(counted(all, "task")) with nothing but successes (separated)" + (none + all > 0 ? ": \(kept)" : ""))
+            return ["note: \(counted(none, "task")) with no successes, \(counted(all, "task")) with nothing but successes, and \(counted(separated, "other task")) separated by the task-specific terms"
+                    + (none + all + separated > 0 ? ": \(kept)" : "")]
         case .poisson:
-            notes.append("note: \(counted(none, "task")) with all counts zero" + (none > 0 ? ": \(kept)" : ""))
+            return ["note: \(counted(none, "task")) with all counts zero" + (none > 0 ? ": \(kept)" : "")]
         }
-        return notes
+    }
+
+    /// Whether a binomial task's own data, with the shared part at β, have no finite maximum
+    /// in its task-specific coefficients (separation), judged from the modes under three
+    /// nearly flat priors N(0, s²·I), s = 10², 10³, 10⁴. Where the maximum φ̂ is finite, the
+    /// modes approach it and each step of s moves them about a hundredth of the step before
+    /// (the prior's pull is φ/s²); where it is not, the likelihood keeps rising along the
+    /// separating direction until the prior stops it, and each step moves the mode out by
+    /// about the same log(100)/margin. Separated: the last step moves some coefficient by more
+    /// than 0.1 and by more than half as much as the step before.
+    static func isSeparated(_ task: GeneralizedTask, beta: [Double]) -> Bool {
+        let n = task.count, p = task.p, q = task.q
+        var known = task.offset
+        for j in 0..<n { for k in 0..<p { known[j] += task.shared[j * p + k] * beta[k] } }
+        func mode(scale: Double) -> [Double]? {
+            var factor = [Double](repeating: 0, count: q * q)
+            for a in 0..<q { factor[a * q + a] = scale }
+            return (try? GeneralizedTaskPosterior(family: .binomial, priorMean: [Double](repeating: 0, count: q), priorFactor: factor,
+                                                  specific: task.specific, response: task.response, size: task.size, known: known))?.laplaceMean
+        }
+        guard let first = mode(scale: 1e2), let second = mode(scale: 1e3), let third = mode(scale: 1e4) else { return false }
+        func largest(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { Swift.max($0, abs($1.0 - $1.1)) } }
+        let before = largest(first, second), last = largest(second, third)
+        return last > 0.1 && last > 0.5 * before
     }
 }
