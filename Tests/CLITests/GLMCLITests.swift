@@ -142,6 +142,57 @@ struct GLMCLITests {
         }
     }
 
+    /// `--quadrature-points 25` is glmer's nAGQ = 25 (R 4.2, lme4 1.1-31, bobyqa rhoend = 1e-10;
+    /// the values of `AdaptiveQuadratureTests`, which the same fit meets to 1e-6 relative).
+    @Test func cbppWithQuadraturePointsGivesGlmersNAGQ25() throws {
+        let dir = try makeTemporaryDirectory()
+        try Self.cbppCSV.write(to: dir.appendingPathComponent("cbpp.csv"), atomically: true, encoding: .utf8)
+        let fit = try runCLI(["fit", "--model", "binomial", "--data", "cbpp.csv", "--formula", "cbind(incidence, size - incidence) ~ period + (1 | herd)",
+                              "--quadrature-points", "25", "--output", "p.json"], in: dir)
+        #expect(fit.status == 0 && fit.stderr.contains("adaptive Gauss–Hermite quadrature with 25 points per task"), "\(fit.stderr)")
+        let prior = try Self.json(dir, "p.json")
+        #expect(prior["approximation"] as? String == "adaptive_gauss_hermite" && prior["quadrature_points"] as? Int == 25)
+        let beta = try #require(prior["shared_estimates"] as? [Double])
+        for (value, reference) in zip(beta, [-1.3992304677, -0.9914036526, -1.1278194661, -1.5794707027]) {
+            #expect(abs(value - reference) <= 1e-6 * abs(reference), "β \(beta)")
+        }
+        let variance = try #require((prior["covariance"] as? [[Double]])?.first?.first)
+        #expect(abs(variance - 0.4192801716) <= 1e-6 * 0.42, "herd variance \(variance)")
+    }
+
+    /// Counts whose tasks share one rate (Σ ≈ 0, simulated with variances 1e-12): the fit
+    /// converges on the boundary and says so, the prior file is marked singular, and adapt and
+    /// predict (with the exposure column) run without a NaN anywhere.
+    @Test func poissonBoundaryFitWithExposure() throws {
+        let dir = try makeTemporaryDirectory()
+        let simulate = try runCLI(["simulate", "poisson-tasks", "--tasks", "60", "--points", "10", "--seed", "4", "--mean", "0.5,0.3",
+                                   "--covariance", "1e-12,0;0,1e-12", "--output", "c.csv", "--quiet"], in: dir)
+        #expect(simulate.status == 0, "\(simulate.stderr)")
+        let fit = try runCLI(["fit", "--model", "poisson", "--data", "c.csv", "--formula", "y ~ x + (1 | task)", "--exposure", "exposure",
+                              "--output", "p.json"], in: dir)
+        #expect(fit.status == 0 && fit.stderr.contains("result: converged") && fit.stderr.contains("boundary (singular) fit"), "\(fit.stderr)")
+        #expect(fit.stderr.contains("offset: log(exposure)") && fit.stderr.contains("0 tasks with all counts zero"), "\(fit.stderr)")
+        let prior = try Self.json(dir, "p.json")
+        #expect(prior["singular"] as? Bool == true && prior["exposure"] as? String == "exposure" && prior["inputs"] as? [String] == ["x", "exposure"])
+        try "x,exposure,y\n0.1,1,2\n1,2,0\n".write(to: dir.appendingPathComponent("new.csv"), atomically: true, encoding: .utf8)
+        try "x,exposure\n0,1\n1,2\n".write(to: dir.appendingPathComponent("q.csv"), atomically: true, encoding: .utf8)
+        let adapt = try runCLI(["adapt", "--prior", "p.json", "--data", "new.csv", "--chains", "2", "--draws", "200", "--warmup", "100",
+                                "--output", "d.csv", "--summary", "s.csv"], in: dir)
+        #expect(adapt.status == 0 && adapt.stderr.contains("2 chains of 200 posterior draws"), "\(adapt.stderr)")
+        for name in ["d_1.csv", "d_2.csv", "s.csv"] {
+            #expect(!(try Self.file(dir, name)).lowercased().contains("nan"), "\(name)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("d_3.csv").path))
+        for method in ["mcmc", "laplace"] {
+            let predict = try runCLI(["predict", "--prior", "p.json", "--support", "new.csv", "--query", "q.csv", "--posterior", method,
+                                      "--draws", "20", "--draws-output", "pd.csv", "--output", "-"], in: dir)
+            #expect(predict.status == 0 && !predict.stdout.lowercased().contains("nan"), "\(predict.stdout) \(predict.stderr)")
+            let counts = try Self.file(dir, "pd.csv").split(separator: "\n").filter { !$0.hasPrefix("#") }.dropFirst()
+            #expect(counts.count == (method == "mcmc" ? 4 : 1) * 20 * 2, "\(method): \(counts.count) predictive draws")
+            #expect(counts.allSatisfy { line in Double(line.split(separator: ",").last ?? "").map { $0 >= 0 && $0 == $0.rounded() } ?? false })
+        }
+    }
+
     /// A simulated logistic meta-dataset: fit, adapt with 4 chains of 300 draws, and
     /// `arviz.from_cmdstan` reads the four files as 4 chains of 300 draws with the draws of each
     /// file. Needs Python 3 with ArviZ (installed here, 0.23.4); skipped only where `python3`
