@@ -60,6 +60,8 @@ struct BadInputGLMTests {
                 "--exposure is for --model poisson"),
         BadCase("exposure is the response", poisson + ["--formula", "y ~ x + (1 | task)", "--exposure", "y"], files: ["d.csv": "task,x,y\na,1,1\n"],
                 "a column the formula already uses"),
+        BadCase("time limit", binomial + ["--formula", trials, "--time-limit", "5"], files: ["d.csv": "task,x,s,n\na,1,1,3\n"],
+                "a binomial fit has no time limit yet"),
         BadCase("binomial without a formula", binomial, files: ["d.csv": "task,x,y\na,1,1\n"], "--model binomial needs --formula"),
         BadCase("cbind for the linear mixed model", ["fit", "--data", "d.csv", "--formula", trials, "--output", "p.json"],
                 files: ["d.csv": "task,x,s,n\na,1,1,3\n"], "fit it with --model binomial"),

@@ -33,6 +33,14 @@ struct GLMPriorFileTests {
         let read = try PriorFile.decode(try counts.encoded(), file: "c.json")
         #expect(read == counts && read.inputs == ["x", "t"])
         #expect(try read.prior(as: GeneralizedMixedPrior.self).exposureColumn == "t")
+
+        // A basis(x) term keeps its feature map in the file.
+        let basisFrame = try FormulaFrame.parse(csv: Array(Self.countsCSV.utf8), formula: try ModelFormula(parsing: "y ~ basis(x) + (1 | g)"), exposure: "t")
+        let withBasis = try PriorTraining.train(basisFrame, family: PoissonMixedFamily.self, request: FitRequest(basis: try BasisSpec(parsing: "poly:2")),
+                                                source: PriorTraining.Source(file: "c.csv", digest: nil)).file
+        let readBasis = try PriorFile.decode(try withBasis.encoded(), file: "b.json")
+        #expect(readBasis == withBasis && readBasis.features == ["(Intercept)"])
+        #expect(try readBasis.prior(as: GeneralizedMixedPrior.self).shared.columnNames.count == 3)
     }
 
     /// Hand-edited files: each edit is one InputError naming the key.

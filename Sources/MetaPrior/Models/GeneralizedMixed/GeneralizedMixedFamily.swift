@@ -46,12 +46,15 @@ extension GeneralizedMixedFamily {
 
     /// Fits the formula's model by maximising the Laplace approximation of the likelihood (or
     /// adaptive Gauss–Hermite quadrature with `request.quadraturePoints` > 1).
-    /// - Throws: ``InputError`` for options the model has no use for (REML, the episodic
-    ///   objective, a basis without a `basis(x)` term, a diagonal or isotropic Σ), a response
+    /// - Throws: ``InputError`` for options the model has no use for (REML, a time limit, the
+    ///   episodic objective, a basis without a `basis(x)` term, a diagonal or isotropic Σ), a response
     ///   the family cannot hold (naming the column and row), or a fit that cannot start.
     public static func fit(_ frame: FormulaFrame, request: FitRequest) throws -> FittedModel {
         guard !request.reml else {
             throw InputError(column: "--reml", kind: .invalidValue, "REML is for the linear mixed model; a \(name) model is fitted by its (Laplace-approximated) likelihood, as glmer")
+        }
+        guard request.timeLimit == nil else {
+            throw InputError(column: "--time-limit", kind: .invalidValue, "a \(name) fit has no time limit yet; it stops when its criterion holds or no step gains")
         }
         guard request.episodic == nil else {
             throw InputError(column: "--objective", kind: .invalidValue, "a \(name) model is fitted by its likelihood, as glmer; the episodic objective is for --features/--basis fits")
