@@ -193,6 +193,31 @@ struct GLMCLITests {
         }
     }
 
+    /// `evaluate` on held-out simulated binary tasks: the log loss, Brier score, accuracy and
+    /// ECE, in the table and the JSON; the same for counts (NLPD, MSE, coverage).
+    @Test func evaluateScoresBinaryAndCountTasks() throws {
+        let dir = try makeTemporaryDirectory()
+        for arguments in [["simulate", "logistic-tasks", "--tasks", "80", "--points", "12", "--seed", "5", "--output", "train.csv"],
+                          ["simulate", "logistic-tasks", "--tasks", "30", "--points", "12", "--seed", "6", "--output", "test.csv"],
+                          ["fit", "--model", "binomial", "--data", "train.csv", "--formula", "y ~ x + (x | task)", "--output", "p.json"],
+                          ["simulate", "poisson-tasks", "--tasks", "80", "--points", "12", "--seed", "5", "--output", "ctrain.csv"],
+                          ["simulate", "poisson-tasks", "--tasks", "30", "--points", "12", "--seed", "6", "--output", "ctest.csv"],
+                          ["fit", "--model", "poisson", "--data", "ctrain.csv", "--formula", "y ~ x + (1 | task)", "--exposure", "exposure", "--output", "c.json"]] {
+            let run = try runCLI(arguments + ["--quiet"], in: dir)
+            #expect(run.status == 0, "\(arguments): \(run.stderr)")
+        }
+        let binary = try runCLI(["evaluate", "--prior", "p.json", "--data", "test.csv", "--shots", "5", "--query", "5", "--episodes", "60", "--output", "r.json"], in: dir)
+        #expect(binary.status == 0 && binary.stdout.contains("log loss") && binary.stdout.contains("accuracy") && binary.stdout.contains("ECE"), "\(binary.stdout) \(binary.stderr)")
+        let report = try Self.json(dir, "r.json")
+        let method = try #require((report["methods"] as? [[String: Any]])?.first)
+        let accuracy = try #require(method["accuracy"] as? Double), ece = try #require(method["ece"] as? Double)
+        let logLoss = try #require(method["nll"] as? Double), brier = try #require(method["mse"] as? Double)
+        #expect(accuracy > 0.5 && accuracy <= 1 && ece >= 0 && ece < 0.5 && logLoss > 0 && logLoss < log(2) + 0.1 && brier < 0.3, "\(method)")
+        #expect(method["joint_nll"] is NSNull)
+        let counts = try runCLI(["evaluate", "--prior", "c.json", "--data", "ctest.csv", "--shots", "5", "--query", "5", "--episodes", "60"], in: dir)
+        #expect(counts.status == 0 && counts.stdout.contains("cover 90%") && !counts.stdout.contains("accuracy"), "\(counts.stdout) \(counts.stderr)")
+    }
+
     /// A simulated logistic meta-dataset: fit, adapt with 4 chains of 300 draws, and
     /// `arviz.from_cmdstan` reads the four files as 4 chains of 300 draws with the draws of each
     /// file. Needs Python 3 with ArviZ (installed here, 0.23.4); skipped only where `python3`

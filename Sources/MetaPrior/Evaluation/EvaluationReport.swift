@@ -84,14 +84,18 @@ public struct EvaluationReport: Sendable {
     /// The aligned table for a terminal.
     public func table() -> String {
         func g(_ v: Double, _ digits: Int = 4) -> String { String(format: "%.\(digits)g", v) }
-        func pm(_ v: Double, _ se: Double) -> String { "\(g(v)) ± \(g(se, 2))" }
+        func pm(_ v: Double, _ se: Double) -> String { v.isFinite ? "\(g(v)) ± \(g(se, 2))" : "–" }
         let paired = scores.count > 1
-        let header = ["method", "MSE", "NLL", "joint NLL"] + FewShotEvaluation.levels.map { "cover \(Self.percent($0))%" }
-            + (paired ? ["ΔMSE vs first", "ΔNLL vs first"] : [])
+        let binary = scores.contains { $0.accuracy != nil }
+        let header = ["method", binary ? "Brier" : "MSE", binary ? "log loss" : "NLL", "joint NLL"] + FewShotEvaluation.levels.map { "cover \(Self.percent($0))%" }
+            + (binary ? ["accuracy", "ECE"] : []) + (paired ? ["ΔMSE vs first", "ΔNLL vs first"] : [])
         var rows = [header]
         for s in scores {
             var row = [s.name, pm(s.mse, s.mseSE), pm(s.nll, s.nllSE), pm(s.jointNLL, s.jointNLLSE)]
                 + zip(s.coverage, s.coverageSE).map { String(format: "%.3f ± %.3f", $0.0, $0.1) }
+            if binary {
+                row += [s.accuracy.map { String(format: "%.3f ± %.3f", $0, s.accuracySE ?? .nan) } ?? "–", s.calibrationError.map { g($0) } ?? "–"]
+            }
             if paired {
                 if let v = s.versusFirst {
                     row += [pm(v.mse, v.mseSE), pm(v.nll, v.nllSE)]
@@ -112,18 +116,22 @@ public struct EvaluationReport: Sendable {
             if r == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
         }
         lines.append("per query point, mean ± standard error over episodes (clustered by task); NLL from per-point predictive marginals, joint NLL = −log p(y_query | support) / Q"
+                     + (scores.contains { !$0.jointNLL.isFinite } ? "; a binomial or poisson prior is adapted by its Laplace approximation, its NLL is −log p(y | support) of each count (the log loss for 0/1 targets, whose MSE is the Brier score) and it has no joint NLL" : "")
+                     + (binary ? "; ECE: expected calibration error over 10 bins of P(y = 1)" : "")
                      + (paired ? "; Δ: paired difference from the first method on the same episodes (negative favours the row)" : ""))
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// CSV, one row per method.
+    /// CSV, one row per method; for 0/1 targets also `accuracy`, `accuracy_se` and `ece`.
     public func csv() -> [UInt8] {
+        let binary = scores.contains { $0.accuracy != nil }
         var writer = CSVWriter()
         writer.row(["method", "mse", "mse_se", "nll", "nll_se", "joint_nll", "joint_nll_se"]
                    + FewShotEvaluation.levels.flatMap { ["coverage_\(Self.percent($0))", "coverage_\(Self.percent($0))_se"] }
                    + ["mse_diff_vs_first", "mse_diff_vs_first_se", "nll_diff_vs_first", "nll_diff_vs_first_se",
                       "joint_nll_diff_vs_first", "joint_nll_diff_vs_first_se"]
-                   + ["episodes", "query_points", "shots", "query", "seed", "description"])
+                   + ["episodes", "query_points", "shots", "query", "seed", "description"]
+                   + (binary ? ["accuracy", "accuracy_se", "ece"] : []))
         for s in scores {
             writer.field(s.name)
             for v in [s.mse, s.mseSE, s.nll, s.nllSE, s.jointNLL, s.jointNLLSE] { writer.field(v) }
@@ -136,6 +144,7 @@ public struct EvaluationReport: Sendable {
             writer.field(s.episodes); writer.field(s.queryPoints); writer.field(shots); writer.field(query)
             writer.field("\(seed)")
             writer.field(s.description)
+            if binary { for v in [s.accuracy, s.accuracySE, s.calibrationError] { writer.field(v ?? .nan) } }
             writer.endRow()
         }
         return writer.bytes
@@ -151,6 +160,11 @@ public struct EvaluationReport: Sendable {
             for (l, level) in FewShotEvaluation.levels.enumerated() {
                 entry["coverage_\(Self.percent(level))"] = s.coverage[l]
                 entry["coverage_\(Self.percent(level))_se"] = s.coverageSE[l]
+            }
+            if let accuracy = s.accuracy {
+                entry["accuracy"] = accuracy
+                entry["accuracy_se"] = s.accuracySE ?? .nan
+                entry["ece"] = s.calibrationError ?? .nan
             }
             if let v = s.versusFirst {
                 entry["versus_first"] = ["against": v.against, "mse_difference": v.mse, "mse_difference_se": v.mseSE,

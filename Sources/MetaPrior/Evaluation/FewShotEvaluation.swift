@@ -36,6 +36,17 @@ public struct FewShotScore: Sendable, Equatable {
     public var queryPoints: Int
     /// This method minus the first method, episode by episode (`nil` for the first).
     public var versusFirst: PairedDifference?
+    /// For a 0/1 target (a ``DiscretePredictivePosterior`` that ``DiscretePredictivePosterior/isBinary``):
+    /// the fraction of query points whose y the predictive probability gets right (y = 1
+    /// predicted when P(y = 1) ≥ ½); `nil` otherwise. ``mse`` is then the Brier score and
+    /// ``nll`` the log loss.
+    public var accuracy: Double?
+    /// Standard error of ``accuracy``, clustered by task.
+    public var accuracySE: Double?
+    /// For a 0/1 target: the expected calibration error over all query points, with 10 equal
+    /// bins of the predicted probability, Σ_b (n_b/N)·|mean y − mean P(y = 1)| over the bin's
+    /// points; `nil` otherwise.
+    public var calibrationError: Double?
 }
 
 /// Paired differences (this method − the reference) over the same episodes, with standard
@@ -72,6 +83,8 @@ public struct FewShotResult: Sendable {
 public enum FewShotEvaluation {
     /// Levels of the central intervals whose coverage is reported.
     public static let levels: [Double] = [0.5, 0.9, 0.95]
+    /// Bins of the predicted probability for the expected calibration error.
+    static let calibrationBins = 10
 
     /// Scores every method on every episode. Episodes are processed in parallel in fixed
     /// chunks and combined in order, so the result does not depend on the number of threads.
@@ -91,7 +104,10 @@ public enum FewShotEvaluation {
             if case .pooled(let basis) = method.kind { pooledStatistics[m] = try TaskStatistics(dataset: dataset, featureMap: basis) }
         }
         let perEpisode = 3 + levels.count   // squared error, nll, joint nll, covered per level (sums over query points)
-        let stride = methods.count * perEpisode
+        // Then, for discrete predictives: a flag (1 for a 0/1 target), the correct predictions,
+        // and per calibration bin its points, Σ P(y = 1) and Σ y.
+        let width = perEpisode + 2 + 3 * calibrationBins
+        let stride = methods.count * width
         var values = [Double](repeating: 0, count: episodes.count * stride)
         var failure: (Int, Error)?
         let lock = NSLock()
@@ -104,9 +120,15 @@ public enum FewShotEvaluation {
                         let (xs, ys) = episode.supportSet(in: dataset)
                         let (xq, yq) = episode.querySet(in: dataset)
                         for (m, method) in methods.enumerated() {
+                            let slot = out.baseAddress! + e * stride + m * width
+                            if case .prior(let prior) = method.kind,
+                               let discrete = try prior.posterior(inputs: xs, targets: ys, sampling: PosteriorSampling(method: .laplace))
+                                as? any DiscretePredictivePosterior {
+                                try scoreDiscrete(discrete, query: xq, observed: yq, into: slot, perEpisode: perEpisode)
+                                continue
+                            }
                             let (mean, covariance) = try predictive(method, support: (xs, ys), query: xq,
                                                                     task: episode.task, pooled: pooledStatistics[m])
-                            let slot = out.baseAddress! + e * stride + m * perEpisode
                             for i in 0..<yq.count {
                                 let error = yq[i] - mean[i]
                                 let variance = covariance[i, i]
@@ -130,19 +152,21 @@ public enum FewShotEvaluation {
         let clusters = episodes.map(\.task)
         // values[m][k][e]: per-episode means over the query points.
         let table: [[[Double]]] = methods.indices.map { m in
-            (0..<perEpisode).map { k in
-                episodes.indices.map { e in values[e * stride + m * perEpisode + k] / Double(episodes[e].query.count) }
+            (0..<(perEpisode + 2)).map { k in
+                episodes.indices.map { e in values[e * stride + m * width + k] / Double(episodes[e].query.count) }
             }
         }
         let points = episodes.reduce(0) { $0 + $1.query.count }
-        let scores = methods.enumerated().map { m, method in
-            let summaries = table[m].map { meanAndStandardError($0, clusters: clusters) }
+        let scores = methods.enumerated().map { m, method -> FewShotScore in
+            let summaries = table[m][..<perEpisode].map { meanAndStandardError($0, clusters: clusters) }
             // Paired against the first method: the same episodes, so the SE of the difference
             // is much smaller than either SE.
             let paired: [(mean: Double, se: Double)]? = m == 0 ? nil : (0..<3).map { k in
                 meanAndStandardError(zip(table[m][k], table[0][k]).map { $0 - $1 }, clusters: clusters)
             }
-            return FewShotScore(name: method.name, description: method.description,
+            let binary = table[m][perEpisode].contains { $0 > 0 }
+            let accuracy = binary ? meanAndStandardError(table[m][perEpisode + 1], clusters: clusters) : nil
+            var score = FewShotScore(name: method.name, description: method.description,
                                 mse: summaries[0].mean, mseSE: summaries[0].se, nll: summaries[1].mean, nllSE: summaries[1].se,
                                 jointNLL: summaries[2].mean, jointNLLSE: summaries[2].se,
                                 coverage: summaries[3...].map(\.mean), coverageSE: summaries[3...].map(\.se),
@@ -151,8 +175,14 @@ public enum FewShotEvaluation {
                                     PairedDifference(against: methods[0].name, mse: p[0].mean, mseSE: p[0].se, nll: p[1].mean,
                                                      nllSE: p[1].se, jointNLL: p[2].mean, jointNLLSE: p[2].se)
                                 })
+            if binary {
+                score.accuracy = accuracy?.mean
+                score.accuracySE = accuracy?.se
+                score.calibrationError = calibrationError(values, method: m, stride: stride, width: width, perEpisode: perEpisode, episodes: episodes.count)
+            }
+            return score
         }
-        return FewShotResult(scores: scores, perEpisode: table)
+        return FewShotResult(scores: scores, perEpisode: table.map { Array($0[..<perEpisode]) })
     }
 
     /// Predictive mean and covariance (Q×Q, noise included) of the query points.
