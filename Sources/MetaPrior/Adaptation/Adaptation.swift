@@ -27,7 +27,7 @@ public struct Adaptation: Sendable {
     ///   - sampling: how to represent a posterior without a closed form (MCMC chains or the
     ///     Laplace approximation); `nil` for the family's default. Exact posteriors ignore it.
     /// - Throws: ``InputError`` for a bad prior file, missing columns, bad numbers or an
-    ///   ambiguous task; ``SamplerError`` when a chain fails.
+    ///   ambiguous task, or an MCMC posterior that cannot be sampled.
     public init(priorPath: String, dataFile: String, target: String? = nil, taskID: String? = nil,
                 sampling: PosteriorSampling? = nil) throws {
         let prior = try LoadedPrior(path: priorPath)

@@ -25,7 +25,8 @@ public struct GeneralizedMixedPosterior: ChainedPosterior {
     public let observations: Int
 
     /// The posterior of a task; runs the chains at once for MCMC.
-    /// - Throws: ``SamplerError`` when a chain fails.
+    /// - Throws: ``InputError`` when a chain fails (an extreme prior or task) or more draws are
+    ///   asked for than ``maximumDraws``.
     init(prior: GeneralizedMixedPrior, base: GeneralizedTaskPosterior, observations: Int, sampling: PosteriorSampling) throws {
         self.prior = prior
         self.base = base
@@ -37,9 +38,15 @@ public struct GeneralizedMixedPosterior: ChainedPosterior {
                   sampling.drawsPerChain <= Self.maximumDraws else {
                 throw InputError(column: "draws", kind: .invalidValue, "MCMC keeps every draw in memory: at least 1 chain of 4 draws and at most \(Self.maximumDraws) draws in all, not \(sampling.chains) × \(sampling.drawsPerChain)")
             }
-            let sampler = try base.sampler()
-            chains = try sampler.sample(chains: sampling.chains, warmup: sampling.warmup, draws: sampling.drawsPerChain,
-                                        seed: sampling.seed).chains.map { chain in
+            let run: SampledChains
+            do {
+                run = try base.sampler().sample(chains: sampling.chains, warmup: sampling.warmup, draws: sampling.drawsPerChain, seed: sampling.seed)
+            } catch let error as SamplerError {
+                // Only an extreme prior or task gets here (the log density is continuous and
+                // finite for any finite η): say so rather than name the sampler's internals.
+                throw InputError(kind: .invalidValue, "the task's posterior could not be sampled (\(error)); check the prior's estimates and the task's values, or use --posterior laplace")
+            }
+            chains = run.chains.map { chain in
                 chain.map { ChainDraw(parameters: $0.parameters, logRemainder: base.task.logJoint(family: base.family, lambda: base.priorFactor, at: $0.parameters) ?? -.infinity) }
             }
         } else {

@@ -22,7 +22,7 @@ extension GeneralizedMixedPrior {
     /// - Throws: ``InputError`` naming the column and row for a response the family cannot hold
     ///   (not 0 or 1 for a Bernoulli target, more successes than trials, a negative or
     ///   fractional count), a bad trials or exposure value, or a text input's code that is not a
-    ///   level; ``SamplerError`` when a chain fails.
+    ///   level, or a chain that fails.
     public func posterior(inputs: Matrix, targets: [Double], sampling: PosteriorSampling) throws -> any TaskPosterior {
         guard inputs.rows == targets.count else {
             throw InputError("the task has \(inputs.rows) input rows but \(targets.count) targets")
