@@ -130,7 +130,8 @@ def structure_problems(path: Path) -> list[str]:
 
 
 def check_interoperability(metaprior: Path, workdir: Path) -> None:
-    """A sample CSV reads with pandas (comment="#") and with ArviZ's CmdStan reader."""
+    """A sample CSV reads with pandas (comment="#") and with ArviZ's CmdStan reader; so do the
+    per-chain files of an MCMC posterior, as chains."""
     import arviz as az
     import pandas as pd
 
@@ -157,6 +158,24 @@ def check_interoperability(metaprior: Path, workdir: Path) -> None:
     assert abs(float(phi.values[0, :, 1].mean()) - table["phi.2"].mean()) < 1e-9
     print(f"interoperability: pandas.read_csv(comment='#') {table.shape}, "
           f"arviz.from_cmdstan phi {tuple(phi.shape)} {phi.dims}: ok")
+
+    # A binomial prior's MCMC posterior: one file per chain, as CmdStan writes them, which
+    # arviz.from_cmdstan must read as that many chains with each file's draws.
+    run("simulate", "logistic-tasks", "--tasks", "60", "--points", "12", "--seed", "3", "--output", "binary.csv")
+    run("fit", "--model", "binomial", "--data", "binary.csv", "--formula", "y ~ x + (x | task)",
+        "--output", "binary.json")
+    (workdir / "binary-new.csv").write_text("x,y\n-1,0\n0.5,1\n1.2,1\n0,0\n")
+    chains, per_chain = 4, 200
+    run("adapt", "--prior", "binary.json", "--data", "binary-new.csv", "--chains", str(chains),
+        "--draws", str(per_chain), "--seed", "5", "--output", "chains.csv")
+    files = [str(workdir / f"chains_{c}.csv") for c in range(1, chains + 1)]
+    data = az.from_cmdstan(posterior=files)
+    phi = data.posterior["phi"]
+    assert phi.shape == (chains, per_chain, 2), f"chain files read as {tuple(phi.shape)}"
+    for c, path in enumerate(files):
+        chain = pd.read_csv(path, comment="#")
+        assert (phi.values[c, :, 0] == chain["phi.1"].values).all(), f"{path}: draws differ from ArviZ's chain {c}"
+    print(f"interoperability: arviz.from_cmdstan of {chains} chain files, phi {tuple(phi.shape)}: ok")
 
 
 def main() -> int:
