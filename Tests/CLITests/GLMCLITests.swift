@@ -218,6 +218,18 @@ struct GLMCLITests {
         #expect(counts.status == 0 && counts.stdout.contains("cover 90%") && !counts.stdout.contains("accuracy"), "\(counts.stdout) \(counts.stderr)")
     }
 
+    /// The column form (`--target`, `--task`, features by default) is the formula
+    /// `y ~ x + (x | task)`: the same prior file, byte for byte.
+    @Test func columnFormIsItsFormula() throws {
+        let dir = try makeTemporaryDirectory()
+        let simulate = try runCLI(["simulate", "logistic-tasks", "--tasks", "40", "--points", "10", "--seed", "8", "--output", "t.csv", "--quiet"], in: dir)
+        #expect(simulate.status == 0, "\(simulate.stderr)")
+        let columns = try runCLI(["fit", "--model", "binomial", "--data", "t.csv", "--output", "a.json"], in: dir)
+        let formula = try runCLI(["fit", "--model", "binomial", "--data", "t.csv", "--formula", "y ~ x + (x | task)", "--output", "b.json"], in: dir)
+        #expect(columns.status == 0 && formula.status == 0, "\(columns.stderr) \(formula.stderr)")
+        #expect(try Self.file(dir, "a.json") == (try Self.file(dir, "b.json")))
+    }
+
     /// A simulated logistic meta-dataset: fit, adapt with 4 chains of 300 draws, and
     /// `arviz.from_cmdstan` reads the four files as 4 chains of 300 draws with the draws of each
     /// file. Needs Python 3 with ArviZ (installed here, 0.23.4); skipped only where `python3`
