@@ -110,8 +110,8 @@ public struct GeneralizedMixedPosterior: ChainedPosterior {
         return out
     }
 
-    /// The draws of φ the summaries use: every chain (MCMC), or 4 × 1000 draws of the
-    /// Laplace approximation are not needed (its summaries are exact), so MCMC only.
+    /// Every chain's draws of φ, chain after chain (MCMC; empty for the Laplace approximation,
+    /// whose summaries and predictive are computed exactly instead).
     var coefficientDraws: [[Double]] { chains.flatMap { $0.map { base.standardisedToCoefficients($0.parameters) } } }
 
     /// log p(φ | D, θ): the Laplace approximation's density, or (MCMC) the exact unnormalised
