@@ -174,6 +174,9 @@ struct GLMCLITests {
         #expect(fit.stderr.contains("offset: log(exposure)") && fit.stderr.contains("0 tasks with all counts zero"), "\(fit.stderr)")
         let prior = try Self.json(dir, "p.json")
         #expect(prior["singular"] as? Bool == true && prior["exposure"] as? String == "exposure" && prior["inputs"] as? [String] == ["x", "exposure"])
+        // evaluate knows the training tasks, exposure column included in their digests.
+        let evaluate = try runCLI(["evaluate", "--prior", "p.json", "--data", "c.csv", "--shots", "3", "--query", "3", "--episodes", "10"], in: dir)
+        #expect(evaluate.status != 0 && evaluate.stderr.contains("60 of the 60 tasks to score"), "\(evaluate.stderr)")
         try "x,exposure,y\n0.1,1,2\n1,2,0\n".write(to: dir.appendingPathComponent("new.csv"), atomically: true, encoding: .utf8)
         try "x,exposure\n0,1\n1,2\n".write(to: dir.appendingPathComponent("q.csv"), atomically: true, encoding: .utf8)
         let adapt = try runCLI(["adapt", "--prior", "p.json", "--data", "new.csv", "--chains", "2", "--draws", "200", "--warmup", "100",

@@ -14,10 +14,23 @@ extension FormulaFrame {
 
     /// The tasks as a ``MetaDataset`` reader gives them to a prior fitted on this frame: the
     /// formula's input columns (``ModelFormula/inputColumns``, a text value as its level's
-    /// position) and the response. So their content digests are those `evaluate` computes for
-    /// the same rows, and it recognises the training tasks.
+    /// position), then the second column of a `cbind` response and the exposure column (as a
+    /// binomial or poisson prior lists its inputs), and the response. So their content digests
+    /// are those `evaluate` computes for the same rows, and it recognises the training tasks.
     public var tasks: [TaskData] {
-        let names = formula.inputColumns
+        var names = formula.inputColumns
+        var extra: [String: [Double]] = [:]
+        if let binomial = formula.binomialTrials, let trials, !names.contains(binomial.column) {
+            names.append(binomial.column)
+            switch binomial {
+            case .failures: extra[binomial.column] = zip(trials, response).map { $0 - $1 }  // trials were s + f
+            case .trials: extra[binomial.column] = trials
+            }
+        }
+        if let exposureColumn, let exposure, !names.contains(exposureColumn) {
+            names.append(exposureColumn)
+            extra[exposureColumn] = exposure
+        }
         let positions = inputLevels.mapValues { levels in Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, Double($0)) }) }
         return zip(taskIDs, rowsOfTask).map { id, rows in
             var inputs = Matrix(rows: rows.count, columns: names.count)
@@ -25,7 +38,7 @@ extension FormulaFrame {
                 switch columns[name] {
                 case .numeric(let values)?: for (i, row) in rows.enumerated() { inputs[i, k] = values[row] }
                 case .text(let values)?: for (i, row) in rows.enumerated() { inputs[i, k] = positions[name]?[values[row]] ?? .nan }
-                case nil: break
+                case nil: if let values = extra[name] { for (i, row) in rows.enumerated() { inputs[i, k] = values[row] } }
                 }
             }
             return TaskData(id: id, inputs: inputs, targets: rows.map { response[$0] })
