@@ -8,7 +8,7 @@ struct AdaptCommand: ParsableCommand {
         commandName: "adapt",
         abstract: "Adapt the prior to a new task: posterior draws of its parameters φ as a Stan-style CSV.",
         discussion: """
-        The posterior is exact: N(m, S) with S = (Σ⁻¹ + ΦᵀΦ/σ²)⁻¹ and m = S(Σ⁻¹μ + Φᵀy/σ²). A new task may have fewer points than parameters, repeated inputs, or no rows at all (then the posterior is the prior).
+        For the Gaussian models the posterior is exact: N(m, S) with S = (Σ⁻¹ + ΦᵀΦ/σ²)⁻¹ and m = S(Σ⁻¹μ + Φᵀy/σ²). A new task may have fewer points than parameters, repeated inputs, or no rows at all (then the posterior is the prior).
 
         The CSV has # comment lines, then lp__,phi.1,…; read it with pandas.read_csv(path, comment="#"), R's read.csv(path, comment.char = "#") or arviz.from_cmdstan(path).
 
