@@ -61,7 +61,16 @@ struct AdaptCommand: ParsableCommand {
             }
         }
         try outputs.commit()
-        let count = chains > 0 ? "\(chains) chains of \(options.draws) posterior draws (after \(sampling.warmup) warm-up steps each)" : "\(options.draws) posterior draws"
+        if chains > 0 {
+            // The chains' diagnostics per parameter, beside the summary file's.
+            let summaries = try adapted.posterior.summary(level: options.level), features = adapted.prior.file.features
+            for (j, d) in try adapted.diagnostics().enumerated() {
+                // formatted, not Int(…): an undefined R-hat or ESS (one chain) is NaN.
+                reporting.say("  phi.\(j + 1) = \(features[j]): mean \(formatted(summaries[j].mean, 6)), sd \(formatted(summaries[j].standardDeviation, 4)); "
+                              + "R-hat \(formatted(d.rHat, 4)), ESS bulk \(formatted(d.bulkESS, 4)), tail \(formatted(d.tailESS, 4))")
+            }
+        }
+        let count = chains > 0 ? "\(chains) chain\(chains == 1 ? "" : "s") of \(options.draws) posterior draws (after \(sampling.warmup) warm-up steps each)" : "\(options.draws) posterior draws"
         reporting.say("adapted the prior to task '\(adapted.task.id)' (\(adapted.task.count) observations); \(count)" + written)
     }
 }

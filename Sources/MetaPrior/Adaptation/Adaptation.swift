@@ -99,10 +99,10 @@ public struct Adaptation: Sendable {
     }
 
     /// The diagnostics' warnings (R̂ > 1.01, bulk or tail ESS < 400), one line each, with the
-    /// parameter named as `phi.j (feature)`.
+    /// parameter named as `phi.j = feature`.
     public func diagnosticWarnings() throws -> [String] {
         let features = prior.file.features
-        return try diagnostics().enumerated().flatMap { j, d in d.warnings(for: "phi.\(j + 1) (\(features[j]))") }
+        return try diagnostics().enumerated().flatMap { j, d in d.warnings(for: "phi.\(j + 1) = \(features[j])") }
     }
 
     /// Per parameter: prior and posterior mean, sd and central interval; for an MCMC
