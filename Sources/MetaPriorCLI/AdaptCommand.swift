@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import ArgumentParser
+import Foundation
 import MetaPrior
 
 /// `metaprior adapt`: the posterior p(φ | D_train, θ) of a new task, as draws.
@@ -65,9 +66,9 @@ struct AdaptCommand: ParsableCommand {
             // The chains' diagnostics per parameter, beside the summary file's.
             let summaries = try adapted.posterior.summary(level: options.level), features = adapted.prior.file.features
             for (j, d) in try adapted.diagnostics().enumerated() {
-                // formatted, not Int(…): an undefined R-hat or ESS (one chain) is NaN.
+                // Formatted, not Int(…): an undefined R-hat or ESS (one chain) is NaN.
                 reporting.say("  phi.\(j + 1) = \(features[j]): mean \(formatted(summaries[j].mean, 6)), sd \(formatted(summaries[j].standardDeviation, 4)); "
-                              + "R-hat \(formatted(d.rHat, 4)), ESS bulk \(formatted(d.bulkESS, 4)), tail \(formatted(d.tailESS, 4))")
+                              + "R-hat " + String(format: "%.3f", d.rHat) + ", ESS bulk " + String(format: "%.0f", d.bulkESS) + ", tail " + String(format: "%.0f", d.tailESS))
             }
         }
         let count = chains > 0 ? "\(chains) chain\(chains == 1 ? "" : "s") of \(options.draws) posterior draws (after \(sampling.warmup) warm-up steps each)" : "\(options.draws) posterior draws"

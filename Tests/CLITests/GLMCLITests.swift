@@ -116,7 +116,7 @@ struct GLMCLITests {
             #expect(text.contains("# chain: \(chain) of 4") && text.contains("# num_warmup = 0\n"), "\(text.prefix(800))")
         }
         // The diagnostics on standard error; no warning at 4 × 1000 draws, one below ESS 400.
-        #expect(adapt.stderr.contains("phi.1 = (Intercept): mean ") && adapt.stderr.contains("R-hat 1.0") && !adapt.stderr.contains("warning:"), "\(adapt.stderr)")
+        #expect(adapt.stderr.contains("phi.1 = (Intercept): mean ") && adapt.stderr.contains("R-hat 1.00") && !adapt.stderr.contains("warning:"), "\(adapt.stderr)")
         let short = try runCLI(["adapt", "--prior", "p.json", "--data", "herd.csv", "--draws", "30", "--output", "short.csv"], in: dir)
         #expect(short.status == 0 && short.stderr.contains("warning: phi.1 = (Intercept): effective sample size bulk"), "\(short.stderr)")
         let summary = try Self.file(dir, "s.csv").split(separator: "\n")
