@@ -27,14 +27,26 @@ public struct EllipticalSliceSampler {
     /// −∞ (outside the support); it must not return NaN or +∞.
     public let logRemainder: @Sendable ([Double]) throws -> Double
 
+    /// Whether warm-up moves the reference to the chain's own estimate of the target's mean and
+    /// covariance (``ReferenceAdaptation``); the kept draws then come from that fixed reference.
+    public let adaptsReference: Bool
+
     /// A sampler for N(m, RRᵀ)·exp(r).
+    /// - Parameters:
+    ///   - mean: m.
+    ///   - factor: R (d × k).
+    ///   - adaptsReference: re-centre and re-shape the reference during warm-up (see
+    ///     ``ReferenceAdaptation``); needs a square, invertible R, and is skipped otherwise.
+    ///   - logRemainder: r.
     /// - Throws: ``SamplerError/shape(_:)`` when `factor` does not have `mean.count` rows.
-    public init(mean: [Double], factor: Matrix, logRemainder: @escaping @Sendable ([Double]) throws -> Double) throws {
+    public init(mean: [Double], factor: Matrix, adaptsReference: Bool = false,
+                logRemainder: @escaping @Sendable ([Double]) throws -> Double) throws {
         guard factor.rows == mean.count, factor.columns >= 1, !mean.isEmpty else {
             throw SamplerError.shape("reference factor is \(factor.rows)×\(factor.columns) for \(mean.count) parameters")
         }
         self.mean = mean
         self.factor = factor
+        self.adaptsReference = adaptsReference
         self.logRemainder = logRemainder
     }
 
@@ -81,20 +93,35 @@ public struct EllipticalSliceSampler {
     }
 
     private func runChain(_ stream: RandomStream, from origin: [Double], warmup: Int, draws: Int) throws -> [ChainDraw] {
-        let d = mean.count, k = factor.columns
-        var offset = (0..<d).map { origin[$0] - mean[$0] }  // φ − m
-        var remainder = try checked(logRemainder(origin))
-        guard remainder > -.infinity else { throw SamplerError.start }
+        let d = mean.count
+        var reference = ReferenceAdaptation.Reference(mean: mean, factor: factor.elements, columns: factor.columns)
+        let adaptation = adaptsReference ? ReferenceAdaptation(mean: mean, factor: factor, warmup: warmup) : nil
+        var phi = origin
+        // r(φ) against the given reference (what ChainDraw reports), and against the current one.
+        var base = try checked(logRemainder(origin))
+        guard base > -.infinity else { throw SamplerError.start }
+        var remainder = base
         var kept: [ChainDraw] = []
         kept.reserveCapacity(draws)
+        var window: [[Double]] = []
         var nu = [Double](repeating: 0, count: d), candidate = [Double](repeating: 0, count: d)
-        var z = [Double](repeating: 0, count: k)
-        let r = factor.elements
+        var z = [Double](repeating: 0, count: factor.columns)
         for step in 0..<(warmup + draws) {
+            if let adaptation {
+                if adaptation.ends(at: step) {
+                    if let adapted = adaptation.reference(from: window) {
+                        reference = adapted
+                        remainder = base + adaptation.correction(reference, at: phi)
+                    }
+                    window.removeAll(keepingCapacity: true)
+                }
+            }
+            let k = reference.columns
+            if z.count != k { z = [Double](repeating: 0, count: k) }
             for j in 0..<k { z[j] = stream.standardNormal() }
             for i in 0..<d {
                 var s = 0.0
-                for j in 0..<k { s += r[i * k + j] * z[j] }
+                for j in 0..<k { s += reference.factor[i * k + j] * z[j] }
                 nu[i] = s
             }
             let level = remainder + log(stream.uniform())
@@ -102,10 +129,12 @@ public struct EllipticalSliceSampler {
             var low = angle - 2 * .pi, high = angle
             while true {
                 let c = cos(angle), s = sin(angle)
-                for i in 0..<d { candidate[i] = mean[i] + offset[i] * c + nu[i] * s }
-                let value = try checked(logRemainder(candidate))
+                for i in 0..<d { candidate[i] = reference.mean[i] + (phi[i] - reference.mean[i]) * c + nu[i] * s }
+                let candidateBase = try checked(logRemainder(candidate))
+                let value = candidateBase + (adaptation?.correction(reference, at: candidate) ?? 0)
                 if value > level {
-                    for i in 0..<d { offset[i] = candidate[i] - mean[i] }
+                    phi = candidate
+                    base = candidateBase
                     remainder = value
                     break
                 }
@@ -115,9 +144,8 @@ public struct EllipticalSliceSampler {
                 guard high - low > 1e-15 else { throw SamplerError.bracketCollapsed }
                 angle = low + stream.uniform() * (high - low)
             }
-            if step >= warmup {
-                kept.append(ChainDraw(parameters: (0..<d).map { mean[$0] + offset[$0] }, logRemainder: remainder))
-            }
+            if let adaptation, adaptation.collects(at: step) { window.append(phi) }
+            if step >= warmup { kept.append(ChainDraw(parameters: phi, logRemainder: base)) }
         }
         return kept
     }

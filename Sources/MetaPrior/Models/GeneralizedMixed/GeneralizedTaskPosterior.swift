@@ -99,7 +99,7 @@ public struct GeneralizedTaskPosterior: Sendable {
             for i in 0..<q { factor[i * q + j] = x[i] }
         }
         let task = task, family = family, lambda = priorFactor, mode = mode, l = hessianFactor
-        return try EllipticalSliceSampler(mean: mode, factor: Matrix(rows: q, columns: q, elements: factor)) { u in
+        return try EllipticalSliceSampler(mean: mode, factor: Matrix(rows: q, columns: q, elements: factor), adaptsReference: true) { u in
             guard let h = task.logJoint(family: family, lambda: lambda, at: u) else { return -.infinity }
             // + ½ (u − û)ᵀ H (u − û) = ½ |Lᵀ(u − û)|².
             var quadratic = 0.0
