@@ -13,7 +13,9 @@ import GSL
 /// log-likelihood; for a strong likelihood pass instead the Laplace approximation of the
 /// posterior as the reference and r = log prior + log likelihood − log reference, which makes
 /// the ellipses match the posterior's shape ("preconditioned" ESS; Nishihara, Murray & Adams
-/// 2014) — the chain is exact either way, only its efficiency changes.
+/// 2014) — the chain is exact either way, only its efficiency changes. With `adaptsReference`
+/// each chain also moves the reference to its own warm-up estimate of the target's mean and
+/// covariance, for targets whose mode (where a Laplace reference sits) is off their mean.
 ///
 /// Chain c draws from random stream (seed, c): the draws are the same for a seed whatever the
 /// number of threads, and chains run in parallel on ``DeterministicParallel``.
@@ -28,7 +30,7 @@ public struct EllipticalSliceSampler {
     public let logRemainder: @Sendable ([Double]) throws -> Double
 
     /// Whether warm-up moves the reference to the chain's own estimate of the target's mean and
-    /// covariance (``ReferenceAdaptation``); the kept draws then come from that fixed reference.
+    /// covariance (`ReferenceAdaptation`); the kept draws then come from that fixed reference.
     public let adaptsReference: Bool
 
     /// A sampler for N(m, RRᵀ)·exp(r).
@@ -36,7 +38,7 @@ public struct EllipticalSliceSampler {
     ///   - mean: m.
     ///   - factor: R (d × k).
     ///   - adaptsReference: re-centre and re-shape the reference during warm-up (see
-    ///     ``ReferenceAdaptation``); needs a square, invertible R, and is skipped otherwise.
+    ///     `ReferenceAdaptation`); needs a square, invertible R, and is skipped otherwise.
     ///   - logRemainder: r.
     /// - Throws: ``SamplerError/shape(_:)`` when `factor` does not have `mean.count` rows.
     public init(mean: [Double], factor: Matrix, adaptsReference: Bool = false,

@@ -13,8 +13,9 @@ import GSL
 ///   φ ≈ N(m + Λû, ΛH⁻¹Λᵀ).
 /// - MCMC: elliptical slice sampling with the Laplace approximation as the Gaussian reference
 ///   (``EllipticalSliceSampler``; the remainder is h(u) + ½(u − û)ᵀH(u − û)), so the ellipses
-///   already have the posterior's shape and scale. The chains are exact whatever the
-///   approximation's quality.
+///   already have the posterior's shape and scale; warm-up then moves the reference to each
+///   chain's estimate of the posterior's mean and covariance (see `ReferenceAdaptation`). The
+///   chains are exact whatever the approximation's quality.
 public struct GeneralizedTaskPosterior: Sendable {
     /// The task's data in the standardised form (p = 0, the shared part and m in the offset).
     let task: GeneralizedTask
