@@ -201,7 +201,8 @@ struct GLMCLITests {
     }
 
     /// `evaluate` on held-out simulated binary tasks: the log loss, Brier score, accuracy and
-    /// ECE, in the table and the JSON; the same for counts (NLPD, MSE, coverage).
+    /// ECE, in the table and the JSON, and no interval coverage (meaningless for a 0/1
+    /// predictive); for counts NLPD, MSE and coverage.
     @Test func evaluateScoresBinaryAndCountTasks() throws {
         let dir = try makeTemporaryDirectory()
         for arguments in [["simulate", "logistic-tasks", "--tasks", "80", "--points", "12", "--seed", "5", "--output", "train.csv"],
@@ -221,6 +222,8 @@ struct GLMCLITests {
         let logLoss = try #require(method["nll"] as? Double), brier = try #require(method["mse"] as? Double)
         #expect(accuracy > 0.5 && accuracy <= 1 && ece >= 0 && ece < 0.5 && logLoss > 0 && logLoss < log(2) + 0.1 && brier < 0.3, "\(method)")
         #expect(method["joint_nll"] is NSNull)
+        // A central interval of a 0/1 predictive covers trivially: no coverage for 0/1 targets.
+        #expect(method["coverage_90"] is NSNull && !binary.stdout.contains("1.000 ± 0.000"), "\(method)")
         let counts = try runCLI(["evaluate", "--prior", "c.json", "--data", "ctest.csv", "--shots", "5", "--query", "5", "--episodes", "60"], in: dir)
         #expect(counts.status == 0 && counts.stdout.contains("cover 90%") && !counts.stdout.contains("accuracy"), "\(counts.stdout) \(counts.stderr)")
     }

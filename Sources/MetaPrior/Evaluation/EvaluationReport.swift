@@ -92,7 +92,7 @@ public struct EvaluationReport: Sendable {
         var rows = [header]
         for s in scores {
             var row = [s.name, pm(s.mse, s.mseSE), pm(s.nll, s.nllSE), pm(s.jointNLL, s.jointNLLSE)]
-                + zip(s.coverage, s.coverageSE).map { String(format: "%.3f ± %.3f", $0.0, $0.1) }
+                + zip(s.coverage, s.coverageSE).map { $0.0.isFinite ? String(format: "%.3f ± %.3f", $0.0, $0.1) : "–" }
             if binary {
                 row += [s.accuracy.map { String(format: "%.3f ± %.3f", $0, s.accuracySE ?? .nan) } ?? "–", s.calibrationError.map { g($0) } ?? "–"]
             }

@@ -5,8 +5,9 @@ extension FewShotEvaluation {
     /// One episode's sums for a discrete predictive (binomial, poisson priors, adapted by
     /// their Laplace approximation for speed): squared error of the predictive mean (the Brier
     /// score for a 0/1 target), −log p(y | D) (the log loss, or the NLPD of a count), and the
-    /// interval coverage per level; the joint NLL has no Gaussian form here and is NaN. For a 0/1
-    /// target also the flag, the correct predictions and the calibration bins' sums.
+    /// interval coverage per level (counts only: NaN for a 0/1 target); the joint NLL has no
+    /// Gaussian form here and is NaN. For a 0/1 target also the flag, the correct predictions and
+    /// the calibration bins' sums.
     static func scoreDiscrete(_ posterior: any DiscretePredictivePosterior, query: Matrix, observed: [Double],
                               into slot: UnsafeMutablePointer<Double>, perEpisode: Int) throws {
         let predictions = try posterior.scoredPredictions(at: query, observed: observed, levels: levels)
@@ -14,8 +15,10 @@ extension FewShotEvaluation {
             let error = observed[i] - p.mean
             slot[0] += error * error
             slot[1] -= p.logProbability
-            for l in levels.indices where p.covered[l] { slot[3 + l] += 1 }
-            guard posterior.isBinary else { continue }
+            guard posterior.isBinary else {
+                for l in levels.indices where p.covered[l] { slot[3 + l] += 1 }
+                continue
+            }
             if (p.mean >= 0.5 ? 1.0 : 0.0) == observed[i] { slot[perEpisode + 1] += 1 }
             let bin = Swift.min(calibrationBins - 1, Swift.max(0, Int(p.mean * Double(calibrationBins))))
             let base = slot + perEpisode + 2 + 3 * bin
@@ -24,6 +27,10 @@ extension FewShotEvaluation {
             base[2] += observed[i]
         }
         slot[2] = .nan
+        // A central interval of a 0/1 predictive is {0}, {1} or {0, 1}: its coverage says
+        // nothing about calibration (at 90% it is 1 whenever 0.05 < P < 0.95), so it is not
+        // reported; the calibration bins are the measure for 0/1 targets.
+        if posterior.isBinary { for l in levels.indices { slot[3 + l] = .nan } }
         // The flag per query point, so that the per-episode mean is 1.
         if posterior.isBinary { slot[perEpisode] = Double(predictions.count) }
     }
