@@ -17,6 +17,11 @@ public struct FitRequest: Sendable {
     /// Maximise the restricted likelihood (REML, lme4's default) instead of the likelihood:
     /// for a family with shared parameters (``FormulaModelFamily``); others refuse it.
     public var reml = false
+    /// Full Bayes over θ as well as empirical Bayes, for a conjugate hierarchy
+    /// (``ConjugateFullBayes``); others refuse it.
+    public var fullBayes = false
+    /// The hyperprior of full Bayes (the hierarchy's documented default when `nil`).
+    public var hyperprior: ConjugateHyperprior?
 
     /// A request; by default the linear basis, a full Σ and the marginal likelihood.
     public init(basis: BasisSpec = .linear, options: PriorFitOptions = PriorFitOptions(), episodic: EpisodicFitOptions? = nil) {

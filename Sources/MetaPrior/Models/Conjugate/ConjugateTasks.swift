@@ -124,4 +124,30 @@ public struct ConjugateTasks: Sendable, Equatable {
     public func rawEstimate(_ i: Int) -> Double {
         kind == .normalNormal ? responses[i] : responses[i] / scales[i]
     }
+
+    /// One task's summary (y, scale) from its rows, each row checked as a task of its own:
+    /// successes and trials or counts and exposures add up; estimates with standard errors
+    /// combine by inverse variance (y = Σ y_j/s_j² / Σ 1/s_j², s = (Σ 1/s_j²)^(−1/2), the
+    /// exact sufficient statistic of N(φ, s_j²) rows).
+    /// - Throws: ``InputError`` naming the column, the task and the row within it.
+    public static func aggregate(kind: ConjugateKind, responses: [Double], scales: [Double], responseColumn: String,
+                                 scaleColumn: String, task: String) throws -> (response: Double, scale: Double) {
+        var y = 0.0, s = 0.0
+        for j in responses.indices {
+            do {
+                _ = try ConjugateTasks(kind: kind, responses: [responses[j]], scales: [scales[j]], ids: [task],
+                                       responseColumn: responseColumn, scaleColumn: scaleColumn)
+            } catch var error as InputError {
+                error.message = error.message.replacingOccurrences(of: "task \(InputError.quoted(task)):", with: "task \(InputError.quoted(task)), row \(j + 1) of the task:")
+                throw error
+            }
+            if kind == .normalNormal {
+                let w = 1 / (scales[j] * scales[j])
+                y += w * responses[j]; s += w
+            } else {
+                y += responses[j]; s += scales[j]
+            }
+        }
+        return kind == .normalNormal ? (y / s, 1 / s.squareRoot()) : (y, s)
+    }
 }
