@@ -149,9 +149,11 @@ struct HyperPosteriorGrid: Sendable {
                     if highest < peak - drop, !overflowed { break }
                     pushes += 1
                     guard pushes <= 60, !overflowed else {
-                        let name = tasks.kind.hyperNames[axis], direction = side == 0 ? "small" : "large"
+                        // Which end is at fault is not reliable to say: with no interior mode the
+                        // box itself drifts, so the message names the quantity, not a direction.
+                        let name = tasks.kind.summaryNames[axis]
                         throw InputError(column: "--hyperprior", kind: .invalidValue,
-                                         "the hyper-posterior does not vanish toward \(direction) \(name) (coordinate \(axis + 1) of the grid, edge at \(side == 0 ? lower[axis] : upper[axis])): the hyperprior \(prior.description) is improper there and \(tasks.count) tasks do not make up for it; give a proper hyperprior")
+                                         "the hyper-posterior does not vanish at the ends of the range of \(name) (grid coordinate \(axis + 1) = \(side == 0 ? lower[axis] : upper[axis]) is still within e^-25 of the peak): the hyperprior \(prior.description) is improper there and \(tasks.count) tasks do not make up for it; give a proper hyperprior")
                     }
                     let width = upper[axis] - lower[axis]
                     if side == 0 { lower[axis] -= width / 2 } else { upper[axis] += width / 2 }
