@@ -3,7 +3,7 @@ import Foundation
 import GSL
 
 /// Full Bayes over θ for a conjugate hierarchy: the hyper-posterior p(θ | y) by quadrature
-/// (``HyperPosteriorGrid``, accurate to 1e-6 posterior sds in every mean and sd), the
+/// (a trapezoid grid refined until accurate to 1e-6 posterior sds in every mean and sd), the
 /// marginal posteriors of θ and of every φ_i (mixtures of the exact conditionals over the
 /// quadrature nodes), a new task's posterior, and independent joint draws.
 public struct ConjugateFullBayes: Sendable {

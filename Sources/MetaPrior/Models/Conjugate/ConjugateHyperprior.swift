@@ -86,7 +86,7 @@ public struct ConjugateHyperprior: Sendable, Equatable, Codable {
     }
 
     /// θ at u for the beta–binomial and gamma–Poisson (see the table above; the normal–normal
-    /// coordinates depend on the data, ``HyperPosteriorGrid/theta(_:_:)``).
+    /// coordinates depend on the data: μ is standardised by p(μ | τ, y)).
     static func theta(_ u0: Double, _ u1: Double, kind: ConjugateKind) -> (Double, Double) {
         switch kind {
         case .normalNormal: return (u0, exp(u1))
