@@ -31,6 +31,19 @@ struct ConjugateFullBayesTests {
         }
     }
 
+    /// The 95% intervals of α and β on the pumps against SciPy on a 6000 × 6000 grid over
+    /// (log α, log β) ∈ [−4, 2] × [−8, 3] (edges below 1e-12 of the peak; each node's marginal
+    /// mass spread over its cell, as here; the 3000 grid agrees to 6 digits): α [0.287215,
+    /// 1.334145], β [0.187046, 2.260481]. The grid here is coarser (129 nodes per axis over a box
+    /// pushed out to e^(−25)), and the quantile's error is O(h⁴): it gives α to 6 digits and β
+    /// to 4 (0.187074, 2.26059); asked to 4 significant digits (3 digits would pass the
+    /// piecewise-constant CDF this replaced, which was 0.6% off on β).
+    @Test func pumpsHyperIntervalsMatchAFineGrid() throws {
+        let hyper = try Self.pumps.get().hyperSummary(level: 0.95)
+        #expect(agrees(hyper[0].lower, 0.287215, digits: 4) && agrees(hyper[0].upper, 1.334145, digits: 4), "\(hyper[0])")
+        #expect(agrees(hyper[1].lower, 0.187046, digits: 4) && agrees(hyper[1].upper, 2.260481, digits: 4), "\(hyper[1]) \(hyper[0])")
+    }
+
     /// 4000 independent joint draws: each column's mean within 3 Monte Carlo standard errors
     /// (sd/√4000, the draws being independent) of the exact posterior mean. Each check fails
     /// by chance with probability 0.27%; the seed is fixed, so the outcome is too.
@@ -61,6 +74,11 @@ struct ConjugateFullBayesTests {
         let hyper = fit.hyperSummary(level: 0.95)
         #expect(agrees(hyper[0].mean, -0.7170830790, digits: 5) && agrees(hyper[0].standardDeviation, 0.2088088982, digits: 5), "\(hyper[0])")
         #expect(agrees(hyper[1].mean, 0.6452829275, digits: 5) && agrees(hyper[1].standardDeviation, 0.1919337639, digits: 5), "\(hyper[1])")
+        // 95% intervals by brentq on the same integrals (xtol 1e-12): μ [−1.1411255, −0.3092285]
+        // (a mixture of normals, solved on its CDF: 6 digits); τ [0.3665804, 1.1074494] (the
+        // O(h⁴) grid CDF at 65 nodes per axis: 4 digits).
+        #expect(agrees(hyper[0].lower, -1.1411255, digits: 6) && agrees(hyper[0].upper, -0.3092285, digits: 6), "\(hyper[0])")
+        #expect(agrees(hyper[1].lower, 0.3665804, digits: 4) && agrees(hyper[1].upper, 1.1074494, digits: 4), "\(hyper[1])")
         let first = try fit.taskPosterior(0).summary(level: 0.95), eighth = try fit.taskPosterior(7).summary(level: 0.95)
         #expect(agrees(first.mean, -0.8079442623, digits: 5) && agrees(first.standardDeviation, 0.4284874096, digits: 5), "\(first)")
         #expect(abs(eighth.mean - 0.0034196470) < 1e-6 && agrees(eighth.standardDeviation, 0.0627749063, digits: 5), "\(eighth)")
