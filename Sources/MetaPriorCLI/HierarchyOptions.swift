@@ -36,15 +36,16 @@ struct HierarchyOptions: ParsableArguments {
     }
 
     /// Writes the shrinkage CSV and the joint draws of a fitted conjugate prior into `outputs`,
-    /// and returns the shrinkage table for the report.
+    /// and returns the shrinkage table for the report when `--shrinkage` asked for it.
     func writeOutputs(prior: any TaskPrior, dataset: MetaDataset, seed: UInt64, outputs: OutputPlan) throws -> String? {
         guard let prior = prior as? ConjugatePrior else { return nil }
-        let tasks = try ConjugateFit.tasks(prior.kind, dataset)
-        let table = try ConjugateShrinkage(prior: prior, tasks: tasks, level: 0.95)
-        if let shrinkage { try outputs.write(Array(table.csv.utf8), to: shrinkage) }
         if let jointDraws, let full = prior.fullBayes {
             try outputs.write(Array(try full.drawsCSV(count: drawCount, seed: seed).utf8), to: jointDraws)
         }
+        // The table has a line per task: printed only when asked for, with its CSV.
+        guard let shrinkage else { return nil }
+        let table = try ConjugateShrinkage(prior: prior, tasks: try ConjugateFit.tasks(prior.kind, dataset), level: 0.95)
+        try outputs.write(Array(table.csv.utf8), to: shrinkage)
         return "shrinkage (\(prior.fullBayes == nil ? "empirical Bayes" : "full Bayes")):\n" + table.table
     }
 }

@@ -107,7 +107,7 @@ public enum ConjugateFit {
         }
         let prior = ConjugatePrior(kind: kind, responseColumn: dataset.targetName, scaleColumn: dataset.inputNames[0], estimate: estimate,
                                    criterion: criterion, noOverdispersion: boundary, fullBayes: full)
-        let ending = boundary ? "at the no-overdispersion boundary (see the note)" : converged ? "converged" : "NOT converged: BFGS stopped with the gradient above 1e-6"
+        let ending = boundary ? "at the no-overdispersion boundary (see the note)" : converged ? "converged" : "NOT converged: BFGS stopped with the gradient above 1e-6 per task"
         return FittedModel(prior: prior, logMarginalLikelihood: logLikelihood, iterations: iterations, gradientNorm: gradient,
                            converged: converged && (full?.converged ?? true), tasks: tasks.count, observations: dataset.observationCount,
                            account: "result: \(ending) (the \(criterion.uppercased()) fit\(full == nil ? "" : " and full Bayes"))", notes: notes)
