@@ -93,6 +93,8 @@ struct FitCommand: ParsableCommand {
 
     @OptionGroup var splitOptions: SplitOptions
 
+    @OptionGroup var hierarchy: HierarchyOptions
+
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the prior JSON here (default: standard output).", valueName: "file"))
     var output: String?
 
@@ -112,8 +114,8 @@ struct FitCommand: ParsableCommand {
                 throw ValidationError("\(option) cannot be used with --formula: the formula names the response, the task column and the terms")
             }
             if splitOptions.isActive { throw ValidationError("--split and task lists cannot be used with --formula yet; split the file first (metaprior episodes --help shows the split rules)") }
-        } else if reml {
-            throw ValidationError("--reml needs --formula (REML restricts the likelihood of the shared terms a formula names)")
+        } else if reml, modelName != NormalNormalFamily.name {
+            throw ValidationError("--reml needs --formula (or --model normal_normal) (REML restricts the likelihood of the shared terms a formula names)")
         }
         let generalised = [BinomialMixedFamily.name, PoissonMixedFamily.name].contains(modelName)
         if generalised && formula == nil {
@@ -135,6 +137,7 @@ struct FitCommand: ParsableCommand {
                 throw ValidationError("--exposure \(InputError.quoted(exposure)) is a column the formula already uses; the exposure column enters only as the offset log t")
             }
         }
+        try hierarchy.check(model: modelName)
         guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a positive number") }
         guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
         guard episodicTolerance > 0, episodicTolerance.isFinite else { throw ValidationError("--episodic-tolerance must be a positive number") }
@@ -174,7 +177,7 @@ struct FitCommand: ParsableCommand {
             return try runFormula(try ModelFormula.columnForm(target: dataset.targetName, task: dataset.taskColumn, inputs: inputs, basis: basis),
                                   deadline: deadline)
         }
-        let outputs = try CLIOutput.prepare([splitOptions.splitOutput, output])
+        let outputs = try CLIOutput.prepare([splitOptions.splitOutput, output, hierarchy.shrinkage, hierarchy.jointDraws])
         let family = try ModelRegistry.family(named: modelName)
         let dataset = try loadWithWeights()
         let split = splitOptions.rule(defaultSeed: seed).map { SplitRequest(rule: $0, partition: splitOptions.partition ?? .train) }
@@ -191,8 +194,9 @@ struct FitCommand: ParsableCommand {
             try outputs.write(made.csvBytes(taskColumn: dataset.taskColumn), to: path)
         }
         try outputs.write(Array(try outcome.file.encoded()), to: output)
+        let shrinkage = try hierarchy.writeOutputs(prior: outcome.file.prior, dataset: dataset, seed: seed, outputs: outputs)
         try outputs.commit()
-        reporting.say(outcome.report + (output.map { $0 == "-" ? "" : "\n  prior written to \($0)" } ?? ""))
+        reporting.say(outcome.report + (shrinkage.map { "\n" + $0 } ?? "") + (output.map { $0 == "-" ? "" : "\n  prior written to \($0)" } ?? ""))
     }
 
     /// `fit --formula`: read the formula's columns, fit a formula family, write the prior.
@@ -228,6 +232,9 @@ struct FitCommand: ParsableCommand {
         }
         var request = FitRequest(basis: basis, options: options)
         request.timeLimit = timeLimit
+        request.reml = reml
+        request.fullBayes = hierarchy.fullBayes
+        request.hyperprior = hierarchy.hyperprior
         if objective == .episodic, let shots {
             var episodic = EpisodicFitOptions(shots: shots, query: query, episodes: episodes, seed: seed)
             episodic.batchEpisodes = batchEpisodes

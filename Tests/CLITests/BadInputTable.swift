@@ -33,7 +33,7 @@ struct BadCase: CustomStringConvertible, Sendable {
     /// The files the arguments ask to be written: each must be absent after the failure.
     var outputs: [String] {
         let options: Set = ["--output", "-o", "--summary", "--draws-output", "--spec-output", "--split-output",
-                            "--parameters-output", "--episodes-output"]
+                            "--parameters-output", "--episodes-output", "--shrinkage", "--joint-draws"]
         return zip(arguments, arguments.dropFirst()).compactMap { options.contains($0) && $1 != "-" ? $1 : nil }
     }
 }

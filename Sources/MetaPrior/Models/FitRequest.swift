@@ -21,6 +21,11 @@ public struct FitRequest: Sendable {
     /// glmer's nAGQ): 1 is the Laplace approximation; more needs a single task-specific term.
     /// Other families refuse anything but 1.
     public var quadraturePoints = 1
+    /// Full Bayes over θ as well as empirical Bayes, for a conjugate hierarchy
+    /// (``ConjugateFullBayes``); others refuse it.
+    public var fullBayes = false
+    /// The hyperprior of full Bayes (the hierarchy's documented default when `nil`).
+    public var hyperprior: ConjugateHyperprior?
 
     /// A request; by default the linear basis, a full Σ and the marginal likelihood.
     public init(basis: BasisSpec = .linear, options: PriorFitOptions = PriorFitOptions(), episodic: EpisodicFitOptions? = nil) {

@@ -7,7 +7,8 @@ import Foundation
 /// ``register(_:)`` before reading a prior file or fitting.
 public enum ModelRegistry {
     /// The families that ship with metaprior.
-    public static let builtIn: [any ModelFamily.Type] = [LinearGaussianFamily.self, LinearMixedFamily.self, BinomialMixedFamily.self, PoissonMixedFamily.self]
+    public static let builtIn: [any ModelFamily.Type] = [LinearGaussianFamily.self, LinearMixedFamily.self, BinomialMixedFamily.self, PoissonMixedFamily.self,
+                                                          NormalNormalFamily.self, BetaBinomialFamily.self, GammaPoissonFamily.self]
 
     /// The default family of `fit`.
     public static let defaultName = LinearGaussianFamily.name

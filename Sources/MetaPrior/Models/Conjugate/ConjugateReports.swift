@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import GSL
+
+/// Per-task shrinkage of a fitted conjugate hierarchy: each meta-train task's raw estimate
+/// (y_i, y_i/n_i or y_i/t_i), its posterior mean and central interval (under θ̂, or mixed
+/// over the hyper-posterior with full Bayes), and the shrinkage factor
+///
+///     (raw − posterior mean) / (raw − prior mean),
+///
+/// the fraction of the way from the raw estimate to the prior mean E[φ] (μ̂, α̂/(α̂+β̂), α̂/β̂;
+/// under full Bayes the posterior mean of a new task's φ) that the posterior mean has moved.
+/// Under θ̂ for the normal–normal it is s_i²/(s_i² + τ̂²) exactly; NaN when raw = prior mean.
+public struct ConjugateShrinkage: Sendable {
+    /// One task's row.
+    public struct Row: Sendable, Equatable {
+        /// Task id.
+        public var task: String
+        /// The raw estimate.
+        public var raw: Double
+        /// Posterior mean, sd and interval.
+        public var posterior: IntervalSummary
+        /// The shrinkage factor.
+        public var factor: Double
+    }
+
+    /// The rows, in task order.
+    public let rows: [Row]
+    /// The interval's level.
+    public let level: Double
+
+    /// The shrinkage of `tasks` under `prior` (full Bayes when the prior holds a hyper-posterior).
+    public init(prior: ConjugatePrior, tasks: ConjugateTasks, level: Double) throws {
+        let priorMean = try prior.posterior(inputs: Matrix(rows: 0, columns: 1), targets: [], fullBayes: prior.fullBayes != nil).mixture.mean
+        var rows: [Row] = []
+        for i in 0..<tasks.count {
+            let mixture: ConjugateMixture
+            if let full = prior.fullBayes, full.tasks == tasks {
+                mixture = try full.taskPosterior(i)
+            } else if let full = prior.fullBayes {
+                mixture = try full.newTaskPosterior(response: tasks.responses[i], scale: tasks.scales[i])
+            } else {
+                mixture = ConjugateMixture(weights: [1], components: [try tasks.conditional(i, prior.estimate)])
+            }
+            let summary = mixture.summary(level: level), raw = tasks.rawEstimate(i)
+            rows.append(Row(task: tasks.ids[i], raw: raw, posterior: summary, factor: raw == priorMean ? .nan : (raw - summary.mean) / (raw - priorMean)))
+        }
+        self.rows = rows
+        self.level = level
+    }
+
+    /// The table for a person: one line per task.
+    public var table: String {
+        func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
+            let gap = String(repeating: " ", count: Swift.max(width - text.count, 0))
+            return left ? text + gap : gap + text
+        }
+        let percent = String(format: "%g", level * 100)
+        var lines = [pad("task", 12, left: true) + pad("raw", 12) + pad("post. mean", 12) + pad("\(percent)% interval", 26) + pad("shrinkage", 11)]
+        for row in rows {
+            let interval = String(format: "[%.4g, %.4g]", row.posterior.lower, row.posterior.upper)
+            lines.append(pad(String(row.task.prefix(12)), 12, left: true) + pad(String(format: "%.5g", row.raw), 12)
+                         + pad(String(format: "%.5g", row.posterior.mean), 12) + pad(interval, 26) + pad(String(format: "%.4f", row.factor), 11))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The CSV: task,raw,mean,sd,lower,upper,shrinkage (full precision; the task quoted when needed).
+    public var csv: String {
+        var out = "task,raw,mean,sd,lower,upper,shrinkage\n"
+        for row in rows {
+            let task = row.task.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + row.task.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : row.task
+            out += "\(task),\(row.raw),\(row.posterior.mean),\(row.posterior.standardDeviation),\(row.posterior.lower),\(row.posterior.upper),\(row.factor)\n"
+        }
+        return out
+    }
+}
+
+extension ConjugateFullBayes {
+    /// The joint draws as a Stan-style CSV: `#` comments (the model, the hyperprior, the
+    /// columns and what `lp__` holds, the seed), then `lp__`, θ's ``ConjugateKind/summaryNames``,
+    /// `phi.1` … `phi.J`.
+    public func drawsCSV(count: Int, seed: UInt64, comments: [(String, String)] = []) throws -> String {
+        let kind = tasks.kind
+        var out = comments.map { "# \($0.0): \($0.1)\n" }.joined()
+        out += "# model: \(kind.rawValue), full Bayes over (\(kind.hyperNames.joined(separator: ", ")))\n"
+        out += "# hyperprior: \(hyperprior.description)\n"
+        out += "# seed: \(seed)\n"
+        out += "# columns: " + (kind.summaryNames + (1...tasks.count).map { "phi.\($0) = task \(tasks.ids[$0 - 1])" }).joined(separator: ", ") + "\n"
+        out += "# lp__: log p(u | y) + sum_i log p(phi_i | theta, y_i), u the quadrature's coordinates of theta\n"
+        out += (["lp__"] + kind.summaryNames + (1...tasks.count).map { "phi.\($0)" }).joined(separator: ",") + "\n"
+        for row in try draws(count: count, seed: seed) {
+            out += row.map { "\($0)" }.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+}
+
+extension ConjugateHyperprior {
+    /// Parses `uniform-tau`, `half-cauchy:SCALE`, `concentration-power:P` or
+    /// `gamma:A1:B1:A2:B2` (α ~ Gamma(A1, rate B1), β ~ Gamma(A2, rate B2); `exp:L` for α is
+    /// written `gamma:1:L:…`).
+    /// - Throws: ``InputError`` (column `--hyperprior`) for anything else.
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        let forms: [String: Form] = ["uniform-tau": .uniformTau, "half-cauchy": .halfCauchyTau, "concentration-power": .concentrationPower, "gamma": .gammaPriors]
+        guard let form = forms[parts[0]] else {
+            throw InputError(column: "--hyperprior", kind: .invalidValue, "\(InputError.quoted(text)) is not a hyperprior: use uniform-tau, half-cauchy:SCALE, concentration-power:P or gamma:A1:B1:A2:B2")
+        }
+        var numbers: [Double] = []
+        for part in parts.dropFirst() {
+            guard let x = Double(part) else { throw InputError(column: "--hyperprior", kind: .badNumber, "\(InputError.quoted(part)) is not a number") }
+            numbers.append(x)
+        }
+        try self.init(form: form, parameters: numbers)
+    }
+}
