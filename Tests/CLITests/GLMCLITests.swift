@@ -222,6 +222,13 @@ struct GLMCLITests {
         let logLoss = try #require(method["nll"] as? Double), brier = try #require(method["mse"] as? Double)
         #expect(accuracy > 0.5 && accuracy <= 1 && ece >= 0 && ece < 0.5 && logLoss > 0 && logLoss < log(2) + 0.1 && brier < 0.3, "\(method)")
         #expect(method["joint_nll"] is NSNull)
+        // The baselines of the same model: each task alone under N(0, 10⁴·I), and ν for every task.
+        let names = (report["methods"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
+        #expect(names == ["marginal prior", "independent", "pooled"], "\(names)")
+        for baseline in (report["methods"] as? [[String: Any]] ?? []).dropFirst() {
+            let nll = try #require(baseline["nll"] as? Double)
+            #expect(nll > 0 && nll.isFinite, "\(baseline)")
+        }
         // A central interval of a 0/1 predictive covers trivially: no coverage for 0/1 targets.
         #expect(method["coverage_90"] is NSNull && !binary.stdout.contains("1.000 ± 0.000"), "\(method)")
         let counts = try runCLI(["evaluate", "--prior", "c.json", "--data", "ctest.csv", "--shots", "5", "--query", "5", "--episodes", "60"], in: dir)

@@ -52,8 +52,18 @@ public struct FewShotMethod: Sendable {
     }
 
     /// The baselines for a learned prior: for the linear-Gaussian family, ``independent(basis:priorVariance:noiseVariance:)``
-    /// and ``pooled(basis:)`` in its basis; none for families that have no such baselines yet.
+    /// and ``pooled(basis:)`` in its basis; for binomial and poisson priors the same two ideas as
+    /// priors of their model (``GeneralizedMixedPrior/independentBaseline(priorVariance:)``,
+    /// ``GeneralizedMixedPrior/pooledBaseline()``); none for families that have no such
+    /// baselines yet.
     public static func baselines(for prior: any TaskPrior, independentVariance: Double) throws -> [FewShotMethod] {
+        if let glm = prior as? GeneralizedMixedPrior {
+            return [FewShotMethod(name: "independent",
+                                  description: "each task alone: its task-specific phi ~ N(0, \(significant(independentVariance))·I), shared-only terms at the prior's estimates",
+                                  kind: .prior(try glm.independentBaseline(priorVariance: independentVariance))),
+                    FewShotMethod(name: "pooled", description: "one phi for every task: the prior's mean nu (Sigma = 0), no adaptation",
+                                  kind: .prior(try glm.pooledBaseline()))]
+        }
         guard let linear = prior as? LinearGaussianPrior else { return [] }
         return [try .independent(basis: linear.basis, priorVariance: independentVariance, noiseVariance: linear.gaussian.noiseVariance),
                 .pooled(basis: linear.basis)]

@@ -10,8 +10,8 @@ extension GeneralizedMixedPosterior: DiscretePredictivePosterior {
     /// p(y | D) = E[Binomial(y; m, p(η))] or E[Poisson(y; e^η)]. The expectation is over the
     /// MCMC draws (equal weights), or for the Laplace approximation by 40-point Gauss–Hermite
     /// quadrature over η ~ N(a, s²) (exact to rounding for these smooth, bounded integrands at
-    /// a posterior's s). Intervals come from the predictive's cumulative sums, k = 0, 1, …, up
-    /// to the trials, or for counts until the sum reaches 1 − 1e-12 (at most 10⁶ terms).
+    /// a posterior's s). Whether y is inside a central interval follows from the predictive's
+    /// cumulative sums up to y.
     /// The trials of a row are its trials column, y + f for a `cbind(s, f)` response, 1 for a
     /// 0/1 response.
     public func scoredPredictions(at inputs: Matrix, observed: [Double], levels: [Double]) throws -> [DiscretePrediction] {
@@ -52,9 +52,11 @@ extension GeneralizedMixedPosterior: DiscretePredictivePosterior {
                     return ({ exp(binomial.logDensity($0)) }, binomial.mean)
                 case .poisson:
                     let rate = exp(eta)
-                    guard rate <= Poisson.maximumRate else {
-                        throw InputError(kind: .invalidValue, "query row \(i + 1): a predicted rate of \(rate) is beyond what a count can be scored for")
-                    }
+                    // A node far in the tail of a wide posterior (a weak prior's, as the
+                    // independent baseline's) can have a rate past GSL's range; its probability
+                    // of any count the sums reach (k ≤ 10⁶) is exp(k log λ − λ − log k!) = 0 in
+                    // double precision, so it adds nothing but its mean.
+                    guard rate <= Poisson.maximumRate else { return ({ _ in 0 }, rate) }
                     let poisson = try Poisson(rate: rate)
                     return ({ exp(poisson.logDensity($0)) }, rate)
                 }
@@ -63,19 +65,19 @@ extension GeneralizedMixedPosterior: DiscretePredictivePosterior {
             func pmf(_ k: Int) -> Double { zip(mixture, weights).reduce(0) { $0 + $1.1 * $1.0.distribution(k) } }
             let mean = zip(mixture, weights).reduce(0) { $0 + $1.1 * $1.0.mean }
             let y = Int(observed[i])
-            // Cumulative sums up to where every interval's upper quantile is reached.
-            let targets = levels.flatMap { [(1 - $0) / 2, (1 + $0) / 2] }
-            var bounds = [Int?](repeating: nil, count: targets.count)
-            var cdf = 0.0, k = 0
-            let last = family == .binomial ? Int(m) : 1_000_000
-            while k <= last {
-                cdf += pmf(k)
-                for (t, target) in targets.enumerated() where bounds[t] == nil && cdf >= target * (1 - 1e-12) { bounds[t] = k }
-                if bounds.allSatisfy({ $0 != nil }) { break }
-                k += 1
+            // y lies in the central interval [lo, hi] at level L, lo and hi the smallest k with
+            // F(k) ≥ (1 − L)/2 and ≥ (1 + L)/2, exactly when F(y) ≥ (1 − L)/2 and F(y − 1) <
+            // (1 + L)/2 (F monotone): the cumulative sums are needed only up to y, not up to the
+            // upper quantiles, which for a wide posterior (a weak prior's) lie millions of
+            // counts out. (1 − 1e-12) absorbs the rounding of the sums.
+            var below = 0.0  // F(y − 1)
+            for k in 0..<y { below += pmf(k) }
+            let probability = pmf(y)
+            let upTo = below + probability
+            let covered = levels.map { level in
+                upTo >= (1 - level) / 2 * (1 - 1e-12) && (y == 0 || below < (1 + level) / 2 * (1 - 1e-12))
             }
-            let covered = levels.indices.map { l in y >= (bounds[2 * l] ?? 0) && y <= (bounds[2 * l + 1] ?? last) }
-            return DiscretePrediction(mean: mean, logProbability: log(pmf(y)), covered: covered)
+            return DiscretePrediction(mean: mean, logProbability: log(probability), covered: covered)
         }
     }
 }
