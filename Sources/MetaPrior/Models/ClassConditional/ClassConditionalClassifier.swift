@@ -22,7 +22,8 @@ public struct ClassConditionalClassifier: Sendable {
 
     /// log p(c | x*) for every class (log-sum-exp normalised, so extreme densities do not
     /// underflow).
-    /// - Throws: ``GSL/GSLError`` for a query of the wrong length or with non-finite values.
+    /// - Parameter query: one point x* of the prior's dimension.
+    /// - Throws: a GSL error for a query of the wrong length or with non-finite values.
     public func logProbabilities(_ query: [Double]) throws -> [Double] {
         let logDensities = try predictives.map { try $0.logDensity(query) }
         let top = logDensities.max() ?? 0

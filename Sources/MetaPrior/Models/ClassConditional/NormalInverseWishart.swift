@@ -62,6 +62,7 @@ public struct NormalInverseWishart: Sendable, Equatable {
     }
 
     /// The posterior NIW(μₙ, κₙ, Ψₙ, νₙ) after a class's points.
+    /// - Parameter data: the class's statistics n, x̄, S.
     /// - Throws: ``InputError`` if the statistics have another dimension.
     public func posterior(_ data: ClassStatistics) throws -> NormalInverseWishart {
         try requireDimension(data)
@@ -77,6 +78,7 @@ public struct NormalInverseWishart: Sendable, Equatable {
     }
 
     /// log p(X), the class's exact marginal likelihood with (m, Σ) integrated out.
+    /// - Parameter data: the class's statistics n, x̄, S.
     /// - Throws: ``InputError`` if the statistics have another dimension.
     public func logMarginalLikelihood(_ data: ClassStatistics) throws -> Double {
         let post = try posterior(data)
@@ -91,6 +93,7 @@ public struct NormalInverseWishart: Sendable, Equatable {
 
     /// The prior predictive of one point, t_{ν−d+1}(μ₀, Ψ (κ + 1)/(κ (ν − d + 1))); applied to
     /// a ``posterior(_:)`` it is the posterior predictive.
+    /// - Throws: a GSL error if the scaled Ψ does not factorise (never for a validated prior).
     public func predictive() throws -> MultivariateStudentT {
         let dof = degreesOfFreedom - Double(dimension) + 1
         let factor = (meanPrecision + 1) / (meanPrecision * dof)
@@ -98,6 +101,9 @@ public struct NormalInverseWishart: Sendable, Equatable {
     }
 
     /// One class's (m, Σ) drawn from the prior: Σ ~ IW(ν, Ψ), then m ~ N(μ₀, Σ/κ).
+    /// - Parameter stream: the seeded random stream to draw from.
+    /// - Returns: the class mean m and covariance Σ.
+    /// - Throws: a GSL error if a drawn Σ/κ is not positive definite in floating point.
     public func sample(using stream: RandomStream) throws -> (mean: [Double], covariance: Matrix) {
         let covariance = try InverseWishart(degreesOfFreedom: degreesOfFreedom, scale: scale).sample(using: stream)
         let spread = try MultivariateNormal(mean: mean, covariance: (1 / meanPrecision) * covariance)
