@@ -7,7 +7,7 @@ import Foundation
 /// ``register(_:)`` before reading a prior file or fitting.
 public enum ModelRegistry {
     /// The families that ship with metaprior.
-    public static let builtIn: [any ModelFamily.Type] = [LinearGaussianFamily.self, LinearMixedFamily.self]
+    public static let builtIn: [any ModelFamily.Type] = [LinearGaussianFamily.self, LinearMixedFamily.self, ClassGaussianFamily.self]
 
     /// The default family of `fit`.
     public static let defaultName = LinearGaussianFamily.name

@@ -16,6 +16,8 @@ public struct NIWFit: Sendable {
     public let converged: Bool
     /// The number of classes fitted.
     public let classCount: Int
+    /// ‖∇(−ℓ/C)‖₂ at θ̂ in the unconstrained coordinates (the convergence test's quantity).
+    public let gradientNorm: Double
 
     /// Fits θ by maximising the exact marginal likelihood Σ_c log p(X_c | θ) over classes with
     /// BFGS (GSL `vector_bfgs2`) in the unconstrained coordinates (μ₀, ln κ, ln(ν − d + 1), ψ)
@@ -55,6 +57,7 @@ public struct NIWFit: Sendable {
         self.iterations = result.iterations
         self.converged = result.converged
         self.classCount = classes.count
+        self.gradientNorm = result.gradient.reduce(0) { $0 + $1 * $1 }.squareRoot()
     }
 
     static func momentStart(_ classes: [ClassStatistics]) throws -> NormalInverseWishart {
