@@ -40,6 +40,7 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         let outputs = try CLIOutput.prepare([output, drawsOutput])
         let adapted = try options.adapt(dataFile: support)
+        if let prior = adapted.prior.file.prior as? ClassGaussianPrior { return try predictClasses(prior, adapted, outputs) }
         let queries = try adapted.queries(csv: query)
         let predictions = try adapted.predictionsCSV(queries: queries, level: options.level, file: query)
         if let drawsOutput {

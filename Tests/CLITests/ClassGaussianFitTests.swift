@@ -61,4 +61,39 @@ struct ClassGaussianFitTests {
         let shape = try runCLI(["fit", "--data", "sin.csv", "--model", "class_gaussian", "--psi", "banana"], in: dir)
         #expect(shape.status != 0 && !shape.signalled)
     }
+
+    /// `predict` on a new 5-way 5-shot episode: a `# classes:` header, probabilities that sum
+    /// to 1 (to 1e-12: five rounded exponentials normalised by their sum) and `predicted` the
+    /// most probable class; a support set with one class, or a text feature, is refused.
+    @Test func predictsClassProbabilities() throws {
+        let (dir, fit) = try Self.fitted(psi: "full")
+        #expect(fit.status == 0, "\(fit.stderr)")
+        _ = try runCLI(["simulate", "gaussian-classes", "--tasks", "1", "--points", "10", "--seed", "99", "--output", "new.csv"], in: dir)
+        let rows = try String(contentsOf: dir.appendingPathComponent("new.csv"), encoding: .utf8).split(separator: "\n").map(String.init)
+        let body = rows.dropFirst()
+        let support = [rows[0]] + body.enumerated().filter { $0.offset % 10 < 5 }.map(\.element)
+        let query = ["x1,x2"] + body.enumerated().filter { $0.offset % 10 >= 5 }.map { $0.element.split(separator: ",")[1...2].joined(separator: ",") }
+        try (support.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("support.csv"), atomically: true, encoding: .utf8)
+        try (query.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("query.csv"), atomically: true, encoding: .utf8)
+        let run = try runCLI(["predict", "--prior", "prior.json", "--support", "support.csv", "--query", "query.csv",
+                              "--target", "label", "--output", "probs.csv"], in: dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        let out = try String(contentsOf: dir.appendingPathComponent("probs.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(out[1] == "# classes: 0, 1, 2, 3, 4")
+        #expect(out[2] == "x1,x2,p.0,p.1,p.2,p.3,p.4,predicted")
+        #expect(out.count == 3 + 25)
+        for line in out.dropFirst(3) {
+            let cells = line.split(separator: ",").map(String.init)
+            let p = cells[2...6].compactMap(Double.init)
+            #expect(p.count == 5 && abs(p.reduce(0, +) - 1) < 1e-12)
+            #expect(cells[7] == "\(p.indices.max { p[$0] < p[$1] }!)")
+        }
+        let one = [rows[0]] + body.prefix(5)
+        try (one.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("one.csv"), atomically: true, encoding: .utf8)
+        let single = try runCLI(["predict", "--prior", "prior.json", "--support", "one.csv", "--query", "query.csv", "--target", "label"], in: dir)
+        #expect(single.status != 0 && !single.signalled && single.stderr.contains("at least two"), "\(single.stderr)")
+        try "x1,x2\n1,abc\n".write(to: dir.appendingPathComponent("bad.csv"), atomically: true, encoding: .utf8)
+        let text = try runCLI(["predict", "--prior", "prior.json", "--support", "support.csv", "--query", "bad.csv", "--target", "label"], in: dir)
+        #expect(text.status != 0 && !text.signalled, "\(text.stderr)")
+    }
 }
