@@ -31,3 +31,37 @@ public func expectedCalibrationError(confidences: [Double], correct: [Bool], bin
     for b in 0..<bins where count[b] > 0 { ece += abs(hits[b] - total[b]) / n }
     return ece
 }
+
+/// The per-bin sums behind ``expectedCalibrationError(confidences:correct:bins:)`` (15 bins),
+/// which add and subtract, so a jackknife over clusters costs one subtraction per replicate.
+struct CalibrationBins {
+    static let count = 15
+    var points = [Double](repeating: 0, count: count), hits = [Double](repeating: 0, count: count)
+    var confidence = [Double](repeating: 0, count: count)
+
+    mutating func add(_ p: Double, _ ok: Bool) {
+        let b = Swift.min(Swift.max(Int(p * Double(Self.count)), 0), Self.count - 1)
+        points[b] += 1
+        confidence[b] += p
+        if ok { hits[b] += 1 }
+    }
+
+    static func + (a: CalibrationBins, b: CalibrationBins) -> CalibrationBins {
+        var out = a
+        for k in 0..<count { out.points[k] += b.points[k]; out.hits[k] += b.hits[k]; out.confidence[k] += b.confidence[k] }
+        return out
+    }
+
+    func removing(_ b: CalibrationBins) -> CalibrationBins {
+        var out = self
+        for k in 0..<Self.count { out.points[k] -= b.points[k]; out.hits[k] -= b.hits[k]; out.confidence[k] -= b.confidence[k] }
+        return out
+    }
+
+    /// Σ_b |hits_b − confidence_b| / N.
+    var error: Double {
+        let n = points.reduce(0, +)
+        guard n > 0.5 else { return 0 }
+        return (0..<Self.count).reduce(0.0) { $0 + abs(hits[$1] - confidence[$1]) } / n
+    }
+}
