@@ -24,7 +24,7 @@ public struct ClassMeanPosterior: TaskPosterior {
     /// The posterior of m after `data` under `prior`.
     /// - Parameters:
     ///   - prior: the NIW shared by classes.
-    ///   - data: the class's statistics (count 0 is not possible; the prior itself is ``prior(_:)``).
+    ///   - data: the class's statistics, or nil for no points (the posterior is then the prior).
     /// - Throws: ``InputError`` for a dimension mismatch.
     public init(prior: NormalInverseWishart, data: ClassStatistics?) throws {
         let post = try data.map { try prior.posterior($0) } ?? prior
@@ -34,15 +34,14 @@ public struct ClassMeanPosterior: TaskPosterior {
         observations = data?.count ?? 0
     }
 
-    /// Draws `range` of chunk `chunk`: substream `chunk` of `seed`, drawn from the chunk's
-    /// start so the same draw k comes out whatever range asks for it.
+    /// Draws `range` of chunk `chunk` (the whole chunk, as ``TaskPosterior`` asks for it):
+    /// substream `chunk` of `seed`, from its start, as the other families draw.
     public func draws(chunk: Int, range: Range<Int>, seed: UInt64) -> [Double] {
         let stream = RandomStream(seed: seed, stream: UInt64(chunk))
         var out: [Double] = []
         out.reserveCapacity(range.count * (parameterCount + 1))
-        for k in 0..<range.upperBound {
+        for _ in range {
             let m = distribution.sample(using: stream)
-            guard k >= range.lowerBound else { continue }
             out.append((try? distribution.logDensity(m)) ?? -.infinity)
             out.append(contentsOf: m)
         }
