@@ -72,6 +72,8 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write every episode's scores for every method here (CSV), for paired tests of your own.", valueName: "file"))
     var episodesOutput: String?
 
+    @OptionGroup var classification: ClassificationEvaluateOptions
+
     @OptionGroup var reporting: ReportingOptions
 
     func validate() throws {
@@ -85,6 +87,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         let outputs = try CLIOutput.prepare([output, episodesOutput, splitOptions.splitOutput])
+        if let ways = classification.ways { return try runClassification(ways: ways, outputs: outputs) }
         let priors = try prior.map(LoadedPrior.init(path:))
         var options = EvaluationRun.readOptions(dataOptions.readOptions(), for: priors)
         options.recordsSourceDigest = true

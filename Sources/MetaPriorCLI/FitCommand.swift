@@ -56,6 +56,10 @@ struct FitCommand: ParsableCommand {
             transform: choice("--covariance"))
     var covariance: CovarianceStructure = .full
 
+    @Option(help: ArgumentHelp("--model class_gaussian: shape of the NIW scale matrix Ψ, full, diagonal or isotropic (default: --covariance).", valueName: "shape"),
+            transform: choice("--psi"))
+    var psi: CovarianceStructure?
+
     @Option(help: ArgumentHelp("Column of the data holding each task's weight (constant within a task): multiplies that task's log-likelihood.", valueName: "column"))
     var weights: String?
 
@@ -218,7 +222,7 @@ struct FitCommand: ParsableCommand {
 
     /// The fit these options ask for.
     private func request(deadline: ContinuousClock.Instant?) -> FitRequest {
-        var options = PriorFitOptions(structure: covariance)
+        var options = PriorFitOptions(structure: psi ?? covariance)
         options.gradientTolerance = tolerance
         options.maximumIterations = maxIterations
         options.deadline = deadline

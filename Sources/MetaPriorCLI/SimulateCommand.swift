@@ -76,6 +76,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("gaussian-classes: prior standard deviation τ of the class means.", valueName: "sd"))
     var priorScale: Double = 3
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("gaussian-classes: give each class its own covariance, drawing (m, Σ) from NIW(0, σ²/τ², (ν − d − 1)σ²I, ν) with this ν > d + 1 (default: Σ = σ²I for every class).", valueName: "ν"))
+    var classDof: Double?
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Threads (default: all cores); the output does not depend on it.", valueName: "n"))
     var threads: Int = 0
 
@@ -115,6 +118,7 @@ struct SimulateCommand: ParsableCommand {
             settings.covariance = matrix
         }
         settings.inputDistribution = inputs
+        settings.classDegreesOfFreedom = classDof
         if let xRange {
             let bounds = splitList(xRange).compactMap(Double.init)
             guard bounds.count == 2, bounds[0] < bounds[1] else { throw ValidationError("--x-range needs low,high with low < high, not \(InputError.quoted(xRange))") }

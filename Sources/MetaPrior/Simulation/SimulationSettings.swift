@@ -81,6 +81,20 @@ public struct SimulationSettings: Sendable, Equatable {
     public var dimension: Int
     /// gaussian-classes: prior standard deviation τ of the class means.
     public var priorScale: Double
+    /// gaussian-classes: when set (ν > d + 1), every class draws its own covariance, so the
+    /// classes follow the known normal–inverse-Wishart ``classPrior``; `nil` keeps Σ_c = σ²I,
+    /// the limit ν → ∞ of that prior.
+    public var classDegreesOfFreedom: Double?
+
+    /// gaussian-classes with ``classDegreesOfFreedom`` ν: the truth
+    /// NIW(0, κ = σ²/τ², Ψ = (ν − d − 1)σ²I, ν), so E[Σ_c] = σ²I and Cov(m_c) = E[Σ_c]/κ = τ²I
+    /// as without ν. `nil` otherwise, or when the settings are invalid.
+    public var classPrior: NormalInverseWishart? {
+        guard family == .gaussianClasses, let nu = classDegreesOfFreedom else { return nil }
+        let variance = noiseSD * noiseSD, d = dimension
+        return try? NormalInverseWishart(mean: [Double](repeating: 0, count: d), meanPrecision: variance / (priorScale * priorScale),
+                                         scale: ((nu - Double(d) - 1) * variance) * Matrix.identity(d), degreesOfFreedom: nu)
+    }
 
     /// The default linear-gaussian prior: μ = (1, 2), Σ = [[1, 0.3], [0.3, 0.5]].
     public static let defaultMean: [Double] = [1, 2]
@@ -178,6 +192,14 @@ public struct SimulationSettings: Sendable, Equatable {
             guard classes >= 2 else { throw InputError(column: "classes", "need at least 2 classes, not \(classes)") }
             guard dimension >= 1 else { throw InputError(column: "dimension", "need at least 1 input dimension, not \(dimension)") }
             guard priorScale > 0, priorScale.isFinite else { throw InputError(column: "prior-scale", "must be a positive number, not \(priorScale)") }
+            if let nu = classDegreesOfFreedom {
+                guard nu.isFinite, nu > Double(dimension + 1) else {
+                    throw InputError(column: "class-dof", "must exceed dimension + 1 = \(dimension + 1) (so that E[Σ] exists), not \(nu)")
+                }
+                guard noiseSD > 0, classPrior != nil else {
+                    throw InputError(column: "class-dof", "needs a positive --noise (the within-class spread σ) and a finite prior")
+                }
+            }
         default:
             break
         }

@@ -162,6 +162,18 @@ private func simulateTask(_ index: Int, settings: SimulationSettings, inputCount
         parameters = [phi.map { .number($0) }]
     case .gaussianClasses:
         let d = settings.dimension
+        if let truth = settings.classPrior {
+            // NIW classes: (m_c, Σ_c) from the known prior, then x ~ N(m_c, Σ_c).
+            var means: [[Double]] = []
+            for c in 0..<settings.classes {
+                let (mean, covariance) = try truth.sample(using: rng)
+                let normal = try MultivariateNormal(mean: mean, covariance: covariance)
+                for _ in 0..<n { x += normal.sample(using: rng); y.append(Double(c)) }
+                means.append(mean)
+            }
+            parameters = means.enumerated().map { c, mean in [.text(String(c))] + mean.map { .number($0) } }
+            break
+        }
         let means = (0..<settings.classes).map { _ in (0..<d).map { _ in settings.priorScale * rng.standardNormal() } }
         x.reserveCapacity(n * settings.classes * d)
         for c in 0..<settings.classes {
