@@ -22,7 +22,7 @@ import os
 import resource
 import sys
 
-from common import RunFailed, median, note, run, say, snapshot, spread, table
+from common import RunFailed, parse_r, median, note, run, say, snapshot, spread, table
 
 MEAN = "1,2,-1"
 COVARIANCE = "1,0.3,0.1;0.3,0.5,0.05;0.1,0.05,0.4"
@@ -43,17 +43,6 @@ def read_prior(path):
     with open(path) as f:
         prior = json.load(f)
     return prior
-
-
-def parse_r(stdout):
-    out = {"messages": []}
-    for line in stdout.splitlines():
-        key, _, value = line.partition(" ")
-        if key == "lme4-message":
-            out["messages"].append(value)
-        else:
-            out[key] = value
-    return out
 
 
 def main():

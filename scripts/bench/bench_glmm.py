@@ -19,7 +19,7 @@ import os
 import resource
 import sys
 
-from common import RunFailed, median, note, run, say, snapshot, spread, table
+from common import RunFailed, parse_r, median, note, run, say, snapshot, spread, table
 
 MEAN = "-0.5,1,-0.7"
 COVARIANCE = "0.6,0.2,-0.15;0.2,0.4,0;-0.15,0,0.25"
@@ -33,17 +33,6 @@ def timed(command, label):
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu, out, err
-
-
-def parse_r(stdout):
-    out = {"messages": []}
-    for line in stdout.splitlines():
-        key, _, value = line.partition(" ")
-        if key == "lme4-message":
-            out["messages"].append(value)
-        else:
-            out[key] = value
-    return out
 
 
 def log_likelihood(prior):

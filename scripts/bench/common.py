@@ -55,3 +55,16 @@ def snapshot(binary, workdir, name="metaprior"):
     copy = os.path.join(workdir, name)
     shutil.copy2(binary, copy)
     return copy
+
+
+def parse_r(stdout):
+    """The `key value` lines an R side prints (lmer_fit.R, glmer_fit.R), as a dict; its
+    `lme4-message` lines, in order, under "messages"."""
+    out = {"messages": []}
+    for line in stdout.splitlines():
+        key, _, value = line.partition(" ")
+        if key == "lme4-message":
+            out["messages"].append(value)
+        else:
+            out[key] = value
+    return out

@@ -65,56 +65,23 @@ extension GeneralizedMixedPrior {
             throw InputError(column: "approximation", kind: .invalidValue, "is \(InputError.quoted(approximation)) with \(points) quadrature points; it must be \"laplace\" with 1, or \"adaptive_gauss_hermite\" with 2 or more")
         }
         let levels = try container.decode([String: [String]].self, forKey: .inputLevels)
-        let inputs = formula.inputColumns
-        for (name, values) in levels {
-            guard inputs.contains(name) else {
-                throw InputError(column: "input_levels", kind: .inconsistent, "names \(InputError.quoted(name)), which the formula does not use")
-            }
-            guard !values.isEmpty, values == Array(Set(values)).sorted(by: { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }) else {
-                throw InputError(column: "input_levels", kind: .invalidValue, "the levels of \(InputError.quoted(name)) must be distinct and sorted, as the fit wrote them")
-            }
-        }
-        var columns: [String: FormulaColumn] = [:]
-        for name in inputs { columns[name] = levels[name].map(FormulaColumn.text) ?? .numeric([]) }
-        let basis = try container.decodeIfPresent(FeatureMap.self, forKey: .basis)
-        guard (basis == nil) == (formula.basisColumn == nil), basis.map({ $0.inputNames == [formula.basisColumn ?? ""] }) ?? true else {
-            throw InputError(column: "basis", kind: .inconsistent, "must be present, with the column of basis(…) as its one input, exactly when the formula has a basis(…) term")
-        }
-        let shared: FormulaDesign, specific: FormulaDesign
-        do {
-            shared = try FormulaDesign(formula.shared, columns: columns, basis: basis)
-            specific = try FormulaDesign(formula.taskSpecific ?? TermList(intercept: true, terms: []), columns: columns, basis: basis)
-        } catch var error as InputError {
-            error.column = "formula"
-            throw error
-        }
-        let sharedTerms = try container.decode([String].self, forKey: .sharedTerms)
-        let features = try container.decode([String].self, forKey: .features)
-        guard sharedTerms == shared.columnNames, features == specific.columnNames else {
-            throw InputError(column: "formula", kind: .inconsistent, "codes to shared terms \(shared.columnNames) and task-specific terms \(specific.columnNames), but the file lists \(sharedTerms) and \(features); the file is inconsistent")
-        }
+        let (shared, specific) = try FormulaDesigns.fromPriorFile(
+            formula: formula, levels: levels, basis: try container.decodeIfPresent(FeatureMap.self, forKey: .basis),
+            sharedTerms: try container.decode([String].self, forKey: .sharedTerms),
+            features: try container.decode([String].self, forKey: .features))
         try self.init(family: family, formula: formula, shared: shared, taskSpecific: specific, inputLevels: levels,
                       exposureColumn: try container.decodeIfPresent(String.self, forKey: .exposure),
                       beta: try container.decode([Double].self, forKey: .sharedEstimates),
-                      betaCovariance: try Self.matrix(try container.decode([[Double]].self, forKey: .sharedCovariance), key: "shared_covariance"),
+                      betaCovariance: try FormulaDesigns.matrix(try container.decode([[Double]].self, forKey: .sharedCovariance), key: "shared_covariance"),
                       theta: try container.decode([Double].self, forKey: .theta), quadraturePoints: points)
         guard try container.decode([Double].self, forKey: .mean) == mean else {
             throw InputError(column: "mean", kind: .inconsistent, "must be the shared estimate of each task-specific term that is also shared, and 0 for the others; the file is inconsistent")
         }
         // Σ is written from θ as ΛΛᵀ; the same sums in the same order give the same bits.
-        let stored = try Self.matrix(try container.decode([[Double]].self, forKey: .covariance), key: "covariance")
+        let stored = try FormulaDesigns.matrix(try container.decode([[Double]].self, forKey: .covariance), key: "covariance")
         guard stored == covariance else {
             throw InputError(column: "covariance", kind: .inconsistent, "must be ΛΛᵀ of theta, as the fit wrote it; the file is inconsistent")
         }
     }
 
-    /// A matrix from nested rows, refusing ragged rows with the key named; [] is 0 × 0.
-    private static func matrix(_ rows: [[Double]], key: String) throws -> Matrix {
-        guard !rows.isEmpty else { return Matrix(rows: 0, columns: 0) }
-        do {
-            return try Matrix(rows)
-        } catch {
-            throw InputError(column: key, kind: .invalidValue, "must be a square array of numbers (\(error))")
-        }
-    }
 }

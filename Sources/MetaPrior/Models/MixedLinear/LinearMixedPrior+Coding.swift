@@ -52,40 +52,16 @@ extension LinearMixedPrior {
             throw InputError(column: "criterion", kind: .invalidValue, "is \(InputError.quoted(criterion)); it must be \"reml\" or \"ml\"")
         }
         let levels = try container.decode([String: [String]].self, forKey: .inputLevels)
-        let inputs = formula.inputColumns
-        for (name, values) in levels {
-            guard inputs.contains(name) else {
-                throw InputError(column: "input_levels", kind: .inconsistent, "names \(InputError.quoted(name)), which the formula does not use")
-            }
-            guard !values.isEmpty, values == Array(Set(values)).sorted(by: { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }) else {
-                throw InputError(column: "input_levels", kind: .invalidValue, "the levels of \(InputError.quoted(name)) must be distinct and sorted, as the fit wrote them")
-            }
-        }
-        var columns: [String: FormulaColumn] = [:]
-        for name in inputs { columns[name] = levels[name].map(FormulaColumn.text) ?? .numeric([]) }
-        let basis = try container.decodeIfPresent(FeatureMap.self, forKey: .basis)
-        guard (basis == nil) == (formula.basisColumn == nil), basis.map({ $0.inputNames == [formula.basisColumn ?? ""] }) ?? true else {
-            throw InputError(column: "basis", kind: .inconsistent, "must be present, with the column of basis(…) as its one input, exactly when the formula has a basis(…) term")
-        }
-        let shared: FormulaDesign, specific: FormulaDesign
-        do {
-            shared = try FormulaDesign(formula.shared, columns: columns, basis: basis)
-            specific = try FormulaDesign(formula.taskSpecific ?? TermList(intercept: true, terms: []), columns: columns, basis: basis)
-        } catch var error as InputError {
-            error.column = "formula"
-            throw error
-        }
-        let sharedTerms = try container.decode([String].self, forKey: .sharedTerms)
-        let features = try container.decode([String].self, forKey: .features)
-        guard sharedTerms == shared.columnNames, features == specific.columnNames else {
-            throw InputError(column: "formula", kind: .inconsistent, "codes to shared terms \(shared.columnNames) and task-specific terms \(specific.columnNames), but the file lists \(sharedTerms) and \(features); the file is inconsistent")
-        }
+        let (shared, specific) = try FormulaDesigns.fromPriorFile(
+            formula: formula, levels: levels, basis: try container.decodeIfPresent(FeatureMap.self, forKey: .basis),
+            sharedTerms: try container.decode([String].self, forKey: .sharedTerms),
+            features: try container.decode([String].self, forKey: .features))
         let beta = try container.decode([Double].self, forKey: .sharedEstimates)
-        let betaCovariance = try Self.matrix(try container.decode([[Double]].self, forKey: .sharedCovariance), key: "shared_covariance")
+        let betaCovariance = try FormulaDesigns.matrix(try container.decode([[Double]].self, forKey: .sharedCovariance), key: "shared_covariance")
         let gaussian: GaussianPrior
         do {
             gaussian = try GaussianPrior(mean: try container.decode([Double].self, forKey: .mean),
-                                         covariance: try Self.matrix(try container.decode([[Double]].self, forKey: .covariance), key: "covariance"),
+                                         covariance: try FormulaDesigns.matrix(try container.decode([[Double]].self, forKey: .covariance), key: "covariance"),
                                          noiseVariance: try container.decode(Double.self, forKey: .noiseVariance))
         } catch let error as InputError {
             throw error
@@ -96,14 +72,4 @@ extension LinearMixedPrior {
                       betaCovariance: betaCovariance, gaussian: gaussian, reml: criterion == "reml")
     }
 
-    /// A matrix from nested rows, refusing ragged rows with the key named. An empty list is
-    /// the 0 × 0 matrix (a formula with no shared term).
-    private static func matrix(_ rows: [[Double]], key: String) throws -> Matrix {
-        guard !rows.isEmpty else { return Matrix(rows: 0, columns: 0) }
-        do {
-            return try Matrix(rows)
-        } catch {
-            throw InputError(column: key, kind: .invalidValue, "must be a square array of numbers (\(error))")
-        }
-    }
 }
