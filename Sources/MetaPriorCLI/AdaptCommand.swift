@@ -15,6 +15,8 @@ struct AdaptCommand: ParsableCommand {
 
         A binomial or poisson prior has no closed-form posterior: by default it is sampled by MCMC (elliptical slice sampling with the Laplace approximation as its starting Gaussian reference, moved during warm-up to each chain's estimate of the posterior's mean and covariance; exact draws): --chains chains (default 4) of --warmup discarded steps (default 1000) and --draws kept draws each (default 1000), chain c from random stream (--seed, c), so the draws are the same on any number of threads. --output draws.csv then writes one file per chain, as CmdStan does: draws_1.csv, draws_2.csv, … (arviz.from_cmdstan(["draws_1.csv", "draws_2.csv", …]) reads them as chains); on standard output the chains follow one another. The --summary file adds r_hat, ess_bulk and ess_tail per parameter (rank-normalised split-R̂ and bulk and tail effective sample sizes, Vehtari et al. 2021), and a warning goes to standard error when R̂ > 1.01 or an ESS < 400. --posterior laplace gives the Laplace approximation N(mode, H⁻¹) instead (independent draws, no chains).
 
+        A conjugate prior (fit --model normal_normal | beta_binomial | gamma_poisson) gives the exact posterior of the new task's φ: under θ̂ (--hyper eb), or mixed over the hyper-posterior (--hyper full; the default when the prior was fitted with --full-bayes, refused when it was not). The draws and the --summary file are under the chosen one; standard error shows φ's mean, sd and interval under both, side by side.
+
         Example:
           metaprior adapt --prior prior.json --data new_task.csv --draws 4000 --output samples.csv --summary summary.csv
         """
@@ -31,13 +33,16 @@ struct AdaptCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write, per parameter, the prior and posterior mean, sd and central interval here.", valueName: "file"))
     var summary: String?
 
+    @Option(help: ArgumentHelp("Conjugate priors: condition on θ̂ (eb) or mix over the hyper-posterior (full). Default: full when the prior file has a hyper-posterior, else eb.", valueName: "eb|full"))
+    var hyper: ConjugateHyperChoice?
+
     @OptionGroup var sampling: SamplingOptions
 
     @OptionGroup var reporting: ReportingOptions
 
     func run() throws {
         let outputs = try CLIOutput.prepare([output, summary])
-        let adapted = try options.adapt(dataFile: data, sampling: sampling.request(options))
+        let adapted = try options.adapt(dataFile: data, sampling: sampling.request(options), hyper: hyper)
         if let warning = adapted.supportSizeWarning { reporting.say("warning: " + warning) }
         let chains = adapted.chains
         if chains > 0 && options.draws < 4 {
@@ -71,6 +76,7 @@ struct AdaptCommand: ParsableCommand {
                               + "R-hat " + String(format: "%.3f", d.rHat) + ", ESS bulk " + String(format: "%.0f", d.bulkESS) + ", tail " + String(format: "%.0f", d.tailESS))
             }
         }
+        for line in try adapted.hyperComparison(level: options.level) { reporting.say("  " + line) }
         let count = chains > 0 ? "\(chains) chain\(chains == 1 ? "" : "s") of \(options.draws) posterior draws (after \(sampling.warmup) warm-up steps each)" : "\(options.draws) posterior draws"
         reporting.say("adapted the prior to task '\(adapted.task.id)' (\(adapted.task.count) observations); \(count)" + written)
     }

@@ -16,6 +16,7 @@ extension EpisodeSpec.SmallTaskPolicy: ExpressibleByArgument {}
 extension SimulationFamily: ExpressibleByArgument {}
 extension InputDistribution: ExpressibleByArgument {}
 extension PosteriorSampling.Method: ExpressibleByArgument {}
+extension ConjugateHyperChoice: ExpressibleByArgument {}
 
 extension BasisSpec: ExpressibleByArgument {
     public init?(argument: String) { try? self.init(parsing: argument) }

@@ -31,6 +31,9 @@ struct PredictCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write --draws predictive draws per query point here.", valueName: "file"))
     var drawsOutput: String?
 
+    @Option(help: ArgumentHelp("Conjugate priors: predict under θ̂ (eb) or mixed over the hyper-posterior (full). Default: full when the prior file has a hyper-posterior, else eb.", valueName: "eb|full"))
+    var hyper: ConjugateHyperChoice?
+
     @OptionGroup var sampling: SamplingOptions
 
     @OptionGroup var reporting: ReportingOptions
@@ -43,7 +46,7 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         let outputs = try CLIOutput.prepare([output, drawsOutput])
-        let adapted = try options.adapt(dataFile: support, sampling: sampling.request(options))
+        let adapted = try options.adapt(dataFile: support, sampling: sampling.request(options), hyper: hyper)
         if let prior = adapted.prior.file.prior as? ClassGaussianPrior { return try predictClasses(prior, adapted, outputs) }
         for line in try adapted.diagnosticWarnings() { reporting.say("warning: " + line) }
         let queries = try adapted.queries(csv: query)

@@ -30,8 +30,8 @@ struct PriorTaskOptions: ParsableArguments {
 
     /// Reads the prior file and the new task's rows from `dataFile`, and adapts (a posterior
     /// without a closed form as `sampling` asks).
-    func adapt(dataFile: String, sampling: PosteriorSampling? = nil) throws -> Adaptation {
-        try Adaptation(priorPath: prior, dataFile: dataFile, target: target, taskID: taskId, sampling: sampling)
+    func adapt(dataFile: String, sampling: PosteriorSampling? = nil, hyper: ConjugateHyperChoice? = nil) throws -> Adaptation {
+        try Adaptation(priorPath: prior, dataFile: dataFile, target: target, taskID: taskId, sampling: sampling, hyper: hyper)
     }
 }
 

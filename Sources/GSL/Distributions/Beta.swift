@@ -18,9 +18,12 @@ public struct Beta: UnivariateContinuousDistribution, Equatable {
     /// - Throws: ``GSLError/Code/invalidArgument`` for a non-finite parameter,
     ///   ``GSLError/Code/domain`` if `alpha ≤ 0` or `beta ≤ 0`.
     public init(alpha: Double, beta: Double) throws {
-        let operation = "Beta(alpha: \(alpha), beta: \(beta))"
-        try requirePositive(alpha, "alpha", operation)
-        try requirePositive(beta, "beta", operation)
+        // Spelled only on failure (a joint draw makes one Beta per task).
+        if !(alpha.isFinite && alpha > 0 && beta.isFinite && beta > 0) {
+            let operation = "Beta(alpha: \(alpha), beta: \(beta))"
+            try requirePositive(alpha, "alpha", operation)
+            try requirePositive(beta, "beta", operation)
+        }
         self.alpha = alpha
         self.beta = beta
         self.logBetaFunction = try lnBeta(alpha, beta)

@@ -18,10 +18,12 @@ import Foundation
 /// - Throws: ``GSLError/Code/domain`` unless a > 0 and a + x > 0; ``GSLError/Code/invalidArgument``
 ///   for a non-finite argument.
 public func lnPochhammer(_ a: Double, _ x: Double) throws -> Double {
-    let operation = "lnPochhammer(\(a), \(x))"
-    guard a.isFinite, x.isFinite else { throw GSLError.invalid(operation, "a and x must be finite, got a = \(a), x = \(x)") }
+    // Spelled only on failure: formatting two Doubles on every call took ~15% of a
+    // 10,000-task full-Bayes fit (it is called per task per quadrature node).
+    func operation() -> String { "lnPochhammer(\(a), \(x))" }
+    guard a.isFinite, x.isFinite else { throw GSLError.invalid(operation(), "a and x must be finite, got a = \(a), x = \(x)") }
     guard a > 0, a + x > 0 else {
-        throw GSLError(.domain, operation: operation, reason: "a and a + x must both be positive, got a = \(a), x = \(x)")
+        throw GSLError(.domain, operation: operation(), reason: "a and a + x must both be positive, got a = \(a), x = \(x)")
     }
     if x == 0 { return 0 }
     if a >= 20 {

@@ -16,6 +16,9 @@ public struct Adaptation: Sendable {
     public let task: TaskData
     /// Its posterior.
     public let posterior: any TaskPosterior
+    /// For a conjugate prior adapted with an explicit choice, θ̂ or full Bayes; `nil` for the
+    /// prior file's own method.
+    public let hyper: ConjugateHyperChoice?
 
     /// Adapts the prior at `priorPath` to the task in `dataFile`.
     /// - Parameters:
@@ -26,10 +29,13 @@ public struct Adaptation: Sendable {
     ///   - taskID: the task to use when the file holds several (it has the prior's task column).
     ///   - sampling: how to represent a posterior without a closed form (MCMC chains or the
     ///     Laplace approximation); `nil` for the family's default. Exact posteriors ignore it.
+    ///   - hyper: for a conjugate prior (``ConjugatePrior``), condition on θ̂ or mix over the
+    ///     hyper-posterior; `nil` for the prior file's own method (full Bayes when it has one).
     /// - Throws: ``InputError`` for a bad prior file, missing columns, bad numbers or an
-    ///   ambiguous task, or an MCMC posterior that cannot be sampled.
+    ///   ambiguous task, an MCMC posterior that cannot be sampled, `hyper` for a prior that is
+    ///   not conjugate, or full Bayes for a prior without a hyper-posterior.
     public init(priorPath: String, dataFile: String, target: String? = nil, taskID: String? = nil,
-                sampling: PosteriorSampling? = nil) throws {
+                sampling: PosteriorSampling? = nil, hyper: ConjugateHyperChoice? = nil) throws {
         let prior = try LoadedPrior(path: priorPath)
         let file = prior.file
         let (task, dataDigest) = try MetaDataset.readTaskAndDigest(csv: dataFile, inputs: file.inputs, target: target ?? file.target,
@@ -38,6 +44,20 @@ public struct Adaptation: Sendable {
         self.dataFile = dataFile
         self.dataDigest = dataDigest
         self.task = task
+        self.hyper = hyper
+        if let hyper {
+            guard let conjugate = file.prior as? ConjugatePrior else {
+                throw InputError(file: priorPath, kind: .invalidValue,
+                                 "--hyper is for the conjugate models (normal_normal, beta_binomial, gamma_poisson), not \(file.prior.model)")
+            }
+            do {
+                self.posterior = try conjugate.posterior(inputs: task.inputs, targets: task.targets, hyper: hyper)
+            } catch var error as InputError where error.file == nil {
+                error.file = hyper == .fullBayes && conjugate.fullBayes == nil ? priorPath : dataFile
+                throw error
+            }
+            return
+        }
         do {
             if let sampling {
                 self.posterior = try file.prior.posterior(inputs: task.inputs, targets: task.targets, sampling: sampling)
@@ -61,7 +81,8 @@ public struct Adaptation: Sendable {
         [("metaprior", MetaPriorVersion.string), ("command", command), ("seed", "\(seed)"),
          ("prior", prior.path), ("prior_digest", prior.digest),
          ("data", dataFile), ("data_digest", dataDigest),
-         ("task", "\(task.id) (\(task.count) observations)")] + prior.file.prior.sampleComments
+         ("task", "\(task.id) (\(task.count) observations)")]
+            + ((prior.file.prior as? ConjugatePrior).flatMap { c in hyper.map { c.sampleComments(hyper: $0) } } ?? prior.file.prior.sampleComments)
     }
 
     /// Posterior draws of φ as a Stan-style CSV.
@@ -108,7 +129,7 @@ public struct Adaptation: Sendable {
     /// Per parameter: prior and posterior mean, sd and central interval; for an MCMC
     /// posterior also `r_hat`, `ess_bulk` and `ess_tail`.
     public func summaryCSV(level: Double) throws -> [UInt8] {
-        try PosteriorExport.summaryCSV(prior: try prior.file.prior.asPosterior, posterior: posterior,
+        try PosteriorExport.summaryCSV(prior: try priorAsPosterior, posterior: posterior,
                                        features: prior.file.features, level: level, diagnostics: try diagnostics())
     }
 
@@ -152,6 +173,17 @@ public struct Adaptation: Sendable {
             try PosteriorExport.writePredictiveDrawsCSV(posterior, inputNames: prior.file.inputs, queries: queries, draws: draws,
                                                         seed: seed, provenance: provenance(command: command, seed: seed),
                                                         inputLevels: prior.file.prior.inputLevels, to: write)
+        }
+    }
+
+    /// The prior as a posterior with no data, under the same θ̂ or full-Bayes choice as the
+    /// posterior.
+    private var priorAsPosterior: any TaskPosterior {
+        get throws {
+            if let hyper, let conjugate = prior.file.prior as? ConjugatePrior {
+                return try conjugate.posterior(inputs: Matrix(rows: 0, columns: 1), targets: [], hyper: hyper)
+            }
+            return try prior.file.prior.asPosterior
         }
     }
 }

@@ -139,33 +139,53 @@ public struct ConjugateFullBayes: Sendable {
     /// (so θ's draws carry the grid's accuracy); each φ_i is then drawn exactly from its
     /// conjugate conditional. Draw k uses random substream k of the seed.
     public func draws(count: Int, seed: UInt64) throws -> [[Double]] {
-        var cumulative: [Double] = []
-        cumulative.reserveCapacity(grid.weights.count)
-        var total = 0.0
-        for w in grid.weights { total += w; cumulative.append(total) }
-        let root = RandomStream(seed: seed)
-        var rows: [[Double]] = []
-        rows.reserveCapacity(count)
-        for k in 0..<count {
-            let stream = root.substream(UInt64(k))
-            let target = stream.uniform() * total
-            var low = 0, high = cumulative.count - 1
-            while low < high { let mid = (low + high) / 2; if cumulative[mid] < target { low = mid + 1 } else { high = mid } }
-            let u0 = grid.u[low].0 + (stream.uniform() - 0.5) * grid.spacing[0]
-            let u1 = grid.u[low].1 + (stream.uniform() - 0.5) * grid.spacing[1]
-            let theta = grid.theta(u0, u1)
-            var lp = try grid.logPosterior(u0, u1) - grid.logNormaliser
-            let shown = tasks.kind.summaryValues(theta)
-            var row = [0, shown.0, shown.1]
-            for i in 0..<tasks.count {
-                let conditional = try tasks.conditional(i, theta)
-                let phi = conditional.sample(using: stream)
-                lp += log(conditional.density(phi))
-                row.append(phi)
-            }
-            row[0] = lp
-            rows.append(row)
+        let sampler = JointDrawSampler(self)
+        return try (0..<count).map { k in
+            var row = [Double](repeating: 0, count: 3 + tasks.count)
+            try row.withUnsafeMutableBufferPointer { try sampler.draw(k, seed: seed, into: $0.baseAddress!) }
+            return row
         }
-        return rows
+    }
+}
+
+/// Joint draw k of a ``ConjugateFullBayes``, written into a row in place: what
+/// ``ConjugateFullBayes/draws(count:seed:)`` and the CSV share, so the CSV is formatted chunk by
+/// chunk without holding every draw (4,000 draws of 10,000 tasks would be 320 MB of rows).
+struct JointDrawSampler {
+    let full: ConjugateFullBayes
+    private let cumulative: [Double]
+    private let total: Double
+
+    init(_ full: ConjugateFullBayes) {
+        self.full = full
+        var cumulative: [Double] = []
+        cumulative.reserveCapacity(full.grid.weights.count)
+        var total = 0.0
+        for w in full.grid.weights { total += w; cumulative.append(total) }
+        self.cumulative = cumulative
+        self.total = total
+    }
+
+    /// Draw k (random substream k of `seed`) into `row[0 ..< 3 + J]`.
+    func draw(_ k: Int, seed: UInt64, into row: UnsafeMutablePointer<Double>) throws {
+        let grid = full.grid, tasks = full.tasks
+        let stream = RandomStream(seed: seed).substream(UInt64(k))
+        let target = stream.uniform() * total
+        var low = 0, high = cumulative.count - 1
+        while low < high { let mid = (low + high) / 2; if cumulative[mid] < target { low = mid + 1 } else { high = mid } }
+        let u0 = grid.u[low].0 + (stream.uniform() - 0.5) * grid.spacing[0]
+        let u1 = grid.u[low].1 + (stream.uniform() - 0.5) * grid.spacing[1]
+        let theta = grid.theta(u0, u1)
+        var lp = try grid.logPosterior(u0, u1) - grid.logNormaliser
+        let shown = tasks.kind.summaryValues(theta)
+        row[1] = shown.0
+        row[2] = shown.1
+        for i in 0..<tasks.count {
+            let conditional = try tasks.conditional(i, theta)
+            let phi = conditional.sample(using: stream)
+            lp += log(conditional.density(phi))
+            row[3 + i] = phi
+        }
+        row[0] = lp
     }
 }

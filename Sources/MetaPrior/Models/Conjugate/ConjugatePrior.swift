@@ -48,11 +48,7 @@ public struct ConjugatePrior: TaskPrior {
     /// `none`: a conjugate task has no features.
     public var featureDescription: String { "none" }
     /// What φ is, and which prior the draws are under.
-    public var sampleComments: [(String, String)] {
-        [("phi", kind == .normalNormal ? "the task's true effect" : kind == .betaBinomial ? "the task's success probability" : "the task's rate per unit exposure"),
-         ("prior", fullBayes.map { "full Bayes over (\(kind.hyperNames.joined(separator: ", "))), hyperprior \($0.hyperprior.description)" }
-            ?? "\(kind.hyperNames[0]) = \(estimate.0), \(kind.hyperNames[1]) = \(estimate.1) (empirical Bayes, \(criterion))")]
-    }
+    public var sampleComments: [(String, String)] { sampleComments(hyper: fullBayes == nil ? .empiricalBayes : .fullBayes) }
 
     /// The posterior of a new task with rows (`targets`, scales in `inputs`); no rows gives
     /// the prior (under θ̂, or the predictive prior under full Bayes).
