@@ -35,13 +35,6 @@ def timed(command, label):
     return wall, cpu, out, err
 
 
-def log_likelihood(prior):
-    for key in ("log_likelihood", "log_marginal_likelihood"):
-        if key in prior:
-            return prior[key]
-    raise KeyError("the prior file has no log_likelihood")
-
-
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     parser = argparse.ArgumentParser()
@@ -83,7 +76,7 @@ def main():
 
     prior = json.load(open(prior_path))
     fit = parse_r(r_out)
-    mp_ll, r_ll = log_likelihood(prior), float(fit["loglik"])
+    mp_ll, r_ll = prior["log_marginal_likelihood"], float(fit["loglik"])
     ok = mp_ll >= r_ll - 1e-6 * abs(r_ll)
     say("")
     say("metaprior fit report (stderr of the last run):")
