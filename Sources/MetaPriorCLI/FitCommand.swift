@@ -142,6 +142,9 @@ struct FitCommand: ParsableCommand {
             }
         }
         try hierarchy.check(model: modelName)
+        if psi != nil, modelName != ClassGaussianFamily.name {
+            throw ValidationError("--psi is for --model class_gaussian (the shape of its NIW scale matrix Ψ); the shape of Σ is --covariance")
+        }
         guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a positive number") }
         guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
         guard episodicTolerance > 0, episodicTolerance.isFinite else { throw ValidationError("--episodic-tolerance must be a positive number") }
@@ -239,6 +242,8 @@ struct FitCommand: ParsableCommand {
         request.reml = reml
         request.fullBayes = hierarchy.fullBayes
         request.hyperprior = hierarchy.hyperprior
+        // A weights column of ones is still a request the family must be able to honour.
+        if weights != nil { request.explicitSettings.insert(.taskWeights) }
         if objective == .episodic, let shots {
             var episodic = EpisodicFitOptions(shots: shots, query: query, episodes: episodes, seed: seed)
             episodic.batchEpisodes = batchEpisodes

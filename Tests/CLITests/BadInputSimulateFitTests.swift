@@ -67,6 +67,13 @@ struct BadInputSimulateFitTests {
         BadCase("basis poly huge", fitLG + ["--basis", "poly:9223372036854775807"], "--basis"),
         BadCase("unknown covariance", fitLG + ["--covariance", "banded"], "--covariance must be full, diagonal or isotropic, not 'banded'"),
         BadCase("unknown objective", fitLG + ["--objective", "maml"], "--objective must be"),
+        // Settings a family cannot honour are refused through the seam, not ignored.
+        BadCase("class_gaussian with weights", fit + ["--data", "c.csv", "--target", "label", "--model", "class_gaussian", "--weights", "w"],
+                files: ["c.csv": "task,x,label,w\na,1,u,2\na,2,v,2\nb,1,u,1\nb,3,v,1\n"],
+                "--weights is not available for the class_gaussian model: every class enters the marginal likelihood once"),
+        BadCase("beta_binomial with a time limit", fit + ["--data", "b.csv", "--target", "s", "--features", "n", "--model", "beta_binomial", "--time-limit", "5"],
+                files: ["b.csv": "task,s,n\na,1,4\nb,2,5\n"], "--time-limit is not available for the beta_binomial model"),
+        BadCase("psi for the linear-Gaussian model", fitLG + ["--psi", "diagonal"], "--psi is for --model class_gaussian"),
         BadCase("episodic without shots", fitLG + ["--objective", "episodic"], "--objective episodic needs --shots K"),
         BadCase("shots without episodic", fitLG + ["--shots", "3"], "--shots and --batch-episodes need --objective episodic"),
         BadCase("episodic shots huge", fitLG + ["--objective", "episodic", "--shots", "9223372036854775807"], "--shots must be from 0 to 100000000"),

@@ -73,6 +73,9 @@ public struct MetaDataset: Sendable, Equatable {
         self.tasks = tasks
     }
 
+    /// Whether any task's weight differs from 1 (a weighted fit).
+    public var isWeighted: Bool { tasks.contains { $0.weight != 1 } }
+
     /// Total number of observations over all tasks.
     public var observationCount: Int { tasks.reduce(0) { $0 + $1.count } }
 

@@ -26,6 +26,10 @@ public struct FitRequest: Sendable {
     public var fullBayes = false
     /// The hyperprior of full Bayes (the hierarchy's documented default when `nil`).
     public var hyperprior: ConjugateHyperprior?
+    /// Settings the caller set by hand, even to their default values (`fit --weights` on a
+    /// column of ones, say), so that a family that cannot honour them refuses them
+    /// (``refuseSettings(unhonouredBy:weighted:)``); the rest are read from the values.
+    public var explicitSettings: Set<FitSetting> = []
 
     /// A request; by default the linear basis, a full Σ and the marginal likelihood.
     public init(basis: BasisSpec = .linear, options: PriorFitOptions = PriorFitOptions(), episodic: EpisodicFitOptions? = nil) {

@@ -37,4 +37,21 @@ public protocol ModelFamily {
     /// - Throws: `DecodingError` for a missing or mistyped key, ``InputError`` for values that
     ///   do not make a valid prior (sizes, symmetry, definiteness).
     static func decodePrior(from decoder: any Decoder) throws -> any TaskPrior
+
+    /// The ``FitSetting``s this family honours; a request that sets any other is refused
+    /// before ``fit(_:request:)`` runs. The default is every setting, so a family registered
+    /// from outside keeps its own checks.
+    static var honouredSettings: Set<FitSetting> { get }
+
+    /// Why this family cannot honour `setting`, for the refusal (`nil`: no more to say than
+    /// the settings it takes).
+    static func whyNot(_ setting: FitSetting) -> String?
+}
+
+extension ModelFamily {
+    /// Every setting: a family that does not declare its own checks them itself.
+    public static var honouredSettings: Set<FitSetting> { Set(FitSetting.allCases) }
+
+    /// Nothing more to say.
+    public static func whyNot(_ setting: FitSetting) -> String? { nil }
 }

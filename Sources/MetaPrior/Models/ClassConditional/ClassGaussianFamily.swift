@@ -13,12 +13,23 @@ public enum ClassGaussianFamily: ModelFamily {
     public static let name = "class_gaussian"
     /// The model in symbols, for `fit --help`.
     public static let summary = "x | class ~ N(m, Σ), (m, Σ) ~ NIW(μ₀, κ, Ψ, ν)"
+    /// Ψ's shape (`--covariance` or `--psi`) and the iteration limit of BFGS.
+    public static let honouredSettings: Set<FitSetting> = [.covarianceStructure, .maximumIterations]
+
+    /// Why a setting does not apply to class_gaussian.
+    public static func whyNot(_ setting: FitSetting) -> String? {
+        switch setting {
+        case .episodicObjective, .reml, .basis: "class_gaussian fits by marginal likelihood on the raw inputs"
+        case .taskWeights: "every class enters the marginal likelihood once; weighting classes is not implemented"
+        default: nil
+        }
+    }
 
     /// Fits θ by the exact marginal likelihood of every class of every task.
     /// - Parameters:
     ///   - dataset: tasks whose target holds class labels and whose inputs are the features.
     ///   - request: `options.structure` shapes Ψ and `options.maximumIterations` bounds BFGS;
-    ///     the episodic objective, REML and bases other than `linear` are refused.
+    ///     every other setting is refused (``honouredSettings``).
     /// - Throws: ``InputError`` for a real-valued target, fewer than two classes in all, or a
     ///   singular pooled within-class covariance.
     public static func fit(_ dataset: MetaDataset, request: FitRequest) throws -> FittedModel {
@@ -26,10 +37,7 @@ public enum ClassGaussianFamily: ModelFamily {
             throw InputError(column: dataset.targetName, kind: .invalidValue,
                              "class_gaussian needs a column of class labels as the target, but it holds real numbers")
         }
-        guard request.episodic == nil, !request.reml, request.basis == .linear else {
-            throw InputError(column: "--model", kind: .invalidValue,
-                             "class_gaussian fits by marginal likelihood on the raw inputs: leave out --objective episodic, --reml and --basis")
-        }
+        try request.refuseSettings(unhonouredBy: self, weighted: dataset.isWeighted)
         var classes: [ClassStatistics] = []
         for task in dataset.tasks {
             var byLabel: [Int: [[Double]]] = [:]

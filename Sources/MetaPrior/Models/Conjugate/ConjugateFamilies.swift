@@ -10,8 +10,13 @@ public enum NormalNormalFamily: ModelFamily {
     public static let summary = "y ~ N(φ, s²) with s known (--features: the SE column), φ ~ N(μ, τ²); ML or --reml, --full-bayes"
     /// Fits θ (see ``ConjugateFit``).
     public static func fit(_ dataset: MetaDataset, request: FitRequest) throws -> FittedModel {
-        try ConjugateFit.fit(.normalNormal, dataset, request: request)
+        try request.refuseSettings(unhonouredBy: self, weighted: dataset.isWeighted)
+        return try ConjugateFit.fit(.normalNormal, dataset, request: request)
     }
+    /// Full Bayes and its hyperprior, and REML.
+    public static let honouredSettings: Set<FitSetting> = ConjugateFit.honouredSettings(.normalNormal)
+    /// Why a setting does not apply to a conjugate hierarchy.
+    public static func whyNot(_ setting: FitSetting) -> String? { ConjugateFit.whyNot(setting, kind: .normalNormal) }
     /// Reads a ``ConjugatePrior``.
     public static func decodePrior(from decoder: any Decoder) throws -> any TaskPrior {
         try ConjugatePrior(kind: .normalNormal, from: decoder)
@@ -26,8 +31,13 @@ public enum BetaBinomialFamily: ModelFamily {
     public static let summary = "y ~ Bin(n, φ) (--features: the trials column), φ ~ Beta(α, β); ML-II, --full-bayes"
     /// Fits θ (see ``ConjugateFit``).
     public static func fit(_ dataset: MetaDataset, request: FitRequest) throws -> FittedModel {
-        try ConjugateFit.fit(.betaBinomial, dataset, request: request)
+        try request.refuseSettings(unhonouredBy: self, weighted: dataset.isWeighted)
+        return try ConjugateFit.fit(.betaBinomial, dataset, request: request)
     }
+    /// Full Bayes and its hyperprior.
+    public static let honouredSettings: Set<FitSetting> = ConjugateFit.honouredSettings(.betaBinomial)
+    /// Why a setting does not apply to a conjugate hierarchy.
+    public static func whyNot(_ setting: FitSetting) -> String? { ConjugateFit.whyNot(setting, kind: .betaBinomial) }
     /// Reads a ``ConjugatePrior``.
     public static func decodePrior(from decoder: any Decoder) throws -> any TaskPrior {
         try ConjugatePrior(kind: .betaBinomial, from: decoder)
@@ -42,8 +52,13 @@ public enum GammaPoissonFamily: ModelFamily {
     public static let summary = "y ~ Poisson(φ t) (--features: the exposure column), φ ~ Gamma(α, rate β); ML-II, --full-bayes"
     /// Fits θ (see ``ConjugateFit``).
     public static func fit(_ dataset: MetaDataset, request: FitRequest) throws -> FittedModel {
-        try ConjugateFit.fit(.gammaPoisson, dataset, request: request)
+        try request.refuseSettings(unhonouredBy: self, weighted: dataset.isWeighted)
+        return try ConjugateFit.fit(.gammaPoisson, dataset, request: request)
     }
+    /// Full Bayes and its hyperprior.
+    public static let honouredSettings: Set<FitSetting> = ConjugateFit.honouredSettings(.gammaPoisson)
+    /// Why a setting does not apply to a conjugate hierarchy.
+    public static func whyNot(_ setting: FitSetting) -> String? { ConjugateFit.whyNot(setting, kind: .gammaPoisson) }
     /// Reads a ``ConjugatePrior``.
     public static func decodePrior(from decoder: any Decoder) throws -> any TaskPrior {
         try ConjugatePrior(kind: .gammaPoisson, from: decoder)
@@ -74,13 +89,30 @@ public enum ConjugateFit {
                                   responseColumn: dataset.targetName, scaleColumn: dataset.inputNames[0])
     }
 
+    /// The settings hierarchy `kind` honours: full Bayes and its hyperprior, and REML for the
+    /// normal–normal model. Its fits are exact or run to a fixed criterion, so the optimiser's
+    /// tolerance, iteration limit and a time limit do not apply; a task is one number, so
+    /// there is no basis, Σ shape, task weight or episode.
+    public static func honouredSettings(_ kind: ConjugateKind) -> Set<FitSetting> {
+        kind == .normalNormal ? [.fullBayes, .hyperprior, .reml] : [.fullBayes, .hyperprior]
+    }
+
+    /// Why hierarchy `kind` cannot honour `setting`.
+    public static func whyNot(_ setting: FitSetting, kind: ConjugateKind) -> String? {
+        switch setting {
+        case .episodicObjective: "the \(kind.rawValue) model is fitted by its exact marginal likelihood; the episodic objective is for --features/--basis fits"
+        case .basis: "the \(kind.rawValue) model has no features: its input column is the \(kind.scaleWord)"
+        case .reml: "REML is for the normal–normal model (it restricts the likelihood of μ)"
+        case .taskWeights: "each task enters its exact marginal likelihood once"
+        case .gradientTolerance, .maximumIterations, .timeLimit: "its fit is exact or runs to a fixed criterion, which the report states"
+        default: nil
+        }
+    }
+
     /// Fits hierarchy `kind` to `dataset`.
     /// - Throws: ``InputError`` for data the hierarchy cannot take, one task (what can be
     ///   estimated is in the message), options it has no use for, or an improper hyper-posterior.
     public static func fit(_ kind: ConjugateKind, _ dataset: MetaDataset, request: FitRequest) throws -> FittedModel {
-        guard request.episodic == nil else { throw InputError(column: "--objective", kind: .invalidValue, "the \(kind.rawValue) model is fitted by its exact marginal likelihood; the episodic objective is for --features/--basis fits") }
-        guard request.basis == .linear else { throw InputError(column: "--basis", kind: .invalidValue, "the \(kind.rawValue) model has no features: its input column is the \(kind.scaleWord)") }
-        if request.reml, kind != .normalNormal { throw InputError(column: "--reml", kind: .invalidValue, "REML is for the normal–normal model (it restricts the likelihood of μ)") }
         let tasks = try tasks(kind, dataset)
         let estimate: (Double, Double), logLikelihood: Double, iterations: Int, converged: Bool, criterion: String
         var notes: [String] = [], boundary = false, gradient = 0.0

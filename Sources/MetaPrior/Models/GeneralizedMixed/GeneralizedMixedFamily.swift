@@ -33,6 +33,21 @@ public enum PoissonMixedFamily: GeneralizedMixedFamily {
 }
 
 extension GeneralizedMixedFamily {
+    /// A basis (through `basis(x)` in the formula) and quadrature points per task.
+    public static var honouredSettings: Set<FitSetting> { [.basis, .quadraturePoints] }
+
+    /// Why a setting does not apply to a generalised mixed model.
+    public static func whyNot(_ setting: FitSetting) -> String? {
+        switch setting {
+        case .reml: "REML is for the linear mixed model; a \(name) model is fitted by its (Laplace-approximated) likelihood, as glmer"
+        case .timeLimit: "a \(name) fit has no time limit yet; it stops when its criterion holds or no step gains"
+        case .episodicObjective: "a \(name) model is fitted by its likelihood, as glmer; the episodic objective is for --features/--basis fits"
+        case .covarianceStructure: "a \(name) model's task-specific terms have a full Σ"
+        case .gradientTolerance, .maximumIterations: "its optimiser runs to the criterion the report states"
+        default: nil
+        }
+    }
+
     /// Refused: these families read their data through a formula.
     public static func fit(_ dataset: MetaDataset, request: FitRequest) throws -> FittedModel {
         throw InputError(column: "--formula", kind: .invalidValue,
@@ -46,19 +61,11 @@ extension GeneralizedMixedFamily {
 
     /// Fits the formula's model by maximising the Laplace approximation of the likelihood (or
     /// adaptive Gauss–Hermite quadrature with `request.quadraturePoints` > 1).
-    /// - Throws: ``InputError`` for options the model has no use for (REML, a time limit, the
-    ///   episodic objective, a basis without a `basis(x)` term, a diagonal or isotropic Σ), a response
+    /// - Throws: ``InputError`` for settings the model does not honour (its `honouredSettings`),
+    ///   a basis without a `basis(x)` term, a diagonal Σ written `(x || task)`, a response
     ///   the family cannot hold (naming the column and row), or a fit that cannot start.
     public static func fit(_ frame: FormulaFrame, request: FitRequest) throws -> FittedModel {
-        guard !request.reml else {
-            throw InputError(column: "--reml", kind: .invalidValue, "REML is for the linear mixed model; a \(name) model is fitted by its (Laplace-approximated) likelihood, as glmer")
-        }
-        guard request.timeLimit == nil else {
-            throw InputError(column: "--time-limit", kind: .invalidValue, "a \(name) fit has no time limit yet; it stops when its criterion holds or no step gains")
-        }
-        guard request.episodic == nil else {
-            throw InputError(column: "--objective", kind: .invalidValue, "a \(name) model is fitted by its likelihood, as glmer; the episodic objective is for --features/--basis fits")
-        }
+        try request.refuseSettings(unhonouredBy: self, weighted: false)
         if frame.formula.basisColumn == nil, request.basis != .linear {
             throw InputError(column: "--basis", kind: .invalidValue, "a formula names its own terms: write basis(x) where the basis's features of the column x belong, as in 'y ~ basis(x) + (basis(x) | task)'")
         }
@@ -67,8 +74,8 @@ extension GeneralizedMixedFamily {
             throw InputError(column: "--basis", kind: .invalidValue, "a formula's basis(x) takes a fixed basis (rbf:K[:width], fourier:K[:period], poly:P, rff:K:lengthscale)")
         default: break
         }
-        guard request.options.structure == .full, !frame.formula.uncorrelated else {
-            throw InputError(column: "--covariance", kind: .invalidValue, "a \(name) model's task-specific terms have a full Σ; (x || task) and --covariance diagonal or isotropic are not available for it")
+        guard !frame.formula.uncorrelated else {
+            throw InputError(column: "--formula", kind: .invalidValue, "a \(name) model's task-specific terms have a full Σ; (x || task) is not available for it")
         }
         let data = try GeneralizedMixedData(frame, family: responseFamily, basis: request.basis)
         let fit = try GeneralizedMixedFit(tasks: data.tasks, family: responseFamily, quadraturePoints: request.quadraturePoints)

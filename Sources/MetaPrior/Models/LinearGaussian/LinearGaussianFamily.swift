@@ -14,6 +14,15 @@ public enum LinearGaussianFamily: ModelFamily {
     public static let name = "linear_gaussian"
     /// The model in symbols, for `fit --help`.
     public static let summary = "φ ~ N(μ, Σ), y | x, φ ~ N(f(x)ᵀφ, σ²)"
+    /// Weights, a time limit, the episodic objective, a basis, Σ's shape and the optimiser's
+    /// tolerance and iteration limit.
+    public static let honouredSettings: Set<FitSetting> = [.taskWeights, .timeLimit, .episodicObjective, .basis, .covarianceStructure,
+                                                           .gradientTolerance, .maximumIterations]
+
+    /// REML needs shared terms.
+    public static func whyNot(_ setting: FitSetting) -> String? {
+        setting == .reml ? "REML needs shared terms to restrict the likelihood for; give a formula (--formula) with --reml" : nil
+    }
 
     /// Fits θ by empirical Bayes, then by the episodic objective when `request.episodic` is
     /// set, starting from the marginal fit.
@@ -32,9 +41,7 @@ public enum LinearGaussianFamily: ModelFamily {
     /// episodic one) and, for the episodic objective, its result.
     public static func fitInDetail(_ dataset: MetaDataset, request: FitRequest) throws
         -> (fitted: FittedModel, prior: LinearGaussianPrior, marginal: PriorFitResult, episodic: EpisodicFitResult?) {
-        guard !request.reml else {
-            throw InputError(column: "--reml", kind: .invalidValue, "REML needs shared terms to restrict the likelihood for; give a formula (--formula) with --reml")
-        }
+        try request.refuseSettings(unhonouredBy: self, weighted: dataset.isWeighted)
         guard dataset.classNames == nil else {
             throw InputError(column: dataset.targetName, "the linear-Gaussian prior needs a real-valued target, but the target holds class labels")
         }

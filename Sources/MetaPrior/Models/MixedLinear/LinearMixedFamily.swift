@@ -9,6 +9,18 @@ public enum LinearMixedFamily: FormulaModelFamily {
     public static let name = "linear_mixed"
     /// The model in symbols, for `fit --help`.
     public static let summary = "y = Fβ + Xφ + ε, φ ~ N(ν, Σ): shared β and task-specific φ from --formula, as lme4's lmer"
+    /// A basis (through `basis(x)`), a diagonal Σ, REML and a time limit.
+    public static let honouredSettings: Set<FitSetting> = [.basis, .covarianceStructure, .reml, .timeLimit]
+
+    /// Why a setting does not apply to the linear mixed model.
+    public static func whyNot(_ setting: FitSetting) -> String? {
+        switch setting {
+        case .episodicObjective: "a formula is fitted by its likelihood (ML or --reml), as lme4 fits it; the episodic objective is for --features/--basis fits"
+        case .quadraturePoints: "quadrature points are for the binomial and poisson models (--model); the linear mixed model's likelihood is exact"
+        case .gradientTolerance, .maximumIterations: "its optimiser runs to the criterion the report states"
+        default: nil
+        }
+    }
 
     /// Refused: this family reads its data through a formula.
     public static func fit(_ dataset: MetaDataset, request: FitRequest) throws -> FittedModel {
@@ -22,18 +34,16 @@ public enum LinearMixedFamily: FormulaModelFamily {
     }
 
     /// Fits the formula's model by ML, or by REML when `request.reml`.
-    /// - Throws: ``InputError`` for options the model has no use for (the episodic objective,
+    /// - Throws: ``InputError`` for settings the model does not honour (``honouredSettings``),
     ///   a basis without a `basis(x)` term or one chosen by evidence, an isotropic Σ), a formula without a task-specific part, or data that cannot
     ///   fit it (collinear shared terms, too few observations).
     public static func fit(_ frame: FormulaFrame, request: FitRequest) throws -> FittedModel {
         guard frame.formula.binomialTrials == nil else {
             throw InputError(column: "--formula", kind: .invalidValue, "\(frame.formula.responseDescription) is a binomial response (successes out of trials); fit it with --model binomial (the linear mixed model needs one numeric response column)")
         }
-        guard request.quadraturePoints == 1, frame.exposure == nil else {
-            throw InputError(column: request.quadraturePoints == 1 ? "--exposure" : "--quadrature-points", kind: .invalidValue, "quadrature points and an exposure are for the binomial and poisson models (--model); the linear mixed model's likelihood is exact")
-        }
-        guard request.episodic == nil else {
-            throw InputError(column: "--objective", kind: .invalidValue, "a formula is fitted by its likelihood (ML or --reml), as lme4 fits it; the episodic objective is for --features/--basis fits")
+        try request.refuseSettings(unhonouredBy: self, weighted: false)
+        guard frame.exposure == nil else {
+            throw InputError(column: "--exposure", kind: .invalidValue, "an exposure is for the poisson model (--model); the linear mixed model has no offset")
         }
         if frame.formula.basisColumn == nil, request.basis != .linear {
             throw InputError(column: "--basis", kind: .invalidValue, "a formula names its own terms: write basis(x) where the basis's features of the column x belong, as in 'y ~ basis(x) + (basis(x) | task)'")
