@@ -39,7 +39,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
+plt.rcParams.update({"figure.dpi": 150, "axes.grid": True, "grid.alpha": 0.3})
 pd.options.display.float_format = "{:.4g}".format
 Path("work").mkdir(exist_ok=True)
 
