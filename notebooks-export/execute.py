@@ -264,7 +264,8 @@ def main() -> int:
         print(f"notebooks-export: {failure}", file=sys.stderr)
     if options.check:
         items = [p.name for p in paths] + ["interoperability"]
-        failed = {item for item in items if any(f.startswith(item + ":") for f in failures)}
+        # a failure names its notebook first: "NAME: …" or, for one cell, "NAME cell i: …"
+        failed = {item for item in items if any(f.startswith((item + ":", item + " cell ")) for f in failures)}
         print(f"notebooks: {len(items) - len(failed)} passed, {len(failed)} failed")
     return 1 if failures else 0
 
