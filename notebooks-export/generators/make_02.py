@@ -332,10 +332,11 @@ code("""def posterior_of_all(tag):
 
 
 ten, three = posterior_of_all("10-days"), posterior_of_all("3-days")
-fig, axes = plt.subplots(1, 2, figsize=(11, 7), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(11, 10), sharey=True)
 for ax, name in zip(axes, ["intercept", "slope"]):
     az.plot_forest([ten, three], model_names=["ten days", "days 0–2"], var_names=[name], combined=True,
-                   hdi_prob=0.9, ax=ax, legend=(name == "slope"), labeller=az.labels.NoVarLabeller())
+                   hdi_prob=0.9, ax=ax, legend=(name == "slope"), labeller=az.labels.NoVarLabeller(),
+                   textsize=8)
     ax.set_title(f"{name} ({'ms' if name == 'intercept' else 'ms per day'}), 90% HDI")
 fig.tight_layout()
 plt.show()
