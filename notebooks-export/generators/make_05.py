@@ -58,20 +58,31 @@ print(metaprior("--version"))""")
 md("""## Meta-train tasks and the fit
 
 300 tasks of 12 points each. Many are tiny in the sense that matters for a logistic model: the
-fit's report counts the tasks whose own maximum-likelihood estimate would be infinite (no
-successes, only successes, or separated by x) — their φ is pulled back by the prior, which is the
-point of learning one.""")
+fit's report (its `note:` line) counts the tasks whose own maximum-likelihood estimate would be
+infinite (no successes, only successes, or separated by x) — 37 of the 300 here, printed below —
+and their φ is pulled back by the prior, which is the point of learning one.""")
 
 code("""%%bash
+set -euo pipefail
 metaprior simulate logistic-tasks --tasks 300 --points 12 --seed 1 \\
     --output work/train.csv --parameters-output work/train-truth.csv --quiet
-metaprior fit --model binomial --data work/train.csv --formula 'y ~ x + (x | task)' --output work/prior.json""")
+metaprior fit --model binomial --data work/train.csv --formula 'y ~ x + (x | task)' --output work/prior.json \\
+    2>&1 | tee work/fit-report.txt""")
+
+check("""import re
+
+note = re.search(r"note: (\\d+) tasks? with no successes, (\\d+) tasks? with nothing but successes, "
+                 r"and (\\d+) other tasks? separated", Path("work/fit-report.txt").read_text())
+infinite = sum(int(n) for n in note.groups())
+print(f"tasks whose own ML estimate would be infinite: {' + '.join(note.groups())} = {infinite} of 300")
+assert infinite == 37""")
 
 md("""The fitted prior beside the truth that generated the tasks. The standard errors of μ (the
 fit's `shared_standard_errors`, lme4's `vcov`) say how far from the truth μ̂ can be expected to
 fall with 300 tasks; the last column counts them. Σ has no standard error in the file (nor in
 lme4's output), so it is compared by eye: 300 tasks of 12 binary points carry little information
-about a covariance.""")
+about a covariance (the fitted values are printed beside the true ones, with their relative
+errors, below the table).""")
 
 code("""prior = json.loads(Path("work/prior.json").read_text())
 truth_mean, truth_cov = [-0.5, 1.0], [[1.0, 0.3], [0.3, 0.5]]
@@ -82,9 +93,24 @@ rows = [("mu[(Intercept)]", prior["mean"][0], truth_mean[0], prior["shared_stand
         ("Sigma[x, x]", prior["covariance"][1][1], truth_cov[1][1], np.nan)]
 table = pd.DataFrame(rows, columns=["quantity", "fitted", "true", "std. error"]).set_index("quantity")
 table["(fitted - true) / se"] = (table["fitted"] - table["true"]) / table["std. error"]
+table["relative error"] = (table["fitted"] - table["true"]).abs() / table["true"].abs()
 print("converged:", prior["converged"], "| approximation:", prior["approximation"],
       "| log-likelihood:", round(prior["log_marginal_likelihood"], 6))
 table""")
+
+check("""from scipy.stats import norm
+
+z = table["(fitted - true) / se"].dropna().abs()
+p = 2 * norm.sf(z.max())
+sigma_errors = table["relative error"].filter(like="Sigma")
+print(f"|error of μ̂| in standard errors: {z.iloc[0]:.2f}, {z.iloc[1]:.2f}; two-sided p of the larger {p:.3f} (1 in {1 / p:.0f})")
+print("relative error of Σ̂:", sigma_errors.round(3).to_dict())
+assert z.min() < 1 and 2.1 < z.max() < 2.2 and 0.025 < p < 0.04 and 25 < 1 / p < 40
+assert sigma_errors.idxmax() == "Sigma[(Intercept), x]" and sigma_errors.drop("Sigma[(Intercept), x]").max() < 0.2
+# the values the text quotes, at the precision it quotes them
+assert [f"{v:.2f}" for v in z] == ["2.14", "1.00"] and f"{p:.2f}" == "0.03"
+assert [f"{v:.2f}" for v in sigma_errors.drop("Sigma[(Intercept), x]")] == ["0.06", "0.18"]
+assert (f"{table.loc['Sigma[(Intercept), x]', 'fitted']:.2f}" == "0.50")""")
 
 md("""## A new task: MCMC against Laplace
 
@@ -103,7 +129,7 @@ metaprior adapt --prior work/prior.json --data work/new.csv --seed 7 --posterior
     --output work/laplace.csv --summary work/summary-laplace.csv --quiet""")
 
 md("""ArviZ reads the four chain files as four chains. Its own R̂ and ESS (rank-normalised, Vehtari
-et al. 2021) are the ones `adapt` printed above.""")
+et al. 2021) are the ones `adapt` printed above and wrote to its summary CSV (compared below).""")
 
 code("""chains = [f"work/draws_{c}.csv" for c in range(1, 5)]
 mcmc = az.from_cmdstan(chains, coords={"term": ["(Intercept)", "x"]}, dims={"phi": ["term"]})
@@ -112,7 +138,11 @@ stats = az.summary(mcmc, var_names=["phi"], kind="all", hdi_prob=0.9, round_to=4
 stats""")
 
 check("""print("largest R-hat", stats["r_hat"].max(), "| smallest bulk ESS", stats["ess_bulk"].min(), "| smallest tail ESS", stats["ess_tail"].min())
-assert stats["r_hat"].max() <= 1.01 and stats[["ess_bulk", "ess_tail"]].min().min() >= 400""")
+assert stats["r_hat"].max() <= 1.01 and stats[["ess_bulk", "ess_tail"]].min().min() >= 400
+tool = pd.read_csv("work/summary-mcmc.csv", comment="#").set_index("feature")
+ours = stats.rename(index=lambda name: name[4:-1])[["r_hat", "ess_bulk", "ess_tail"]]
+print("metaprior's summary CSV:", tool[["r_hat", "ess_bulk", "ess_tail"]].round(4).to_dict("index"))
+assert (ours - tool[["r_hat", "ess_bulk", "ess_tail"]]).abs().max().max() < 1e-3   # ArviZ rounds to 4 decimals""")
 
 md("""The two posteriors side by side, with the true φ of this task marked. The Laplace
 approximation is a Gaussian at the posterior's mode; the MCMC draws are exact, so they show how
@@ -155,9 +185,17 @@ summary["(Laplace - MCMC mean) / MCMC sd"] = (summary["Laplace mean"] - summary[
 summary""")
 
 check("""gap = summary["(Laplace - MCMC mean) / MCMC sd"].abs().max()
-print(f"largest |Laplace − MCMC mean| / MCMC sd: {gap:.3f}; true slope {summary.loc['phi.2', 'true']:.3f} "
-      f"against the 95% quantiles {summary.loc['phi.2', 'MCMC 95%']:.3f} (MCMC), {summary.loc['phi.2', 'Laplace 95%']:.3f} (Laplace)")
-assert gap < 0.15 and summary.loc["phi.2", "true"] > max(summary.loc["phi.2", "MCMC 95%"], summary.loc["phi.2", "Laplace 95%"])""")
+quantile_gap = max((summary[f"Laplace {q}"] - summary[f"MCMC {q}"]).abs().div(summary["MCMC sd"]).max() for q in ["5%", "95%"])
+sd_ratio = (tool["posterior_sd"] / tool["prior_sd"]).round(2).to_dict()
+print(f"largest |Laplace − MCMC mean| / MCMC sd: {gap:.3f}; largest |Laplace − MCMC| 5% or 95% quantile / MCMC sd: {quantile_gap:.2f}")
+print(f"true slope {summary.loc['phi.2', 'true']:.3f} against the 95% quantiles {summary.loc['phi.2', 'MCMC 95%']:.3f} (MCMC), "
+      f"{summary.loc['phi.2', 'Laplace 95%']:.3f} (Laplace)")
+print("posterior sd / prior sd:", sd_ratio)
+assert gap < 0.15 and quantile_gap < 0.2 and summary.loc["phi.2", "true"] > max(summary.loc["phi.2", "MCMC 95%"], summary.loc["phi.2", "Laplace 95%"])
+assert all(0.5 < r < 0.8 for r in sd_ratio.values())
+# the values the text quotes
+assert f"{gap:.2f}" == "0.11" and f"{quantile_gap:.2f}" == "0.19" and list(sd_ratio.values()) == [0.59, 0.75]
+assert f"{stats['r_hat'].max():.3f}" == "1.002" and round(stats["ess_tail"].min()) == 1569""")
 
 md("""## Calibration on held-out tasks
 
@@ -181,7 +219,13 @@ for m in report["methods"][1:]:
     v = m["versus_first"]
     print(f"{m['name']}: log loss +{v['nll_difference']:.4f} ± {v['nll_difference_se']:.4f} (z {v['nll_difference'] / v['nll_difference_se']:.1f}), "
           f"Brier +{v['mse_difference']:.4f} ± {v['mse_difference_se']:.4f} (z {v['mse_difference'] / v['mse_difference_se']:.1f})")
-    assert v["nll_difference"] / v["nll_difference_se"] > 3 and v["mse_difference"] / v["mse_difference_se"] > 3""")
+    assert v["nll_difference"] / v["nll_difference_se"] > 5 and v["mse_difference"] / v["mse_difference_se"] > 5
+zs = [m["versus_first"][f"{k}_difference"] / m["versus_first"][f"{k}_difference_se"] for m in report["methods"][1:] for k in ("nll", "mse")]
+assert f"{min(zs):.1f}" == "5.4" and f"{max(zs):.1f}" == "9.1"
+ece = {m["name"]: m["ece"] for m in report["methods"]}
+print("ECE:", {name: round(value, 3) for name, value in ece.items()})
+assert ece["marginal prior"] < 0.02 and ece["marginal prior"] < min(ece["independent"], ece["pooled"]) / 3
+assert [f"{ece[k]:.3f}" for k in ("marginal prior", "independent", "pooled")] == ["0.015", "0.080", "0.045"]""")
 
 md("""A reliability diagram draws the same calibration: the predicted probability of each query
 point against the observed frequency of y = 1 among the points with about that prediction.
@@ -204,6 +248,7 @@ which = np.clip(np.digitize(predicted, edges) - 1, 0, 9)
 frame = pd.DataFrame({"bin": which, "p": predicted, "y": observed}).groupby("bin").agg(
     mean_p=("p", "mean"), freq=("y", "mean"), n=("y", "size"))
 frame["se"] = np.sqrt(frame["mean_p"] * (1 - frame["mean_p"]) / frame["n"])
+frame["z"] = (frame["freq"] - frame["mean_p"]) / frame["se"]
 fig, ax = plt.subplots(figsize=(4.6, 4.4))
 ax.plot([0, 1], [0, 1], color="grey", lw=1)
 ax.errorbar(frame["mean_p"], frame["freq"], yerr=2 * frame["se"], fmt="o", capsize=3,
@@ -213,24 +258,37 @@ ax.set_title(f"{len(predicted)} held-out points, 100 tasks, K = 5"); ax.legend(f
 plt.show()
 frame""", fig=True)
 
+check("""within = int((frame["z"].abs() <= 2).sum())
+print(f"bins within ±2 se of the diagonal: {within} of {len(frame)}; the one outside: "
+      f"{frame.loc[frame['z'].abs() > 2, ['mean_p', 'freq', 'z']].round(3).to_dict('index')}")
+print(f"chance of at least one of 10 calibrated bins outside ±2 se: {1 - (1 - 2 * norm.sf(2)) ** 10:.2f}")
+outside = frame[frame["z"].abs() > 2]
+assert len(frame) == 10 and within == 9 and f"{outside['mean_p'].iloc[0]:.2f}" == "0.45" and f"{outside['z'].iloc[0]:.1f}" == "-2.3"
+assert (f"{1 - (1 - 2 * norm.sf(2)) ** 10:.2f}" == "0.37")""")
+
 md("""What to read from this:
 
-- **The fit.** The last column of the first table is the error of μ̂ in standard errors: one
-  within 1, the other near 2 — a miss that size (two-sided p = 0.03 at 2.14 SE) happens in about one fit in thirty, so it is
-  consistent with the truth. Σ̂ is near the true Σ, its covariance term least well.
-- **Laplace against MCMC.** For this task the two agree closely: the means differ by about a
-  tenth of a posterior sd, and the 5% and 95% quantiles by about as much. The learned prior is
-  strong next to 8 binary points, so the posterior is nearly Gaussian; with a weaker prior or
-  separated data the gap grows, and the MCMC draws are the exact answer either way. The chains'
-  R̂ (≤ 1.01) and bulk and tail ESS (≥ 400) say whether to trust them.
+- **The fit.** The error of μ̂ in standard errors (the first table's fourth column): one
+  within 1 (1.00), the other 2.14 — a miss that size (two-sided p = 0.03) happens in about one
+  fit in thirty, so it is consistent with the truth. Σ̂'s variances are within 20% of the true
+  ones (relative errors 0.06 and 0.18), its covariance term least well (0.50 against 0.30).
+- **Laplace against MCMC.** For this task the two agree closely: the means differ by at most
+  0.11 posterior sd, and the 5% and 95% quantiles by at most 0.19 sd. The learned prior is
+  strong next to 8 binary points (the posterior sds are 0.59 and 0.75 of the prior's), so the
+  posterior is nearly Gaussian; with a weaker prior or separated data the gap can grow (not shown
+  here), and the MCMC draws are the exact answer either way. The chains' R̂ (at most 1.002 here,
+  against the usual bar of 1.01) and bulk and tail ESS (at least 1,569, against 400) say whether
+  to trust them.
 - **Truth outside the interval.** This task's true slope lies beyond both 90% intervals. That is
   what a 90% interval does for one task in ten; the calibration below is the check over many.
 - **Against the baselines.** On the same episodes the learned prior has a lower log loss and
   Brier score than each task alone under a weak prior and than ν for every task; the paired
-  differences (Δ columns) are several standard errors from zero.
-- **Calibration.** The reliability diagram's points lie near the diagonal, most within their
-  ±2 se bars (with ten bins, one outside now and then is expected), and `evaluate`'s ECE is
-  small. Interval coverage is not reported for 0/1 targets: a central interval of a 0/1
+  differences (Δ columns) are 5.4 to 9.1 standard errors from zero.
+- **Calibration.** The reliability diagram's points lie near the diagonal, 9 of the 10 within
+  their ±2 se bars (the bin at 0.45 is 2.3 se below it; with ten calibrated bins the chance of at
+  least one outside is about 0.37, and points of one task share a bin, so the binomial se is if
+  anything too small), and `evaluate`'s ECE is 0.015, against 0.080 and 0.045 for the two
+  baselines. Interval coverage is not reported for 0/1 targets: a central interval of a 0/1
   predictive is {0}, {1} or {0, 1}, so its coverage says nothing about calibration.""")
 
 nb.cells = cells
