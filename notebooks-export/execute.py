@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import copy
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,6 +32,9 @@ FIGURE_TAG = "figure"
 #: Source fragments that mark a cell as drawing: such a cell must carry the figure tag.
 DRAWING_MARKS = ("plt.show(", "plt.figure(", "subplots(", ".plot(")
 CELL_TIMEOUT = 300
+#: Text that no output may hold: a fit that stopped short of its optimum, or a Python traceback
+#: (printed by a cell that caught an exception, or a stream the kernel echoed).
+FORBIDDEN_OUTPUTS = ("NOT converged", "Traceback (most recent call last)")
 
 
 def notebooks(names: list[str]) -> list[Path]:
@@ -95,6 +99,30 @@ def figure_cells(nb: nbformat.NotebookNode) -> list[int]:
             if c.cell_type == "code" and FIGURE_TAG in c.metadata.get("tags", [])]
 
 
+def output_text(output) -> str:
+    """The text an output shows: a stream's text, a result's text/plain, an error's traceback."""
+    if output.get("output_type") == "stream":
+        text = output.get("text", "")
+    elif output.get("output_type") == "error":
+        text = "\n".join(output.get("traceback", []))
+    else:
+        text = output.get("data", {}).get("text/plain", "")
+        text = text if isinstance(text, str) else "".join(text)
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)          # without the terminal's colour codes
+
+
+def forbidden_output_problems(nb: nbformat.NotebookNode, name: str) -> list[str]:
+    """Cells whose outputs hold a FORBIDDEN_OUTPUTS text (a non-converged fit or a traceback)."""
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for mark in FORBIDDEN_OUTPUTS:
+            if any(mark in output_text(o) for o in cell.outputs):
+                problems.append(f"{name} cell {i}: an output contains {mark!r}")
+    return problems
+
+
 def structure_problems(path: Path) -> list[str]:
     """Schema, figure tags and PNG outputs of a committed notebook (as it is on disk)."""
     problems = []
@@ -126,7 +154,7 @@ def structure_problems(path: Path) -> list[str]:
             pngs = [o for o in cell.outputs if "image/png" in o.get("data", {})]
             if not pngs:
                 problems.append(f"{where}: figure cell without an image/png output")
-    return problems
+    return problems + forbidden_output_problems(nb, path.name)
 
 
 def check_interoperability(metaprior: Path, workdir: Path) -> None:
@@ -212,6 +240,9 @@ def main() -> int:
                 print(f"FAIL {path.name}", flush=True)
                 continue
             seconds = time.monotonic() - started
+            # In both modes: the executed outputs must not hold a non-converged fit or a traceback.
+            failures += [f"{path.name}: executed copy, {problem[len(path.name) + 1:]}"
+                         for problem in forbidden_output_problems(executed, path.name)]
             if options.write_back:
                 nbformat.validate(executed)
                 nbformat.write(executed, path, version=4)
@@ -233,7 +264,8 @@ def main() -> int:
         print(f"notebooks-export: {failure}", file=sys.stderr)
     if options.check:
         items = [p.name for p in paths] + ["interoperability"]
-        failed = {item for item in items if any(f.startswith(item + ":") for f in failures)}
+        # a failure names its notebook first: "NAME: …" or, for one cell, "NAME cell i: …"
+        failed = {item for item in items if any(f.startswith((item + ":", item + " cell ")) for f in failures)}
         print(f"notebooks: {len(items) - len(failed)} passed, {len(failed)} failed")
     return 1 if failures else 0
 
