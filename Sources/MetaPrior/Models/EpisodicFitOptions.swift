@@ -27,8 +27,9 @@ public struct EpisodicFitOptions: Sendable {
     /// Convergence on one fixed episode set, where Σ = LLᵀ with L of size d×r (r: the rank of
     /// the start's Σ, grown while the boundary test fails). All three, in nats per query point:
     /// - at rank r, the Newton decrement ½ gᵀ|H|⁻¹g — the gain in mean log predictive density
-    ///   per query point that one more Newton step promises — is at most this, with no
-    ///   direction of increase in the Hessian;
+    ///   per query point that one more Newton step promises, H the exact (analytic) Hessian in
+    ///   (μ, L, log σ²) — is at most this, with no direction of increase in the Hessian (no
+    ///   eigenvalue of H above 1e-6 of its largest |eigenvalue|);
     /// - when r < d, the boundary (KKT) condition: with G = ∂/∂Σ of that density and P an
     ///   orthonormal basis of the directions outside Σ's range, v the top eigenvector of
     ///   PᵀGP, the gain ½ (vᵀGv)²/(−f''(0)) that adding variance s·vvᵀ promises (0 when

@@ -27,11 +27,13 @@ extension EpisodicFit {
     /// Why Newton: at the fits that matter (a family with few degrees of freedom) Σ is nearly
     /// singular and the objective is flat along the factor's vanishing columns, with curvature
     /// that differs by many orders of magnitude between directions; BFGS's Hessian estimate
-    /// does not catch up with that in hundreds of iterations. The Hessian is taken by central
-    /// differences of the analytic gradient (2k gradients for k parameters), eigendecomposed,
-    /// and each step solves the trust-region subproblem exactly in that eigenbasis (Moré &
-    /// Sorensen 1983), so directions of negative curvature — saddles at a vanishing column of
-    /// L — are followed rather than stalled on.
+    /// does not catch up with that in hundreds of iterations. The Hessian is the exact one
+    /// (`EpisodicObjective.secondOrder`, one pass over the episodes; a Hessian by central
+    /// differences of the gradient had errors ~1e-10 of its largest curvature, the size of the
+    /// ridge curvatures at the noise-free fits, which flipped their sign from step to step). It
+    /// is eigendecomposed, and each step solves the trust-region subproblem exactly in that
+    /// eigenbasis (Moré & Sorensen 1983), so directions of negative curvature — saddles at a
+    /// vanishing column of L — are followed rather than stalled on.
     ///
     /// Convergence (scale-free, first-order): the Newton decrement ½ gᵀ|H|⁻¹g — the gain in
     /// mean log predictive density per query point that a full Newton step promises — is at
@@ -57,19 +59,13 @@ extension EpisodicFit {
         var ascent = false
         var timedOut = false
         var radius = 1.0
-        // Central differences throughout (2k gradients per Hessian; k is small at a reduced
-        // rank): with forward differences (errors ~1e-6 relative) the steps on the noise-0.1
-        // sinusoid crawled to the iteration limit at a decrement of 1.4e-7; with central ones
-        // (errors ~1e-10) the same fit converges.
         while true {
-            // Hessian by central differences of the gradient (2k gradients, h = 1e-5: errors
-            // ~1e-10 relative from truncation and round-off).
-            let differenced = try hessianByCentralDifferences(at: u) { point -> [Double]? in
-                if expired() { timedOut = true; return nil }
-                return try evaluate(point).gradient
-            }
-            if timedOut { break }
-            guard let hessian = differenced else {
+            // The exact Hessian of F in u: −diag(scale)·∇²f·diag(scale)/n (`secondOrder`).
+            if expired() { timedOut = true; break }
+            let second = try objective.secondOrder(zip(u, scale).map { $0 * $1 })
+            var hessian = Matrix(rows: k, columns: k)
+            for i in 0..<k { for j in 0..<k { hessian[i, j] = -second.hessian[i, j] * scale[i] * scale[j] / n } }
+            guard hessian.isFinite else {
                 throw InputError(kind: .invalidValue, "the episodic objective's curvature is not finite at the current prior; the data have extreme values")
             }
             let eigen = try SymmetricEigen(hessian)
