@@ -8,8 +8,11 @@ seconds to 4,000 effective draws.
 1. Simulates --tasks tasks (seed 1): n_i uniform on 5..50 trials, φ_i ~ Beta(2, 8),
    y_i ~ Bin(n_i, φ_i).
 2. --runs times: `taskset -c 0 metaprior fit … --full-bayes --shrinkage --joint-draws
-   --draw-count 4000` and `taskset -c 0 python3 numpyro_conjugate.py` (NUTS, --chains chains
-   of --warmup + --draws; its sampling time without JAX's compilation, which favours NumPyro).
+   --draw-count 4000` (under /usr/bin/time: CPU seconds, user + system, and peak RSS) and
+   `taskset -c 0 python3 numpyro_conjugate.py` (NUTS, --chains chains of --warmup + --draws;
+   its CPU seconds without JAX's compilation, which favours NumPyro; with --numpyro-once or
+   --numpyro-json FILE, the result of one earlier run, compilation included). CPU seconds, not
+   wall: on a machine shared with other jobs, wall time measures the other jobs.
 3. Effective draws: metaprior's draws are independent (4,000 of them, ESS 4,000 by
    construction; ArviZ's bulk ESS of them is printed as a check); NumPyro's smallest bulk ESS
    over (m = α/(α+β), log(α+β), every φ_i). Seconds to 4,000 effective draws =
