@@ -40,7 +40,7 @@ struct HierarchyOptions: ParsableArguments {
     func writeOutputs(prior: any TaskPrior, dataset: MetaDataset, seed: UInt64, outputs: OutputPlan) throws -> String? {
         guard let prior = prior as? ConjugatePrior else { return nil }
         if let jointDraws, let full = prior.fullBayes {
-            try outputs.write(try full.drawsCSV(count: drawCount, seed: seed), to: jointDraws)
+            try outputs.write(to: jointDraws) { sink in try full.writeDrawsCSV(count: drawCount, seed: seed, to: sink.write) }
         }
         // The table has a line per task: printed only when asked for, with its CSV.
         guard let shrinkage else { return nil }

@@ -32,6 +32,8 @@ struct ConjugateCLITests {
                 "one task: μ̂ = y₁ is its own estimate and τ² cannot be estimated (it needs at least 2 tasks)"),
         BadCase("single hospital", binomial, files: ["h.csv": "hospital,deaths,operations\nh1,2,20\n"],
                 "one task: its rate y/n can be estimated, but not the spread of φ between tasks (α, β need at least 2 tasks)"),
+        BadCase("single study, full Bayes under the flat prior on tau", normal + ["--full-bayes"], files: ["s.csv": "study,y,se\na,0.1,0.2\n"],
+                "the hyper-posterior does not vanish at the ends of the range of tau (grid coordinate 2"),
         BadCase("two features", ["fit", "--data", "s.csv", "--task", "study", "--target", "y", "--features", "se,z", "--model", "normal_normal", "--output", "out.json"], files: ["s.csv": "study,y,se,z\na,0.1,0.2,1\nb,0.5,0.3,1\n"],
                 "model takes one input column"),
         BadCase("improper hyper-posterior", normal + ["--full-bayes"], files: ["s.csv": "study,y,se\na,0.1,0.2\nb,0.5,0.3\n"],
@@ -65,6 +67,26 @@ struct ConjugateCLITests {
         #expect(draws.filter { !$0.hasPrefix("#") }.count == 201)
         let adapt = try runCLI(["adapt", "--prior", "out.json", "--data", "new.csv", "--draws", "10", "--output", "a.csv", "--summary", "s.csv"], in: dir)
         #expect(adapt.status == 0, "\(adapt.stderr)")
+    }
+
+    /// One task: full Bayes is defined under a proper hyper-posterior (a half-Cauchy on τ with
+    /// μ flat; the pumps' Gamma priors), empirical Bayes is not: the report says which, the
+    /// prior holds no θ̂, and adapt refuses --hyper eb but mixes over the hyper-posterior.
+    @Test func singleTaskFullBayes() throws {
+        let dir = try makeTemporaryDirectory()
+        try "study,y,se\na,0.1,0.2\n".write(to: dir.appendingPathComponent("s.csv"), atomically: true, encoding: .utf8)
+        try "pump,failures,hours\n1,5,94.3\n".write(to: dir.appendingPathComponent("p.csv"), atomically: true, encoding: .utf8)
+        try "pump,failures,hours\nnew,3,10\n".write(to: dir.appendingPathComponent("new.csv"), atomically: true, encoding: .utf8)
+        let study = try runCLI(Self.normal + ["--full-bayes", "--hyperprior", "half-cauchy:0.5", "--shrinkage", "shrink.csv"], in: dir)
+        #expect(study.status == 0, "\(study.stderr)")
+        #expect(study.stderr.contains("empirical Bayes cannot estimate mu and tau from one task"), "\(study.stderr)")
+        let fit = try runCLI(Self.poisson + ["--full-bayes", "--joint-draws", "draws.csv", "--draw-count", "50"], in: dir)
+        #expect(fit.status == 0, "\(fit.stderr)")
+        #expect(fit.stderr.contains("empirical Bayes cannot estimate alpha and beta from one task; full Bayes only"), "\(fit.stderr)")
+        let eb = try runCLI(["adapt", "--prior", "out.json", "--data", "new.csv", "--hyper", "eb", "--draws", "10", "--output", "a.csv"], in: dir)
+        #expect(eb.status != 0 && eb.stderr.contains("fitted to one task"), "\(eb.stderr)")
+        let full = try runCLI(["adapt", "--prior", "out.json", "--data", "new.csv", "--draws", "10", "--output", "a.csv"], in: dir)
+        #expect(full.status == 0, "\(full.stderr)")
     }
 
     /// Four studies where the estimates vary less than their SEs explain: τ̂ = 0 is reported

@@ -11,7 +11,8 @@ u = logit(α/(α+β)), v = log(α+β): with m = α/(α+β), κ = α+β, |∂(α,
 dm/du = m(1 − m) and dκ/dv = κ, so p(u, v) ∝ κ^(−5/2) · κ · m(1 − m) · κ = κ^(−1/2) m(1 − m),
 added with numpyro.factor. One CPU core, chains one after another; run twice with the same
 seed (the first run includes JAX's compilation; RUNS = 1 runs once, and both times are that
-run's, compilation included). Prints JSON: wall seconds of both runs, the
+run's, compilation included). Prints JSON: wall and CPU seconds of both runs (CPU time, all
+threads of the process: the fair measure on a shared machine), the
 smallest bulk and tail ESS over (m, log κ, every φ_i), the largest R̂, and the posterior mean
 and Monte Carlo standard error of m, log κ and φ_1 … φ_COMPARE.
 """
@@ -53,14 +54,15 @@ def main():
             phi = numpyro.sample("phi", dist.Beta(kappa * m, kappa * (1 - m)))
             numpyro.sample("y", dist.Binomial(total_count=n, probs=phi), obs=y)
 
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
         mcmc = MCMC(NUTS(model), num_warmup=warmup, num_samples=draws, num_chains=chains,
                     chain_method="sequential", progress_bar=False)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         mcmc.run(jax.random.PRNGKey(seed), init_params=None)
         jax.block_until_ready(mcmc.get_samples()["phi"])
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
     s = mcmc.get_samples(group_by_chain=True)
     posterior = az.from_dict(posterior={"m": np.asarray(s["m"]), "log_kappa": np.asarray(s["v"]), "phi": np.asarray(s["phi"])})
     bulk, tail, rhat, mcse = az.ess(posterior, method="bulk"), az.ess(posterior, method="tail"), az.rhat(posterior), az.mcse(posterior)
@@ -68,6 +70,7 @@ def main():
     phi = np.asarray(s["phi"])
     print(json.dumps({
         "seconds_with_compile": times[0], "seconds": times[-1],
+        "cpu_seconds_with_compile": cpu[0], "cpu_seconds": cpu[-1],
         "bulk_ess_min": float(min(bulk[k].values.min() for k in names)),
         "tail_ess_min": float(min(tail[k].values.min() for k in names)),
         "rhat_max": float(max(rhat[k].values.max() for k in names)),

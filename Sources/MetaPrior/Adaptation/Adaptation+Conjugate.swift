@@ -11,7 +11,9 @@ extension Adaptation {
     /// - Throws: ``InputError`` when the task's rows are bad (they were already read once).
     public func hyperComparison(level: Double) throws -> [String] {
         guard let conjugate = prior.file.prior as? ConjugatePrior else { return [] }
-        let choices: [ConjugateHyperChoice] = conjugate.fullBayes == nil ? [.empiricalBayes] : [.empiricalBayes, .fullBayes]
+        // A prior fitted to one task has no θ̂: full Bayes alone.
+        let choices: [ConjugateHyperChoice] = conjugate.fullBayes == nil ? [.empiricalBayes]
+            : conjugate.criterion == ConjugatePrior.noEstimate ? [.fullBayes] : [.empiricalBayes, .fullBayes]
         return try choices.map { choice in
             let s = try conjugate.posterior(inputs: task.inputs, targets: task.targets, hyper: choice).mixture.summary(level: level)
             func f(_ x: Double) -> String { String(format: "%.6g", x) }

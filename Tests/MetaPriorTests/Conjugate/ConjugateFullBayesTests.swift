@@ -65,7 +65,7 @@ struct ConjugateFullBayesTests {
 
     /// The CSV is formatted chunk by chunk from the same draws: its rows, read back (the
     /// numbers are spelled shortest round-trip, so exactly), equal ``ConjugateFullBayes/draws(count:seed:)``'s,
-    /// across chunk boundaries (150 draws, chunks of 64).
+    /// across chunk boundaries (150 draws, chunks of 8).
     @Test func drawsCSVHoldsTheDraws() throws {
         let fit = try Self.pumps.get()
         let text = String(decoding: try fit.drawsCSV(count: 150, seed: 3), as: UTF8.self)

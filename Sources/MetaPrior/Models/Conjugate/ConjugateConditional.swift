@@ -56,6 +56,16 @@ public enum ConjugateConditional: Sendable, Equatable {
         }
     }
 
+    /// log p(φ = x) (−∞ for a point mass, as the log of ``density(_:)``).
+    public func logDensity(_ x: Double) -> Double {
+        switch self {
+        case .normal(let d): return d.logDensity(x)
+        case .pointMass: return -.infinity
+        case .beta(let d): return d.logDensity(x)
+        case .gamma(let d): return d.logDensity(x)
+        }
+    }
+
     /// One draw with `stream` (GSL's samplers).
     public func sample(using stream: RandomStream) -> Double {
         switch self {
@@ -86,7 +96,11 @@ extension ConjugateTasks {
     ///   ln Γ(y_i + α) − ln Γ(α) − ln Γ(y_i + 1) + α log(β/(β + t_i)) + y_i log(t_i/(β + t_i)),
     ///   the −log y_i! term included (as the pumps reference defines it).
     public func logMarginal(_ i: Int, _ theta: (Double, Double)) throws -> Double {
-        let y = responses[i], s = scales[i]
+        try Self.logMarginal(kind: kind, response: responses[i], scale: scales[i], theta)
+    }
+
+    /// log p(y | θ) of one task with response `y` and scale `s` (see ``logMarginal(_:_:)``).
+    static func logMarginal(kind: ConjugateKind, response y: Double, scale s: Double, _ theta: (Double, Double)) throws -> Double {
         switch kind {
         case .normalNormal:
             let v = s * s + theta.1 * theta.1, r = y - theta.0

@@ -110,13 +110,23 @@ public enum ConjugateFit {
     }
 
     /// Fits hierarchy `kind` to `dataset`.
-    /// - Throws: ``InputError`` for data the hierarchy cannot take, one task (what can be
-    ///   estimated is in the message), options it has no use for, or an improper hyper-posterior.
+    /// - Throws: ``InputError`` for data the hierarchy cannot take, one task without
+    ///   `request.fullBayes` (what can be estimated is in the message: empirical Bayes needs two
+    ///   or more; full Bayes is defined for one task under a proper hyper-posterior), options it
+    ///   has no use for, or an improper hyper-posterior (naming the hyperprior to change).
     public static func fit(_ kind: ConjugateKind, _ dataset: MetaDataset, request: FitRequest) throws -> FittedModel {
         let tasks = try tasks(kind, dataset)
         let estimate: (Double, Double), logLikelihood: Double, iterations: Int, converged: Bool, criterion: String
         var notes: [String] = [], boundary = false, gradient = 0.0
-        if kind == .normalNormal {
+        var full: ConjugateFullBayes?
+        if tasks.count == 1, request.fullBayes {
+            // Full Bayes is defined for one task under a proper hyper-posterior; θ̂ is not (the
+            // spread of φ between tasks is not identified). The prior records no θ̂.
+            full = try ConjugateFullBayes(tasks, hyperprior: request.hyperprior)
+            estimate = full!.mostProbableNode; logLikelihood = full!.logEvidence; iterations = 0; converged = true
+            criterion = ConjugatePrior.noEstimate
+            notes.append("one task: empirical Bayes cannot estimate \(kind.hyperNames.joined(separator: " and ")) from one task (the spread of φ between tasks is not identified); full Bayes under the hyperprior is what this prior holds (adapt and predict use it; --hyper eb is refused); the log marginal likelihood reported is the evidence log p(y) under the hyperprior (up to its normalising constant)")
+        } else if kind == .normalNormal {
             let fit = try NormalNormalFit(tasks, reml: request.reml)
             estimate = (fit.mu, fit.tau2.squareRoot()); logLikelihood = fit.logLikelihood; iterations = fit.iterations
             converged = true; criterion = request.reml ? "reml" : "ml"
@@ -130,9 +140,8 @@ public enum ConjugateFit {
                 notes.append("no overdispersion: the tasks vary no more than \(kind == .betaBinomial ? "binomial" : "Poisson") noise explains, so the marginal likelihood grows without bound as the prior concentrates (alpha + beta → ∞) and has no maximum; the pooled rate \(fit.pooledRate) is the estimate of every task's rate. Use that pooled model, or --full-bayes with a hyperprior for a proper posterior")
             }
         }
-        var full: ConjugateFullBayes?
         if request.fullBayes {
-            full = try ConjugateFullBayes(tasks, hyperprior: request.hyperprior)
+            if full == nil { full = try ConjugateFullBayes(tasks, hyperprior: request.hyperprior) }
             if !full!.converged { notes.append("warning: the hyper-posterior's quadrature did not reach 1e-6 posterior sds (last change \(full!.accuracy)); a posterior moment may not exist under this hyperprior") }
         } else if request.hyperprior != nil {
             throw InputError(column: "--hyperprior", kind: .invalidValue, "a hyperprior is for --full-bayes")

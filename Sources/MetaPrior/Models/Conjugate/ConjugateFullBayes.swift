@@ -22,6 +22,11 @@ public struct ConjugateFullBayes: Sendable {
         grid = try HyperPosteriorGrid(tasks: tasks, prior: self.hyperprior)
     }
 
+    /// θ at the grid node of largest weight (a stand-in θ̂ where empirical Bayes has none).
+    var mostProbableNode: (Double, Double) {
+        grid.theta[grid.weights.indices.max { grid.weights[$0] < grid.weights[$1] } ?? 0]
+    }
+
     /// Whether the quadrature reached its stated accuracy.
     public var converged: Bool { grid.converged }
     /// The largest change of a mean or sd, in sds, between the last two grids.
@@ -36,8 +41,9 @@ public struct ConjugateFullBayes: Sendable {
     /// sds are exact sums over the nodes. Interval ends: μ's marginal is the mixture of its
     /// exact conditionals N(μ̂(τ), V(τ)) over the nodes, solved on its CDF; every other quantity
     /// is a monotone function of one grid coordinate, whose marginal densities (the other
-    /// coordinate summed out) give its CDF to O(h⁴) in the spacing h, inverted there (the
-    /// means and sds are accurate to 1e-6 sds; the interval ends to the digits the tests state).
+    /// coordinate summed out) give its CDF to O(h⁴) in the spacing h, inverted
+    /// there (the means and sds are accurate to 1e-6 sds; the interval ends to the digits the
+    /// tests state).
     public func hyperSummary(level: Double) -> [IntervalSummary] {
         let probabilities = [(1 - level) / 2, (1 + level) / 2]
         return (0..<2).map { component in
@@ -60,42 +66,10 @@ public struct ConjugateFullBayes: Sendable {
     }
 
     /// The p-quantile of the summary quantity that is a monotone function of grid coordinate
-    /// `axis` (log α, log β, logit of the prior mean, log concentration, log τ). The marginal
-    /// density f_j at each node (the other coordinate summed out, spectrally accurate) gives the
-    /// CDF at the nodes by the trapezoid rule with its Euler–Maclaurin end correction
-    /// −h²/12 · f′(u_j) (f′ by central differences; f and f′ vanish at the box's far edge), so
-    /// O(h⁴); between nodes the CDF is the cubic Hermite interpolant with slopes f_j, inverted
-    /// by bisection.
+    /// `axis` (log α, log β, logit of the prior mean, log concentration, log τ): the inverse of
+    /// that coordinate's marginal ``NodeCDF``, mapped to the quantity.
     private func gridQuantile(axis: Int, _ p: Double) -> Double {
-        let h = grid.spacing[axis], origin = grid.lower[axis], n = grid.nodesPerAxis
-        var f = [Double](repeating: 0, count: n)
-        for k in grid.u.indices {
-            let coordinate = axis == 0 ? grid.u[k].0 : grid.u[k].1
-            f[Int(((coordinate - origin) / h).rounded())] += grid.weights[k] / h
-        }
-        func slope(_ j: Int) -> Double { j == 0 || j == n - 1 ? 0 : (f[j + 1] - f[j - 1]) / (2 * h) }
-        var cdf = [Double](repeating: 0, count: n)
-        var running = 0.0
-        for j in 0..<n {
-            cdf[j] = h * (running + f[j] / 2) - h * h / 12 * slope(j)
-            running += f[j]
-        }
-        var u = origin + Double(n - 1) * h
-        if p <= cdf[0] { u = origin }
-        for j in 0..<(n - 1) where cdf[j] < p && p <= cdf[j + 1] {
-            // Cubic Hermite on [u_j, u_j + h] in t ∈ [0, 1], increasing where f ≥ 0.
-            func value(_ t: Double) -> Double {
-                let t2 = t * t, t3 = t2 * t
-                return (2 * t3 - 3 * t2 + 1) * cdf[j] + (t3 - 2 * t2 + t) * h * f[j] + (-2 * t3 + 3 * t2) * cdf[j + 1] + (t3 - t2) * h * f[j + 1]
-            }
-            var low = 0.0, high = 1.0
-            for _ in 0..<60 {
-                let middle = 0.5 * (low + high)
-                if value(middle) < p { low = middle } else { high = middle }
-            }
-            u = origin + (Double(j) + 0.5 * (low + high)) * h
-            break
-        }
+        let u = grid.marginalCDF(axis: axis).quantile(p)
         switch (tasks.kind, axis) {
         case (.betaBinomial, 0): return 1 / (1 + exp(-u))
         case (.betaBinomial, _): return u
@@ -105,10 +79,32 @@ public struct ConjugateFullBayes: Sendable {
 
     /// The marginal posterior p(φ_i | y) of task i, a mixture over the hyper-posterior.
     public func taskPosterior(_ i: Int) throws -> ConjugateMixture {
+        try groupPosterior(grid.groups.groupOfTask[i])
+    }
+
+    /// The marginal posterior of the tasks with distinct (y, scale) pair `g`.
+    private func groupPosterior(_ g: Int) throws -> ConjugateMixture {
+        let groups = grid.groups
         var components: [ConjugateConditional] = []
         components.reserveCapacity(grid.theta.count)
-        for theta in grid.theta { components.append(try tasks.conditional(i, theta)) }
+        for theta in grid.theta {
+            components.append(try ConjugateTasks.conditional(kind: tasks.kind, response: groups.responses[g], scale: groups.scales[g], theta))
+        }
         return ConjugateMixture(weights: grid.weights, components: components)
+    }
+
+    /// Every task's ``taskPosterior(_:)`` summarised at `level`, in task order: computed once
+    /// per distinct (y, scale) pair (tasks with equal pairs have the same posterior), the pairs
+    /// in parallel; each pair's numbers are computed alone, so they do not depend on the thread
+    /// count.
+    public func taskSummaries(level: Double) throws -> [IntervalSummary] {
+        let groups = grid.groups
+        let results = ResultSlots<Result<IntervalSummary, any Error>>(count: groups.count)
+        DeterministicParallel.forEachChunk(count: groups.count, chunkSize: 8) { _, range in
+            for g in range { results[g] = Result { try groupPosterior(g).summary(level: level) } }
+        }
+        let perGroup = try results.values.map { try $0!.get() }
+        return groups.groupOfTask.map { perGroup[$0] }
     }
 
     /// The posterior of a new task's φ given its own data (`response` and `scale`; `nil` for
@@ -134,10 +130,12 @@ public struct ConjugateFullBayes: Sendable {
 
     /// `count` independent joint draws (θ, φ_1, …, φ_J) with `seed`, as rows of 3 + J numbers:
     /// lp__ = log p(u | y) + Σ_i log p(φ_i | θ, y_i) (u the grid's coordinates, normalised), then
-    /// θ's ``ConjugateKind/summaryNames`` quantities, then φ_i. θ comes from the quadrature's approximation
-    /// of the hyper-posterior: a node drawn by its weight, then a point uniform in its cell
-    /// (so θ's draws carry the grid's accuracy); each φ_i is then drawn exactly from its
-    /// conjugate conditional. Draw k uses random substream k of the seed.
+    /// θ's ``ConjugateKind/summaryNames`` quantities, then φ_i. θ is drawn by inverse CDFs of the
+    /// hyper-posterior's marginal of u₀ and its conditional of u₁, interpolated on the quadrature
+    /// grid: independent draws whose CDFs are within 0.01 (h/σ)⁴ of the quadrature's (h the
+    /// spacing, σ the sd, for Gaussian-shaped marginals; 2e-4 at the coarsest final grid). Each
+    /// φ_i is then drawn exactly from its conjugate conditional. Draw k uses random substream k
+    /// of the seed.
     public func draws(count: Int, seed: UInt64) throws -> [[Double]] {
         let sampler = JointDrawSampler(self)
         return try (0..<count).map { k in
@@ -145,47 +143,5 @@ public struct ConjugateFullBayes: Sendable {
             try row.withUnsafeMutableBufferPointer { try sampler.draw(k, seed: seed, into: $0.baseAddress!) }
             return row
         }
-    }
-}
-
-/// Joint draw k of a ``ConjugateFullBayes``, written into a row in place: what
-/// ``ConjugateFullBayes/draws(count:seed:)`` and the CSV share, so the CSV is formatted chunk by
-/// chunk without holding every draw (4,000 draws of 10,000 tasks would be 320 MB of rows).
-struct JointDrawSampler {
-    let full: ConjugateFullBayes
-    private let cumulative: [Double]
-    private let total: Double
-
-    init(_ full: ConjugateFullBayes) {
-        self.full = full
-        var cumulative: [Double] = []
-        cumulative.reserveCapacity(full.grid.weights.count)
-        var total = 0.0
-        for w in full.grid.weights { total += w; cumulative.append(total) }
-        self.cumulative = cumulative
-        self.total = total
-    }
-
-    /// Draw k (random substream k of `seed`) into `row[0 ..< 3 + J]`.
-    func draw(_ k: Int, seed: UInt64, into row: UnsafeMutablePointer<Double>) throws {
-        let grid = full.grid, tasks = full.tasks
-        let stream = RandomStream(seed: seed).substream(UInt64(k))
-        let target = stream.uniform() * total
-        var low = 0, high = cumulative.count - 1
-        while low < high { let mid = (low + high) / 2; if cumulative[mid] < target { low = mid + 1 } else { high = mid } }
-        let u0 = grid.u[low].0 + (stream.uniform() - 0.5) * grid.spacing[0]
-        let u1 = grid.u[low].1 + (stream.uniform() - 0.5) * grid.spacing[1]
-        let theta = grid.theta(u0, u1)
-        var lp = try grid.logPosterior(u0, u1) - grid.logNormaliser
-        let shown = tasks.kind.summaryValues(theta)
-        row[1] = shown.0
-        row[2] = shown.1
-        for i in 0..<tasks.count {
-            let conditional = try tasks.conditional(i, theta)
-            let phi = conditional.sample(using: stream)
-            lp += log(conditional.density(phi))
-            row[3 + i] = phi
-        }
-        row[0] = lp
     }
 }

@@ -23,8 +23,12 @@ public enum ConjugateHyperChoice: String, CaseIterable, Sendable {
 extension ConjugatePrior {
     /// The new task's posterior under `choice`.
     /// - Throws: ``InputError`` when `choice` is full Bayes and the prior holds no
-    ///   hyper-posterior (it was fitted without `--full-bayes`), or the task's rows are bad.
+    ///   hyper-posterior (it was fitted without `--full-bayes`), when it is empirical Bayes and
+    ///   the prior has no θ̂ (fitted to one task), or the task's rows are bad.
     public func posterior(inputs: Matrix, targets: [Double], hyper choice: ConjugateHyperChoice) throws -> ConjugateTaskPosterior {
+        if choice == .empiricalBayes, criterion == Self.noEstimate {
+            throw InputError(kind: .invalidValue, "the prior was fitted to one task, from which empirical Bayes cannot estimate \(kind.hyperNames.joined(separator: " and ")): use --hyper full")
+        }
         if choice == .fullBayes, fullBayes == nil {
             throw InputError(kind: .invalidValue, "the prior holds no hyper-posterior (it was fitted by empirical Bayes): use --hyper eb, or refit with `fit --full-bayes`")
         }

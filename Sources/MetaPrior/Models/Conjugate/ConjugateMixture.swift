@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
+import GSL
 
 /// A finite mixture Σ_k w_k p_k(φ) of conjugate conditionals: the marginal posterior of a
 /// task's φ under full Bayes, p(φ | y) = ∫ p(φ | θ, y) p(θ | y) dθ, with the hyper-posterior's
@@ -60,13 +61,27 @@ public struct ConjugateMixture: Sendable {
     public func quantile(_ p: Double) -> Double {
         let mean = self.mean, sd = Swift.max(standardDeviation, 1e-300)
         let support = components.first?.support ?? (-.infinity, .infinity)
-        // Bracket [low, high] with F(low) < p ≤ F(high), stepping out by sds from the mean.
-        var low = Swift.max(mean - sd, support.lower), high = Swift.min(mean + sd, support.upper)
-        var step = sd
-        while low > support.lower, cdf(low) >= p { step *= 2; low = Swift.max(mean - step, support.lower) }
-        step = sd
-        while high < support.upper, cdf(high) < p { step *= 2; high = Swift.min(mean + step, support.upper) }
-        var x = Swift.min(Swift.max(mean, low), high)
+        // Start at the normal approximation mean + z_p sd (each CDF costs a pass over every
+        // component, and Newton from there needs a few), then bracket [low, high] with
+        // F(low) < p ≤ F(high), stepping out by doubling multiples of sd.
+        let z = (try? Normal(mean: 0, standardDeviation: 1).quantile(p)) ?? 0
+        var x = Swift.min(Swift.max(mean + z * sd, support.lower), support.upper)
+        if !(x > support.lower && x < support.upper) { x = Swift.min(Swift.max(mean, support.lower), support.upper) }
+        var low = support.lower, high = support.upper
+        if cdf(x) >= p { high = x } else { low = x }
+        var step = 0.5 * sd
+        while low == support.lower, low != high {
+            let trial = Swift.max(high - step, support.lower)
+            if trial == support.lower || cdf(trial) < p { low = trial; break }
+            high = trial; step *= 2
+        }
+        step = 0.5 * sd
+        while high == support.upper {
+            let trial = Swift.min(low + step, support.upper)
+            if trial == support.upper || cdf(trial) >= p { high = trial; break }
+            low = trial; step *= 2
+        }
+        x = Swift.min(Swift.max(x, low), high)
         for _ in 0..<200 {
             let f = cdf(x) - p
             if abs(f) <= 1e-10 { return x }

@@ -20,8 +20,11 @@ public struct ConjugatePrior: TaskPrior {
     public let scaleColumn: String
     /// θ̂ = (μ̂, τ̂) or (α̂, β̂).
     public let estimate: (Double, Double)
-    /// "ml", "reml" (normal–normal) or "ml_ii" (the count hierarchies).
+    /// "ml", "reml" (normal–normal), "ml_ii" (the count hierarchies), or ``noEstimate`` (one
+    /// task: full Bayes only, ``estimate`` is then the hyper-posterior's most probable grid node).
     public let criterion: String
+    /// The criterion of a prior fitted to one task, which has no θ̂.
+    public static let noEstimate = "none_one_task"
     /// Whether the ML-II fit ran to the no-overdispersion boundary (θ̂ is then where it stopped).
     public let noOverdispersion: Bool
     /// The hyperprior and hyper-posterior, with full Bayes; `nil` for empirical Bayes.
@@ -75,7 +78,9 @@ public struct ConjugatePrior: TaskPrior {
 
     /// θ̂, and the hyper-posterior's summary under full Bayes.
     public func reportLines() -> [String] {
-        var lines = ["\(kind.rawValue): \(kind.hyperNames[0]) = \(formatted(estimate.0)), \(kind.hyperNames[1]) = \(formatted(estimate.1)) (empirical Bayes, \(criterion))"]
+        var lines = [criterion == Self.noEstimate
+            ? "\(kind.rawValue): empirical Bayes cannot estimate \(kind.hyperNames.joined(separator: " and ")) from one task; full Bayes only"
+            : "\(kind.rawValue): \(kind.hyperNames[0]) = \(formatted(estimate.0)), \(kind.hyperNames[1]) = \(formatted(estimate.1)) (empirical Bayes, \(criterion))"]
         if noOverdispersion {
             lines.append("no overdispersion: the marginal likelihood increases without bound as alpha + beta → ∞ (every task's rate equal); use the pooled rate, or full Bayes with a hyperprior")
         } else if kind == .normalNormal, estimate.1 == 0 {

@@ -33,16 +33,18 @@ public struct ConjugateShrinkage: Sendable {
     public init(prior: ConjugatePrior, tasks: ConjugateTasks, level: Double) throws {
         let priorMean = try prior.posterior(inputs: Matrix(rows: 0, columns: 1), targets: [], fullBayes: prior.fullBayes != nil).mixture.mean
         var rows: [Row] = []
+        // The meta-train tasks' own posteriors: once per distinct (y, scale) pair.
+        let own = try prior.fullBayes.flatMap { $0.tasks == tasks ? try $0.taskSummaries(level: level) : nil }
         for i in 0..<tasks.count {
-            let mixture: ConjugateMixture
-            if let full = prior.fullBayes, full.tasks == tasks {
-                mixture = try full.taskPosterior(i)
+            let summary: IntervalSummary
+            if let own {
+                summary = own[i]
             } else if let full = prior.fullBayes {
-                mixture = try full.newTaskPosterior(response: tasks.responses[i], scale: tasks.scales[i])
+                summary = try full.newTaskPosterior(response: tasks.responses[i], scale: tasks.scales[i]).summary(level: level)
             } else {
-                mixture = ConjugateMixture(weights: [1], components: [try tasks.conditional(i, prior.estimate)])
+                summary = ConjugateMixture(weights: [1], components: [try tasks.conditional(i, prior.estimate)]).summary(level: level)
             }
-            let summary = mixture.summary(level: level), raw = tasks.rawEstimate(i)
+            let raw = tasks.rawEstimate(i)
             rows.append(Row(task: tasks.ids[i], raw: raw, posterior: summary, factor: raw == priorMean ? .nan : (raw - summary.mean) / (raw - priorMean)))
         }
         self.rows = rows

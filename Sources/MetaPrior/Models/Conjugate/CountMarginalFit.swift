@@ -56,21 +56,23 @@ public struct CountMarginalFit: Sendable, Equatable {
         let m0 = beta ? Swift.min(Swift.max(pooled, 0.01), 0.99) : Swift.max(pooled, 1e-3)
         let start = [beta ? log(m0 / (1 - m0)) : log(m0), 0.0]
         var escaped = false
+        // Tasks with equal (y, scale) contribute equal terms: once per pair, times its count.
+        let groups = ConjugateTaskGroups(tasks)
         let result = try minimizeBFGS(start: start, initialStep: 0.1, gradientTolerance: 1e-9, maxIterations: 2000,
                                       shouldStop: { _, _ in escaped }) { u, gradient in
             let (a, b) = CountMarginalFit.hyper(u, beta: beta)
             if u[1] > log(CountMarginalFit.concentrationLimit) { escaped = true }
             var value = 0.0, ga = 0.0, gb = 0.0
-            for i in 0..<tasks.count {
-                value += try tasks.logMarginal(i, (a, b))
-                let y = tasks.responses[i], s = tasks.scales[i]
+            for g in 0..<groups.count {
+                let y = groups.responses[g], s = groups.scales[g], w = groups.multiplicity[g]
+                value += w * (try ConjugateTasks.logMarginal(kind: tasks.kind, response: y, scale: s, (a, b)))
                 if beta {
                     let common = try digamma(a + b) - digamma(a + b + s)
-                    ga += try digamma(a + y) - digamma(a) + common
-                    gb += try digamma(b + s - y) - digamma(b) + common
+                    ga += w * (try digamma(a + y) - digamma(a) + common)
+                    gb += w * (try digamma(b + s - y) - digamma(b) + common)
                 } else {
-                    ga += try digamma(y + a) - digamma(a) + log(b / (b + s))
-                    gb += a / b - (a + y) / (b + s)
+                    ga += w * (try digamma(y + a) - digamma(a) + log(b / (b + s)))
+                    gb += w * (a / b - (a + y) / (b + s))
                 }
             }
             // Chain rule to u: beta (logit m, log κ): ∂α/∂u₀ = m(1−m)κ = −∂β/∂u₀, ∂/∂u₁ = (α, β);

@@ -3,7 +3,8 @@ import Foundation
 
 extension HyperPosteriorGrid {
     /// The trapezoid grid on the box with `n` nodes per axis: kept nodes, θ, normalised weights.
-    private func evaluate(_ n: Int) throws -> (u: [(Double, Double)], theta: [(Double, Double)], logDensity: [Double], weights: [Double], logNormaliser: Double) {
+    private func evaluate(_ n: Int) throws -> (u: [(Double, Double)], theta: [(Double, Double)], logDensity: [Double], weights: [Double],
+                                               logNormaliser: Double, all: [Double]) {
         let h0 = (upper[0] - lower[0]) / Double(n - 1), h1 = (upper[1] - lower[1]) / Double(n - 1)
         var us: [(Double, Double)] = [], values: [Double] = [], factors: [Double] = []
         us.reserveCapacity(n * n); values.reserveCapacity(n * n)
@@ -31,26 +32,26 @@ extension HyperPosteriorGrid {
             keptTheta.append(theta(us[k].0, us[k].1))
         }
         let normaliser = peak + log(total * h0 * h1)
-        return (keptU, keptTheta, keptLog, keptWeights.map { $0 / total }, normaliser)
+        return (keptU, keptTheta, keptLog, keptWeights.map { $0 / total }, normaliser, values)
     }
 
     /// Means and sds of θ (its ``ConjugateKind/summaryNames`` quantities) and of every φ_i under `weights`: the quantities whose change
-    /// decides convergence.
-    static func moments(tasks: ConjugateTasks, theta: [(Double, Double)], weights: [Double]) throws -> [(mean: Double, sd: Double)] {
+    /// decides convergence (tasks with the same (y, scale) have the same moments: once per pair).
+    static func moments(kind: ConjugateKind, groups: ConjugateTaskGroups, theta: [(Double, Double)], weights: [Double]) throws -> [(mean: Double, sd: Double)] {
         var out: [(mean: Double, sd: Double)] = []
         for component in 0..<2 {
             var m = 0.0, m2 = 0.0
             for k in weights.indices {
-                let v = tasks.kind.summaryValues(theta[k])
+                let v = kind.summaryValues(theta[k])
                 let x = component == 0 ? v.0 : v.1
                 m += weights[k] * x; m2 += weights[k] * x * x
             }
             out.append((m, Swift.max(m2 - m * m, 0).squareRoot()))
         }
-        for i in 0..<tasks.count {
+        for g in 0..<groups.count {
             var m = 0.0, m2 = 0.0
             for k in weights.indices {
-                let c = try tasks.conditional(i, theta[k])
+                let c = try ConjugateTasks.conditional(kind: kind, response: groups.responses[g], scale: groups.scales[g], theta[k])
                 let mean = c.mean
                 m += weights[k] * mean; m2 += weights[k] * (c.variance + mean * mean)
             }
@@ -61,12 +62,12 @@ extension HyperPosteriorGrid {
 
     /// Halves the spacing until the moments settle to ``tolerance`` sds (see the type).
     mutating func refine() throws {
-        var n = 33
+        var n = Self.firstNodes
         var previous: [(mean: Double, sd: Double)]?
         while true {
             let grid = try evaluate(n)
-            let current = try Self.moments(tasks: tasks, theta: grid.theta, weights: grid.weights)
-            u = grid.u; theta = grid.theta; weights = grid.weights; logDensity = grid.logDensity
+            let current = try Self.moments(kind: tasks.kind, groups: groups, theta: grid.theta, weights: grid.weights)
+            u = grid.u; theta = grid.theta; weights = grid.weights; logDensity = grid.logDensity; allLogDensity = grid.all
             logNormaliser = grid.logNormaliser
             nodesPerAxis = n
             spacing = [(upper[0] - lower[0]) / Double(n - 1), (upper[1] - lower[1]) / Double(n - 1)]
