@@ -298,7 +298,7 @@ print(f"3 trials: τ̂ {few['tau-hat']}, EB median width {few['EB median 95% wid
       f"{many['FB median 95% width']:.3f} ({100 * (many['FB median 95% width'] / many['EB median 95% width'] - 1):.0f}% apart)")
 assert few["tau-hat"] == 0 and few["EB median 95% width"] == 0
 assert [f"{few['FB tau 2.5%']:.3f}", f"{few['FB tau 97.5%']:.1f}", f"{few['FB mu sd']:.2f}", f"{few['mu-hat SE']:.2f}",
-        f"{few['FB median 95% width']:.2f}"] == ["0.015", "1.9", "0.57", "0.31", "1.76"]
+        f"{few['FB median 95% width']:.2f}"] == ["0.017", "2.0", "0.57", "0.31", "1.76"]
 assert [f"{many['EB median 95% width']:.3f}", f"{many['FB median 95% width']:.3f}",
         f"{100 * (many['FB median 95% width'] / many['EB median 95% width'] - 1):.0f}"] == ["0.935", "0.976", "4"]""")
 
@@ -345,7 +345,7 @@ md("""What to read from this (every number is printed above):
 - **Few tasks.** The first three trials give τ̂ = 0: empirical Bayes pools them completely, and
   each trial's posterior under θ̂ is the point μ̂ (95% width 0), as if their true effects were
   known to be equal and μ were known. Full Bayes keeps τ's whole posterior (95% interval about
-  0.015 to 1.9) and μ's uncertainty (sd 0.57, against μ̂'s SE 0.31): the trials' 95% intervals
+  0.017 to 2.0) and μ's uncertainty (sd 0.57, against μ̂'s SE 0.31): the trials' 95% intervals
   are then 1.76 wide (median). With all 13 trials the two methods' median widths are 0.935 and
   0.976, 4% apart.
   With few tasks, or τ̂ at 0, report full Bayes.""")
