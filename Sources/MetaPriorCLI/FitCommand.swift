@@ -152,6 +152,10 @@ struct FitCommand: ParsableCommand {
         if let weights, weights == dataOptions.target || weights == dataOptions.task {
             throw ValidationError("--weights \(InputError.quoted(weights)) cannot be the task or target column")
         }
+        // The classifiers fit classes (or episodes), not weighted tasks: refuse rather than ignore.
+        if weights != nil, [ClassGaussianFamily.name, SoftmaxFamily.name].contains(modelName) {
+            throw ValidationError("--weights is not supported by --model \(modelName): it fits every class (or episode) alike")
+        }
         if !splitOptions.isActive && (splitOptions.splitOutput != nil || splitOptions.partition != nil) {
             throw ValidationError("--partition and --split-output need --split or task lists")
         }

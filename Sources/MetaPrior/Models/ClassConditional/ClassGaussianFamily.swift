@@ -18,7 +18,7 @@ public enum ClassGaussianFamily: ModelFamily {
     /// - Parameters:
     ///   - dataset: tasks whose target holds class labels and whose inputs are the features.
     ///   - request: `options.structure` shapes Ψ and `options.maximumIterations` bounds BFGS;
-    ///     the episodic objective, REML and bases other than `linear` are refused.
+    ///     the episodic objective, REML, task weights and bases other than `linear` are refused.
     /// - Throws: ``InputError`` for a real-valued target, fewer than two classes in all, or a
     ///   singular pooled within-class covariance.
     public static func fit(_ dataset: MetaDataset, request: FitRequest) throws -> FittedModel {
@@ -29,6 +29,9 @@ public enum ClassGaussianFamily: ModelFamily {
         guard request.episodic == nil, !request.reml, request.basis == .linear else {
             throw InputError(column: "--model", kind: .invalidValue,
                              "class_gaussian fits by marginal likelihood on the raw inputs: leave out --objective episodic, --reml and --basis")
+        }
+        guard dataset.tasks.allSatisfy({ $0.weight == 1 }) else {
+            throw InputError(column: "--weights", kind: .invalidValue, "class_gaussian does not weight tasks: leave out --weights")
         }
         var classes: [ClassStatistics] = []
         for task in dataset.tasks {
