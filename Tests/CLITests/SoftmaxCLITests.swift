@@ -26,11 +26,10 @@ struct SoftmaxCLITests {
     }
 
     /// Round trip, and both models scored on the same 300 episodes: each row present, and
-    /// Model B's accuracy above chance (0.2) by more than 10 SE. (No ranking against the
-    /// baselines is claimed on these data: the classes are Gaussian, so the Bayes logits'
-    /// bias is −|m_c|²/2, tied to the weights in a way no Gaussian weight prior holds; measured,
-    /// Model B is underconfident here, ECE 0.18. The library test `SoftmaxPredictiveTests`
-    /// checks Model B against the logistic baseline on data from its own model.)
+    /// Model B's NLL below the weak-prior logistic baseline's by more than 2 √(SE_B² + SE_L²)
+    /// (conservative: the paired difference's SE is smaller, the episodes being shared).
+    /// Measured: 0.479 ± 0.020 against 0.604 ± 0.032. (With the Laplace approximation's logits
+    /// alone instead of the importance-sampled predictive, Model B's NLL was 0.634.)
     @Test func fitsEvaluatesAndReadsBack() throws {
         let dir = try Self.fitted()
         let file = try PriorFile.read(dir.appendingPathComponent("softmax.json").path)
@@ -49,7 +48,7 @@ struct SoftmaxCLITests {
         _ = try figures("class_gaussian:gaussian.json")
         #expect(b.count == 8 && logistic.count == 8, "\(run.stdout)")
         guard b.count == 8, logistic.count == 8 else { return }
-        #expect(b[0] - 0.2 > 10 * b[1], "\(run.stdout)")
+        #expect(logistic[2] - b[2] > 2 * (b[3] * b[3] + logistic[3] * logistic[3]).squareRoot(), "\(run.stdout)")
     }
 
     /// Hand-edited values: each must be an InputError, never a trap.
