@@ -5,27 +5,36 @@ import MetaPrior
 
 /// `evaluate --ways N`: N-way K-shot classification episodes (issue 15).
 struct ClassificationEvaluateOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: ArgumentHelp("Classification: classes N per episode (N-way K-shot; --shots and --query are then per class). Needs a class_gaussian --prior.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Classification: classes N per episode (N-way K-shot; --shots and --query are then per class). Needs class_gaussian or softmax --prior files (each scored on the same episodes).", valueName: "N"))
     var ways: Int?
 }
 
 extension EvaluateCommand {
-    /// Scores the first prior (class_gaussian) and the nearest-mean and logistic baselines on
-    /// seeded N-way episodes and prints one table row per method.
+    /// Scores every prior (class_gaussian or softmax) and the nearest-mean and logistic
+    /// baselines on the same seeded N-way episodes and prints one table row per method.
     func runClassification(ways: Int, outputs: OutputPlan) throws {
         guard ways >= 2 else { throw ValidationError("--ways must be at least 2, not \(ways)") }
-        let loaded = try LoadedPrior(path: prior[0])
-        guard let classPrior = loaded.file.prior as? ClassGaussianPrior else {
-            throw ValidationError("--ways needs a class_gaussian prior; \(prior[0]) holds \(loaded.file.model)")
+        let loaded = try prior.map { try LoadedPrior(path: $0) }
+        var classifiers: [(label: String, prior: any FewShotClassifierPrior)] = []
+        for (path, file) in zip(prior, loaded) {
+            guard let classPrior = file.file.prior as? any FewShotClassifierPrior else {
+                throw ValidationError("--ways needs a class_gaussian or softmax prior; \(path) holds \(file.file.model)")
+            }
+            // One prior is named by its model; several by model and file, so rows stay apart.
+            classifiers.append((prior.count == 1 ? classPrior.model : "\(classPrior.model):\(path)", classPrior))
         }
-        let options = EvaluationRun.readOptions(dataOptions.readOptions(), for: [loaded])
+        let options = EvaluationRun.readOptions(dataOptions.readOptions(), for: loaded)
         let data = try MetaDataset.read(csv: dataOptions.data, options: options)
         let spec = EpisodeSpec(shots: shots ?? 5, query: .count(query ?? 5), ways: ways, seed: seed)
         let evaluation: ClassificationEvaluation
         do {
             let sampler = try EpisodeSampler(dataset: data, spec: spec)
             try sampler.checkCount(episodes)
-            evaluation = try ClassificationEvaluation(prior: classPrior, dataset: data, episodes: sampler.episodes(count: episodes))
+            var warnings: [String] = []
+            try EvaluationRun.checkTrainingTasks(loaded, eligible: sampler.eligibleTasks.map { data.tasks[$0] }, dataset: data,
+                                                 dataFile: dataOptions.data, allow: allowTrainingTasks, warnings: &warnings)
+            for warning in warnings { reporting.say("warning: \(warning)") }
+            evaluation = try ClassificationEvaluation(priors: classifiers, dataset: data, episodes: sampler.episodes(count: episodes))
         } catch var error as InputError where error.file == nil && error.column.map({ !$0.hasPrefix("--") }) ?? true {
             error.file = dataOptions.data
             throw error
@@ -36,7 +45,7 @@ extension EvaluateCommand {
         var table = "\(ways)-way \(spec.shots)-shot, \(query ?? 5) queries per class, \(episodes) episodes (seed \(seed)); SE over \(evaluation.clusters) clusters (task and class set)\n"
         table += "method          accuracy            NLL                 Brier               ECE (15 bins)\n"
         for s in evaluation.scores {
-            table += s.method.padding(toLength: 16, withPad: " ", startingAt: 0)
+            table += s.method.padding(toLength: max(16, s.method.count + 2), withPad: " ", startingAt: 0)
                 + [s.accuracy, s.nll, s.brier, s.ece].map { cell($0).padding(toLength: 20, withPad: " ", startingAt: 0) }.joined() + "\n"
         }
         try outputs.write(Array(table.utf8), to: "-")

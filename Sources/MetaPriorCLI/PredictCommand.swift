@@ -47,7 +47,7 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         let outputs = try CLIOutput.prepare([output, drawsOutput])
         let adapted = try options.adapt(dataFile: support, sampling: sampling.request(options), hyper: hyper)
-        if let prior = adapted.prior.file.prior as? ClassGaussianPrior { return try predictClasses(prior, adapted, outputs) }
+        if let prior = adapted.prior.file.prior as? any FewShotClassifierPrior { return try predictClasses(prior, adapted, outputs) }
         for line in try adapted.diagnosticWarnings() { reporting.say("warning: " + line) }
         let queries = try adapted.queries(csv: query)
         let predictions = try adapted.predictionsCSV(queries: queries, level: options.level, file: query)

@@ -47,7 +47,8 @@ struct ClassificationEvaluateTests {
         ("a label column with one class", ["--data", "oneclass.csv"], "no task is large enough"),
         ("N above the number of classes", ["--data", "test.csv", "--ways", "6"], "6 ways"),
         ("a non-numeric feature", ["--data", "text.csv"], "not a number"),
-        ("a regression prior", ["--data", "test.csv", "--prior", "sin.json"], "class_gaussian prior"),
+        ("a regression prior", ["--data", "test.csv", "--prior", "sin.json"], "class_gaussian or softmax prior"),
+        ("the meta-train tasks", ["--data", "train.csv"], "were used to fit"),
     ])
     func badInputs(name: String, arguments: [String], message: String) throws {
         let dir = try Self.directory()

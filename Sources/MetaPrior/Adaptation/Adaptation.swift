@@ -16,6 +16,9 @@ public struct Adaptation: Sendable {
     public let task: TaskData
     /// Its posterior.
     public let posterior: any TaskPosterior
+    /// For a classifier prior (``FewShotClassifierPrior``), the class names of the task's
+    /// labels (its targets are positions in this list); `nil` otherwise.
+    public let classNames: [String]?
     /// For a conjugate prior adapted with an explicit choice, θ̂ or full Bayes; `nil` for the
     /// prior file's own method.
     public let hyper: ConjugateHyperChoice?
@@ -38,8 +41,17 @@ public struct Adaptation: Sendable {
                 sampling: PosteriorSampling? = nil, hyper: ConjugateHyperChoice? = nil) throws {
         let prior = try LoadedPrior(path: priorPath)
         let file = prior.file
-        let (task, dataDigest) = try MetaDataset.readTaskAndDigest(csv: dataFile, inputs: file.inputs, target: target ?? file.target,
+        let task: TaskData, dataDigest: String
+        if file.prior is any FewShotClassifierPrior {
+            // Labels may be text (class names) or numbers; either way they only group points.
+            let read = try MetaDataset.readLabelledTaskAndDigest(csv: dataFile, inputs: file.inputs, target: target ?? file.target,
+                                                                 taskColumn: file.taskColumn, taskID: taskID)
+            (task, dataDigest, classNames) = (read.task, read.sourceDigest, read.classNames)
+        } else {
+            (task, dataDigest) = try MetaDataset.readTaskAndDigest(csv: dataFile, inputs: file.inputs, target: target ?? file.target,
                                                                    taskColumn: file.taskColumn, taskID: taskID, levels: file.prior.inputLevels)
+            classNames = nil
+        }
         self.prior = prior
         self.dataFile = dataFile
         self.dataDigest = dataDigest

@@ -15,21 +15,32 @@ extension MetaDataset {
         try readTask(csv: path, inputs: inputs, target: target, taskColumn: taskColumn, taskID: taskID, levels: levels, recordsDigest: false).task
     }
 
+    /// ``readTaskAndDigest(csv:inputs:target:taskColumn:taskID:levels:)`` for a labelled
+    /// episode: the target holds class labels (any text, numbers included), read as positions in
+    /// the sorted list of the file's labels, which is returned beside the task.
+    public static func readLabelledTaskAndDigest(csv path: String, inputs: [String], target: String, taskColumn: String,
+                                                 taskID: String? = nil) throws -> (task: TaskData, classNames: [String], sourceDigest: String) {
+        let (task, digest, names) = try readTask(csv: path, inputs: inputs, target: target, taskColumn: taskColumn,
+                                                 taskID: taskID, levels: [:], recordsDigest: true, kind: .classification)
+        return (task, names ?? [], digest ?? "unknown")
+    }
+
     /// ``readTask(csv:inputs:target:taskColumn:taskID:levels:)``, with the SHA-256 of the file's
     /// bytes as read (for provenance: the file, or standard input, is read only once).
     public static func readTaskAndDigest(csv path: String, inputs: [String], target: String, taskColumn: String,
                                          taskID: String? = nil, levels: [String: [String]] = [:]) throws -> (task: TaskData, sourceDigest: String) {
-        let (task, digest) = try readTask(csv: path, inputs: inputs, target: target, taskColumn: taskColumn,
-                                          taskID: taskID, levels: levels, recordsDigest: true)
+        let (task, digest, _) = try readTask(csv: path, inputs: inputs, target: target, taskColumn: taskColumn,
+                                             taskID: taskID, levels: levels, recordsDigest: true)
         return (task, digest ?? "unknown")
     }
 
     /// One read of the file: the header checked for the columns a new task needs, then its
     /// rows (the task column optional, no rows allowed), then the task chosen.
     private static func readTask(csv path: String, inputs: [String], target: String, taskColumn: String,
-                                 taskID: String?, levels: [String: [String]], recordsDigest: Bool) throws -> (task: TaskData, digest: String?) {
+                                 taskID: String?, levels: [String: [String]], recordsDigest: Bool,
+                                 kind: CSVReadOptions.Kind = .regression) throws -> (task: TaskData, digest: String?, classNames: [String]?) {
         var hasTaskColumn = false
-        var options = CSVReadOptions(taskColumn: taskColumn, targetColumn: target, featureColumns: inputs, kind: .regression,
+        var options = CSVReadOptions(taskColumn: taskColumn, targetColumn: target, featureColumns: inputs, kind: kind,
                                      taskColumnIsOptional: true, allowsNoRows: true, recordsSourceDigest: recordsDigest)
         options.inputLevels = levels
         let dataset = try read(csv: path, options: options) { header in
@@ -42,23 +53,23 @@ extension MetaDataset {
                 throw InputError(file: path, line: 1, column: name, kind: .missingColumn, "missing column; the file has: \(names)")
             }
         }
-        let digest = dataset.sourceDigest
+        let digest = dataset.sourceDigest, names = dataset.classNames
         guard !dataset.tasks.isEmpty else {
-            return (TaskData(id: taskID ?? "new", inputs: Matrix(rows: 0, columns: inputs.count), targets: []), digest)
+            return (TaskData(id: taskID ?? "new", inputs: Matrix(rows: 0, columns: inputs.count), targets: []), digest, names)
         }
         if let taskID {
             guard let task = dataset.tasks.first(where: { $0.id == taskID }) else {
                 let ids = InputError.list(dataset.tasks.prefix(10).map(\.id))
                 throw InputError(file: path, column: taskColumn, kind: .invalidValue, "no task \(InputError.quoted(taskID)); tasks include: \(ids)")
             }
-            return (TaskData(id: taskID, inputs: task.inputs, targets: task.targets), digest)
+            return (TaskData(id: taskID, inputs: task.inputs, targets: task.targets), digest, names)
         }
         guard dataset.tasks.count == 1 else {
             throw InputError(file: path, column: taskColumn, kind: .invalidValue,
                              "the file holds \(dataset.tasks.count) tasks; choose one with --task-id (e.g. \(InputError.list([dataset.tasks[0].id])))")
         }
         let task = dataset.tasks[0]
-        return (TaskData(id: hasTaskColumn ? task.id : "new", inputs: task.inputs, targets: task.targets), digest)
+        return (TaskData(id: hasTaskColumn ? task.id : "new", inputs: task.inputs, targets: task.targets), digest, names)
     }
 
     /// Reads the `inputs` columns of a CSV of query points (other columns are ignored); a text

@@ -2,11 +2,12 @@
 import Foundation
 import GSL
 
-/// N-way K-shot classification scores of Model A (``ClassGaussianPrior``) and two baselines on
-/// the same seeded episodes.
+/// N-way K-shot classification scores of fitted classifier priors (Model A,
+/// ``ClassGaussianPrior``; Model B, ``SoftmaxPrior``) and two baselines on the same seeded
+/// episodes.
 ///
-/// Methods: `class_gaussian` (the prior's Student-t predictives, Bayes' rule, uniform class
-/// prior); `nearest_mean` (ProtoNet-style: softmax over −‖x − x̄_c‖², x̄_c the support mean of
+/// Methods: each prior under its label (`class_gaussian`: the Student-t predictives, Bayes'
+/// rule, uniform class prior; `softmax`: the posterior predictive, importance-sampled from the Laplace fit); `nearest_mean` (ProtoNet-style: softmax over −‖x − x̄_c‖², x̄_c the support mean of
 /// class c); `logistic` (per-episode softmax regression with a weak N(0, 100) prior, MAP).
 ///
 /// Figures, per query point: accuracy (the most probable class is right), NLL (−log p of the
@@ -18,7 +19,7 @@ import GSL
 public struct ClassificationEvaluation: Sendable {
     /// One method's figures.
     public struct Scores: Sendable, Equatable {
-        /// `class_gaussian`, `nearest_mean` or `logistic`.
+        /// A prior's label, `nearest_mean` or `logistic`.
         public var method: String
         /// Accuracy and its clustered SE.
         public var accuracy: (value: Double, standardError: Double)
@@ -38,22 +39,33 @@ public struct ClassificationEvaluation: Sendable {
         }
     }
 
-    /// The figures per method, Model A first.
+    /// The figures per method, the priors first.
     public let scores: [Scores]
     /// The number of clusters (distinct task and class set).
     public let clusters: Int
 
     /// Scores `episodes` (cut with `--ways`, so each carries remapped labels) of `dataset`.
     /// - Parameters:
-    ///   - prior: Model A's fitted prior.
+    ///   - prior: Model A's (or B's) fitted prior.
     ///   - dataset: the labelled tasks the episodes index.
     ///   - episodes: N-way episodes from ``EpisodeSampler`` with ``EpisodeSpec/ways`` set.
     /// - Throws: ``InputError`` for episodes without class labels or a prior of other inputs.
-    public init(prior: ClassGaussianPrior, dataset: MetaDataset, episodes: [Episode]) throws {
-        guard dataset.inputNames == prior.inputs else {
+    public init(prior: any FewShotClassifierPrior, dataset: MetaDataset, episodes: [Episode]) throws {
+        try self.init(priors: [(prior.model, prior)], dataset: dataset, episodes: episodes)
+    }
+
+    /// Scores several priors (each under its label, in order) and then the two baselines on
+    /// the same episodes.
+    /// - Parameters:
+    ///   - priors: a label and a fitted classifier prior each, all of the data's inputs.
+    ///   - dataset: the labelled tasks the episodes index.
+    ///   - episodes: N-way episodes from ``EpisodeSampler`` with ``EpisodeSpec/ways`` set.
+    /// - Throws: ``InputError`` for episodes without class labels or a prior of other inputs.
+    public init(priors: [(label: String, prior: any FewShotClassifierPrior)], dataset: MetaDataset, episodes: [Episode]) throws {
+        for (_, prior) in priors where dataset.inputNames != prior.inputs {
             throw InputError(kind: .inconsistent, "the data's inputs \(dataset.inputNames) are not the prior's \(prior.inputs)")
         }
-        let methods = ["class_gaussian", "nearest_mean", "logistic"]
+        let methods = priors.map(\.label) + ["nearest_mean", "logistic"]
         var records = methods.map { _ in [ClusterRecord]() }
         var clusterIndex: [String: Int] = [:]
         for episode in episodes {
@@ -67,18 +79,20 @@ public struct ClassificationEvaluation: Sendable {
             let queries = episode.querySet(in: dataset).inputs.nestedRows
             var byClass = [[[Double]]](repeating: [], count: ways)
             for (x, y) in zip(support, supportLabels) { byClass[y].append(x) }
-            let modelA = try ClassConditionalClassifier(prior: prior.niw, support: byClass.map(ClassStatistics.init(points:)))
-            let centres = byClass.map { points in (0..<prior.inputs.count).map { j in points.reduce(0) { $0 + $1[j] } / Double(points.count) } }
+            let models = try priors.map { try $0.prior.episodeClassifier(support: support, labels: supportLabels, classes: ways) }
+            let d = dataset.inputNames.count
+            let centres = byClass.map { points in (0..<d).map { j in points.reduce(0) { $0 + $1[j] } / Double(points.count) } }
             let logistic = try EpisodeLogisticRegression(inputs: support, labels: supportLabels, classes: ways)
-            for (m, method) in methods.enumerated() {
+            for m in methods.indices {
                 var record = ClusterRecord(cluster: cluster)
                 for (x, y) in zip(queries, queryLabels) {
                     let logP: [Double]
-                    switch method {
-                    case "class_gaussian": logP = try modelA.logProbabilities(x)
-                    case "nearest_mean":
+                    if m < models.count {
+                        logP = try models[m].logProbabilities(x)
+                    } else if m == models.count {
                         logP = Self.nearestMeanLogProbabilities(x, centres)
-                    default: logP = logistic.logProbabilities(x)
+                    } else {
+                        logP = logistic.logProbabilities(x)
                     }
                     record.add(logProbabilities: logP, label: y)
                 }

@@ -160,8 +160,17 @@ public struct EvaluationRun: Sendable {
         }
     }
 
-    /// Refuses (or, when allowed, warns about) tasks a prior was fitted on.
-    private static func checkTrainingTasks(_ priors: [LoadedPrior], eligible: [TaskData], dataset: MetaDataset, dataFile: String,
+    /// Refuses (or, when allowed, warns about) tasks a prior was fitted on, by the content
+    /// digests its file records: the regression evaluate and `evaluate --ways` share it.
+    /// - Parameters:
+    ///   - priors: the priors to be scored.
+    ///   - eligible: the tasks episodes may be cut from.
+    ///   - dataset: the data they belong to (for the task column's name).
+    ///   - dataFile: the data file, for the error.
+    ///   - allow: warn instead of refusing (`--allow-training-tasks`).
+    ///   - warnings: where a warning is appended.
+    /// - Throws: ``InputError`` naming a meta-train task, unless `allow`.
+    public static func checkTrainingTasks(_ priors: [LoadedPrior], eligible: [TaskData], dataset: MetaDataset, dataFile: String,
                                            allow: Bool, warnings: inout [String]) throws {
         for prior in priors {
             guard let trained = prior.file.training.trainingTaskDigests else { continue }

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import GSL
+
+/// Model B of few-shot classification (issue 15): softmax (multinomial logistic) regression
+/// per episode, p(y = c | x, W) ∝ exp(w_cᵀ[1, x]), with a Gaussian prior w_c ~ N(0, V) on
+/// every class's weights learned across meta-train episodes.
+///
+/// `softmax` because the likelihood is the softmax of linear logits — the name every library
+/// gives this model's output layer — and it reads apart from `class_gaussian` (generative)
+/// at a glance.
+///
+/// The prior is exchangeable over classes (the same N(0, V) for each), as it must be: labels
+/// are remapped per episode, so no class position means anything. Its mean is fixed at 0:
+/// w_c ~ N(m, V) adds the same mᵀx̃ to every logit, which the softmax cancels, so m is not
+/// identified by any data. The likelihood is also flat along W → W + 1aᵀ; the prior makes the
+/// posterior proper (its Hessian V⁻¹ per class), so nothing is pinned (no reference class).
+///
+/// Every meta-train task is one episode with all its classes and points. V is fitted by EM
+/// on the marginal likelihood with the E-step's posterior moments importance-sampled from each
+/// episode's Laplace approximation (256 draws per episode; the Laplace moments alone are
+/// biased low), restricted to `--covariance` (`full`, `diagonal`, `isotropic`; choose diagonal
+/// or isotropic for many inputs: a full V has p(p + 1)/2 entries from Σ_t N_t weight vectors).
+/// The log marginal likelihood reported is the Laplace approximation at V̂.
+public enum SoftmaxFamily: ModelFamily {
+    /// `softmax`.
+    public static let name = "softmax"
+    /// The model in symbols, for `fit --help`.
+    public static let summary = "p(y = c | x) ∝ exp(w_cᵀ[1, x]), w_c ~ N(0, V) for every class"
+    /// V's shape (`--covariance`) and the iteration limit of EM.
+    public static let honouredSettings: Set<FitSetting> = [.covarianceStructure, .maximumIterations]
+
+    /// Why a setting does not apply to softmax.
+    public static func whyNot(_ setting: FitSetting) -> String? {
+        switch setting {
+        case .episodicObjective, .reml, .basis: "softmax fits V by EM on the raw inputs"
+        case .taskWeights: "every episode enters the marginal likelihood once; weighting episodes is not implemented"
+        default: nil
+        }
+    }
+
+    /// Fits V over the meta-train tasks.
+    /// - Parameters:
+    ///   - dataset: tasks whose target holds class labels and whose inputs are the features.
+    ///   - request: `options.structure` shapes V and `options.maximumIterations` bounds EM;
+    ///     every other setting is refused (``honouredSettings``).
+    /// - Throws: ``InputError`` for a real-valued target, no task with two classes, or a fit
+    ///   that cannot start.
+    public static func fit(_ dataset: MetaDataset, request: FitRequest) throws -> FittedModel {
+        guard dataset.classNames != nil else {
+            throw InputError(column: dataset.targetName, kind: .invalidValue,
+                             "softmax needs a column of class labels as the target, but it holds real numbers")
+        }
+        try request.refuseSettings(unhonouredBy: self, weighted: dataset.isWeighted)
+        var episodes: [SoftmaxEpisode] = []
+        for task in dataset.tasks {
+            guard let (labels, classes) = try? SoftmaxPrior.remap(task.targets) else { continue }
+            episodes.append(SoftmaxEpisode(points: task.inputs.nestedRows, labels: labels, classes: classes.count))
+        }
+        guard !episodes.isEmpty else {
+            throw InputError(column: dataset.targetName, kind: .invalidValue, "no task holds two classes; the softmax prior needs at least one that does")
+        }
+        let fit: SoftmaxFit
+        do {
+            fit = try SoftmaxFit(episodes: episodes, structure: request.options.structure, maxIterations: request.options.maximumIterations)
+        } catch var error as InputError {
+            error.column = error.column ?? dataset.targetName
+            throw error
+        }
+        let p = dataset.inputNames.count + 1
+        let prior = try SoftmaxPrior(inputs: dataset.inputNames, covariance: Matrix(rows: p, columns: p, elements: fit.covariance),
+                                     structure: request.options.structure, classes: fit.classCount, episodes: episodes.count)
+        let skipped = dataset.tasks.count - episodes.count
+        return FittedModel(prior: prior, logMarginalLikelihood: fit.logLikelihood, iterations: fit.iterations,
+                           gradientNorm: fit.lastChange, converged: fit.converged, tasks: episodes.count,
+                           observations: episodes.reduce(0) { $0 + $1.count },
+                           account: "EM (importance-sampled E-step) over \(fit.classCount) classes in \(episodes.count) episodes, \(fit.converged ? "converged" : "NOT converged") in \(fit.iterations) iterations (largest relative change of V \(fit.lastChange))",
+                           notes: skipped > 0 ? ["\(skipped) task(s) with one class skipped"] : [])
+    }
+
+    /// Reads a ``SoftmaxPrior``.
+    /// - Parameter decoder: positioned at the prior file's object.
+    public static func decodePrior(from decoder: any Decoder) throws -> any TaskPrior {
+        try SoftmaxPrior(from: decoder)
+    }
+}
