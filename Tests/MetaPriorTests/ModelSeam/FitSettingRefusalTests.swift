@@ -45,7 +45,7 @@ import GSL
             let csv = "task,x,y\n" + (0..<4).flatMap { t in (1...4).map { "t\(t),\($0),\(($0 + t) % 2)" } }.joined(separator: "\n")
             let frame = try FormulaFrame.parse(csv: Array(csv.utf8), formula: try ModelFormula(parsing: "y ~ x + (1 | task)"))
             _ = try (family as! any FormulaModelFamily.Type).fit(frame, request: request)
-        case is ClassGaussianFamily.Type:
+        case is ClassGaussianFamily.Type, is SoftmaxFamily.Type:
             let data = MetaDataset(inputNames: ["x"], targetName: "label", kind: .classification(classNames: ["a", "b"]), tasks: tasks)
             _ = try family.fit(data, request: request)
         default:
