@@ -101,6 +101,22 @@ struct LearnedBasisFloorFitTests {
         #expect(top <= 0.5 * options.boundaryTolerance, "λ_max(G, W) = \(top)")
         // …and it is the criterion the fit reports (3.05e-7 here), to round-off.
         #expect(abs(2 * top - fit.criterion.boundaryExcess) <= 1e-8)
+
+        // The σ² bound: ℓ falls as σ² rises from the floor (the KKT sign), at fixed Σ̃ as the
+        // fit reports it and at fixed Σ, both by central differences of the direct likelihood
+        // with h = 1e-4 relative (truncation O(h²) ≈ 1e-8 of the slope, round-off
+        // ≈ 1e-16·|ℓ|/(h·N) ≈ 1e-13 per observation); the reported slope within 1e-6.
+        let slope = try #require(fit.criterion.noiseSlope)
+        let h = 1e-4
+        func perObservation(_ f: (Double) throws -> Double) rethrows -> Double {
+            (try f(noise * (1 + h)) - f(noise * (1 - h))) / (2 * h * noise) * noise / n
+        }
+        let atFixedRelative = try perObservation { try BoundaryFitTests.direct(designs, targets, mean: mean, noise: $0, relative: relative) }
+        let atFixedSigma = try perObservation {
+            try BoundaryFitTests.direct(designs, targets, mean: mean, noise: $0, relative: (noise / $0) * relative)
+        }
+        #expect(slope < 0 && atFixedSigma < 0)
+        #expect(abs(atFixedRelative - slope) <= 1e-6, "\(atFixedRelative) vs \(slope)")
     }
 
     /// G = ∂ℓ/∂Σ̃ = ½ Σ_i Φ_iᵀṼ_i⁻¹(r_i r_iᵀ/σ² − Ṽ_i)Ṽ_i⁻¹Φ_i (r_i = y_i − Φ_iμ, Ṽ_i = I + Φ_iΣ̃Φ_iᵀ),

@@ -27,6 +27,15 @@ import GSL
 ///   chosen by likelihood gain. A slope is a poor guide at the noise floor, where Σ̃ = Σ/σ²
 ///   is huge: a slope of several units can come with a gain of a fraction of a nat.
 ///
+/// Where σ² is held at its floor (``PriorFitOptions/noiseFloor``), the conditions above are
+/// taken at that fixed σ² (G = ½(E/σ² − Σ wX) holds at any σ², and μ̂ does not depend on it),
+/// and one more condition belongs to the bounded problem: ℓ must fall as σ² rises from the
+/// bound, ``noiseSlope`` = (σ²/N)·∂ℓ/∂σ² = ½(r/(Nσ²) − 1) ≤ 0 (r the weighted residual
+/// Σ w q − μ̂ᵀΣ wz). Taken at fixed Σ̃; at fixed Σ it differs by ⟨G, Σ̃⟩/N, which vanishes
+/// where the stationarity condition holds (GΛ = 0). It holds by construction (the bound binds
+/// only where r/N is below it) and is reported so that a reader can see how hard the floor
+/// binds: −½ means the tasks are fitted exactly.
+///
 /// Stationarity is met either by the gradient or, where the gradient has stopped shrinking at
 /// the precision the likelihood can be computed to (typically 1e-8–1e-7 per observation when
 /// Σ̃ is large and each task's X = A − UᵀU cancels), by ``newtonDecrement``: the gain in ℓ per
@@ -47,6 +56,10 @@ public struct FitCriterion: Sendable, Equatable {
     /// (`nil` when it was not needed: ``boundaryExcess`` within its tolerance, or Σ̃ of full
     /// rank).
     public var growthGain: Double?
+    /// At the noise floor, (σ²/N)·∂ℓ/∂σ² at fixed Σ̃: ½(r/(Nσ²) − 1), ≤ 0 when the bound is
+    /// a genuine maximum in σ² (the KKT sign); `nil` where σ² is profiled (its derivative is
+    /// then zero).
+    public var noiseSlope: Double?
 
     /// The criterion with the Newton decrement measured at the same point.
     func with(newtonDecrement: Double?) -> FitCriterion {
@@ -69,12 +82,14 @@ public struct FitCriterion: Sendable, Equatable {
         boundaryExcess <= tolerance || (growthGain.map { $0 <= growthTolerance } ?? false)
     }
 
-    /// Whether both conditions hold: stationary (``isStationary(tolerance:decrementTolerance:)``)
-    /// and the boundary condition (``meetsBoundary(tolerance:growthTolerance:)``).
+    /// Whether the conditions hold: stationary (``isStationary(tolerance:decrementTolerance:)``),
+    /// the boundary condition (``meetsBoundary(tolerance:growthTolerance:)``) and, at the noise
+    /// floor, the sign of ``noiseSlope``.
     public func holds(stationarityTolerance: Double, decrementTolerance: Double, boundaryTolerance: Double,
                       growthTolerance: Double = PriorFitOptions.defaultGrowthTolerance) -> Bool {
         isStationary(tolerance: stationarityTolerance, decrementTolerance: decrementTolerance)
             && meetsBoundary(tolerance: boundaryTolerance, growthTolerance: growthTolerance)
+            && (noiseSlope ?? 0) <= 0
     }
 }
 
@@ -110,7 +125,11 @@ extension ProfiledLikelihood {
         let n = statistics.weightedObservations
         let stationarity = zip(e.gradient, scales).reduce(0.0) { Swift.max($0, abs($1.0 / $1.1)) } / n
         let top = try boundaryDirection(e)
-        return FitCriterion(stationarity: stationarity, boundaryExcess: top.value - 1)
+        var criterion = FitCriterion(stationarity: stationarity, boundaryExcess: top.value - 1)
+        if let bound = noiseFloor, e.noiseVariance <= bound {
+            criterion.noiseSlope = 0.5 * (e.residual / (n * e.noiseVariance) - 1)
+        }
+        return criterion
     }
 
     /// The largest generalised eigenvalue of (E/σ̂², Σ wX) and its eigenvector v, normalised

@@ -122,6 +122,9 @@ public enum LinearGaussianFamily: ModelFamily {
         if let gain = c.growthGain {
             boundary += " or best rank-one growth gain per task \(significant(gain, 2)) ≤ \(significant(options.growthTolerance, 2))"
         }
+        if let slope = c.noiseSlope {
+            boundary += "; σ² at its floor, (σ²/N)·∂ℓ/∂σ² = \(significant(slope, 2)) ≤ 0"
+        }
         // Stationary by the gradient, or — where the gradient stopped shrinking at the
         // precision ℓ is computed to — by the Newton decrement: report the one that decided.
         let byDecrement = c.stationarity > options.gradientTolerance && (c.newtonDecrement.map { $0 <= options.decrementTolerance } ?? false)

@@ -101,6 +101,8 @@ final class ProfiledLikelihood {
         var residualOuter: [Double]
         /// Σ w X (row-major d×d).
         var weightedProjection: [Double]
+        /// The weighted residual Σ w q − μ̂ᵀΣ wz (σ̂² = it / N where σ² is profiled).
+        var residual: Double = 0
 
         /// G = ½(E/σ̂² − Σ wX) = ∂ℓ/∂Σ̃ (row-major d×d).
         var sigmaGradient: [Double] {
@@ -224,7 +226,8 @@ final class ProfiledLikelihood {
         }
         var evaluation = Evaluation(logLikelihood: logLikelihood, gradient: [], mean: mean,
                                     noiseVariance: noiseVariance, factor: lambda, columns: lambda.count / d,
-                                    noiseFloored: noiseFloored, residualOuter: [], weightedProjection: sumX.elements)
+                                    noiseFloored: noiseFloored, residualOuter: [], weightedProjection: sumX.elements,
+                                    residual: Swift.max(residual, 0))
         if wantGradient {
             gradientEvaluations += 1
             evaluation.residualOuter = residualOuter(mean: mean)
