@@ -122,9 +122,10 @@ struct SoftmaxCLITests {
         _ = try runCLI(["simulate", "sinusoid", "--tasks", "20", "--points", "10", "--seed", "1", "--output", "sin.csv"], in: dir)
         let real = try runCLI(["fit", "--data", "sin.csv", "--model", "softmax", "--output", "p.json"], in: dir)
         #expect(real.status != 0 && real.stderr.contains("class labels"), "\(real.stderr)")
-        _ = try runCLI(["simulate", "gaussian-classes", "--tasks", "5", "--points", "10", "--seed", "1", "--output", "c.csv"], in: dir)
+        // A weight column constant within each task (one that varies is refused while reading).
+        try "task,x,label,w\na,1,u,2\na,2,v,2\nb,1,u,1\nb,3,v,1\n".write(to: dir.appendingPathComponent("c.csv"), atomically: true, encoding: .utf8)
         for model in ["softmax", "class_gaussian"] {
-            let weighted = try runCLI(["fit", "--data", "c.csv", "--target", "label", "--model", model, "--weights", "x1"], in: dir)
+            let weighted = try runCLI(["fit", "--data", "c.csv", "--target", "label", "--model", model, "--weights", "w"], in: dir)
             #expect(weighted.status != 0 && !weighted.signalled && weighted.stderr.contains("--weights is not available for the \(model) model"), "\(model): \(weighted.stderr)")
         }
     }
