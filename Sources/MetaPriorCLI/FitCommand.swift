@@ -47,7 +47,8 @@ struct FitCommand: ParsableCommand {
                                + "rbf and rff features are centred on their meta-train means (the intercept is then the mean level). "
                                + "rbf:K:auto, fourier:K:auto, rff:K:auto[:seed] choose the width (×[1/4, 8] the spacing), period (×[1/16, 4] the range) "
                                + "or lengthscale (×[1/16, 8] a tenth of the range) that maximises the marginal likelihood. "
-                               + "auto compares linear, poly:3, rbf:10:auto, rbf:20:auto, fourier:8:auto, fourier:16:auto by log likelihood − ½·(parameters)·log(tasks) and reports the table.",
+                               + "auto compares linear, poly:3, rbf:10:auto, rbf:20:auto, fourier:8:auto, fourier:16:auto by log likelihood − ½·(parameters)·log(tasks) and reports the table. "
+                               + "class_gaussian and softmax take linear (the raw inputs) or pca:k: the k leading principal components of all meta-train inputs (eigenvectors of their sample covariance), stored in the prior file and applied by predict and evaluate.",
                                valueName: "spec"),
             transform: parsing(BasisSpec.init(parsing:)))
     var basis: BasisSpec = .linear

@@ -27,13 +27,16 @@ public enum BasisSpec: Sendable, Equatable, CustomStringConvertible {
     /// `auto`: the candidates of ``BasisSpec/automaticCandidates`` compared by their maximised
     /// log marginal likelihood; the best one is used.
     case automatic
+    /// `pca:k`, for the class families only (`class_gaussian`, `softmax`): the k leading
+    /// principal components of the meta-train inputs (``PCAFeatures``), no intercept.
+    case pca(components: Int)
 
     /// Parses a basis spec.
     /// - Throws: ``InputError`` naming the spec and what is expected.
     public init(parsing text: String) throws {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         func fail(_ why: String) -> InputError {
-            InputError(column: "--basis", "\(InputError.quoted(text)): \(why); expected auto, linear, poly:P, rbf:K[:width|:auto], fourier:K[:period|:auto] or rff:K:lengthscale|auto[:seed]")
+            InputError(column: "--basis", "\(InputError.quoted(text)): \(why); expected auto, linear, poly:P, rbf:K[:width|:auto], fourier:K[:period|:auto] or rff:K:lengthscale|auto[:seed] (pca:k for class_gaussian and softmax)")
         }
         func count(_ index: Int, _ name: String, max: Int = 10_000) throws -> Int {
             guard index < parts.count, let value = Int(parts[index]), value >= 1, value <= max else {
@@ -78,6 +81,9 @@ public enum BasisSpec: Sendable, Equatable, CustomStringConvertible {
             let k = try count(1, "the number of features K")
             self = auto ? .learned(.randomFourier(features: k, seed: seed))
                 : .randomFourier(features: k, lengthscale: try positive(2, "the lengthscale"), seed: seed)
+        case "pca":
+            guard parts.count == 2 else { throw fail("pca takes one argument") }
+            self = .pca(components: try count(1, "the number of components k"))
         default:
             throw fail("unknown basis \(InputError.quoted(parts[0]))")
         }
@@ -93,6 +99,7 @@ public enum BasisSpec: Sendable, Equatable, CustomStringConvertible {
         case .randomFourier(let k, let l, let s): return "rff:\(k):\(l):\(s)"
         case .learned(let basis): return basis.description
         case .automatic: return "auto"
+        case .pca(let k): return "pca:\(k)"
         }
     }
 

@@ -96,6 +96,8 @@ extension FeatureMap {
         switch parsed {
         case .automatic:
             throw invalid("spec", "'auto' names a set of candidates; a prior file records the basis that was chosen")
+        case .pca:
+            throw invalid("spec", "'\(spec)' is recorded under the key features of a class_gaussian or softmax prior, not as a regression basis")
         case .learned(.radial(let count)):
             try requireInputs()
             try rows(.centres, centres, count: count)

@@ -95,6 +95,8 @@ public struct FeatureMap: Sendable, Equatable, Codable {
         switch spec {
         case .automatic:
             throw InputError(column: "--basis", "'auto' names a set of candidate bases, not one basis to build")
+        case .pca:
+            throw InputError(column: "--basis", "'\(spec)' is a feature basis of the class families (class_gaussian, softmax), not of a regression")
         case .learned(.radial(let K)):
             try requireInputs()
             centres = FeatureMap.spreadCentres(count: K, lower: lower, upper: upper)

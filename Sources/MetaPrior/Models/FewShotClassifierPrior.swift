@@ -33,8 +33,9 @@ extension ClassGaussianPrior: FewShotClassifierPrior {
     ///   - classes: as there.
     public func episodeClassifier(support: [[Double]], labels: [Int], classes: Int) throws -> any EpisodeClassifier {
         var byClass = [[[Double]]](repeating: [], count: classes)
-        for (x, y) in zip(support, labels) { byClass[y].append(x) }
-        return try ClassConditionalClassifier(prior: niw, support: byClass.map(ClassStatistics.init(points:)))
+        for (x, y) in zip(support, labels) { byClass[y].append(features?.project(x) ?? x) }
+        let classifier = try ClassConditionalClassifier(prior: niw, support: byClass.map(ClassStatistics.init(points:)))
+        return features.map { ProjectedClassifier(features: $0, inner: classifier) } ?? classifier
     }
 }
 
@@ -48,8 +49,9 @@ extension SoftmaxPrior: FewShotClassifierPrior {
         guard support.allSatisfy({ $0.count == inputs.count }) else {
             throw InputError(kind: .inconsistent, "the support set needs the prior's \(inputs.count) input columns")
         }
-        let episode = SoftmaxEpisode(points: support, labels: labels, classes: classes)
-        return try SoftmaxTaskPosterior(episode: episode, prior: self, classLabels: Array(0..<classes), sampling: PosteriorSampling(method: .laplace))
+        let episode = SoftmaxEpisode(points: support.map { features?.project($0) ?? $0 }, labels: labels, classes: classes)
+        let posterior = try SoftmaxTaskPosterior(episode: episode, prior: self, classLabels: Array(0..<classes), sampling: PosteriorSampling(method: .laplace))
+        return features.map { ProjectedClassifier(features: $0, inner: posterior) } ?? posterior
     }
 }
 
@@ -94,5 +96,38 @@ extension FewShotClassifierPrior {
             text += (row.map { "\($0)" } + p.map { "\($0)" } + [shown[best]]).joined(separator: ",") + "\n"
         }
         return Array(text.utf8)
+    }
+}
+
+/// An episode's classifier that reads raw points and hands their ``PCAFeatures`` projection
+/// to the classifier built on the projected support set.
+struct ProjectedClassifier: EpisodeClassifier {
+    let features: PCAFeatures
+    let inner: any EpisodeClassifier
+
+    func logProbabilities(_ query: [Double]) throws -> [Double] {
+        guard query.count == features.mean.count else {
+            throw InputError(kind: .inconsistent, "a query needs the prior's \(features.mean.count) input columns")
+        }
+        return try inner.logProbabilities(features.project(query))
+    }
+}
+
+extension PCAFeatures {
+    /// The projection a class family's fit asks for: nil for `--basis linear` (the raw
+    /// inputs), a `pca:k` basis fitted on every meta-train point of `dataset` for `pca:k`.
+    /// - Parameters:
+    ///   - basis: the request's basis.
+    ///   - dataset: the meta-train data.
+    ///   - family: the family's name, for the message.
+    /// - Throws: ``InputError`` (column `--basis`) for any other basis, or k outside 1…d.
+    static func requested(by basis: BasisSpec, on dataset: MetaDataset, family: String) throws -> PCAFeatures? {
+        switch basis {
+        case .linear: return nil
+        case .pca(let k): return try PCAFeatures(fitting: dataset.tasks.flatMap { $0.inputs.nestedRows }, count: k)
+        default:
+            throw InputError(column: "--basis", kind: .invalidValue,
+                             "--basis \(basis) is not available for the \(family) model: it takes linear (the raw inputs) or pca:k")
+        }
     }
 }

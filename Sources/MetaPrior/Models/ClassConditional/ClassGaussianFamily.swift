@@ -13,13 +13,14 @@ public enum ClassGaussianFamily: ModelFamily {
     public static let name = "class_gaussian"
     /// The model in symbols, for `fit --help`.
     public static let summary = "x | class ~ N(m, Σ), (m, Σ) ~ NIW(μ₀, κ, Ψ, ν)"
-    /// Ψ's shape (`--covariance` or `--psi`) and the iteration limit of BFGS.
-    public static let honouredSettings: Set<FitSetting> = [.covarianceStructure, .maximumIterations]
+    /// Ψ's shape (`--covariance` or `--psi`), the iteration limit of BFGS, and `--basis pca:k`
+    /// (any other basis is refused by ``fit(_:request:)``).
+    public static let honouredSettings: Set<FitSetting> = [.covarianceStructure, .maximumIterations, .basis]
 
     /// Why a setting does not apply to class_gaussian.
     public static func whyNot(_ setting: FitSetting) -> String? {
         switch setting {
-        case .episodicObjective, .reml, .basis: "class_gaussian fits by marginal likelihood on the raw inputs"
+        case .episodicObjective, .reml: "class_gaussian fits by marginal likelihood"
         case .taskWeights: "every class enters the marginal likelihood once; weighting classes is not implemented"
         default: nil
         }
@@ -28,8 +29,8 @@ public enum ClassGaussianFamily: ModelFamily {
     /// Fits θ by the exact marginal likelihood of every class of every task.
     /// - Parameters:
     ///   - dataset: tasks whose target holds class labels and whose inputs are the features.
-    ///   - request: `options.structure` shapes Ψ and `options.maximumIterations` bounds BFGS;
-    ///     every other setting is refused (``honouredSettings``).
+    ///   - request: `options.structure` shapes Ψ, `options.maximumIterations` bounds BFGS and
+    ///     `basis` is `linear` or `pca:k`; every other setting is refused (``honouredSettings``).
     /// - Throws: ``InputError`` for a real-valued target, fewer than two classes in all, or a
     ///   singular pooled within-class covariance.
     public static func fit(_ dataset: MetaDataset, request: FitRequest) throws -> FittedModel {
@@ -38,10 +39,11 @@ public enum ClassGaussianFamily: ModelFamily {
                              "class_gaussian needs a column of class labels as the target, but it holds real numbers")
         }
         try request.refuseSettings(unhonouredBy: self, weighted: dataset.isWeighted)
+        let features = try PCAFeatures.requested(by: request.basis, on: dataset, family: name)
         var classes: [ClassStatistics] = []
         for task in dataset.tasks {
             var byLabel: [Int: [[Double]]] = [:]
-            let rows = task.inputs.nestedRows
+            let rows = task.inputs.nestedRows.map { features?.project($0) ?? $0 }
             for (row, label) in zip(rows, task.targets) { byLabel[Int(label), default: []].append(row) }
             for label in byLabel.keys.sorted() { classes.append(try ClassStatistics(points: byLabel[label] ?? [])) }
         }
@@ -56,7 +58,8 @@ public enum ClassGaussianFamily: ModelFamily {
             error.column = error.column ?? dataset.targetName
             throw error
         }
-        let prior = try ClassGaussianPrior(inputs: dataset.inputNames, niw: fit.prior, structure: fit.structure, classes: fit.classCount)
+        let prior = try ClassGaussianPrior(inputs: dataset.inputNames, niw: fit.prior, structure: fit.structure, classes: fit.classCount,
+                                           features: features)
         return FittedModel(prior: prior, logMarginalLikelihood: fit.logLikelihood, iterations: fit.iterations,
                            gradientNorm: fit.gradientNorm, converged: fit.converged, tasks: dataset.tasks.count,
                            observations: dataset.observationCount,

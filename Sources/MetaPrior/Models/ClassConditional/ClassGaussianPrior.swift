@@ -9,7 +9,9 @@ import GSL
 /// Prior-file keys (snake case; the common `inputs` key lists the feature columns):
 /// `prior_mean` (μ₀), `kappa` (κ > 0), `psi` (Ψ, d×d symmetric positive definite),
 /// `nu` (ν > d − 1), `psi_structure` (`full`, `diagonal` or `isotropic`) and `classes` (the
-/// number of meta-train classes). Every value is validated when read.
+/// number of meta-train classes), and `features` when the prior reads a `pca:k` projection
+/// of its inputs (``PCAFeatures``; μ₀ and Ψ are then k-dimensional). Every value is validated
+/// when read.
 public struct ClassGaussianPrior: TaskPrior, Equatable {
     /// The feature columns, in order.
     public let inputs: [String]
@@ -19,13 +21,17 @@ public struct ClassGaussianPrior: TaskPrior, Equatable {
     public let structure: CovarianceStructure
     /// The meta-train classes θ was fitted on.
     public let classes: Int
+    /// The `pca:k` projection of the inputs θ lives on, or nil for the raw inputs.
+    public let features: PCAFeatures?
 
     /// `class_gaussian`.
     public var model: String { ClassGaussianFamily.name }
     /// `mean.<input>` for each input: φ is a class's mean.
-    public var parameterNames: [String] { inputs.map { "mean.\($0)" } }
-    /// The raw input columns.
-    public var featureDescription: String { "raw inputs (\(inputs.count))" }
+    public var parameterNames: [String] { (features?.names ?? inputs).map { "mean.\($0)" } }
+    /// The raw input columns, or their principal components.
+    public var featureDescription: String {
+        features.map { "pca:\($0.count) of the \(inputs.count) inputs" } ?? "raw inputs (\(inputs.count))"
+    }
 
     /// A prior over classes with these feature columns.
     /// - Parameters:
@@ -33,11 +39,20 @@ public struct ClassGaussianPrior: TaskPrior, Equatable {
     ///   - niw: θ.
     ///   - structure: how Ψ was restricted.
     ///   - classes: the number of meta-train classes.
-    /// - Throws: ``InputError`` if the names do not match the dimension.
-    public init(inputs: [String], niw: NormalInverseWishart, structure: CovarianceStructure, classes: Int) throws {
-        guard inputs.count == niw.dimension else {
-            throw InputError(column: "inputs", kind: .inconsistent, "\(inputs.count) inputs for a prior of dimension \(niw.dimension)")
+    ///   - features: the projection `niw` lives on (its k matches the dimension), or nil.
+    /// - Throws: ``InputError`` if the names or the projection do not match the dimension.
+    public init(inputs: [String], niw: NormalInverseWishart, structure: CovarianceStructure, classes: Int, features: PCAFeatures? = nil) throws {
+        if let features {
+            guard features.mean.count == inputs.count, features.count == niw.dimension else {
+                throw InputError(column: "features", kind: .inconsistent,
+                                 "a pca basis of \(features.mean.count) inputs and \(features.count) components for \(inputs.count) inputs and a prior of dimension \(niw.dimension)")
+            }
+        } else {
+            guard inputs.count == niw.dimension else {
+                throw InputError(column: "inputs", kind: .inconsistent, "\(inputs.count) inputs for a prior of dimension \(niw.dimension)")
+            }
         }
+        self.features = features
         self.inputs = inputs
         self.niw = niw
         self.structure = structure
@@ -53,14 +68,14 @@ public struct ClassGaussianPrior: TaskPrior, Equatable {
         guard inputs.columns == self.inputs.count, targets.count == inputs.rows else {
             throw InputError(kind: .inconsistent, "a class needs \(self.inputs.count) input columns and one label per row")
         }
-        let rows = inputs.nestedRows
+        let rows = inputs.nestedRows.map { features?.project($0) ?? $0 }
         return try ClassMeanPosterior(prior: niw, data: rows.isEmpty ? nil : ClassStatistics(points: rows))
     }
 
     /// θ for a person.
     public func reportLines() -> [String] {
         func list(_ xs: [Double]) -> String { xs.map { String(format: "%.6g", $0) }.joined(separator: ", ") }
-        return ["NIW prior over \(classes) meta-train classes (Ψ \(structure.rawValue)):",
+        return ["NIW prior over \(classes) meta-train classes (Ψ \(structure.rawValue)) on \(featureDescription):",
                 "  μ₀ = (\(list(niw.mean)))",
                 "  κ = \(String(format: "%.6g", niw.meanPrecision)), ν = \(String(format: "%.6g", niw.degreesOfFreedom))",
                 "  Ψ = [\(niw.scale.nestedRows.map { "[\(list($0))]" }.joined(separator: ", "))]"]
@@ -70,7 +85,7 @@ public struct ClassGaussianPrior: TaskPrior, Equatable {
     /// - Parameter other: any prior.
     public func isEqual(to other: any TaskPrior) -> Bool { (other as? ClassGaussianPrior) == self }
 
-    enum CodingKeys: String, CodingKey { case inputs, priorMean, kappa, psi, nu, psiStructure, classes }
+    enum CodingKeys: String, CodingKey { case inputs, priorMean, kappa, psi, nu, psiStructure, classes, features }
 
     /// Writes the keys listed on the type.
     /// - Parameter encoder: positioned at the prior file's object.
@@ -82,6 +97,7 @@ public struct ClassGaussianPrior: TaskPrior, Equatable {
         try container.encode(niw.degreesOfFreedom, forKey: .nu)
         try container.encode(structure, forKey: .psiStructure)
         try container.encode(classes, forKey: .classes)
+        try container.encodeIfPresent(features, forKey: .features)
     }
 
     /// Reads and validates the keys listed on the type: sizes, finiteness, symmetry and
@@ -107,6 +123,6 @@ public struct ClassGaussianPrior: TaskPrior, Equatable {
             throw error
         }
         try self.init(inputs: inputs, niw: niw, structure: try container.decode(CovarianceStructure.self, forKey: .psiStructure),
-                      classes: classes)
+                      classes: classes, features: try container.decodeIfPresent(PCAFeatures.self, forKey: .features))
     }
 }

@@ -70,7 +70,7 @@ extension GeneralizedMixedFamily {
             throw InputError(column: "--basis", kind: .invalidValue, "a formula names its own terms: write basis(x) where the basis's features of the column x belong, as in 'y ~ basis(x) + (basis(x) | task)'")
         }
         switch request.basis {
-        case .learned, .automatic:
+        case .learned, .automatic, .pca:
             throw InputError(column: "--basis", kind: .invalidValue, "a formula's basis(x) takes a fixed basis (rbf:K[:width], fourier:K[:period], poly:P, rff:K:lengthscale)")
         default: break
         }

@@ -26,13 +26,14 @@ public enum SoftmaxFamily: ModelFamily {
     public static let name = "softmax"
     /// The model in symbols, for `fit --help`.
     public static let summary = "p(y = c | x) ∝ exp(w_cᵀ[1, x]), w_c ~ N(0, V) for every class"
-    /// V's shape (`--covariance`) and the iteration limit of EM.
-    public static let honouredSettings: Set<FitSetting> = [.covarianceStructure, .maximumIterations]
+    /// V's shape (`--covariance`), the iteration limit of EM, and `--basis pca:k` (any other
+    /// basis is refused by ``fit(_:request:)``).
+    public static let honouredSettings: Set<FitSetting> = [.covarianceStructure, .maximumIterations, .basis]
 
     /// Why a setting does not apply to softmax.
     public static func whyNot(_ setting: FitSetting) -> String? {
         switch setting {
-        case .episodicObjective, .reml, .basis: "softmax fits V by EM on the raw inputs"
+        case .episodicObjective, .reml: "softmax fits V by EM on the marginal likelihood"
         case .taskWeights: "every episode enters the marginal likelihood once; weighting episodes is not implemented"
         default: nil
         }
@@ -41,8 +42,8 @@ public enum SoftmaxFamily: ModelFamily {
     /// Fits V over the meta-train tasks.
     /// - Parameters:
     ///   - dataset: tasks whose target holds class labels and whose inputs are the features.
-    ///   - request: `options.structure` shapes V and `options.maximumIterations` bounds EM;
-    ///     every other setting is refused (``honouredSettings``).
+    ///   - request: `options.structure` shapes V, `options.maximumIterations` bounds EM and
+    ///     `basis` is `linear` or `pca:k`; every other setting is refused (``honouredSettings``).
     /// - Throws: ``InputError`` for a real-valued target, no task with two classes, or a fit
     ///   that cannot start.
     public static func fit(_ dataset: MetaDataset, request: FitRequest) throws -> FittedModel {
@@ -51,10 +52,11 @@ public enum SoftmaxFamily: ModelFamily {
                              "softmax needs a column of class labels as the target, but it holds real numbers")
         }
         try request.refuseSettings(unhonouredBy: self, weighted: dataset.isWeighted)
+        let features = try PCAFeatures.requested(by: request.basis, on: dataset, family: name)
         var episodes: [SoftmaxEpisode] = []
         for task in dataset.tasks {
             guard let (labels, classes) = try? SoftmaxPrior.remap(task.targets) else { continue }
-            episodes.append(SoftmaxEpisode(points: task.inputs.nestedRows, labels: labels, classes: classes.count))
+            episodes.append(SoftmaxEpisode(points: task.inputs.nestedRows.map { features?.project($0) ?? $0 }, labels: labels, classes: classes.count))
         }
         guard !episodes.isEmpty else {
             throw InputError(column: dataset.targetName, kind: .invalidValue, "no task holds two classes; the softmax prior needs at least one that does")
@@ -66,9 +68,10 @@ public enum SoftmaxFamily: ModelFamily {
             error.column = error.column ?? dataset.targetName
             throw error
         }
-        let p = dataset.inputNames.count + 1
+        let p = (features?.count ?? dataset.inputNames.count) + 1
         let prior = try SoftmaxPrior(inputs: dataset.inputNames, covariance: Matrix(rows: p, columns: p, elements: fit.covariance),
-                                     structure: request.options.structure, classes: fit.classCount, episodes: episodes.count)
+                                     structure: request.options.structure, classes: fit.classCount, episodes: episodes.count,
+                                     features: features)
         let skipped = dataset.tasks.count - episodes.count
         return FittedModel(prior: prior, logMarginalLikelihood: fit.logLikelihood, iterations: fit.iterations,
                            gradientNorm: fit.lastChange, converged: fit.converged, tasks: episodes.count,

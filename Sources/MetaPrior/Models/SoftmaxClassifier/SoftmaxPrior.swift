@@ -10,7 +10,9 @@ import GSL
 /// Prior-file keys (snake case; the common `inputs` key lists the feature columns):
 /// `weight_covariance` (V, p × p with p = 1 + inputs, the bias first; symmetric positive
 /// definite), `weight_structure` (`full`, `diagonal` or `isotropic`; V must have that shape),
-/// `classes` (meta-train classes, ≥ 2) and `episodes` (meta-train episodes, ≥ 1). The prior
+/// `classes` (meta-train classes, ≥ 2), `episodes` (meta-train episodes, ≥ 1), and `features`
+/// when the prior reads a `pca:k` projection of its inputs (``PCAFeatures``; V is then
+/// (k + 1) × (k + 1), and "inputs" below means the k components). The prior
 /// mean is 0 (the softmax does not identify it; see ``SoftmaxFamily``). Every value is
 /// validated when read.
 public struct SoftmaxPrior: TaskPrior, Equatable {
@@ -24,6 +26,8 @@ public struct SoftmaxPrior: TaskPrior, Equatable {
     public let classes: Int
     /// The meta-train episodes (tasks) V was fitted on.
     public let episodes: Int
+    /// The `pca:k` projection of the inputs the weights act on, or nil for the raw inputs.
+    public let features: PCAFeatures?
 
     /// `softmax`.
     public var model: String { SoftmaxFamily.name }
@@ -31,13 +35,17 @@ public struct SoftmaxPrior: TaskPrior, Equatable {
     /// episode with N classes has N such blocks, class by class.
     public var parameterNames: [String] { (0..<2).flatMap(weightNames(ofClass:)) }
     /// The raw input columns with a bias.
-    public var featureDescription: String { "raw inputs (\(inputs.count)) and a bias" }
-    /// p = 1 + inputs.count.
-    var width: Int { inputs.count + 1 }
+    public var featureDescription: String {
+        (features.map { "pca:\($0.count) of the \(inputs.count) inputs" } ?? "raw inputs (\(inputs.count))") + " and a bias"
+    }
+    /// The names of the features the weights act on: the inputs, or `pc1` … `pck`.
+    var featureNames: [String] { features?.names ?? inputs }
+    /// p = 1 + the number of features.
+    var width: Int { featureNames.count + 1 }
 
     /// The names of class `c`'s weights.
     /// - Parameter c: the class's position in the episode.
-    public func weightNames(ofClass c: Int) -> [String] { ["w.\(c).bias"] + inputs.map { "w.\(c).\($0)" } }
+    public func weightNames(ofClass c: Int) -> [String] { ["w.\(c).bias"] + featureNames.map { "w.\(c).\($0)" } }
 
     /// A prior with these feature columns.
     /// - Parameters:
@@ -46,13 +54,18 @@ public struct SoftmaxPrior: TaskPrior, Equatable {
     ///   - structure: how V is restricted.
     ///   - classes: meta-train classes (≥ 2).
     ///   - episodes: meta-train episodes (≥ 1).
+    ///   - features: the projection the weights act on (V is then (k + 1) × (k + 1)), or nil.
     /// - Throws: ``InputError`` naming the prior-file key whose value is invalid.
-    public init(inputs: [String], covariance: Matrix, structure: CovarianceStructure, classes: Int, episodes: Int) throws {
-        let p = inputs.count + 1
+    public init(inputs: [String], covariance: Matrix, structure: CovarianceStructure, classes: Int, episodes: Int,
+                features: PCAFeatures? = nil) throws {
+        let p = (features?.count ?? inputs.count) + 1
         func fail(_ key: String, _ message: String) -> InputError { InputError(column: key, kind: .invalidValue, message) }
         guard !inputs.isEmpty else { throw fail("inputs", "the softmax prior needs at least one input") }
+        if let features, features.mean.count != inputs.count {
+            throw fail("features", "the pca basis reads \(features.mean.count) inputs, but the prior lists \(inputs.count)")
+        }
         guard covariance.rows == p, covariance.columns == p else {
-            throw fail("weight_covariance", "must be \(p)×\(p) (the bias and \(inputs.count) inputs), not \(covariance.rows)×\(covariance.columns)")
+            throw fail("weight_covariance", "must be \(p)×\(p) (the bias and \(p - 1) features), not \(covariance.rows)×\(covariance.columns)")
         }
         guard covariance.isFinite else { throw fail("weight_covariance", "has non-finite entries") }
         let largest = covariance.elements.map(abs).max() ?? 0
@@ -70,6 +83,7 @@ public struct SoftmaxPrior: TaskPrior, Equatable {
         self.structure = structure
         self.classes = classes
         self.episodes = episodes
+        self.features = features
     }
 
     /// The posterior of an episode's weights given its labelled points, by Laplace (the
@@ -99,7 +113,8 @@ public struct SoftmaxPrior: TaskPrior, Equatable {
             throw InputError(kind: .inconsistent, "an episode needs \(self.inputs.count) input columns and one label per row")
         }
         let (labels, classes) = try Self.remap(targets)
-        let episode = SoftmaxEpisode(points: inputs.nestedRows, labels: labels, classes: classes.count)
+        // The posterior lives on the features: its logProbabilities take projected points.
+        let episode = SoftmaxEpisode(points: inputs.nestedRows.map { features?.project($0) ?? $0 }, labels: labels, classes: classes.count)
         return try SoftmaxTaskPosterior(episode: episode, prior: self, classLabels: classes, sampling: sampling)
     }
 
@@ -120,9 +135,9 @@ public struct SoftmaxPrior: TaskPrior, Equatable {
 
     /// θ for a person.
     public func reportLines() -> [String] {
-        let names = ["bias"] + inputs
+        let names = ["bias"] + featureNames
         let sd = (0..<width).map { String(format: "%.4g", covariance[$0, $0].squareRoot()) }
-        return ["Gaussian prior w_c ~ N(0, V) over every class's weights, \(classes) classes in \(episodes) episodes (V \(structure.rawValue)):",
+        return ["Gaussian prior w_c ~ N(0, V) over every class's weights, \(classes) classes in \(episodes) episodes (V \(structure.rawValue)) on \(featureDescription):",
                 "  prior sd of each weight: " + zip(names, sd).map { "\($0) \($1)" }.joined(separator: ", ")]
     }
 
@@ -130,7 +145,7 @@ public struct SoftmaxPrior: TaskPrior, Equatable {
     /// - Parameter other: any prior.
     public func isEqual(to other: any TaskPrior) -> Bool { (other as? SoftmaxPrior) == self }
 
-    enum CodingKeys: String, CodingKey { case inputs, weightCovariance, weightStructure, classes, episodes }
+    enum CodingKeys: String, CodingKey { case inputs, weightCovariance, weightStructure, classes, episodes, features }
 
     /// Writes the keys listed on the type.
     /// - Parameter encoder: positioned at the prior file's object.
@@ -140,6 +155,7 @@ public struct SoftmaxPrior: TaskPrior, Equatable {
         try container.encode(structure, forKey: .weightStructure)
         try container.encode(classes, forKey: .classes)
         try container.encode(episodes, forKey: .episodes)
+        try container.encodeIfPresent(features, forKey: .features)
     }
 
     /// Reads and validates the keys listed on the type.
@@ -153,6 +169,7 @@ public struct SoftmaxPrior: TaskPrior, Equatable {
             throw InputError(column: "weight_covariance", kind: .inconsistent, "must be a non-empty square matrix")
         }
         try self.init(inputs: inputs, covariance: try Matrix(rows), structure: try container.decode(CovarianceStructure.self, forKey: .weightStructure),
-                      classes: try container.decode(Int.self, forKey: .classes), episodes: try container.decode(Int.self, forKey: .episodes))
+                      classes: try container.decode(Int.self, forKey: .classes), episodes: try container.decode(Int.self, forKey: .episodes),
+                      features: try container.decodeIfPresent(PCAFeatures.self, forKey: .features))
     }
 }
