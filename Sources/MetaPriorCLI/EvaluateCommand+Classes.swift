@@ -34,7 +34,8 @@ extension EvaluateCommand {
             try EvaluationRun.checkTrainingTasks(loaded, eligible: sampler.eligibleTasks.map { data.tasks[$0] }, dataset: data,
                                                  dataFile: dataOptions.data, allow: allowTrainingTasks, warnings: &warnings)
             for warning in warnings { reporting.say("warning: \(warning)") }
-            evaluation = try ClassificationEvaluation(priors: classifiers, dataset: data, episodes: sampler.episodes(count: episodes))
+            evaluation = try ClassificationEvaluation(priors: classifiers, dataset: data, episodes: sampler.episodes(count: episodes),
+                                                      baselines: !noBaselines)
         } catch var error as InputError where error.file == nil && error.column.map({ !$0.hasPrefix("--") }) ?? true {
             error.file = dataOptions.data
             throw error

@@ -60,7 +60,7 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Score tasks a prior was fitted on (normally refused: its scores would be optimistic).")
     var allowTrainingTasks = false
 
-    @Flag(help: "Leave out the independent and pooled baselines.")
+    @Flag(help: "Leave out the baselines: independent and pooled; with --ways, nearest_mean and logistic.")
     var noBaselines = false
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Prior variance of the independent baseline's φ ~ N(0, v·I).", valueName: "v"))

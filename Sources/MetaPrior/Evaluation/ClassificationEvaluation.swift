@@ -60,47 +60,76 @@ public struct ClassificationEvaluation: Sendable {
     ///   - priors: a label and a fitted classifier prior each, all of the data's inputs.
     ///   - dataset: the labelled tasks the episodes index.
     ///   - episodes: N-way episodes from ``EpisodeSampler`` with ``EpisodeSpec/ways`` set.
+    ///   - baselines: whether to score `nearest_mean` and `logistic` too (the speed benchmark
+    ///     times the priors alone).
     /// - Throws: ``InputError`` for episodes without class labels or a prior of other inputs.
-    public init(priors: [(label: String, prior: any FewShotClassifierPrior)], dataset: MetaDataset, episodes: [Episode]) throws {
+    public init(priors: [(label: String, prior: any FewShotClassifierPrior)], dataset: MetaDataset, episodes: [Episode],
+                baselines: Bool = true) throws {
         for (_, prior) in priors where dataset.inputNames != prior.inputs {
             throw InputError(kind: .inconsistent, "the data's inputs \(dataset.inputNames) are not the prior's \(prior.inputs)")
         }
-        let methods = priors.map(\.label) + ["nearest_mean", "logistic"]
-        var records = methods.map { _ in [ClusterRecord]() }
+        let methods = priors.map(\.label) + (baselines ? ["nearest_mean", "logistic"] : [])
+        // Clusters are numbered in episode order first (serially), then episodes are scored in
+        // parallel, each into its own slot, and the slots are read back in episode order: the
+        // figures are the same bits on any number of threads (``DeterministicParallel``).
         var clusterIndex: [String: Int] = [:]
+        var clusterOf: [Int] = []
         for episode in episodes {
-            guard let ways = episode.classes?.count, let supportLabels = episode.supportLabels, let queryLabels = episode.queryLabels else {
+            guard episode.classes != nil, episode.supportLabels != nil, episode.queryLabels != nil else {
                 throw InputError(column: "--ways", kind: .invalidValue, "classification episodes need --ways")
             }
             let key = "\(episode.task)|\((episode.classes ?? []).sorted())"
             let cluster = clusterIndex[key] ?? clusterIndex.count
             clusterIndex[key] = cluster
-            let support = episode.supportSet(in: dataset).inputs.nestedRows
-            let queries = episode.querySet(in: dataset).inputs.nestedRows
+            clusterOf.append(cluster)
+        }
+        var slots = [[ClusterRecord]](repeating: [], count: episodes.count)
+        var failure: (Int, any Error)?
+        let lock = NSLock()
+        slots.withUnsafeMutableBufferPointer { buffer in
+            let out = buffer
+            DeterministicParallel.forEachChunk(count: episodes.count, chunkSize: 16) { _, range in
+                for e in range {
+                    do {
+                        out[e] = try Self.score(episodes[e], cluster: clusterOf[e], dataset: dataset, priors: priors, baselines: baselines)
+                    } catch {
+                        lock.lock()
+                        if failure.map({ e < $0.0 }) ?? true { failure = (e, error) }
+                        lock.unlock()
+                    }
+                }
+            }
+        }
+        if let (_, error) = failure { throw error }
+        let records = methods.indices.map { m in slots.map { $0[m] } }
+        scores = methods.enumerated().map { m, method in Self.summarise(method, records[m], clusters: clusterIndex.count) }
+        clusters = clusterIndex.count
+    }
+
+    /// One episode's records, one per method (the priors, then the baselines when asked for).
+    static func score(_ episode: Episode, cluster: Int, dataset: MetaDataset,
+                      priors: [(label: String, prior: any FewShotClassifierPrior)], baselines: Bool) throws -> [ClusterRecord] {
+        guard let ways = episode.classes?.count, let supportLabels = episode.supportLabels, let queryLabels = episode.queryLabels else {
+            throw InputError(column: "--ways", kind: .invalidValue, "classification episodes need --ways")
+        }
+        let support = episode.supportSet(in: dataset).inputs.nestedRows
+        let queries = episode.querySet(in: dataset).inputs.nestedRows
+        let models = try priors.map { try $0.prior.episodeClassifier(support: support, labels: supportLabels, classes: ways) }
+        var scorers: [([Double]) throws -> [Double]] = models.map { model in { try model.logProbabilities($0) } }
+        if baselines {
             var byClass = [[[Double]]](repeating: [], count: ways)
             for (x, y) in zip(support, supportLabels) { byClass[y].append(x) }
-            let models = try priors.map { try $0.prior.episodeClassifier(support: support, labels: supportLabels, classes: ways) }
             let d = dataset.inputNames.count
             let centres = byClass.map { points in (0..<d).map { j in points.reduce(0) { $0 + $1[j] } / Double(points.count) } }
             let logistic = try EpisodeLogisticRegression(inputs: support, labels: supportLabels, classes: ways)
-            for m in methods.indices {
-                var record = ClusterRecord(cluster: cluster)
-                for (x, y) in zip(queries, queryLabels) {
-                    let logP: [Double]
-                    if m < models.count {
-                        logP = try models[m].logProbabilities(x)
-                    } else if m == models.count {
-                        logP = Self.nearestMeanLogProbabilities(x, centres)
-                    } else {
-                        logP = logistic.logProbabilities(x)
-                    }
-                    record.add(logProbabilities: logP, label: y)
-                }
-                records[m].append(record)
-            }
+            scorers.append { Self.nearestMeanLogProbabilities($0, centres) }
+            scorers.append { logistic.logProbabilities($0) }
         }
-        scores = methods.enumerated().map { m, method in Self.summarise(method, records[m], clusters: clusterIndex.count) }
-        clusters = clusterIndex.count
+        return try scorers.map { logProbabilities in
+            var record = ClusterRecord(cluster: cluster)
+            for (x, y) in zip(queries, queryLabels) { record.add(logProbabilities: try logProbabilities(x), label: y) }
+            return record
+        }
     }
 
     /// One episode's sums for one method.
