@@ -9,6 +9,7 @@ import GSL
 /// Methods: each prior under its label (`class_gaussian`: the Student-t predictives, Bayes'
 /// rule, uniform class prior; `softmax`: the posterior predictive, importance-sampled from the Laplace fit); `nearest_mean` (ProtoNet-style: softmax over −‖x − x̄_c‖², x̄_c the support mean of
 /// class c); `logistic` (per-episode softmax regression with a weak N(0, 100) prior, MAP).
+/// The baselines read the priors' `pca:k` features when all priors share one basis.
 ///
 /// Figures, per query point: accuracy (the most probable class is right), NLL (−log p of the
 /// true class), Brier score (Σ_c (p_c − 1[c = y])²), and ECE over 15 equal-width bins of the
@@ -117,13 +118,18 @@ public struct ClassificationEvaluation: Sendable {
         let models = try priors.map { try $0.prior.episodeClassifier(support: support, labels: supportLabels, classes: ways) }
         var scorers: [([Double]) throws -> [Double]] = models.map { model in { try model.logProbabilities($0) } }
         if baselines {
+            // The baselines see the priors' features: a pca:k basis when every prior has the
+            // same one, else the raw inputs.
+            let basis = priors.first?.prior.features
+            let shared = priors.allSatisfy { $0.prior.features == basis } ? basis : nil
+            let support = shared.map { f in support.map(f.project) } ?? support
             var byClass = [[[Double]]](repeating: [], count: ways)
             for (x, y) in zip(support, supportLabels) { byClass[y].append(x) }
-            let d = dataset.inputNames.count
+            let d = support.first?.count ?? 0
             let centres = byClass.map { points in (0..<d).map { j in points.reduce(0) { $0 + $1[j] } / Double(points.count) } }
             let logistic = try EpisodeLogisticRegression(inputs: support, labels: supportLabels, classes: ways)
-            scorers.append { Self.nearestMeanLogProbabilities($0, centres) }
-            scorers.append { logistic.logProbabilities($0) }
+            scorers.append { Self.nearestMeanLogProbabilities(shared?.project($0) ?? $0, centres) }
+            scorers.append { logistic.logProbabilities(shared?.project($0) ?? $0) }
         }
         return try scorers.map { logProbabilities in
             var record = ClusterRecord(cluster: cluster)

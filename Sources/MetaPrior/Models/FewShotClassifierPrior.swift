@@ -13,6 +13,8 @@ public protocol FewShotClassifierPrior: TaskPrior {
     ///   - classes: N.
     /// - Throws: ``InputError`` for sizes that do not fit the prior.
     func episodeClassifier(support: [[Double]], labels: [Int], classes: Int) throws -> any EpisodeClassifier
+    /// The `pca:k` projection the prior reads its inputs through, or nil for the raw inputs.
+    var features: PCAFeatures? { get }
 }
 
 /// One episode's class probabilities.
