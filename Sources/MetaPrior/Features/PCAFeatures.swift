@@ -61,7 +61,7 @@ public struct PCAFeatures: Codable, Equatable, Sendable {
     /// Fits the basis on meta-train points.
     /// - Parameters:
     ///   - points: the meta-train inputs, one point per entry, each of d entries.
-    ///   - count: k, from 1 to d.
+    ///   - k: the number of components (the argument `count:`), from 1 to d.
     /// - Throws: ``InputError`` (column `--basis`) for k outside 1…d or fewer than 2 points.
     public init(fitting points: [[Double]], count k: Int) throws {
         let d = points.first?.count ?? 0
