@@ -44,3 +44,36 @@ public struct DescriptorFit: Sendable, Equatable {
         return (0..<d).map { i in (0..<p).reduce(0.0) { $0 + coefficients[i * p + $1] * zt[$1] } }
     }
 }
+
+extension DescriptorFit {
+    /// B as a prior file holds it, validated: `names` the q descriptors, `coefficients` and
+    /// `standardErrors` d rows of q + 1 numbers (finite; SEs ≥ 0), `meanDescriptor` q + 1
+    /// finite numbers starting with 1, and B z̃̄ equal to the file's `mean` (to 1e-8 relative:
+    /// both were written from one fit, so only an edit breaks it).
+    /// - Throws: ``InputError`` naming the prior-file key at fault.
+    init(names: [String], coefficients: [[Double]], standardErrors: [[Double]], meanDescriptor: [Double], mean: [Double]) throws {
+        let p = names.count + 1, d = mean.count
+        guard !names.isEmpty, Set(names).count == names.count, !names.contains(where: \.isEmpty) else {
+            throw InputError(column: "descriptor_names", kind: .invalidValue, "needs at least one name, all distinct and non-empty")
+        }
+        for (key, table) in [("descriptor_coefficients", coefficients), ("descriptor_standard_errors", standardErrors)] {
+            guard table.count == d, table.allSatisfy({ $0.count == p }) else {
+                throw InputError(column: key, kind: .inconsistent, "needs \(d) rows (one per feature) of \(p) numbers (intercept and \(names.count) descriptors)")
+            }
+            guard table.joined().allSatisfy({ $0.isFinite && (key == "descriptor_coefficients" || $0 >= 0) }) else {
+                throw InputError(column: key, kind: .invalidValue, key == "descriptor_coefficients" ? "must be finite numbers" : "must be finite numbers ≥ 0")
+            }
+        }
+        guard meanDescriptor.count == p, meanDescriptor.allSatisfy(\.isFinite), meanDescriptor.first == 1 else {
+            throw InputError(column: "descriptor_mean", kind: .invalidValue, "needs \(p) finite numbers, the first 1 (the intercept)")
+        }
+        self.columnNames = ["(intercept)"] + names
+        self.coefficients = Array(coefficients.joined())
+        self.standardErrors = Array(standardErrors.joined())
+        self.meanDescriptor = meanDescriptor
+        let implied = try self.mean(descriptor: Array(meanDescriptor.dropFirst()))
+        for (a, b) in zip(implied, mean) where !(abs(a - b) <= 1e-8 * Swift.max(1, abs(a), abs(b))) {
+            throw InputError(column: "descriptor_mean", kind: .inconsistent, "B times the mean descriptor is \(a), but the prior mean is \(b); the file is inconsistent")
+        }
+    }
+}
