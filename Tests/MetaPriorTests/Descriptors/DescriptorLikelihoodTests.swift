@@ -70,14 +70,7 @@ struct DescriptorLikelihoodTests {
         let likelihood = ProfiledLikelihood(statistics: s, structure: structure)
         let theta = (0..<structure.parameterCount(dimension: 2)).map { 0.4 + 0.13 * Double($0) }
         let analytic = try likelihood.evaluate(theta).gradient
-        for i in theta.indices {
-            let h = 1e-6
-            var plus = theta, minus = theta
-            plus[i] += h; minus[i] -= h
-            let numeric = (try likelihood.evaluate(plus, gradient: false).logLikelihood
-                           - likelihood.evaluate(minus, gradient: false).logLikelihood) / (2 * h)
-            #expect(abs(analytic[i] - numeric) <= Swift.max(1e-6, 1e-5 * abs(numeric)), "parameter \(i)")
-        }
+        try expectGradientMatchesCentralDifferences(likelihood, at: theta, analytic: analytic)
     }
 
     /// With no descriptor columns (z̃ = 1) the GLS step is that of one μ: same ℓ, μ̂ and
