@@ -39,11 +39,11 @@ public struct Adaptation: Sendable {
     ///     Laplace approximation); `nil` for the family's default. Exact posteriors ignore it.
     ///   - hyper: for a conjugate prior (``ConjugatePrior``), condition on θ̂ or mix over the
     ///     hyper-posterior; `nil` for the prior file's own method (full Bayes when it has one).
+    ///   - descriptor: the new task's z for a prior with descriptors (``DescriptorInput``).
     /// - Throws: ``InputError`` for a bad prior file, missing columns, bad numbers or an
     ///   ambiguous task, an MCMC posterior that cannot be sampled, `hyper` for a prior that is
     ///   not conjugate, or full Bayes for a prior without a hyper-posterior; a prior with
     ///   descriptors and no `descriptor`, or one without and a `descriptor`.
-    ///   - descriptor: the new task's z for a prior with descriptors.
     public init(priorPath: String, dataFile: String, target: String? = nil, taskID: String? = nil,
                 sampling: PosteriorSampling? = nil, hyper: ConjugateHyperChoice? = nil, descriptor: DescriptorInput? = nil) throws {
         let prior = try LoadedPrior(path: priorPath)
