@@ -53,12 +53,8 @@ public enum PriorFit {
             if abs(ll - previous) <= 1e-6 * abs(ll) { break }
             previous = ll
         }
-        // With descriptors EM fits one μ (it has no B step yet): it only gives Σ's start, and
-        // its ℓ is of another model, so it is not reported as a stage.
-        if emIterations > 0 && statistics.descriptors == nil {
-            stages.append(PriorFitPhase(name: "em", rank: d, iterations: emIterations, logLikelihood: emLikelihood))
-        }
-
+        // With descriptors EM (no B step yet) only starts Σ; its ℓ is of another model.
+        if emIterations > 0 && statistics.descriptors == nil { stages.append(PriorFitPhase(name: "em", rank: d, iterations: emIterations, logLikelihood: emLikelihood)) }
         // 2. The starting factor.
         var likelihood: ProfiledLikelihood
         var theta: [Double]
@@ -189,9 +185,7 @@ public enum PriorFit {
                               flooredComponents: boundary.floored, singular: boundary.rank < d,
                               rank: boundary.rank, noiseFloored: final.noiseFloored, gradientEvaluations: gradientEvaluations,
                               tasks: statistics.taskCount, observations: statistics.counts.reduce(0, +))
-        if let design = statistics.descriptors {
-            result.descriptorFit = try DescriptorFit(evaluation: final, design: design, weights: statistics.weights)
-        }
+        if let design = statistics.descriptors { result.descriptorFit = try DescriptorFit(evaluation: final, design: design, weights: statistics.weights) }
         return result
     }
 
