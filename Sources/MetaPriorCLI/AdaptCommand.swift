@@ -43,6 +43,7 @@ struct AdaptCommand: ParsableCommand {
     func run() throws {
         let outputs = try CLIOutput.prepare([output, summary])
         let adapted = try options.adapt(dataFile: data, sampling: sampling.request(options), hyper: hyper)
+        if let warning = adapted.descriptorWarning { reporting.say(warning) }
         if let warning = adapted.supportSizeWarning { reporting.say("warning: " + warning) }
         let chains = adapted.chains
         if chains > 0 && options.draws < 4 {

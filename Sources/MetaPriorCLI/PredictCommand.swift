@@ -47,6 +47,7 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         let outputs = try CLIOutput.prepare([output, drawsOutput])
         let adapted = try options.adapt(dataFile: support, sampling: sampling.request(options), hyper: hyper)
+        if let warning = adapted.descriptorWarning { reporting.say(warning) }
         if let prior = adapted.prior.file.prior as? any FewShotClassifierPrior { return try predictClasses(prior, adapted, outputs) }
         for line in try adapted.diagnosticWarnings() { reporting.say("warning: " + line) }
         let queries = try adapted.queries(csv: query)

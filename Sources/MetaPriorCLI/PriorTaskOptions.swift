@@ -22,7 +22,36 @@ struct PriorTaskOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Probability of the central intervals (lower, upper), e.g. 0.9.", valueName: "p"))
     var level: Double = 0.9
 
+    @Option(help: ArgumentHelp("A prior fitted with task descriptors: the new task's values, e.g. z1=0.5,z2=-1.", valueName: "name=value,..."))
+    var descriptor: String?
+
+    @Option(help: ArgumentHelp("A prior fitted with task descriptors: a CSV keyed by the task column holding the new task's row.", valueName: "file"))
+    var descriptors: String?
+
+    @Flag(help: "A prior fitted with task descriptors: adapt under the prior at the average meta-train descriptor (with a warning).")
+    var noDescriptor = false
+
+    /// The new task's descriptor as the options give it.
+    func descriptorInput() throws -> DescriptorInput? {
+        if noDescriptor { return .average }
+        if let descriptors { return .file(descriptors) }
+        guard let descriptor else { return nil }
+        var values: [String: Double] = [:]
+        for item in splitList(descriptor) {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, let v = Double(parts[1]), v.isFinite, values[parts[0]] == nil else {
+                throw ValidationError("--descriptor needs name=value pairs with finite numbers and distinct names, separated by commas, not \(InputError.quoted(item))")
+            }
+            values[parts[0]] = v
+        }
+        return .values(values)
+    }
+
     func validate() throws {
+        if [descriptor != nil, descriptors != nil, noDescriptor].filter({ $0 }).count > 1 {
+            throw ValidationError("give one of --descriptor, --descriptors and --no-descriptor")
+        }
+        _ = try descriptorInput()
         guard draws >= 0 else { throw ValidationError("--draws must be 0 or more, not \(draws)") }
         try OptionRange.check("--draws", draws, 0...OptionRange.draws, "one CSV row per draw")
         guard level > 0, level < 1 else { throw ValidationError("--level must be between 0 and 1 (exclusive), not \(level)") }
@@ -31,7 +60,8 @@ struct PriorTaskOptions: ParsableArguments {
     /// Reads the prior file and the new task's rows from `dataFile`, and adapts (a posterior
     /// without a closed form as `sampling` asks).
     func adapt(dataFile: String, sampling: PosteriorSampling? = nil, hyper: ConjugateHyperChoice? = nil) throws -> Adaptation {
-        try Adaptation(priorPath: prior, dataFile: dataFile, target: target, taskID: taskId, sampling: sampling, hyper: hyper)
+        try Adaptation(priorPath: prior, dataFile: dataFile, target: target, taskID: taskId, sampling: sampling, hyper: hyper,
+                       descriptor: try descriptorInput())
     }
 }
 

@@ -79,6 +79,12 @@ struct SimulateCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("gaussian-classes: give each class its own covariance, drawing (m, Σ) from NIW(0, σ²/τ², (ν − d − 1)σ²I, ν) with this ν > d + 1 (default: Σ = σ²I for every class).", valueName: "ν"))
     var classDof: Double?
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("linear-gaussian: draw q task descriptors z ~ N(0, I) per task and φ ~ N(μ + B₁z, Σ); writes descriptors.csv (task, z1, …) and the true B = [μ | B₁] as descriptor-coefficients.csv beside --output.", valueName: "q"))
+    var descriptors: Int?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --descriptors: B₁, d rows of q numbers, rows separated by ';' (default: entry (i, k) is 0.5·(−1)^(i+k)).", valueName: "a,b;c,d"))
+    var descriptorCoefficients: String?
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Threads (default: all cores); the output does not depend on it.", valueName: "n"))
     var threads: Int = 0
 
@@ -124,6 +130,24 @@ struct SimulateCommand: ParsableCommand {
             guard bounds.count == 2, bounds[0] < bounds[1] else { throw ValidationError("--x-range needs low,high with low < high, not \(InputError.quoted(xRange))") }
             settings.inputRange = bounds[0]...bounds[1]
         }
+        if let q = descriptors {
+            guard (1...100).contains(q) else { throw ValidationError("--descriptors must be 1 to 100, not \(q)") }
+            guard let output, output != "-" else { throw ValidationError("--descriptors writes descriptors.csv beside the data: give --output file") }
+            let d = settings.effectiveMean.count
+            var b = Matrix(rows: d, columns: q)
+            for i in 0..<d { for k in 0..<q { b[i, k] = (i + k) % 2 == 0 ? 0.5 : -0.5 } }
+            if let text = descriptorCoefficients {
+                let cells = text.split(separator: ";").map { splitList(String($0)) }
+                let rows = cells.map { $0.compactMap(Double.init) }
+                guard zip(rows, cells).allSatisfy({ $0.count == $1.count }), let matrix = try? Matrix(rows) else {
+                    throw ValidationError("--descriptor-coefficients needs rows of numbers, e.g. \"0.8,-0.5;0.3,0.6\", not \(InputError.quoted(text))")
+                }
+                b = matrix
+            }
+            settings.descriptorCoefficients = b
+        } else if descriptorCoefficients != nil {
+            throw ValidationError("--descriptor-coefficients needs --descriptors q")
+        }
         settings.classes = classes
         settings.dimension = dimension
         settings.priorScale = priorScale
@@ -135,8 +159,14 @@ struct SimulateCommand: ParsableCommand {
 
     func run() throws {
         let start = DispatchTime.now().uptimeNanoseconds
-        let outputs = try CLIOutput.prepare([output, parametersOutput])
+        let besideData = descriptors != nil ? output.map { URL(fileURLWithPath: $0).deletingLastPathComponent() } : nil
+        let descriptorFiles = besideData.map { [$0.appendingPathComponent("descriptors.csv").path, $0.appendingPathComponent("descriptor-coefficients.csv").path] } ?? []
+        let outputs = try CLIOutput.prepare([output, parametersOutput] + descriptorFiles)
         let simulated = try simulateTasks(try settings(), threads: threads)
+        if descriptorFiles.count == 2 {
+            try outputs.write(simulated.descriptorsCSV(), to: descriptorFiles[0])
+            try outputs.write(simulated.descriptorCoefficientsCSV(), to: descriptorFiles[1])
+        }
         let tasksCSV = simulated.tasksCSV()
         let parametersCSV = parametersOutput != nil ? simulated.parametersCSV() : nil
         // The side file is staged first: standard output cannot be taken back, a file can.

@@ -166,14 +166,7 @@ struct BasisLearningTests {
         let n = s.weightedObservations
         let expected = free.logLikelihood - n / 2 * (log(bound / free.noiseVariance) + free.noiseVariance / bound - 1)
         #expect(abs(held.logLikelihood - expected) <= 1e-10 * abs(expected), "\(held.logLikelihood) \(expected)")
-        for i in theta.indices {
-            let h = 1e-6
-            var plus = theta, minus = theta
-            plus[i] += h; minus[i] -= h
-            let numeric = (try likelihood.evaluate(plus, gradient: false).logLikelihood
-                           - likelihood.evaluate(minus, gradient: false).logLikelihood) / (2 * h)
-            #expect(abs(held.gradient[i] - numeric) <= Swift.max(1e-5 * abs(numeric), 1e-6), "θ\(i): \(held.gradient[i]) vs \(numeric)")
-        }
+        try expectGradientMatchesCentralDifferences(likelihood, at: theta, analytic: held.gradient)
         // Below the bound nothing changes.
         let loose = try ProfiledLikelihood(statistics: s, structure: .full, noiseFloor: free.noiseVariance / 10).evaluate(theta)
         #expect(loose.logLikelihood == free.logLikelihood && loose.noiseVariance == free.noiseVariance)

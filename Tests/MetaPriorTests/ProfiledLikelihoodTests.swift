@@ -23,14 +23,7 @@ struct ProfiledLikelihoodTests {
         let k = structure.parameterCount(dimension: 3)
         let theta = (0..<k).map { 0.4 + 0.13 * Double($0) }
         let analytic = try likelihood.evaluate(theta).gradient
-        for i in 0..<k {
-            let h = 1e-6
-            var plus = theta, minus = theta
-            plus[i] += h; minus[i] -= h
-            let numeric = (try likelihood.evaluate(plus, gradient: false).logLikelihood
-                           - likelihood.evaluate(minus, gradient: false).logLikelihood) / (2 * h)
-            #expect(abs(analytic[i] - numeric) <= Swift.max(1e-6, 1e-5 * abs(numeric)), "parameter \(i)")
-        }
+        try expectGradientMatchesCentralDifferences(likelihood, at: theta, analytic: analytic)
     }
 
     /// The profiled likelihood at (μ̂, σ̂², Λ) equals the direct sum of multivariate-normal

@@ -22,6 +22,11 @@ public struct Adaptation: Sendable {
     /// For a conjugate prior adapted with an explicit choice, θ̂ or full Bayes; `nil` for the
     /// prior file's own method.
     public let hyper: ConjugateHyperChoice?
+    /// The prior the task was adapted under: the file's, or for a prior with descriptors the
+    /// one at the task's z (``DescriptorInput``).
+    public let taskPrior: any TaskPrior
+    /// The warning of `--no-descriptor` (the average descriptor was used), if any.
+    public let descriptorWarning: String?
 
     /// Adapts the prior at `priorPath` to the task in `dataFile`.
     /// - Parameters:
@@ -34,11 +39,13 @@ public struct Adaptation: Sendable {
     ///     Laplace approximation); `nil` for the family's default. Exact posteriors ignore it.
     ///   - hyper: for a conjugate prior (``ConjugatePrior``), condition on θ̂ or mix over the
     ///     hyper-posterior; `nil` for the prior file's own method (full Bayes when it has one).
+    ///   - descriptor: the new task's z for a prior with descriptors (``DescriptorInput``).
     /// - Throws: ``InputError`` for a bad prior file, missing columns, bad numbers or an
     ///   ambiguous task, an MCMC posterior that cannot be sampled, `hyper` for a prior that is
-    ///   not conjugate, or full Bayes for a prior without a hyper-posterior.
+    ///   not conjugate, or full Bayes for a prior without a hyper-posterior; a prior with
+    ///   descriptors and no `descriptor`, or one without and a `descriptor`.
     public init(priorPath: String, dataFile: String, target: String? = nil, taskID: String? = nil,
-                sampling: PosteriorSampling? = nil, hyper: ConjugateHyperChoice? = nil) throws {
+                sampling: PosteriorSampling? = nil, hyper: ConjugateHyperChoice? = nil, descriptor: DescriptorInput? = nil) throws {
         let prior = try LoadedPrior(path: priorPath)
         let file = prior.file
         let task: TaskData, dataDigest: String
@@ -52,6 +59,7 @@ public struct Adaptation: Sendable {
                                                                    taskColumn: file.taskColumn, taskID: taskID, levels: file.prior.inputLevels)
             classNames = nil
         }
+        (taskPrior, descriptorWarning) = try DescriptorInput.resolve(descriptor, prior: file.prior, task: task.id, taskColumn: file.taskColumn)
         self.prior = prior
         self.dataFile = dataFile
         self.dataDigest = dataDigest
@@ -72,9 +80,9 @@ public struct Adaptation: Sendable {
         }
         do {
             if let sampling {
-                self.posterior = try file.prior.posterior(inputs: task.inputs, targets: task.targets, sampling: sampling)
+                self.posterior = try taskPrior.posterior(inputs: task.inputs, targets: task.targets, sampling: sampling)
             } else {
-                self.posterior = try file.prior.posterior(inputs: task.inputs, targets: task.targets)
+                self.posterior = try taskPrior.posterior(inputs: task.inputs, targets: task.targets)
             }
         } catch var error as InputError where error.file == nil {
             // The prior file was validated when read; what is left is the data's fault.
@@ -195,7 +203,7 @@ public struct Adaptation: Sendable {
             if let hyper, let conjugate = prior.file.prior as? ConjugatePrior {
                 return try conjugate.posterior(inputs: Matrix(rows: 0, columns: 1), targets: [], hyper: hyper)
             }
-            return try prior.file.prior.asPosterior
+            return try taskPrior.asPosterior
         }
     }
 }

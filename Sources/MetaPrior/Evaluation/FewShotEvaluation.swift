@@ -119,7 +119,8 @@ public enum FewShotEvaluation {
                         let episode = episodes[e]
                         let (xs, ys) = episode.supportSet(in: dataset)
                         let (xq, yq) = episode.querySet(in: dataset)
-                        for (m, method) in methods.enumerated() {
+                        for (m, shared) in methods.enumerated() {
+                            let method = try shared.forTask(dataset.tasks[episode.task], descriptorNames: dataset.descriptorNames)
                             let slot = out.baseAddress! + e * stride + m * width
                             if case .prior(let prior) = method.kind,
                                let discrete = try prior.posterior(inputs: xs, targets: ys, sampling: PosteriorSampling(method: .laplace))

@@ -31,6 +31,11 @@ public enum FitSetting: String, CaseIterable, Sendable, Comparable {
     case fullBayes = "--full-bayes"
     /// A hyperprior for full Bayes (`--hyperprior`).
     case hyperprior = "--hyperprior"
+    /// Task descriptors that condition the prior mean, μ_i = B z̃_i (`--descriptors` or
+    /// `--one-hot`); requested whenever the data carry descriptor columns
+    /// (``PriorTraining/train(_:family:request:source:split:)`` adds it), so that no family
+    /// ignores them silently.
+    case descriptors = "--descriptors"
 
     /// The option that asks for it (`--objective` for the episodic objective); the raw value
     /// is the option with its value where that matters (`--objective episodic`).

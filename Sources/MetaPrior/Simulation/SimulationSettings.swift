@@ -85,6 +85,10 @@ public struct SimulationSettings: Sendable, Equatable {
     /// classes follow the known normal–inverse-Wishart ``classPrior``; `nil` keeps Σ_c = σ²I,
     /// the limit ν → ∞ of that prior.
     public var classDegreesOfFreedom: Double?
+    /// linear-gaussian: the true descriptor coefficients B₁ (d × q). When set, task i draws
+    /// z_i ~ N(0, I_q) and φ_i ~ N(μ + B₁z_i, Σ), so B = [μ | B₁] is known
+    /// (``SimulatedTasks/descriptorsCSV()``); `nil` draws no descriptors.
+    public var descriptorCoefficients: Matrix?
 
     /// gaussian-classes with ``classDegreesOfFreedom`` ν: the truth
     /// NIW(0, κ = σ²/τ², Ψ = (ν − d − 1)σ²I, ν), so E[Σ_c] = σ²I and Cov(m_c) = E[Σ_c]/κ = τ²I
@@ -202,6 +206,12 @@ public struct SimulationSettings: Sendable, Equatable {
             }
         default:
             break
+        }
+        if let b = descriptorCoefficients {
+            guard family == .linearGaussian else { throw InputError(column: "descriptors", "task descriptors are simulated for linear-gaussian only") }
+            guard b.rows == effectiveMean.count, b.columns >= 1, b.elements.allSatisfy(\.isFinite) else {
+                throw InputError(column: "descriptor-coefficients", "must be finite, with one row per entry of the mean (\(effectiveMean.count)), not \(b.rows)×\(b.columns)")
+            }
         }
     }
 }

@@ -27,6 +27,35 @@ public struct SimulatedTasks: Sendable {
     /// The tasks CSV: `task`, the inputs (`x`, or `x1`, `x2`, …), then `y` (or `label`).
     public func tasksCSV() -> [UInt8] { dataset.csvBytes() }
 
+    /// The descriptors CSV (`task`, `z1`, …, `zq`: one row per task), readable by
+    /// `fit --descriptors`; empty when the simulation drew no descriptors.
+    public func descriptorsCSV() -> [UInt8] {
+        guard !dataset.descriptorNames.isEmpty else { return [] }
+        var writer = CSVWriter()
+        writer.row([dataset.taskColumn] + dataset.descriptorNames)
+        for task in dataset.tasks {
+            writer.field(task.id)
+            for v in task.descriptor ?? [] { writer.field(v) }
+            writer.endRow()
+        }
+        return writer.bytes
+    }
+
+    /// The true B = [μ | B₁] as a CSV: a row per feature (`feature` = `phi.1`, …), columns
+    /// `(intercept)`, `z1`, …; empty without descriptors.
+    public func descriptorCoefficientsCSV() -> [UInt8] {
+        guard let b = settings.descriptorCoefficients else { return [] }
+        var writer = CSVWriter()
+        writer.row(["feature", "(intercept)"] + dataset.descriptorNames)
+        for (i, mu) in settings.effectiveMean.enumerated() {
+            writer.field("phi.\(i + 1)")
+            writer.field(mu)
+            for k in 0..<b.columns { writer.field(b[i, k]) }
+            writer.endRow()
+        }
+        return writer.bytes
+    }
+
     /// The side CSV of each task's true parameters, `task` first.
     public func parametersCSV() -> [UInt8] {
         var writer = CSVWriter()
@@ -89,8 +118,9 @@ public func simulateTasks(_ settings: SimulationSettings, threads: Int = 0) thro
     let results = try slots.values.flatMap { try $0!.get() }  // the first failing chunk's error, whatever the threads
     let kind: TargetKind = settings.family == .gaussianClasses
         ? .classification(classNames: (0..<settings.classes).map(String.init)) : .regression
+    let descriptorNames = (settings.descriptorCoefficients?.columns).map { q in (1...q).map { "z\($0)" } } ?? []
     let dataset = MetaDataset(inputNames: inputNames, targetName: settings.family == .gaussianClasses ? "label" : "y",
-                              taskColumn: "task", kind: kind, tasks: results.map(\.0))
+                              taskColumn: "task", kind: kind, descriptorNames: descriptorNames, tasks: results.map(\.0))
     return SimulatedTasks(dataset: dataset, parameterNames: parameterNames, parameters: results.map(\.1), settings: settings)
 }
 
@@ -105,6 +135,7 @@ private func simulateTask(_ index: Int, settings: SimulationSettings, inputCount
     var x: [Double] = []
     var y: [Double] = []
     var parameters: [[ParameterValue]]
+    var descriptor: [Double]?
 
     switch settings.family {
     case .sinusoid, .sinusoidLine:
@@ -134,7 +165,13 @@ private func simulateTask(_ index: Int, settings: SimulationSettings, inputCount
         let mean = settings.effectiveMean, d = mean.count
         let z = (0..<d).map { _ in rng.standardNormal() }
         let offset = (try? sigmaFactor!.multiplyLower(z)) ?? Array(repeating: 0, count: d)
-        let phi = zip(mean, offset).map { $0 + $1 }
+        var phi = zip(mean, offset).map { $0 + $1 }
+        if let b = settings.descriptorCoefficients {
+            // Drawn after φ's offset, so the stream of a simulation without descriptors is unchanged.
+            let z = (0..<b.columns).map { _ in rng.standardNormal() }
+            for i in 0..<d { for k in 0..<b.columns { phi[i] += b[i, k] * z[k] } }
+            descriptor = z
+        }
         x.reserveCapacity(n * inputCount)
         for _ in 0..<n {
             var value = phi[0]
@@ -186,5 +223,5 @@ private func simulateTask(_ index: Int, settings: SimulationSettings, inputCount
     }
     let rows = y.count
     let inputs = (try? Matrix(rows: rows, columns: inputCount, elements: x)) ?? Matrix(rows: rows, columns: inputCount)
-    return (TaskData(id: String(index), inputs: inputs, targets: y), parameters)
+    return (TaskData(id: String(index), inputs: inputs, targets: y, descriptor: descriptor), parameters)
 }

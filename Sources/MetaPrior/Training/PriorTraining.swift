@@ -65,6 +65,8 @@ public enum PriorTraining {
             (madeSplit, data) = try split.apply(to: dataset)
         }
         var fit: FittedModel
+        var request = request
+        if !data.descriptorNames.isEmpty { request.explicitSettings.insert(.descriptors) }
         do {
             fit = try family.fit(data, request: request)
         } catch var error as InputError where error.file == nil && !(error.column ?? "").hasPrefix("--") {

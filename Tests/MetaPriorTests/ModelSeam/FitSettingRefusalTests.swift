@@ -23,6 +23,7 @@ import GSL
         case .quadraturePoints: request.quadraturePoints = 5
         case .fullBayes: request.fullBayes = true
         case .hyperprior: request.hyperprior = try ConjugateHyperprior(form: .halfCauchyTau, parameters: [1])
+        case .descriptors: request.explicitSettings.insert(.descriptors)
         }
         return request
     }

@@ -17,11 +17,31 @@ public enum LinearGaussianFamily: ModelFamily {
     /// Weights, a time limit, the episodic objective, a basis, Σ's shape and the optimiser's
     /// tolerance and iteration limit.
     public static let honouredSettings: Set<FitSetting> = [.taskWeights, .timeLimit, .episodicObjective, .basis, .covarianceStructure,
-                                                           .gradientTolerance, .maximumIterations]
+                                                           .gradientTolerance, .maximumIterations, .descriptors]
 
     /// REML needs shared terms.
     public static func whyNot(_ setting: FitSetting) -> String? {
         setting == .reml ? "REML needs shared terms to restrict the likelihood for; give a formula (--formula) with --reml" : nil
+    }
+
+    /// With task descriptors the marginal fit is of μ_i = B z̃_i (``TaskStatistics/conditioned(on:)``);
+    /// the episodic objective has no B yet, so that pair is refused rather than z ignored.
+    static func conditionedOnDescriptors(_ selection: BasisSelection.Outcome, dataset: MetaDataset, request: FitRequest) throws -> BasisSelection.Outcome {
+        guard !dataset.descriptorNames.isEmpty else { return selection }
+        guard request.episodic == nil else {
+            throw InputError(column: "--descriptors", kind: .invalidValue,
+                             "the episodic objective does not use task descriptors yet (μ_i = B z_i is fitted by the marginal likelihood only); use --objective marginal, or leave out --descriptors")
+        }
+        // The selection's unconditioned fit is replaced (it costs one fit more; a learned or
+        // automatic basis is still chosen by the unconditioned evidence, and says so).
+        let statistics = try selection.statistics.conditioned(on: dataset)
+        var outcome = selection
+        outcome.statistics = statistics
+        outcome.fit = try PriorFit.fit(statistics, options: BasisSelection.bounded(request.options, statistics))
+        if !selection.notes.isEmpty {
+            outcome.notes.append("note: the basis was chosen without the descriptors, then the prior mean was conditioned on them")
+        }
+        return outcome
     }
 
     /// Fits θ by empirical Bayes, then by the episodic objective when `request.episodic` is
@@ -47,7 +67,8 @@ public enum LinearGaussianFamily: ModelFamily {
         }
         do {
             // The basis: fixed, tuned by evidence (rbf:K:auto, …) or chosen among candidates (auto).
-            let selection = try BasisSelection.resolve(request.basis, dataset: dataset, options: request.options)
+            let selection = try conditionedOnDescriptors(try BasisSelection.resolve(request.basis, dataset: dataset, options: request.options),
+                                                         dataset: dataset, request: request)
             var result = try fit(dataset, request: request, basis: selection.map, statistics: selection.statistics, marginal: selection.fit)
             result.fitted.notes = selection.notes + result.fitted.notes
             if result.episodic == nil, let warning = NoiseFloor.warning(noiseVariance: selection.fit.prior.noiseVariance, statistics: selection.statistics) {
@@ -76,7 +97,7 @@ public enum LinearGaussianFamily: ModelFamily {
         guard var episodicOptions = request.episodic else {
             let prior = try LinearGaussianPrior(basis: basis, structure: structure, gaussian: marginal.prior,
                                                 flooredFeatures: marginal.flooredComponents.map { basis.featureNames[$0] },
-                                                singular: marginal.singular)
+                                                singular: marginal.singular, descriptors: marginal.descriptorFit)
             var notes: [String] = []
             if marginal.noiseFloored { notes.append("note: every task is fitted exactly; the noise variance was floored") }
             return (fitted(prior, marginal, stages: [marginalStage], logMarginalLikelihood: marginal.logMarginalLikelihood,

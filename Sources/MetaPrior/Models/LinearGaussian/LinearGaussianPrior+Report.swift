@@ -14,6 +14,7 @@ extension LinearGaussianPrior {
                          + "  " + significant(gaussian.mean[j], 7).padding(toLength: 13, withPad: " ", startingAt: 0)
                          + "  " + significant(sd[j], 7))
         }
+        lines += descriptorReportLines()
         lines.append("  noise sd \(significant(gaussian.noiseVariance.squareRoot(), 7)) (noise variance \(significant(gaussian.noiseVariance, 7)))")
         if !flooredFeatures.isEmpty {
             lines.append("  note: the between-task variance of \(flooredFeatures.joined(separator: ", ")) is on its boundary (0): those parameters are shared by all tasks")

@@ -6,7 +6,9 @@ import GSL
 ///
 /// φ ~ N(μ, Σ), y | x, φ ~ N(f(x)ᵀφ, σ²). Its prior-file keys: `basis`, `features`,
 /// `covariance_structure`, `mean`, `covariance` (row-major nested arrays), `noise_variance`,
-/// `floored_features` and `singular`.
+/// `floored_features` and `singular`; with task descriptors also `descriptor_names`,
+/// `descriptor_coefficients`, `descriptor_standard_errors` and `descriptor_mean`
+/// (``DescriptorFit``; `mean` is then the prior mean at the average descriptor).
 public struct LinearGaussianPrior: TaskPrior, Equatable {
     /// The feature map f, with everything needed to rebuild it.
     public let basis: FeatureMap
@@ -18,14 +20,21 @@ public struct LinearGaussianPrior: TaskPrior, Equatable {
     public let flooredFeatures: [String]
     /// Whether Σ is singular at the fit; `nil` in files written before the key existed.
     public let singular: Bool?
+    /// B of the descriptor-conditioned mean μ_i = B z̃_i, or `nil`: a prior with descriptors
+    /// needs a new task's z (``conditioned(onDescriptor:)``) before it is adapted.
+    public let descriptors: DescriptorFit?
 
     /// A prior from its parts.
-    /// - Throws: ``InputError`` when the basis and θ disagree in size.
+    /// - Throws: ``InputError`` when the basis and θ (or B) disagree in size.
     public init(basis: FeatureMap, structure: CovarianceStructure, gaussian: GaussianPrior,
-                flooredFeatures: [String] = [], singular: Bool? = false) throws {
+                flooredFeatures: [String] = [], singular: Bool? = false, descriptors: DescriptorFit? = nil) throws {
         guard gaussian.dimension == basis.dimension else {
             throw InputError(column: "features", kind: .inconsistent, "\(basis.dimension) features but \(gaussian.dimension) means; the file is inconsistent")
         }
+        if let descriptors, descriptors.coefficients.count != basis.dimension * descriptors.columns {
+            throw InputError(column: "descriptor_coefficients", kind: .inconsistent, "needs \(basis.dimension) rows of \(descriptors.columns) numbers")
+        }
+        self.descriptors = descriptors
         self.basis = basis
         self.structure = structure
         self.gaussian = gaussian
@@ -44,12 +53,14 @@ public struct LinearGaussianPrior: TaskPrior, Equatable {
 
     /// The exact posterior N(m, S) (see ``GaussianPrior/posterior(design:targets:)``).
     public func posterior(inputs: Matrix, targets: [Double]) throws -> any TaskPosterior {
-        try gaussianPosterior(inputs: inputs, targets: targets)
+        try refuseUnconditioned()
+        return try gaussianPosterior(inputs: inputs, targets: targets)
     }
 
     /// The same posterior, as its concrete type.
     public func gaussianPosterior(inputs: Matrix, targets: [Double]) throws -> LinearGaussianPosterior {
-        LinearGaussianPosterior(basis: basis, gaussian: try gaussian.posterior(design: try basis.design(inputs), targets: targets))
+        try refuseUnconditioned()
+        return LinearGaussianPosterior(basis: basis, gaussian: try gaussian.posterior(design: try basis.design(inputs), targets: targets))
     }
 
     /// Whether `other` is a linear-Gaussian prior with the same basis and θ, bit for bit.
@@ -61,6 +72,7 @@ public struct LinearGaussianPrior: TaskPrior, Equatable {
 extension LinearGaussianPrior {
     enum CodingKeys: String, CodingKey {
         case basis, features, covarianceStructure, mean, covariance, noiseVariance, flooredFeatures, singular
+        case descriptorNames, descriptorCoefficients, descriptorStandardErrors, descriptorMean
     }
 
     /// Writes the family's keys (listed on the type) into the prior file's top-level object.
@@ -74,6 +86,14 @@ extension LinearGaussianPrior {
         try container.encode(gaussian.noiseVariance, forKey: .noiseVariance)
         try container.encode(flooredFeatures, forKey: .flooredFeatures)
         try container.encodeIfPresent(singular, forKey: .singular)
+        if let descriptors {
+            let p = descriptors.columns
+            let rows = { (values: [Double]) in stride(from: 0, to: values.count, by: p).map { Array(values[$0..<($0 + p)]) } }
+            try container.encode(Array(descriptors.columnNames.dropFirst()), forKey: .descriptorNames)
+            try container.encode(rows(descriptors.coefficients), forKey: .descriptorCoefficients)
+            try container.encode(rows(descriptors.standardErrors), forKey: .descriptorStandardErrors)
+            try container.encode(descriptors.meanDescriptor, forKey: .descriptorMean)
+        }
     }
 
     /// Reads the family's keys and validates θ (sizes, symmetry, definiteness, σ² > 0).
@@ -95,8 +115,15 @@ extension LinearGaussianPrior {
         } catch {
             throw InputError(column: "covariance", kind: .invalidValue, "\(error)")
         }
+        var descriptors: DescriptorFit?
+        if let names = try container.decodeIfPresent([String].self, forKey: .descriptorNames) {
+            descriptors = try DescriptorFit(names: names,
+                                            coefficients: try container.decode([[Double]].self, forKey: .descriptorCoefficients),
+                                            standardErrors: try container.decode([[Double]].self, forKey: .descriptorStandardErrors),
+                                            meanDescriptor: try container.decode([Double].self, forKey: .descriptorMean), mean: mean)
+        }
         try self.init(basis: basis, structure: try container.decode(CovarianceStructure.self, forKey: .covarianceStructure),
                       gaussian: gaussian, flooredFeatures: try container.decode([String].self, forKey: .flooredFeatures),
-                      singular: try container.decodeIfPresent(Bool.self, forKey: .singular))
+                      singular: try container.decodeIfPresent(Bool.self, forKey: .singular), descriptors: descriptors)
     }
 }

@@ -29,6 +29,8 @@ extension PriorFit {
                              basis: [Double]?, columns kk: Int? = nil) throws
         -> (information: [Double], hessian: [Double], score: [Double]) {
         let statistics = likelihood.statistics
+        // e = z − Xμ̂ below takes one μ̂; the per-task μ_i = B z̃_i is not written here yet.
+        guard statistics.descriptors == nil else { throw InputError("the Σ̃ Hessian is not available with task descriptors") }
         let d = statistics.dimension, r = e.columns, T = statistics.taskCount
         let k = basis == nil ? d : (kk ?? d)
         var identity = [Double](repeating: 0, count: d * d)

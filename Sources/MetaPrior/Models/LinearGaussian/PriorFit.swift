@@ -53,8 +53,8 @@ public enum PriorFit {
             if abs(ll - previous) <= 1e-6 * abs(ll) { break }
             previous = ll
         }
-        if emIterations > 0 { stages.append(PriorFitPhase(name: "em", rank: d, iterations: emIterations, logLikelihood: emLikelihood)) }
-
+        // With descriptors EM (no B step yet) only starts Σ; its ℓ is of another model.
+        if emIterations > 0 && statistics.descriptors == nil { stages.append(PriorFitPhase(name: "em", rank: d, iterations: emIterations, logLikelihood: emLikelihood)) }
         // 2. The starting factor.
         var likelihood: ProfiledLikelihood
         var theta: [Double]
@@ -178,13 +178,15 @@ public enum PriorFit {
         for i in 0..<d { for j in 0..<r { padded[i * d + j] = final.factor[i * r + j] } }
         let factor = final.noiseVariance.squareRoot() * (try Matrix(rows: d, columns: d, elements: padded))
         let prior = try GaussianPrior(mean: final.mean, factor: factor, noiseVariance: final.noiseVariance)
-        return PriorFitResult(prior: prior, logMarginalLikelihood: final.logLikelihood,
+        var result = PriorFitResult(prior: prior, logMarginalLikelihood: final.logLikelihood,
                               emIterations: emIterations, quasiNewtonIterations: iterations,
                               gradientNorm: gradientNorm, converged: converged, criterion: criterion,
                               phases: stages, timedOut: timedOut,
                               flooredComponents: boundary.floored, singular: boundary.rank < d,
                               rank: boundary.rank, noiseFloored: final.noiseFloored, gradientEvaluations: gradientEvaluations,
                               tasks: statistics.taskCount, observations: statistics.counts.reduce(0, +))
+        if let design = statistics.descriptors { result.descriptorFit = try DescriptorFit(evaluation: final, design: design, weights: statistics.weights) }
+        return result
     }
 
     /// BFGS (GSL's BFGS2) on −ℓ/N in the dimensionless parameters θ̂ = scale ⊙ θ (so the

@@ -43,6 +43,11 @@ public struct PriorFitResult: Sendable {
     /// Number of observations used, Σ_i w_i n_i (weighted when tasks have weights).
     public let observations: Int
 
+    /// B̂ and its standard errors when the prior mean was conditioned on task descriptors
+    /// (``TaskStatistics/conditioned(on:)``); `nil` for one prior mean. ``prior``'s mean is
+    /// then B̂ z̃̄, the prior mean at the average meta-train descriptor.
+    public internal(set) var descriptorFit: DescriptorFit? = nil
+
     /// Total iterations.
     public var iterations: Int { emIterations + quasiNewtonIterations }
 }

@@ -61,7 +61,9 @@ final class ProfiledLikelihood {
         let (t, d) = (statistics.taskCount, statistics.dimension)
         let r = structure == .full ? Swift.min(Swift.max(columns ?? d, 1), d) : d
         self.columns = r
-        let thin = (0..<t).map { statistics.rows.isKept($0) && Self.thinFormPays(points: statistics.counts[$0], dimension: d, columns: r) }
+        // With descriptors the GLS step needs X_t and z_t of every task from U_t and v_t, so
+        // no task takes the thin form.
+        let thin = (0..<t).map { statistics.descriptors == nil && statistics.rows.isKept($0) && Self.thinFormPays(points: statistics.counts[$0], dimension: d, columns: r) }
         var gram = [Double](repeating: 0, count: d * d), thick = gram
         for task in 0..<t where statistics.weights[task] != 0 {
             let w = statistics.weights[task]
@@ -103,6 +105,10 @@ final class ProfiledLikelihood {
         var weightedProjection: [Double]
         /// The weighted residual Σ w q − μ̂ᵀΣ wz (σ̂² = it / N where σ² is profiled).
         var residual: Double = 0
+        /// With descriptors: B̂ (row-major d×p) and the GLS matrix Σ w (z̃z̃ᵀ) ⊗ X (pd×pd, in
+        /// the order of vec B); ``mean`` is then B̂ z̃̄. Empty without descriptors.
+        var coefficients: [Double] = []
+        var coefficientSystem: [Double] = []
 
         /// G = ½(E/σ̂² − Σ wX) = ∂ℓ/∂Σ̃ (row-major d×d).
         var sigmaGradient: [Double] {
@@ -204,14 +210,22 @@ final class ProfiledLikelihood {
         let sumZ = Array(total[(d * d)..<(d * d + d)])
         let sumQ = total[d * d + d], sumLogDet = total[d * d + d + 1]
         let mean: [Double]
-        do {
-            mean = try Cholesky(sumX).solve(sumZ)
-        } catch {
-            throw InputError("the prior mean is not identifiable: the features are collinear over all tasks (Σ ΦᵀV⁻¹Φ is singular); use fewer features or more varied inputs")
+        var gls: DescriptorGLS?
+        var residual = sumQ
+        if statistics.descriptors != nil {
+            let solved = try descriptorGLS()
+            mean = solved.mean
+            residual -= solved.explained
+            gls = solved
+        } else {
+            do {
+                mean = try Cholesky(sumX).solve(sumZ)
+            } catch {
+                throw InputError("the prior mean is not identifiable: the features are collinear over all tasks (Σ ΦᵀV⁻¹Φ is singular); use fewer features or more varied inputs")
+            }
+            for i in 0..<d { residual -= mean[i] * sumZ[i] }
         }
         let observations = statistics.weightedObservations
-        var residual = sumQ
-        for i in 0..<d { residual -= mean[i] * sumZ[i] }
         // σ̂² = 0 means every task is fitted exactly: floor it (a real boundary, reported).
         let floor = 1e-300 * Swift.max(1, observations)
         let noiseFloored = !(residual > floor)
@@ -228,9 +242,13 @@ final class ProfiledLikelihood {
                                     noiseVariance: noiseVariance, factor: lambda, columns: lambda.count / d,
                                     noiseFloored: noiseFloored, residualOuter: [], weightedProjection: sumX.elements,
                                     residual: Swift.max(residual, 0))
+        if let gls {
+            evaluation.coefficients = gls.coefficients
+            evaluation.coefficientSystem = gls.system
+        }
         if wantGradient {
             gradientEvaluations += 1
-            evaluation.residualOuter = residualOuter(mean: mean)
+            evaluation.residualOuter = gls == nil ? residualOuter(mean: mean) : residualOuter(coefficients: evaluation.coefficients)
             evaluation.gradient = parameterGradient(evaluation)
         }
         return evaluation

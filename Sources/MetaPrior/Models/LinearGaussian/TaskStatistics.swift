@@ -23,6 +23,9 @@ public struct TaskStatistics: Sendable {
     public internal(set) var weights: [Double]
     /// Φ_i and y_i of the tasks with fewer points than features (for the thin form).
     var rows: TaskRows
+    /// The task-level design z̃_i = (1, z_i) when the prior mean is conditioned on descriptors
+    /// (μ_i = B z̃_i; ``conditioned(on:)``), `nil` for one prior mean μ.
+    public internal(set) var descriptors: DescriptorDesign? = nil
 
     /// Tasks per parallel chunk. Fixed, so results do not depend on the number of threads.
     static let chunkSize = 256
