@@ -53,6 +53,10 @@ struct FitCommand: ParsableCommand {
             transform: parsing(BasisSpec.init(parsing:)))
     var basis: BasisSpec = .linear
 
+    @Option(help: ArgumentHelp("--model gaussian_mixture: the number of mixture components K (1-100), a range K_min-K_max to choose from, or auto (1-5); a range is chosen by the held-out log predictive density of 1000 seeded 5-shot episodes (Q = 10) on a quarter of the tasks, the others fitting each K, with BIC reported beside it (default: 2).", valueName: "K"),
+            transform: { text in do { return try ComponentCount(parsing: text) } catch let error as InputError { throw ValidationError("--components " + error.message) } })
+    var components: ComponentCount?
+
     @Option(help: ArgumentHelp("Shape of the prior covariance Σ: full, diagonal or isotropic (default: full).", valueName: "shape"),
             transform: choice("--covariance"))
     var covariance: CovarianceStructure = .full
@@ -93,7 +97,7 @@ struct FitCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Episodic: fresh seeded mini-batches of this many episodes, 20 BFGS iterations each, instead of one fixed episode set.", valueName: "B"))
     var batchEpisodes: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the episodes (and of the split, unless --split-seed).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the episodes (and of the split, unless --split-seed; of the mixture starts and choice of K with --model gaussian_mixture).", valueName: "n"))
     var seed: UInt64 = 1
 
     @OptionGroup var splitOptions: SplitOptions
@@ -143,6 +147,9 @@ struct FitCommand: ParsableCommand {
             }
         }
         try hierarchy.check(model: modelName)
+        if components != nil, modelName != GaussianMixtureFamily.name {
+            throw ValidationError("--components is for --model \(GaussianMixtureFamily.name) (the number of mixture components)")
+        }
         if psi != nil, modelName != ClassGaussianFamily.name {
             throw ValidationError("--psi is for --model class_gaussian (the shape of its NIW scale matrix Ψ); the shape of Σ is --covariance")
         }
@@ -245,6 +252,7 @@ struct FitCommand: ParsableCommand {
         request.hyperprior = hierarchy.hyperprior
         // A weights column of ones is still a request the family must be able to honour.
         if weights != nil { request.explicitSettings.insert(.taskWeights) }
+        if modelName == GaussianMixtureFamily.name { request.mixture = MixtureRequest(components: components ?? .fixed(2), seed: seed) }
         if objective == .episodic, let shots {
             var episodic = EpisodicFitOptions(shots: shots, query: query, episodes: episodes, seed: seed)
             episodic.batchEpisodes = batchEpisodes
