@@ -127,6 +127,10 @@ public enum FewShotEvaluation {
                                 try scoreDiscrete(discrete, query: xq, observed: yq, into: slot, perEpisode: perEpisode)
                                 continue
                             }
+                            if case .prior(let prior) = method.kind, let mixture = prior as? GaussianMixturePrior {
+                                try scoreMixture(try mixture.mixturePosterior(inputs: xs, targets: ys), query: xq, observed: yq, into: slot)
+                                continue
+                            }
                             let (mean, covariance) = try predictive(method, support: (xs, ys), query: xq,
                                                                     task: episode.task, pooled: pooledStatistics[m])
                             for i in 0..<yq.count {

@@ -48,20 +48,23 @@ struct MixtureEM {
         return (fits, logs)
     }
 
+    /// ``jointLogs(_:)`` of every task of non-zero weight (`nil` for the others), computed in
+    /// parallel in fixed chunks; the caller sums them in task order, so ℓ and the M-step do not
+    /// depend on the number of threads.
+    private func allJointLogs() throws -> [(fits: [ComponentTaskFit], logs: [Double])?] {
+        let chunkSize = 16
+        let slots = ResultSlots<Result<[(fits: [ComponentTaskFit], logs: [Double])?], Error>>(count: (tasks.count + chunkSize - 1) / chunkSize)
+        DeterministicParallel.forEachChunk(count: tasks.count, chunkSize: chunkSize) { chunk, range in
+            slots[chunk] = Result { try range.map { taskWeights[$0] == 0 ? nil : try jointLogs($0) } }
+        }
+        return try slots.values.flatMap { try $0!.get() }
+    }
+
     /// ℓ = Σ_i w_i log Σ_k π_k p(D_i | k) at the current θ.
     func logLikelihood() throws -> Double {
         var total = 0.0
-        for t in tasks.indices where taskWeights[t] != 0 { total += taskWeights[t] * logSumExp(try jointLogs(t).logs) }
+        for (t, joint) in try allJointLogs().enumerated() { if let joint { total += taskWeights[t] * logSumExp(joint.logs) } }
         return total
-    }
-
-    /// The responsibilities r_ik at the current θ (a row per task).
-    func responsibilities() throws -> [[Double]] {
-        try tasks.indices.map { t in
-            let logs = try jointLogs(t).logs
-            let total = logSumExp(logs)
-            return logs.map { exp($0 - total) }
-        }
     }
 
     /// One EM step. Returns ℓ at the θ it started from, the largest change of a weight or a
@@ -75,9 +78,9 @@ struct MixtureEM {
         // cancellation when |μ_k| is large (as in ``ExpectationMaximisation``).
         var second = [Matrix](repeating: Matrix(rows: d, columns: d), count: k)
         var residual = 0.0, total = 0.0
-        for t in tasks.indices where taskWeights[t] != 0 {
+        for (t, joint) in try allJointLogs().enumerated() {
+            guard let (fits, logs) = joint else { continue }
             let w = taskWeights[t]
-            let (fits, logs) = try jointLogs(t)
             let norm = logSumExp(logs)
             total += w * norm
             for c in 0..<k {
