@@ -88,7 +88,7 @@ public enum ComponentSelection {
         let best = rows.indices.max { rows[$0].heldOutLogPredictive < rows[$1].heldOutLogPredictive }!
         let clusters = chosenEpisodes.map(\.task)
         for r in rows.indices {
-            let paired = FewShotEvaluation.meanAndStandardError(zip(scores[best], scores[r]).map { $0 - $1 }, clusters: clusters)
+            let paired = clusteredMeanAndStandardError(zip(scores[best], scores[r]).map { $0 - $1 }, clusters: clusters)
             rows[r].shortfall = paired.mean
             rows[r].shortfallSE = paired.se
         }
@@ -105,7 +105,7 @@ public enum ComponentSelection {
             let (xq, yq) = episode.querySet(in: dataset)
             return try prior.mixturePosterior(inputs: xs, targets: ys).logPredictiveDensity(at: xq, targets: yq) / Double(yq.count)
         }
-        let summary = FewShotEvaluation.meanAndStandardError(values, clusters: episodes.map(\.task))
+        let summary = clusteredMeanAndStandardError(values, clusters: episodes.map(\.task))
         return (values, summary.mean, summary.se)
     }
 }

@@ -33,7 +33,7 @@ public struct GaussianMixturePrior: TaskPrior, Equatable {
     public var inputs: [String] { basis.inputNames }
     /// The feature names: φ_j is the coefficient of feature j.
     public var parameterNames: [String] { basis.featureNames }
-    /// The basis spec and K (`rbf:10, K = 2`).
+    /// The basis spec (`rbf:10`).
     public var featureDescription: String { basis.spec }
 
     /// The mixture posterior (``GaussianMixturePosterior``): each component's exact posterior,

@@ -67,8 +67,9 @@ struct MixtureEM {
         return total
     }
 
-    /// One EM step. Returns ℓ at the θ it started from, the largest change of a weight or a
-    /// mean entry (in units of √floor-free scale `meanScale`), and the components dropped.
+    /// One EM step. Returns ℓ at the θ it started from, the largest change of a weight or of a
+    /// mean entry divided by `meanScale` (infinite when a component was dropped), and the
+    /// components dropped.
     mutating func step(meanScale: Double) throws -> (logLikelihood: Double, change: Double, dropped: [Int]) {
         let k = mixture.componentCount, d = mixture.dimension
         let old = mixture
