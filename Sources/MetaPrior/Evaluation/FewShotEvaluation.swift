@@ -128,6 +128,10 @@ public enum FewShotEvaluation {
                                 try scoreDiscrete(discrete, query: xq, observed: yq, into: slot, perEpisode: perEpisode)
                                 continue
                             }
+                            if case .prior(let prior) = method.kind, let mixture = prior as? GaussianMixturePrior {
+                                try scoreMixture(try mixture.mixturePosterior(inputs: xs, targets: ys), query: xq, observed: yq, into: slot)
+                                continue
+                            }
                             let (mean, covariance) = try predictive(method, support: (xs, ys), query: xq,
                                                                     task: episode.task, pooled: pooledStatistics[m])
                             for i in 0..<yq.count {
@@ -219,19 +223,9 @@ public enum FewShotEvaluation {
         }
     }
 
-    /// Mean and its standard error, clustered by task: episodes cut from the same task share
-    /// its φ and are correlated, so the variance is that of the per-task sums of deviations,
-    /// SE² = G/(G − 1) · Σ_g (Σ_{e∈g} (x_e − x̄))² / E² over the G tasks met. With one episode
-    /// per task it is the usual s/√E.
+    /// Mean and its standard error, clustered by task (`clusteredMeanAndStandardError`).
     static func meanAndStandardError(_ x: [Double], clusters: [Int]) -> (mean: Double, se: Double) {
-        let n = Double(x.count)
-        let mean = x.reduce(0, +) / n
-        var sums: [Int: Double] = [:]
-        for (value, cluster) in zip(x, clusters) { sums[cluster, default: 0] += value - mean }
-        let g = Double(sums.count)
-        guard sums.count > 1 else { return (mean, .nan) }
-        let total = sums.keys.sorted().reduce(0.0) { $0 + sums[$1]! * sums[$1]! }
-        return (mean, (g / (g - 1) * total).squareRoot() / n)
+        clusteredMeanAndStandardError(x, clusters: clusters)
     }
 }
 

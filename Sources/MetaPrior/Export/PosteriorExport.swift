@@ -7,14 +7,14 @@ public enum PosteriorExport {
     public static func parameterNames(_ d: Int) -> [String] { (1...Swift.max(d, 1)).prefix(d).map { "phi.\($0)" } }
 
     /// Posterior draws of φ: comments (`provenance` plus the parameter names), then
-    /// `lp__,phi.1,…,phi.d`, one row per draw.
+    /// `lp__,phi.1,…,phi.d`, one row per draw, and a last column `component` (1 … K) for a
+    /// mixture posterior (``ComponentLabelledPosterior``).
     public static func drawsCSV(_ posterior: any TaskPosterior, features: [String], draws: Int, seed: UInt64,
                                 provenance: [(String, String)]) -> [UInt8] {
         // Drawn and formatted chunk by chunk (the posterior's own chunks, so the same draws
         // whatever the thread count), straight into the file's bytes.
-        let d = posterior.parameterCount
         return SampleCSV.formattedRows(prefix: drawsHead(posterior, features: features, provenance: provenance), rows: draws,
-                                       columns: d + 1, leadingIndex: false, chunkSize: posterior.drawsPerChunk) { chunk, range, values in
+                                       columns: drawsColumns(posterior), leadingIndex: false, chunkSize: posterior.drawsPerChunk) { chunk, range, values in
             fillDraws(posterior, chunk: chunk, range: range, seed: seed, values)
         }
     }
@@ -25,9 +25,8 @@ public enum PosteriorExport {
     public static func writeDrawsCSV(_ posterior: any TaskPosterior, features: [String], draws: Int, seed: UInt64,
                                      provenance: [(String, String)],
                                      to write: (UnsafeRawBufferPointer) throws -> Void) throws {
-        let d = posterior.parameterCount
         try SampleCSV.streamRows(prefix: drawsHead(posterior, features: features, provenance: provenance), rows: draws,
-                                 columns: d + 1, leadingIndex: false, chunkSize: posterior.drawsPerChunk,
+                                 columns: drawsColumns(posterior), leadingIndex: false, chunkSize: posterior.drawsPerChunk,
                                  fill: { chunk, range, values in fillDraws(posterior, chunk: chunk, range: range, seed: seed, values) },
                                  write: write)
     }
@@ -38,15 +37,32 @@ public enum PosteriorExport {
         var comments = provenance
         comments.append(("parameters", zip(names, features).map { "\($0) = \($1)" }.joined(separator: ", ")))
         comments.append(("lp__", posterior.logDensityDescription))
+        let labelled = posterior is any ComponentLabelledPosterior
+        if labelled { comments.append(("component", "the mixture component (1, 2, ...) the draw came from")) }
         var head = CSVWriter()
-        head.row(["lp__"] + names)
+        head.row(["lp__"] + names + (labelled ? ["component"] : []))
         return SampleCSV.comments(comments) + head.bytes
+    }
+
+    /// Columns of the draws CSV: lp__, φ and, for a mixture, the component.
+    private static func drawsColumns(_ posterior: any TaskPosterior) -> Int {
+        posterior.parameterCount + 1 + (posterior is any ComponentLabelledPosterior ? 1 : 0)
     }
 
     /// Rows `range` of chunk `chunk` of the draws into `values`.
     private static func fillDraws(_ posterior: any TaskPosterior, chunk: Int, range: Range<Int>, seed: UInt64,
                                   _ values: UnsafeMutablePointer<Double>) {
-        posterior.draws(chunk: chunk, range: range, seed: seed, into: values)
+        guard let mixture = posterior as? any ComponentLabelledPosterior else {
+            posterior.draws(chunk: chunk, range: range, seed: seed, into: values)
+            return
+        }
+        let width = posterior.parameterCount + 1
+        let rows = posterior.draws(chunk: chunk, range: range, seed: seed)
+        let labels = mixture.drawComponents(chunk: chunk, range: range, seed: seed)
+        for r in 0..<range.count {
+            for j in 0..<width { values[r * (width + 1) + j] = rows[r * width + j] }
+            values[r * (width + 1) + width] = Double(labels[r] + 1)
+        }
     }
 
     /// Per parameter: prior and posterior mean, sd and central interval at `level`.

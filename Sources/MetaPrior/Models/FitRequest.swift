@@ -30,6 +30,9 @@ public struct FitRequest: Sendable {
     /// column of ones, say), so that a family that cannot honour them refuses them
     /// (``refuseSettings(unhonouredBy:weighted:)``); the rest are read from the values.
     public var explicitSettings: Set<FitSetting> = []
+    /// The components of a mixture prior (`--components`) and its seed, for
+    /// ``GaussianMixtureFamily``; `nil` for its default (K = 2). Other families refuse it.
+    public var mixture: MixtureRequest?
 
     /// A request; by default the linear basis, a full Σ and the marginal likelihood.
     public init(basis: BasisSpec = .linear, options: PriorFitOptions = PriorFitOptions(), episodic: EpisodicFitOptions? = nil) {

@@ -8,7 +8,8 @@ import Foundation
 public enum ModelRegistry {
     /// The families that ship with metaprior.
     public static let builtIn: [any ModelFamily.Type] = [LinearGaussianFamily.self, LinearMixedFamily.self, BinomialMixedFamily.self, PoissonMixedFamily.self,
-                                                          NormalNormalFamily.self, BetaBinomialFamily.self, GammaPoissonFamily.self, ClassGaussianFamily.self, SoftmaxFamily.self]
+                                                          NormalNormalFamily.self, BetaBinomialFamily.self, GammaPoissonFamily.self, ClassGaussianFamily.self, SoftmaxFamily.self,
+                                                          GaussianMixtureFamily.self]
 
     /// The default family of `fit`.
     public static let defaultName = LinearGaussianFamily.name
