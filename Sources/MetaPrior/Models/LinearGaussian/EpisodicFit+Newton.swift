@@ -45,14 +45,35 @@ extension EpisodicFit {
                        maximumSteps: Int, deadline: ContinuousClock.Instant?,
                        progress: ((_ step: Int, _ value: Double) -> Void)?) throws -> NewtonOutcome {
         let n = objective.statistics.queryPoints
-        let k = start.count
         // F(u) = −f(scale ⊙ u)/n and its gradient in u.
         func evaluate(_ u: [Double]) throws -> (value: Double, gradient: [Double]) {
             let e = try objective.evaluate(zip(u, scale).map { $0 * $1 })
             return (-e.value / n, zip(e.gradient, scale).map { -$0 * $1 / n })
         }
+        // The exact Hessian of F in u: −diag(scale)·∇²f·diag(scale)/n (`secondOrder`).
+        func hessian(_ u: [Double]) throws -> Matrix {
+            let k = u.count
+            let second = try objective.secondOrder(zip(u, scale).map { $0 * $1 })
+            var hessian = Matrix(rows: k, columns: k)
+            for i in 0..<k { for j in 0..<k { hessian[i, j] = -second.hessian[i, j] * scale[i] * scale[j] / n } }
+            return hessian
+        }
+        var outcome = try trustRegionNewton(start: zip(start, scale).map { $0 / $1 }, evaluate: evaluate, hessian: hessian,
+                                            tolerance: tolerance, maximumSteps: maximumSteps, deadline: deadline, progress: progress)
+        outcome.theta = zip(outcome.theta, scale).map { $0 * $1 }
+        return outcome
+    }
+
+    /// The trust-region Newton iteration of `newton` on any F(u) to be minimised (F is minus
+    /// the mean log predictive density per query point), given F with its gradient and the
+    /// Hessian of F; returns u in `theta`.
+    static func trustRegionNewton(start: [Double], evaluate: ([Double]) throws -> (value: Double, gradient: [Double]),
+                                  hessian: ([Double]) throws -> Matrix, tolerance: Double, maximumSteps: Int,
+                                  deadline: ContinuousClock.Instant?,
+                                  progress: ((_ step: Int, _ value: Double) -> Void)?) throws -> NewtonOutcome {
+        let k = start.count
         func expired() -> Bool { deadline.map { ContinuousClock.now >= $0 } ?? false }
-        var u = zip(start, scale).map { $0 / $1 }
+        var u = start
         var current = try evaluate(u)
         var steps = 0
         var decrement = Double.infinity
@@ -60,11 +81,8 @@ extension EpisodicFit {
         var timedOut = false
         var radius = 1.0
         while true {
-            // The exact Hessian of F in u: −diag(scale)·∇²f·diag(scale)/n (`secondOrder`).
             if expired() { timedOut = true; break }
-            let second = try objective.secondOrder(zip(u, scale).map { $0 * $1 })
-            var hessian = Matrix(rows: k, columns: k)
-            for i in 0..<k { for j in 0..<k { hessian[i, j] = -second.hessian[i, j] * scale[i] * scale[j] / n } }
+            let hessian = try hessian(u)
             guard hessian.isFinite else {
                 throw InputError(kind: .invalidValue, "the episodic objective's curvature is not finite at the current prior; the data have extreme values")
             }
@@ -136,7 +154,7 @@ extension EpisodicFit {
             if !accepted { break }
             steps += 1
         }
-        return NewtonOutcome(theta: zip(u, scale).map { $0 * $1 }, steps: steps, decrement: decrement, ascentDirection: ascent,
+        return NewtonOutcome(theta: u, steps: steps, decrement: decrement, ascentDirection: ascent,
                              converged: decrement <= tolerance && !ascent && !timedOut, timedOut: timedOut)
     }
 }
