@@ -10,6 +10,11 @@ import GSL
 /// fitted by ML-II (``NIWFit``) with Ψ shaped by the request's covariance structure; with the
 /// episodic objective, θ then maximises the query labels' log probability on N-way K-shot
 /// episodes at the test N and K (by BFGS with an analytic gradient), started at the ML-II fit.
+///
+/// Converged: the ML-II fit when ‖∇(−ℓ/C)‖₂ < 1e-6 over C classes; the episodic fit when
+/// ‖∂J/∂u‖₂ ≤ 1e-6, J the mean log probability of the query labels per query point and u the
+/// coordinates (μ₀, ln κ, ln(ν − d + 1), ψ). The episodic fit is never below its ML-II start on
+/// the training episodes.
 public enum ClassGaussianFamily: ModelFamily {
     /// `class_gaussian`.
     public static let name = "class_gaussian"
