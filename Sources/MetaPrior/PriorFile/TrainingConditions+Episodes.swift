@@ -42,9 +42,10 @@ extension PriorFile.TrainingConditions {
     /// a class's K outside the recorded shots (the wording of ``supportSizeMismatch(_:)``). A
     /// marginal fit records no N or K, so it never mismatches.
     /// - Parameters:
-    ///   - ways: N, the classes of the episode.
+    ///   - testWays: N, the classes of the episode.
     ///   - shots: the support points of each class.
-    public func classConditionsMismatch(ways n: Int, shots: [Int]) -> String? {
+    public func classConditionsMismatch(ways testWays: Int, shots: [Int]) -> String? {
+        let n = testWays
         guard objective == .episodic, let trainedWays = ways else { return nil }
         if n != trainedWays {
             return "the episode has N = \(n) classes, but this prior was meta-trained on \(trainedWays)-way \(self.shots ?? "?")-shot episodes; train and test conditions do not match"
