@@ -70,7 +70,7 @@ struct AdaptCommand: ParsableCommand {
         try outputs.commit()
         if chains > 0 {
             // The chains' diagnostics per parameter, beside the summary file's.
-            let summaries = try adapted.posterior.summary(level: options.level), features = adapted.prior.file.features
+            let summaries = try adapted.posterior.summary(level: options.level), features = adapted.parameterFeatures
             for (j, d) in try adapted.diagnostics().enumerated() {
                 // Formatted, not Int(…): an undefined R-hat or ESS (one chain) is NaN.
                 reporting.say("  phi.\(j + 1) = \(features[j]): mean \(formatted(summaries[j].mean, 6)), sd \(formatted(summaries[j].standardDeviation, 4)); "

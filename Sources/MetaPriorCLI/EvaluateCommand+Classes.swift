@@ -27,10 +27,18 @@ extension EvaluateCommand {
         let data = try MetaDataset.read(csv: dataOptions.data, options: options)
         let spec = EpisodeSpec(shots: shots ?? 5, query: .count(query ?? 5), ways: ways, seed: seed)
         let evaluation: ClassificationEvaluation
+        var warnings: [String] = []
         do {
             let sampler = try EpisodeSampler(dataset: data, spec: spec)
             try sampler.checkCount(episodes)
-            var warnings: [String] = []
+            for (path, file) in zip(prior, loaded) {
+                // The regression side's rule: a mismatch is a warning, an error with --strict.
+                guard let mismatch = file.file.training.classConditionsMismatch(ways: ways, shots: [spec.shots]) else { continue }
+                if strict {
+                    throw InputError(file: path, column: file.file.training.ways == ways ? "training.shots" : "training.ways", mismatch + " (--strict)")
+                }
+                warnings.append("\(path): \(mismatch)")
+            }
             try EvaluationRun.checkTrainingTasks(loaded, eligible: sampler.eligibleTasks.map { data.tasks[$0] }, dataset: data,
                                                  dataFile: dataOptions.data, allow: allowTrainingTasks, warnings: &warnings)
             for warning in warnings { reporting.say("warning: \(warning)") }
@@ -49,7 +57,15 @@ extension EvaluateCommand {
             table += s.method.padding(toLength: max(16, s.method.count + 2), withPad: " ", startingAt: 0)
                 + [s.accuracy, s.nll, s.brier, s.ece].map { cell($0).padding(toLength: 20, withPad: " ", startingAt: 0) }.joined() + "\n"
         }
-        try outputs.write(Array(table.utf8), to: "-")
+        // As for regression: the file is staged and committed with the others (atomically);
+        // `--output -` puts the JSON on standard output instead of the table.
+        let report = ClassificationEvaluation.ReportSettings(ways: ways, shots: spec.shots, query: query ?? 5, episodes: episodes, seed: seed,
+                                                             priors: prior, data: dataOptions.data, warnings: warnings)
+        if let output, output != "-" {
+            try outputs.write(output.lowercased().hasSuffix(".csv") ? evaluation.csv() : try evaluation.json(report), to: output)
+        }
+        try outputs.write(output == "-" ? try evaluation.json(report) : Array(table.utf8), to: "-")
         try outputs.commit()
+        if let output, output != "-" { reporting.say("report written to \(output)") }
     }
 }

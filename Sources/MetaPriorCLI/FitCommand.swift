@@ -90,8 +90,11 @@ struct FitCommand: ParsableCommand {
             transform: parsing(ShotRange.init(parsing:)))
     var shots: ShotRange?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Episodic: query points Q per episode.", valueName: "Q"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Episodic: query points Q per episode (per class with --ways).", valueName: "Q"))
     var query: Int = 10
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Episodic, class_gaussian or softmax: N-way K-shot training episodes of the meta-train classes, at the test N and K (--shots K, --query Q per class); recorded in the prior file.", valueName: "N"))
+    var ways: Int?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Episodic: number of training episodes (per mini-batch with --batch-episodes).", valueName: "E"))
     var episodes: Int = 1000
@@ -171,6 +174,7 @@ struct FitCommand: ParsableCommand {
         switch objective {
         case .marginal:
             if shots != nil || batchEpisodes != nil { throw ValidationError("--shots and --batch-episodes need --objective episodic") }
+            if ways != nil { throw ValidationError("--ways needs --objective episodic (and --shots K): a marginal fit trains on whole tasks") }
         case .episodic:
             guard shots != nil else { throw ValidationError("--objective episodic needs --shots K (or a range, e.g. 1-10)") }
             guard query >= 1 else { throw ValidationError("--query must be at least 1, not \(query)") }
@@ -178,6 +182,7 @@ struct FitCommand: ParsableCommand {
             if let shots { try OptionRange.check("--shots", shots.upper, 0...EpisodeSpec.maximumShots, "a task must hold K + Q rows") }
             guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1, not \(episodes)") }
             try OptionRange.check("--episodes", episodes, 1...EpisodeSampler.maximumEpisodes, "every episode is kept in memory")
+            if let ways { try OptionRange.check("--ways", ways, 2...EpisodeSpec.maximumWays, "classes per episode") }
             if let batchEpisodes, batchEpisodes < 1 { throw ValidationError("--batch-episodes must be at least 1") }
             if let batchEpisodes { try OptionRange.check("--batch-episodes", batchEpisodes, 1...EpisodeSampler.maximumEpisodes, "every episode of a batch is kept in memory") }
         }
@@ -258,6 +263,7 @@ struct FitCommand: ParsableCommand {
         if objective == .episodic, let shots {
             var episodic = EpisodicFitOptions(shots: shots, query: query, episodes: episodes, seed: seed)
             episodic.batchEpisodes = batchEpisodes
+            episodic.ways = ways
             episodic.maximumIterations = maxIterations
             episodic.tolerance = episodicTolerance
             episodic.deadline = deadline

@@ -7,6 +7,7 @@ extension PredictCommand {
     /// target column holds each row's class), and the output gives each query's class
     /// probabilities instead of a y predictive.
     func predictClasses(_ prior: any FewShotClassifierPrior, _ adapted: Adaptation, _ outputs: OutputPlan) throws {
+        if let warning = adapted.supportSizeWarning { reporting.say("warning: " + warning) }
         let queries = try adapted.queries(csv: query)
         let bytes: [UInt8]
         do {

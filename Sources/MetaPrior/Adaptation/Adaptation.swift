@@ -91,9 +91,22 @@ public struct Adaptation: Sendable {
         }
     }
 
-    /// `path: …` when the task's size is outside what the prior was meta-trained for.
+    /// What each entry of φ is, in order: the prior file's features, or for a softmax prior
+    /// the weights of each of the episode's N classes (its φ has N blocks, the file names two).
+    public var parameterFeatures: [String] {
+        if let softmax = prior.file.prior as? SoftmaxPrior { return softmax.weightNames(classes: posterior.parameterCount / softmax.width) }
+        return prior.file.features
+    }
+
+    /// `path: …` when the task's size is outside what the prior was meta-trained for; for a
+    /// class prior fitted on N-way K-shot episodes, when the support set's N classes or a
+    /// class's K support points differ from those.
     public var supportSizeWarning: String? {
-        prior.file.training.supportSizeMismatch(task.count).map { "\(prior.path): \($0)" }
+        if prior.file.prior is any FewShotClassifierPrior {
+            let counts = Dictionary(grouping: task.targets, by: { $0 }).keys.sorted().map { label in task.targets.filter { $0 == label }.count }
+            return prior.file.training.classConditionsMismatch(ways: counts.count, shots: counts).map { "\(prior.path): \($0)" }
+        }
+        return prior.file.training.supportSizeMismatch(task.count).map { "\(prior.path): \($0)" }
     }
 
     /// The provenance comments of a sample CSV made by `command` with `seed`.
@@ -107,7 +120,7 @@ public struct Adaptation: Sendable {
 
     /// Posterior draws of φ as a Stan-style CSV.
     public func drawsCSV(draws: Int, seed: UInt64, command: String) -> [UInt8] {
-        PosteriorExport.drawsCSV(posterior, features: prior.file.features, draws: draws, seed: seed,
+        PosteriorExport.drawsCSV(posterior, features: parameterFeatures, draws: draws, seed: seed,
                                  provenance: provenance(command: command, seed: seed))
     }
 
@@ -116,7 +129,7 @@ public struct Adaptation: Sendable {
     /// `try AtomicFile.write(to: path) { sink in try adaptation.writeDrawsCSV(…, to: sink.write) }`.
     public func writeDrawsCSV(draws: Int, seed: UInt64, command: String,
                               to write: (UnsafeRawBufferPointer) throws -> Void) throws {
-        try PosteriorExport.writeDrawsCSV(posterior, features: prior.file.features, draws: draws, seed: seed,
+        try PosteriorExport.writeDrawsCSV(posterior, features: parameterFeatures, draws: draws, seed: seed,
                                           provenance: provenance(command: command, seed: seed), to: write)
     }
 
@@ -129,7 +142,7 @@ public struct Adaptation: Sendable {
         guard let chained = posterior as? any ChainedPosterior, chained.chainCount > chain else {
             throw InputError(kind: .invalidValue, "the posterior has no chain \(chain + 1)")
         }
-        try PosteriorExport.writeChainCSV(chained, chain: chain, features: prior.file.features, seed: seed,
+        try PosteriorExport.writeChainCSV(chained, chain: chain, features: parameterFeatures, seed: seed,
                                           provenance: provenance(command: command, seed: seed), to: write)
     }
 
@@ -142,7 +155,7 @@ public struct Adaptation: Sendable {
     /// The diagnostics' warnings (R̂ > 1.01, bulk or tail ESS < 400), one line each, with the
     /// parameter named as `phi.j = feature`.
     public func diagnosticWarnings() throws -> [String] {
-        let features = prior.file.features
+        let features = parameterFeatures
         return try diagnostics().enumerated().flatMap { j, d in d.warnings(for: "phi.\(j + 1) = \(features[j])") }
     }
 
@@ -150,7 +163,7 @@ public struct Adaptation: Sendable {
     /// posterior also `r_hat`, `ess_bulk` and `ess_tail`.
     public func summaryCSV(level: Double) throws -> [UInt8] {
         try PosteriorExport.summaryCSV(prior: try priorAsPosterior, posterior: posterior,
-                                       features: prior.file.features, level: level, diagnostics: try diagnostics())
+                                       features: parameterFeatures, level: level, diagnostics: try diagnostics())
     }
 
     /// Reads the query inputs of `path` (the prior's input columns; others are ignored).
@@ -202,6 +215,11 @@ public struct Adaptation: Sendable {
         get throws {
             if let hyper, let conjugate = prior.file.prior as? ConjugatePrior {
                 return try conjugate.posterior(inputs: Matrix(rows: 0, columns: 1), targets: [], hyper: hyper)
+            }
+            if let softmax = prior.file.prior as? SoftmaxPrior {
+                // Its "no data" posterior would need two classes; the prior of this episode's
+                // N classes' weights is N(0, I_N ⊗ V).
+                return try softmax.episodePrior(classes: posterior.parameterCount / softmax.width)
             }
             return try taskPrior.asPosterior
         }

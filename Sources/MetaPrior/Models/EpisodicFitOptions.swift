@@ -4,8 +4,11 @@
 public struct EpisodicFitOptions: Sendable {
     /// Support sizes.
     public var shots: ShotRange
-    /// Query points per episode.
+    /// Query points per episode (per class with ``ways``).
     public var query: Int
+    /// Classes N per episode: N-way K-shot classification episodes (K support and Q query
+    /// points per class), for the class families; `nil` for regression episodes.
+    public var ways: Int?
     /// Episodes in the fixed training set (or per mini-batch, see ``batchEpisodes``).
     public var episodes: Int
     /// Seed of the episodes: the sampler's `EpisodeSpec.seed`.

@@ -15,6 +15,9 @@ public enum FitSetting: String, CaseIterable, Sendable, Comparable {
     case timeLimit = "--time-limit"
     /// The episodic objective (`--objective episodic`) instead of the marginal likelihood.
     case episodicObjective = "--objective episodic"
+    /// Classes per episode of an episodic fit (`--ways N`): N-way K-shot episodes of a class
+    /// family (`class_gaussian`, `softmax`); the regression families refuse it.
+    case ways = "--ways"
     /// A feature basis other than the linear one (`--basis`).
     case basis = "--basis"
     /// A shape of the prior covariance other than full (`--covariance`, or `--psi`).
@@ -57,6 +60,7 @@ extension FitRequest {
         if weighted { settings.insert(.taskWeights) }
         if timeLimit != nil || options.deadline != nil { settings.insert(.timeLimit) }
         if episodic != nil { settings.insert(.episodicObjective) }
+        if episodic?.ways != nil { settings.insert(.ways) }
         if basis != .linear { settings.insert(.basis) }
         if options.structure != .full { settings.insert(.covarianceStructure) }
         if options.gradientTolerance != defaults.gradientTolerance { settings.insert(.gradientTolerance) }

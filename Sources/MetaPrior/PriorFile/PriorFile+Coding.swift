@@ -42,6 +42,7 @@ extension PriorFile: Codable {
         converged = try container.decode(Bool.self, forKey: .converged)
         gradientNorm = try container.decode(Double.self, forKey: .gradientNorm)
         training = try container.decode(TrainingConditions.self, forKey: .training)
+        try training.validateEpisodeKeys()
         prior = try family.decodePrior(from: decoder)
         guard prior.inputs == inputs else {
             throw InputError(column: "inputs", kind: .inconsistent, "lists \(inputs.joined(separator: ", ")) but the model reads \(prior.inputs.joined(separator: ", ")); the file is inconsistent")

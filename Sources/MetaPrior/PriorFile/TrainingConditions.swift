@@ -16,8 +16,11 @@ extension PriorFile {
         /// size Q and the sampler's seed; with ``episodes``, the episodes trained on (per
         /// mini-batch when ``batchEpisodes`` is set). ``episodeSpec`` rebuilds the spec.
         public var shots: String?
-        /// Episodic: the query size Q per episode, as text (`10`).
+        /// Episodic: the query size Q per episode, as text (`10`); per class with ``ways``.
         public var query: String?
+        /// Episodic classification: the classes N per episode the class prior was fitted on
+        /// (N-way, ``shots``-shot); absent for a marginal fit and for regression.
+        public var ways: Int?
         /// Episodic: the seed of the episode sampler.
         public var seed: UInt64?
         /// Episodic: the number of episodes trained on (per mini-batch with ``batchEpisodes``).

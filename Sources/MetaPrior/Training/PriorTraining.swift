@@ -144,6 +144,7 @@ public enum PriorTraining {
         if let episodic = request.episodic {
             training.shots = episodic.shots.description
             training.query = "\(episodic.query)"
+            training.ways = episodic.ways
             training.seed = episodic.seed
             training.episodes = episodic.episodes
             training.batchEpisodes = episodic.batchEpisodes

@@ -15,6 +15,7 @@ import GSL
         case .taskWeights: request.explicitSettings.insert(.taskWeights)
         case .timeLimit: request.timeLimit = 60
         case .episodicObjective: request.episodic = EpisodicFitOptions(shots: try ShotRange(2), query: 1, episodes: 4, seed: 1)
+        case .ways: request.explicitSettings.insert(.ways)
         case .basis: request.basis = .polynomial(degree: 2)
         case .covarianceStructure: request.options.structure = .diagonal
         case .gradientTolerance: request.options.gradientTolerance = 1e-4

@@ -7,20 +7,28 @@ import GSL
 /// `class_gaussian` because a class's inputs are Gaussian (`linear_gaussian` names the
 /// target's likelihood the same way). Every (task, label) pair of the meta-train data is one
 /// class — labels are remapped per task, so two tasks' "0" are different classes — and θ is
-/// fitted by ML-II (``NIWFit``) with Ψ shaped by the request's covariance structure.
+/// fitted by ML-II (``NIWFit``) with Ψ shaped by the request's covariance structure; with the
+/// episodic objective, θ then maximises the query labels' log probability on N-way K-shot
+/// episodes at the test N and K (by BFGS with an analytic gradient), started at the ML-II fit.
+///
+/// Converged: the ML-II fit when ‖∇(−ℓ/C)‖₂ < 1e-6 over C classes; the episodic fit when
+/// ‖∂J/∂u‖₂ ≤ 1e-6, J the mean log probability of the query labels per query point and u the
+/// coordinates (μ₀, ln κ, ln(ν − d + 1), ψ). The episodic fit is never below its ML-II start on
+/// the training episodes.
 public enum ClassGaussianFamily: ModelFamily {
     /// `class_gaussian`.
     public static let name = "class_gaussian"
     /// The model in symbols, for `fit --help`.
     public static let summary = "x | class ~ N(m, Σ), (m, Σ) ~ NIW(μ₀, κ, Ψ, ν)"
-    /// Ψ's shape (`--covariance` or `--psi`), the iteration limit of BFGS, and `--basis pca:k`
-    /// (any other basis is refused by ``fit(_:request:)``).
-    public static let honouredSettings: Set<FitSetting> = [.covarianceStructure, .maximumIterations, .basis]
+    /// Ψ's shape (`--covariance` or `--psi`), the iteration limit of BFGS, `--basis pca:k`
+    /// (any other basis is refused by ``fit(_:request:)``), and the episodic objective on
+    /// N-way K-shot episodes (`--objective episodic --ways N --shots K`).
+    public static let honouredSettings: Set<FitSetting> = [.covarianceStructure, .maximumIterations, .basis, .episodicObjective, .ways]
 
     /// Why a setting does not apply to class_gaussian.
     public static func whyNot(_ setting: FitSetting) -> String? {
         switch setting {
-        case .episodicObjective, .reml: "class_gaussian fits by marginal likelihood"
+        case .reml: "class_gaussian fits by marginal likelihood or the episodic objective"
         case .taskWeights: "every class enters the marginal likelihood once; weighting classes is not implemented"
         default: nil
         }
@@ -57,6 +65,10 @@ public enum ClassGaussianFamily: ModelFamily {
         } catch var error as InputError {
             error.column = error.column ?? dataset.targetName
             throw error
+        }
+        if let episodic = request.episodic {
+            return try episodicFit(dataset, options: episodic, features: features, marginal: fit, classes: classes,
+                                   deadline: request.options.deadline)
         }
         let prior = try ClassGaussianPrior(inputs: dataset.inputNames, niw: fit.prior, structure: fit.structure, classes: fit.classCount,
                                            features: features)

@@ -15,7 +15,9 @@ import GSL
 /// identified by any data. The likelihood is also flat along W → W + 1aᵀ; the prior makes the
 /// posterior proper (its Hessian V⁻¹ per class), so nothing is pinned (no reference class).
 ///
-/// Every meta-train task is one episode with all its classes and points. V is fitted by EM
+/// Every meta-train task is one episode with all its classes and points; with
+/// `--objective episodic --ways N --shots K`, the episodes are instead seeded N-way episodes of
+/// the meta-train classes with K + Q points per class (the test N and K). V is fitted by EM
 /// on the marginal likelihood with the E-step's posterior moments importance-sampled from each
 /// episode's Laplace approximation (256 draws per episode; the Laplace moments alone are
 /// biased low), restricted to `--covariance` (`full`, `diagonal`, `isotropic`; choose diagonal
@@ -26,14 +28,15 @@ public enum SoftmaxFamily: ModelFamily {
     public static let name = "softmax"
     /// The model in symbols, for `fit --help`.
     public static let summary = "p(y = c | x) ∝ exp(w_cᵀ[1, x]), w_c ~ N(0, V) for every class"
-    /// V's shape (`--covariance`), the iteration limit of EM, and `--basis pca:k` (any other
-    /// basis is refused by ``fit(_:request:)``).
-    public static let honouredSettings: Set<FitSetting> = [.covarianceStructure, .maximumIterations, .basis]
+    /// V's shape (`--covariance`), the iteration limit of EM, `--basis pca:k` (any other
+    /// basis is refused by ``fit(_:request:)``), and N-way K-shot training episodes
+    /// (`--objective episodic --ways N --shots K`: EM on those episodes instead of whole tasks).
+    public static let honouredSettings: Set<FitSetting> = [.covarianceStructure, .maximumIterations, .basis, .episodicObjective, .ways]
 
     /// Why a setting does not apply to softmax.
     public static func whyNot(_ setting: FitSetting) -> String? {
         switch setting {
-        case .episodicObjective, .reml: "softmax fits V by EM on the marginal likelihood"
+        case .reml: "softmax fits V by EM on the marginal likelihood"
         case .taskWeights: "every episode enters the marginal likelihood once; weighting episodes is not implemented"
         default: nil
         }
@@ -54,9 +57,18 @@ public enum SoftmaxFamily: ModelFamily {
         try request.refuseSettings(unhonouredBy: self, weighted: dataset.isWeighted)
         let features = try PCAFeatures.requested(by: request.basis, on: dataset, family: name)
         var episodes: [SoftmaxEpisode] = []
-        for task in dataset.tasks {
-            guard let (labels, classes) = try? SoftmaxPrior.remap(task.targets) else { continue }
-            episodes.append(SoftmaxEpisode(points: task.inputs.nestedRows.map { features?.project($0) ?? $0 }, labels: labels, classes: classes.count))
+        if let episodic = request.episodic {
+            // At the test N and K: each seeded N-way episode's K support and Q query points per
+            // class are one EM episode, so p(D | V) = p(support | V) p(query | support, V)
+            // includes the K-shot predictive of the query labels.
+            episodes = try episodic.classEpisodes(of: dataset, features: features, family: name).map {
+                SoftmaxEpisode(points: $0.support + $0.queries, labels: $0.supportLabels + $0.queryLabels, classes: $0.ways)
+            }
+        } else {
+            for task in dataset.tasks {
+                guard let (labels, classes) = try? SoftmaxPrior.remap(task.targets) else { continue }
+                episodes.append(SoftmaxEpisode(points: task.inputs.nestedRows.map { features?.project($0) ?? $0 }, labels: labels, classes: classes.count))
+            }
         }
         guard !episodes.isEmpty else {
             throw InputError(column: dataset.targetName, kind: .invalidValue, "no task holds two classes; the softmax prior needs at least one that does")
@@ -72,11 +84,12 @@ public enum SoftmaxFamily: ModelFamily {
         let prior = try SoftmaxPrior(inputs: dataset.inputNames, covariance: Matrix(rows: p, columns: p, elements: fit.covariance),
                                      structure: request.options.structure, classes: fit.classCount, episodes: episodes.count,
                                      features: features)
-        let skipped = dataset.tasks.count - episodes.count
+        let skipped = request.episodic == nil ? dataset.tasks.count - episodes.count : 0
+        let cut = request.episodic.map { " (\($0.ways ?? 0)-way \($0.shots)-shot, Q = \($0.query) per class, seed \($0.seed))" } ?? ""
         return FittedModel(prior: prior, logMarginalLikelihood: fit.logLikelihood, iterations: fit.iterations,
-                           gradientNorm: fit.lastChange, converged: fit.converged, tasks: episodes.count,
+                           gradientNorm: fit.lastChange, converged: fit.converged, tasks: request.episodic == nil ? episodes.count : dataset.tasks.count,
                            observations: episodes.reduce(0) { $0 + $1.count },
-                           account: "EM (importance-sampled E-step) over \(fit.classCount) classes in \(episodes.count) episodes, \(fit.converged ? "converged" : "NOT converged") in \(fit.iterations) iterations (largest relative change of V \(fit.lastChange))",
+                           account: "EM (importance-sampled E-step) over \(fit.classCount) classes in \(episodes.count) episodes\(cut), \(fit.converged ? "converged" : "NOT converged") in \(fit.iterations) iterations (largest relative change of V \(fit.lastChange))",
                            notes: skipped > 0 ? ["\(skipped) task(s) with one class skipped"] : [])
     }
 
