@@ -27,6 +27,9 @@ struct FitCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Fit from statistics files (metaprior statistics) instead of --data: a task's statistics in several files add up; the marginal fit of linear_gaussian only.", valueName: "file"))
     var statistics: [String] = []
 
+    @Flag(help: "With --data and a fixed basis (linear, poly:P): reduce the rows to per-task statistics while reading the file in chunks, so memory grows with the tasks, not the rows (marginal linear_gaussian fit; for files larger than memory).")
+    var streaming = false
+
     @Option(help: ArgumentHelp("Model family: \(ModelRegistry.families.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")) (default: \(LinearMixedFamily.name) with --formula, \(ModelRegistry.defaultName) otherwise).", valueName: "name"))
     var model: String?
 
@@ -112,7 +115,7 @@ struct FitCommand: ParsableCommand {
     private var modelName: String { model ?? (formula == nil ? ModelRegistry.defaultName : LinearMixedFamily.name) }
 
     func validate() throws {
-        if !statistics.isEmpty { return try validateStatistics() }
+        if !statistics.isEmpty || streaming { return try validateStatistics() }
         try dataOptions.requireData(or: "--statistics")
         guard ModelRegistry.names.contains(modelName) else {
             throw ValidationError("--model must be one of \(ModelRegistry.names.joined(separator: ", ")), not \(InputError.quoted(modelName))")
@@ -182,7 +185,7 @@ struct FitCommand: ParsableCommand {
     func run() throws {
         // The time limit covers the whole fit, from here.
         let deadline = timeLimit.map { ContinuousClock.now + .milliseconds(Int64(($0 * 1000).rounded(.up))) }
-        if !statistics.isEmpty { return try runStatistics(deadline: deadline) }
+        if !statistics.isEmpty || streaming { return try runStatistics(deadline: deadline) }
         if let formula { return try runFormula(formula, deadline: deadline) }
         if [BinomialMixedFamily.name, PoissonMixedFamily.name].contains(modelName) {
             // The column form of a formula family: its columns as the formula y ~ f(x) + (f(x) | task).

@@ -72,21 +72,23 @@ struct StatisticsCommand: ParsableCommand {
 
     func run() throws {
         let outputs = try CLIOutput.prepare([output])
-        let map = try basisFrom.map(Self.featureMap(from:))
+        let fixed = try basisFrom.map(Self.featureMap(from:))
         var options = dataOptions.readOptions()
-        if let map, dataOptions.features == nil { options.featureColumns = map.inputNames }
-        let dataset = try dataOptions.load(options)
-        let statistics: SufficientStatistics
-        do {
-            let featureMap = try map ?? FeatureMap(spec: basis ?? .linear, inputNames: dataset.inputNames, trainingInputs: [])
-            statistics = try SufficientStatistics(dataset: dataset, featureMap: featureMap)
-        } catch var error as InputError where error.file == nil && !(error.column ?? "").hasPrefix("--") {
-            error.file = dataOptions.data
-            throw error
+        if let fixed, dataOptions.features == nil { options.featureColumns = fixed.inputNames }
+        // Streamed: memory holds the per-task sums, not the rows.
+        let read = try StreamingStatistics(path: dataOptions.data, options: options) { inputs in
+            do {
+                return try fixed ?? FeatureMap(spec: basis ?? .linear, inputNames: inputs, trainingInputs: [])
+            } catch var error as InputError where error.file == nil && !(error.column ?? "").hasPrefix("--") {
+                error.file = dataOptions.data
+                throw error
+            }
         }
+        let statistics = read.statistics
         try outputs.write(try statistics.csvBytes(), to: output)
         try outputs.commit()
         let rows = statistics.counts.reduce(0, +)
+        if read.omittedRows > 0 { reporting.say("note: \(read.omittedRows) rows with a missing value omitted (--na-action omit)") }
         reporting.say("statistics of \(statistics.taskCount) tasks (\(rows) rows) under the basis '\(statistics.header.featureMap.spec)' (d = \(statistics.dimension))"
                       + (output.map { $0 == "-" ? "" : " written to \($0)" } ?? ""))
     }
