@@ -46,7 +46,7 @@ extension SufficientStatistics {
         return try merged(parts)
     }
 
-    /// Reads one statistics file and checks every row (``checkTask(_:file:line:)``).
+    /// Reads one statistics file and checks every row (see the StatisticsFormat article).
     /// - Throws: ``InputError`` naming the file and line: not a statistics file, another
     ///   format version, a row of the wrong length or with a field that is not a finite
     ///   number, a negative or fractional n, c < 0, or A that is not positive semi-definite.
