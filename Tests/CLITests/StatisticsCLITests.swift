@@ -16,6 +16,18 @@ struct StatisticsCLITests {
                 try #require(json["training"] as? [String: Any]))
     }
 
+    /// Expects the same ℓ and θ in two prior files of `dir` to 1e-12 relative (entries below
+    /// 1e-3 compared absolutely at 1e-15); returns the second.
+    @discardableResult
+    static func expectSameFit(_ dir: URL, _ first: String, _ second: String) throws -> (ll: Double, values: [Double], training: [String: Any]) {
+        let a = try theta(dir.appendingPathComponent(first))
+        let b = try theta(dir.appendingPathComponent(second))
+        #expect(abs(a.ll - b.ll) <= 1e-12 * abs(a.ll))
+        #expect(a.values.count == b.values.count && zip(a.values, b.values).allSatisfy { abs($0 - $1) <= 1e-12 * Swift.max(abs($0), 1e-3) },
+                "\(a.values) against \(b.values)")
+        return b
+    }
+
     static func run(_ arguments: [String], in dir: URL) throws {
         let result = try runCLI(arguments + ["--quiet"], in: dir)
         #expect(result.status == 0, "\(arguments): \(result.stderr)")
@@ -54,10 +66,7 @@ struct StatisticsCLITests {
         try Self.run(["simulate", "linear-gaussian", "--tasks", "50", "--points", "6", "--seed", "8", "--output", "d.csv"], in: dir)
         try Self.run(["fit", "--data", "d.csv", "--basis", "poly:2", "--output", "rows.json"], in: dir)
         try Self.run(["fit", "--data", "d.csv", "--basis", "poly:2", "--streaming", "--output", "stream.json"], in: dir)
-        let a = try Self.theta(dir.appendingPathComponent("rows.json"))
-        let b = try Self.theta(dir.appendingPathComponent("stream.json"))
-        #expect(abs(a.ll - b.ll) <= 1e-12 * abs(a.ll))
-        #expect(zip(a.values, b.values).allSatisfy { abs($0 - $1) <= 1e-12 * Swift.max(abs($0), 1e-3) }, "\(a.values) against \(b.values)")
+        let b = try Self.expectSameFit(dir, "rows.json", "stream.json")
         #expect(b.training["data_file"] as? String == "d.csv")
     }
 
@@ -76,10 +85,7 @@ struct StatisticsCLITests {
         }
         try Self.run(["fit", "--data", "d.csv", "--tolerance", "1e-10", "--output", "rows.json"], in: dir)
         try Self.run(["fit", "--statistics", "s0.csv", "s1.csv", "--tolerance", "1e-10", "--output", "stats.json"], in: dir)
-        let a = try Self.theta(dir.appendingPathComponent("rows.json"))
-        let b = try Self.theta(dir.appendingPathComponent("stats.json"))
-        #expect(abs(a.ll - b.ll) <= 1e-12 * abs(a.ll))
-        #expect(zip(a.values, b.values).allSatisfy { abs($0 - $1) <= 1e-12 * Swift.max(abs($0), 1e-3) }, "\(a.values) against \(b.values)")
+        let b = try Self.expectSameFit(dir, "rows.json", "stats.json")
         #expect((b.training["statistics"] as? [Any])?.count == 2)
     }
 }

@@ -21,7 +21,7 @@ public struct StatisticsHeader: Codable, Sendable, Equatable {
     public var taskColumn: String
     /// The feature map f(x), exactly as a prior file records it under `basis`.
     public var featureMap: FeatureMap
-    /// SHA-256 of the feature map's canonical JSON (``FeatureMap/canonicalDigest``).
+    /// SHA-256 of the feature map's canonical JSON (``FeatureMap/canonicalDigest()``).
     public var featureMapDigest: String
 
     /// The header of statistics under `featureMap`, in the current format.

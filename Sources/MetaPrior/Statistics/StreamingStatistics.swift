@@ -89,18 +89,15 @@ public struct StreamingStatistics {
             accumulator.add(task: fields[taskIndex], inputs: x, target: try number(targetIndex))
         }
         omittedRows = omitted
-        var parts = try accumulator.finish()
+        let parts = try accumulator.finish()
         guard !parts.ids.isEmpty else { throw InputError(file: path, line: 2, column: taskColumn, kind: .empty, "no data rows") }
         if let t = (0..<parts.ids.count).first(where: { !parts.squares[$0].isFinite || !parts.cross[($0 * featureMap.dimension)..<(($0 + 1) * featureMap.dimension)].allSatisfy(\.isFinite) }) {
             throw InputError(file: path, column: target, kind: .invalidValue,
                              "task '\(parts.ids[t])': the values are too large for the basis '\(featureMap.spec)': their sums of squares overflow (rescale the column)")
         }
-        // The upper triangle, mirrored, as the file keeps it (see SufficientStatistics).
-        let d = featureMap.dimension
-        for t in 0..<parts.ids.count { for j in 0..<d { for k in (j + 1)..<max(j + 1, d) { parts.gram[t * d * d + k * d + j] = parts.gram[t * d * d + j * d + k] } } }
         let header = try StatisticsHeader(family: LinearGaussianFamily.name, target: target, taskColumn: taskColumn, featureMap: featureMap)
         statistics = SufficientStatistics(header: header, taskIDs: parts.ids, counts: parts.counts, targetSquares: parts.squares,
-                                          cross: parts.cross, gram: parts.gram)
+                                          cross: parts.cross, gram: SufficientStatistics.mirroringUpper(parts.gram, dimension: featureMap.dimension))
     }
 }
 

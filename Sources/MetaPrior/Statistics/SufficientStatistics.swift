@@ -45,10 +45,16 @@ public struct SufficientStatistics: Sendable {
         // A's upper triangle is what a file keeps; mirrored here, so that these statistics
         // are the ones a file of them reads back (the kernel's two triangles may differ in
         // the last bit).
-        var gram = statistics.gram
-        let d = featureMap.dimension
-        for t in 0..<statistics.taskCount { for j in 0..<d { for k in (j + 1)..<max(j + 1, d) { gram[t * d * d + k * d + j] = gram[t * d * d + j * d + k] } } }
-        self.gram = gram
+        gram = Self.mirroringUpper(statistics.gram, dimension: featureMap.dimension)
+    }
+
+    /// `gram` (T matrices d×d) with each lower triangle replaced by the upper one.
+    static func mirroringUpper(_ gram: [Double], dimension d: Int) -> [Double] {
+        var gram = gram
+        for start in stride(from: 0, to: gram.count, by: d * d) {
+            for j in 0..<d { for k in (j + 1)..<max(j + 1, d) { gram[start + k * d + j] = gram[start + j * d + k] } }
+        }
+        return gram
     }
 
     /// Statistics from their parts (the reader's; sizes as documented on each property).
