@@ -5,8 +5,11 @@ import MetaPrior
 /// Which file and which columns make the meta-dataset; shared by every command that reads
 /// tasks.
 struct DataOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Tasks CSV in long format: one row per observation, with a header row ('-' reads standard input).", valueName: "file"))
-    var data: String
+    @Option(name: .customLong("data"), help: ArgumentHelp("Tasks CSV in long format: one row per observation, with a header row ('-' reads standard input).", valueName: "file"))
+    var dataFile: String?
+
+    /// The data file (`fit --statistics` reads none; every other use checks it was given).
+    var data: String { dataFile ?? "" }
 
     @Option(help: ArgumentHelp("Column holding each row's task identifier (default: task).", valueName: "column"))
     var task: String?
@@ -52,7 +55,14 @@ struct DataOptions: ParsableArguments {
                 throw ValidationError("\(name): empty column name in \(InputError.quoted(list))")
             }
         }
-        if data.isEmpty { throw ValidationError("--data: give a file name") }
+        if dataFile?.isEmpty ?? false { throw ValidationError("--data: give a file name") }
+    }
+
+    /// Checks that --data was given, for the commands that read rows (all but `fit
+    /// --statistics`); `alternative` names another way to give the data, if any.
+    func requireData(or alternative: String? = nil) throws {
+        guard dataFile == nil else { return }
+        throw ValidationError("Missing expected argument '--data <file>'" + (alternative.map { " (or \($0))" } ?? ""))
     }
 
     /// The reader options these flags describe.

@@ -62,6 +62,7 @@ struct EpisodesCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
+        try data.requireData()
         guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1, not \(episodes)") }
         try OptionRange.check("--episodes", episodes, 1...EpisodeSampler.maximumEpisodes, "every episode is kept in memory")
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (all cores) or more, not \(threads)") }

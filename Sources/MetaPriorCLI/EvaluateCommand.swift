@@ -77,6 +77,7 @@ struct EvaluateCommand: ParsableCommand {
     @OptionGroup var reporting: ReportingOptions
 
     func validate() throws {
+        try dataOptions.requireData()
         guard !prior.isEmpty else { throw ValidationError("give at least one --prior file") }
         if let shots { try OptionRange.check("--shots", shots, 0...EpisodeSpec.maximumShots, "a task must hold K + Q rows") }
         if let query { try OptionRange.check("--query", query, 1...EpisodeSpec.maximumShots, "a task must hold K + Q rows") }

@@ -26,6 +26,12 @@ struct FitCommand: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Fit from statistics files (metaprior statistics) instead of --data: a task's statistics in several files add up; the marginal fit of linear_gaussian only.", valueName: "file"))
+    var statistics: [String] = []
+
+    @Flag(help: "With --data and a fixed basis (linear, poly:P): reduce the rows to per-task statistics while reading the file in chunks, so memory grows with the tasks, not the rows (marginal linear_gaussian fit; for files larger than memory).")
+    var streaming = false
+
     @Option(help: ArgumentHelp("Model family: \(ModelRegistry.families.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")) (default: \(LinearMixedFamily.name) with --formula, \(ModelRegistry.defaultName) otherwise).", valueName: "name"))
     var model: String?
 
@@ -118,6 +124,8 @@ struct FitCommand: ParsableCommand {
     private var modelName: String { model ?? (formula == nil ? ModelRegistry.defaultName : LinearMixedFamily.name) }
 
     func validate() throws {
+        if !statistics.isEmpty || streaming { return try validateStatistics() }
+        try dataOptions.requireData(or: "--statistics")
         guard ModelRegistry.names.contains(modelName) else {
             throw ValidationError("--model must be one of \(ModelRegistry.names.joined(separator: ", ")), not \(InputError.quoted(modelName))")
         }
@@ -191,6 +199,7 @@ struct FitCommand: ParsableCommand {
     func run() throws {
         // The time limit covers the whole fit, from here.
         let deadline = timeLimit.map { ContinuousClock.now + .milliseconds(Int64(($0 * 1000).rounded(.up))) }
+        if !statistics.isEmpty || streaming { return try runStatistics(deadline: deadline) }
         if let formula { return try runFormula(formula, deadline: deadline) }
         if [BinomialMixedFamily.name, PoissonMixedFamily.name].contains(modelName) {
             // The column form of a formula family: its columns as the formula y ~ f(x) + (f(x) | task).
@@ -239,7 +248,7 @@ struct FitCommand: ParsableCommand {
     }
 
     /// The fit these options ask for.
-    private func request(deadline: ContinuousClock.Instant?) -> FitRequest {
+    func request(deadline: ContinuousClock.Instant?) -> FitRequest {
         var options = PriorFitOptions(structure: psi ?? covariance)
         options.gradientTolerance = tolerance
         options.maximumIterations = maxIterations

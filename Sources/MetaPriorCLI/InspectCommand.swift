@@ -25,6 +25,10 @@ struct InspectCommand: ParsableCommand {
     /// The data set read, kept from being freed at the end of ``run()``.
     nonisolated(unsafe) private static var keptUntilExit: MetaDataset? = nil
 
+    func validate() throws {
+        try dataOptions.requireData()
+    }
+
     func run() throws {
         _ = try CLIOutput.prepare([output])  // a misnamed output fails before the data is read
         let start = DispatchTime.now().uptimeNanoseconds

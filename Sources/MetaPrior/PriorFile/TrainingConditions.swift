@@ -60,6 +60,9 @@ extension PriorFile {
         /// Content digests of the meta-train tasks (see ``TaskData/contentDigest``), sorted, so
         /// `evaluate` can refuse to score tasks the prior was fitted on, under any identifier.
         public var trainingTaskDigests: [String]?
+        /// The statistics files the prior was fitted from (`fit --statistics`), in the order
+        /// given; `nil` for a fit from rows.
+        public var statistics: [RecordedStatistics]?
 
         /// The conditions every fit records; the episodic, size, split and digest keys are set
         /// afterwards as they apply (``PriorTraining`` does).

@@ -93,16 +93,9 @@ public enum LinearGaussianFamily: ModelFamily {
     private static func fit(_ dataset: MetaDataset, request: FitRequest, basis: FeatureMap, statistics: TaskStatistics, marginal: PriorFitResult) throws
         -> (fitted: FittedModel, prior: LinearGaussianPrior, marginal: PriorFitResult, episodic: EpisodicFitResult?) {
         let structure = request.options.structure
-        let marginalStage = stage(marginal, options: request.options, observations: statistics.weightedObservations, dimension: basis.dimension)
         guard var episodicOptions = request.episodic else {
-            let prior = try LinearGaussianPrior(basis: basis, structure: structure, gaussian: marginal.prior,
-                                                flooredFeatures: marginal.flooredComponents.map { basis.featureNames[$0] },
-                                                singular: marginal.singular, descriptors: marginal.descriptorFit)
-            var notes: [String] = []
-            if marginal.noiseFloored { notes.append("note: every task is fitted exactly; the noise variance was floored") }
-            return (fitted(prior, marginal, stages: [marginalStage], logMarginalLikelihood: marginal.logMarginalLikelihood,
-                           gradientNorm: marginal.gradientNorm, notes: notes),
-                    prior, marginal, nil)
+            let (fitted, prior) = try marginalOnly(marginal, basis: basis, request: request, observations: statistics.weightedObservations)
+            return (fitted, prior, marginal, nil)
         }
         if episodicOptions.deadline == nil { episodicOptions.deadline = request.options.deadline }
         let episodic = try EpisodicFit.fit(dataset, featureMap: basis, start: marginal.prior, structure: structure, options: episodicOptions)
@@ -117,12 +110,27 @@ public enum LinearGaussianFamily: ModelFamily {
             iterations: episodic.iterations, value: episodic.logPredictive, ending: episodic.ending, criterion: episodic.criterion,
             criterionName: onBatches ? "largest gradient entry per query point on the last batch" : "the gain a Newton step, variance outside Σ's range, or a variance sent to infinity still promises (Newton decrement; boundary test; asymptote test)",
             tolerance: onBatches ? episodicOptions.gradientTolerance : episodicOptions.tolerance, rank: episodic.rank)
+        let marginalStage = stage(marginal, options: request.options, observations: statistics.weightedObservations, dimension: basis.dimension)
         var result = fitted(prior, marginal, stages: [marginalStage, episodicStage],
                             logMarginalLikelihood: try EpisodicFit.logMarginalLikelihood(episodic.prior, statistics: statistics),
                             gradientNorm: episodic.gradientNorm, notes: [])
         result.episodic = FittedModel.EpisodicSummary(startLogPredictive: episodic.startLogPredictive, logPredictive: episodic.logPredictive,
                                                       episodes: episodic.episodes, iterations: episodic.iterations, converged: episodic.converged)
         return (result, prior, marginal, episodic)
+    }
+
+    /// The fitted model of a marginal fit alone (no episodic stage), from its result; also the
+    /// end of a fit from statistics files (``fit(statistics:basis:request:)``).
+    static func marginalOnly(_ marginal: PriorFitResult, basis: FeatureMap, request: FitRequest, observations: Double) throws
+        -> (fitted: FittedModel, prior: LinearGaussianPrior) {
+        let prior = try LinearGaussianPrior(basis: basis, structure: request.options.structure, gaussian: marginal.prior,
+                                            flooredFeatures: marginal.flooredComponents.map { basis.featureNames[$0] },
+                                            singular: marginal.singular, descriptors: marginal.descriptorFit)
+        var notes: [String] = []
+        if marginal.noiseFloored { notes.append("note: every task is fitted exactly; the noise variance was floored") }
+        let marginalStage = stage(marginal, options: request.options, observations: observations, dimension: basis.dimension)
+        return (fitted(prior, marginal, stages: [marginalStage], logMarginalLikelihood: marginal.logMarginalLikelihood,
+                       gradientNorm: marginal.gradientNorm, notes: notes), prior)
     }
 
     /// The marginal-likelihood stage as the report gives it: its criterion is the unit-free
