@@ -38,7 +38,7 @@ struct BadInputEpisodesTests {
         BadCase("K + Q too large, reject", lg + ["--shots", "50", "--query", "50", "--episodes", "3", "--seed", "1", "--small-tasks", "reject"], "task '0' has 10 rows, fewer than K + Q = 100"),
         BadCase("too many episode rows", ["episodes", "--data", "big.csv", "--output", "out.csv", "--shots", "1", "--query", "all", "--episodes", "10000000", "--seed", "1"],
                 files: ["big.csv": "task,x,y\n" + (0..<100).map { "a,\($0),\($0)\n" }.joined()],
-                "big.csv: column '--episodes': 10000000 episodes of up to 100 rows each would hold more than 200000000 rows"),
+                "big.csv: option '--episodes': 10000000 episodes of up to 100 rows each would hold more than 200000000 rows"),
         BadCase("threads negative", lg + ["--shots", "1", "--query", "1", "--episodes", "3", "--seed", "1", "--threads", "-1"], "--threads must be 0 (all cores) or more, not -1"),
         BadCase("threads huge", lg + ["--shots", "1", "--query", "1", "--episodes", "3", "--seed", "1", "--threads", "1000000000"], "--threads must be from 0 to 1024"),
         BadCase("seed negative", lg + ["--shots", "1", "--query", "1", "--episodes", "3", "--seed", "-1"], "--seed"),

@@ -52,13 +52,19 @@ public struct InputError: Error, Equatable, CustomStringConvertible, Sendable {
     }
 
     /// The message as the CLI prints it: `file:line: column 'name': message`, with the parts
-    /// that are known (the column name escaped and shortened as ``quoted(_:limit:)`` does).
+    /// that are known (the column name escaped and shortened as ``quoted(_:limit:)`` does);
+    /// a name starting with `--` is a command-line option and is printed `option '--name'`.
     public var description: String {
         var location = ""
         if let file { location += file }
         if let line { location += (location.isEmpty ? "line " : ":") + "\(line)" }
         if !location.isEmpty { location += ": " }
-        if let column { location += "column \(Self.quoted(column)): " }
+        if let column {
+            // Options share the field with columns and JSON keys; a user looks for them on
+            // the command line, not in a file, so they are named as options.
+            let what = column.hasPrefix("--") ? "option" : "column"
+            location += "\(what) \(Self.quoted(column)): "
+        }
         return location + message
     }
 }
