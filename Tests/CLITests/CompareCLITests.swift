@@ -47,6 +47,7 @@ struct CompareCLITests {
         (["--shots", "20"], "K + Q"),
         (["--levels", "learned,descriptors"], "--descriptors"),
         (["--shots", "1"], "needs at least d = 2 support points"),
+        (["--basis", "auto"], "compare takes a fixed basis"),
     ])
     func badInputIsRefused(extra: [String], expected: String) throws {
         let dir = try Self.directory()

@@ -52,12 +52,19 @@ public struct SharingComparison: Sendable {
 
     /// Fits every level on `train` and scores it on episodes of `test`.
     /// - Parameter progress: called with one line per stage (for standard error).
-    /// - Throws: ``InputError`` for `descriptors` without descriptors in the data, a K for
+    /// - Throws: ``InputError`` for a basis chosen by the data (`auto`, `rbf:K:auto`, `pca:k`),
+    ///   `descriptors` without descriptors in the data, a K for
     ///   which `independent` is improper (K < d), no meta-test task with K + Q rows, or a
     ///   level's fit failing.
     public init(train: MetaDataset, test: MetaDataset, settings: Settings, progress: (@Sendable (String) -> Void)? = nil) throws {
         guard settings.episodesPerTask >= 2 else {
             throw InputError(column: "--episodes", kind: .invalidValue, "give at least 2 episodes per task (the per-task SE is over them)")
+        }
+        switch settings.basis {
+        case .automatic, .learned, .pca:
+            throw InputError(column: "--basis", kind: .invalidValue,
+                             "compare takes a fixed basis (linear, poly:P, rbf:K[:width], fourier:K[:period], rff:K:lengthscale), shared by every level, not \(settings.basis.description)")
+        default: break
         }
         if settings.levels.contains(.descriptors) && train.descriptorNames.isEmpty {
             throw InputError(column: "--levels", kind: .invalidValue, "the descriptors level needs task descriptors; give them with --descriptors file.csv")
