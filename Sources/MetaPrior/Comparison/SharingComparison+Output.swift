@@ -20,8 +20,8 @@ extension SharingComparison {
         let scores = self.scores
         var rows = [["level", "log predictive", "SE", "minus learned", "paired SE"]]
         for s in scores {
-            rows.append([s.level, fixed(s.logPredictive.mean), fixed(s.logPredictive.se)]
-                        + (s.versusLearned.map { [fixed($0.mean), fixed($0.se)] } ?? ["", ""]))
+            rows.append([s.level, fourDecimals(s.logPredictive.mean), fourDecimals(s.logPredictive.se)]
+                        + (s.versusLearned.map { [fourDecimals($0.mean), fourDecimals($0.se)] } ?? ["", ""]))
         }
         var lines = [heading] + Self.aligned(rows)
         lines.append("log p(y_query | y_support) / Q: mean over tasks of each task's mean over its episodes; SE over tasks; minus learned: paired by task")
@@ -34,8 +34,8 @@ extension SharingComparison {
         lines.append("negative transfer: each level minus independent, per task (SE over the task's episodes)")
         var summary = [["level", "gain", "mean gain", "total gain", "lose", "mean loss", "total loss", "hurt by > 2 SE"]]
         for t in transfer {
-            summary.append([t.level, "\(t.gaining)", fixed(t.meanGain), fixed(t.totalGain), "\(t.losing)", fixed(t.meanLoss),
-                            fixed(t.totalLoss), "\(t.hurt.count)"])
+            summary.append([t.level, "\(t.gaining)", fourDecimals(t.meanGain), fourDecimals(t.totalGain), "\(t.losing)", fourDecimals(t.meanLoss),
+                            fourDecimals(t.totalLoss), "\(t.hurt.count)"])
         }
         lines += Self.aligned(summary)
         for t in transfer where !t.hurt.isEmpty {
@@ -98,4 +98,4 @@ extension SharingComparison {
 }
 
 /// Four decimals, for the table.
-private func fixed(_ value: Double) -> String { String(format: "%.4f", value) }
+private func fourDecimals(_ value: Double) -> String { String(format: "%.4f", value) }

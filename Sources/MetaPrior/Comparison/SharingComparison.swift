@@ -123,25 +123,11 @@ public struct SharingComparison: Sendable {
     /// Per-episode log predictive of a fixed-λ level, episodes in parallel chunks combined in
     /// order (the same for every thread count).
     static func score(_ prior: FixedSharingPrior, map: FeatureMap, episodes: [Episode], dataset: MetaDataset) throws -> [Double] {
-        var values = [Double](repeating: 0, count: episodes.count)
-        var failure: (Int, Error)?
-        let lock = NSLock()
-        values.withUnsafeMutableBufferPointer { buffer in
-            let out = buffer
-            DeterministicParallel.forEachChunk(count: episodes.count, chunkSize: 32) { _, range in
-                for e in range {
-                    do {
-                        let (xs, ys) = episodes[e].supportSet(in: dataset)
-                        let (xq, yq) = episodes[e].querySet(in: dataset)
-                        out[e] = try prior.logPredictive(supportDesign: try map.design(xs), supportTargets: ys,
-                                                         queryDesign: try map.design(xq), queryTargets: yq)
-                    } catch {
-                        lock.lock(); if failure == nil || failure!.0 > e { failure = (e, error) }; lock.unlock()
-                    }
-                }
-            }
+        try DeterministicParallel.map(count: episodes.count, chunkSize: 32) { e in
+            let (xs, ys) = episodes[e].supportSet(in: dataset)
+            let (xq, yq) = episodes[e].querySet(in: dataset)
+            return try prior.logPredictive(supportDesign: try map.design(xs), supportTargets: ys,
+                                           queryDesign: try map.design(xq), queryTargets: yq)
         }
-        if let (_, error) = failure { throw error }
-        return values
     }
 }
