@@ -51,7 +51,11 @@ public struct SharingComparison: Sendable {
     public let trainingTasks: Int
 
     /// Fits every level on `train` and scores it on episodes of `test`.
-    /// - Parameter progress: called with one line per stage (for standard error).
+    /// - Parameters:
+    ///   - train: the meta-train tasks every level is fitted on.
+    ///   - test: the meta-test tasks the episodes are cut from.
+    ///   - settings: the levels, the basis and the episodes.
+    ///   - progress: called with one line per stage (for standard error).
     /// - Throws: ``InputError`` for a basis chosen by the data (`auto`, `rbf:K:auto`, `pca:k`),
     ///   `descriptors` without descriptors in the data, a K for
     ///   which `independent` is improper (K < d), no meta-test task with K + Q rows, or a

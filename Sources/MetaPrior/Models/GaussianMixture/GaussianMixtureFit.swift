@@ -20,7 +20,7 @@ public struct MixtureFitOptions: Sendable, Equatable {
     public var parameterTolerance = 1e-6
     /// The eigenvalue floor of every Σ_k, as a fraction of tr Σ₁/d: keeps a component that
     /// collapses onto a subspace numerically positive definite; fixed for the run, so EM stays
-    /// monotone (see ``MixtureEM``).
+    /// monotone (see `MixtureEM`).
     public var floorFraction = 1e-8
 
     /// Options for `components` components; the rest at their defaults.
@@ -57,8 +57,8 @@ public struct MixtureFitResult: Sendable {
     public var bic: Double { -2 * logLikelihood + Double(mixture.parameterCount) * log(Double(tasks)) }
 }
 
-/// Fits the mixture prior to the tasks' sufficient statistics by EM (``MixtureEM``) from
-/// seeded k-means++ starts (``MixtureStart``): the library entry point that `fit --model
+/// Fits the mixture prior to the tasks' sufficient statistics by EM (`MixtureEM`) from
+/// seeded k-means++ starts (`MixtureStart`): the library entry point that `fit --model
 /// gaussian_mixture` and a comparison of sharing levels call.
 public enum GaussianMixtureFit {
     /// The best of ``MixtureFitOptions/starts`` EM runs by ℓ (the first wins a tie).
