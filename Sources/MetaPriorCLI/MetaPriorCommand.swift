@@ -13,6 +13,6 @@ struct MetaPriorCommand: ParsableCommand {
         Start with `metaprior demo`, which runs the whole job on built-in data.
         """,
         version: MetaPriorVersion.string,
-        subcommands: [DemoCommand.self, SimulateCommand.self, EpisodesCommand.self, FitCommand.self, StatisticsCommand.self, AdaptCommand.self, PredictCommand.self, EvaluateCommand.self, InspectCommand.self]
+        subcommands: [DemoCommand.self, SimulateCommand.self, EpisodesCommand.self, FitCommand.self, StatisticsCommand.self, AdaptCommand.self, PredictCommand.self, EvaluateCommand.self, CompareCommand.self, InspectCommand.self]
     )
 }
