@@ -8,7 +8,10 @@ import Testing
 @Suite("CLI: softmax fit, evaluate and predict")
 struct SoftmaxCLITests {
     /// 100 tasks × 5 classes × 10 points of `simulate gaussian-classes` (d = 2) as training
-    /// data, 200 held-out tasks, both priors fitted.
+    /// data, 200 held-out tasks, both priors fitted — once for the suite (the softmax fit takes
+    /// minutes on a loaded machine, and three tests read its files without changing them).
+    static let shared = Result { try fitted() }
+
     static func fitted() throws -> URL {
         let dir = try makeTemporaryDirectory()
         for (name, tasks, seed) in [("train.csv", "100", "3"), ("test.csv", "200", "7")] {
@@ -31,7 +34,7 @@ struct SoftmaxCLITests {
     /// Measured: 0.479 ± 0.020 against 0.604 ± 0.032. (With the Laplace approximation's logits
     /// alone instead of the importance-sampled predictive, Model B's NLL was 0.634.)
     @Test func fitsEvaluatesAndReadsBack() throws {
-        let dir = try Self.fitted()
+        let dir = try Self.shared.get()
         let file = try PriorFile.read(dir.appendingPathComponent("softmax.json").path)
         let prior = try #require(file.prior as? SoftmaxPrior)
         #expect(prior.structure == .diagonal && prior.classes == 500 && prior.episodes == 100)
@@ -53,7 +56,7 @@ struct SoftmaxCLITests {
 
     /// Hand-edited values: each must be an InputError, never a trap.
     @Test func hostilePriorFilesAreRefused() throws {
-        let dir = try Self.fitted()
+        let dir = try Self.shared.get()
         let data = try Data(contentsOf: dir.appendingPathComponent("softmax.json"))
         let edits: [(String, Any?)] = [
             ("weight_covariance", [[1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, 1.0]]),
@@ -76,7 +79,7 @@ struct SoftmaxCLITests {
     /// `predict` on a new 5-way 5-shot episode: probabilities sum to 1 (to 1e-9: a mean of
     /// 1,000 normalised softmax vectors) and `predicted` is the most probable class.
     @Test func predictsClassProbabilities() throws {
-        let dir = try Self.fitted()
+        let dir = try Self.shared.get()
         _ = try runCLI(["simulate", "gaussian-classes", "--tasks", "1", "--points", "10", "--seed", "99", "--output", "new.csv"], in: dir)
         let rows = try String(contentsOf: dir.appendingPathComponent("new.csv"), encoding: .utf8).split(separator: "\n").map(String.init)
         let body = rows.dropFirst()
