@@ -24,24 +24,13 @@ public enum LinearGaussianFamily: ModelFamily {
         setting == .reml ? "REML needs shared terms to restrict the likelihood for; give a formula (--formula) with --reml" : nil
     }
 
-    /// With task descriptors the marginal fit is of μ_i = B z̃_i (``TaskStatistics/conditioned(on:)``);
-    /// the episodic objective has no B yet, so that pair is refused rather than z ignored.
-    static func conditionedOnDescriptors(_ selection: BasisSelection.Outcome, dataset: MetaDataset, request: FitRequest) throws -> BasisSelection.Outcome {
-        guard !dataset.descriptorNames.isEmpty else { return selection }
-        guard request.episodic == nil else {
-            throw InputError(column: "--descriptors", kind: .invalidValue,
-                             "the episodic objective does not use task descriptors yet (μ_i = B z_i is fitted by the marginal likelihood only); use --objective marginal, or leave out --descriptors")
-        }
-        // The selection's unconditioned fit is replaced (it costs one fit more; a learned or
-        // automatic basis is still chosen by the unconditioned evidence, and says so).
-        let statistics = try selection.statistics.conditioned(on: dataset)
-        var outcome = selection
-        outcome.statistics = statistics
-        outcome.fit = try PriorFit.fit(statistics, options: BasisSelection.bounded(request.options, statistics))
-        if !selection.notes.isEmpty {
-            outcome.notes.append("note: the basis was chosen without the descriptors, then the prior mean was conditioned on them")
-        }
-        return outcome
+    /// With task descriptors the marginal fit is of μ_i = B z̃_i (``TaskStatistics/conditioned(on:)``,
+    /// applied by ``BasisSelection``); the episodic objective has no B yet, so that pair is
+    /// refused before any fit rather than z ignored.
+    static func refuseEpisodicDescriptors(_ dataset: MetaDataset, request: FitRequest) throws {
+        guard !dataset.descriptorNames.isEmpty, request.episodic != nil else { return }
+        throw InputError(column: "--descriptors", kind: .invalidValue,
+                         "the episodic objective does not use task descriptors yet (μ_i = B z_i is fitted by the marginal likelihood only); use --objective marginal, or leave out --descriptors")
     }
 
     /// Fits θ by empirical Bayes, then by the episodic objective when `request.episodic` is
@@ -67,8 +56,8 @@ public enum LinearGaussianFamily: ModelFamily {
         }
         do {
             // The basis: fixed, tuned by evidence (rbf:K:auto, …) or chosen among candidates (auto).
-            let selection = try conditionedOnDescriptors(try BasisSelection.resolve(request.basis, dataset: dataset, options: request.options),
-                                                         dataset: dataset, request: request)
+            try refuseEpisodicDescriptors(dataset, request: request)
+            let selection = try BasisSelection.resolve(request.basis, dataset: dataset, options: request.options)
             var result = try fit(dataset, request: request, basis: selection.map, statistics: selection.statistics, marginal: selection.fit)
             result.fitted.notes = selection.notes + result.fitted.notes
             if result.episodic == nil, let warning = NoiseFloor.warning(noiseVariance: selection.fit.prior.noiseVariance, statistics: selection.statistics) {

@@ -8,7 +8,8 @@ import Foundation
 ///
 /// `auto` compares ℓ penalised like BIC, ℓ − ½·k·log T, with k the number of free parameters
 /// of θ (d means, the free entries of Λ, σ², and 1 for a tuned hyperparameter) and T the
-/// number of tasks, the replication unit θ is learned from. Comparing ℓ across bases is
+/// number of tasks, the replication unit θ is learned from. With task descriptors every
+/// candidate is fitted with μ_i = B z̃_i, and B's entries count in k. Comparing ℓ across bases is
 /// legitimate (the data y are the same; only the design differs), but the bases are nested
 /// (poly:3 contains linear), so unpenalised ℓ would always prefer the larger one.
 public enum BasisSelection {
@@ -39,7 +40,7 @@ public enum BasisSelection {
             return try tune(basis, dataset: dataset, options: options, search: search)
         default:
             let map = try FeatureMap(spec: spec, inputNames: dataset.inputNames, trainingInputs: dataset.tasks.map(\.inputs))
-            let statistics = try TaskStatistics(dataset: dataset, featureMap: map)
+            let statistics = try statistics(dataset, map)
             return Outcome(map: map, statistics: statistics, fit: try PriorFit.fit(statistics, options: bounded(options, statistics)), notes: [])
         }
     }
@@ -59,8 +60,16 @@ public enum BasisSelection {
     static func evaluate(_ basis: LearnableBasis, scale: Double, dataset: MetaDataset, options: PriorFitOptions) throws -> Outcome {
         let map = try FeatureMap(spec: .learned(basis), inputNames: dataset.inputNames,
                                  trainingInputs: dataset.tasks.map(\.inputs), scale: scale)
-        let statistics = try TaskStatistics(dataset: dataset, featureMap: map)
+        let statistics = try statistics(dataset, map)
         return Outcome(map: map, statistics: statistics, fit: try PriorFit.fit(statistics, options: bounded(options, statistics)), notes: [])
+    }
+
+    /// The meta-train statistics under `map`, conditioned on the tasks' descriptors when the
+    /// data carry them (μ_i = B z̃_i), so that a learned or automatic basis is chosen by the
+    /// evidence of the model that is finally fitted, and that fit is the search's own.
+    static func statistics(_ dataset: MetaDataset, _ map: FeatureMap) throws -> TaskStatistics {
+        let statistics = try TaskStatistics(dataset: dataset, featureMap: map)
+        return dataset.descriptorNames.isEmpty ? statistics : try statistics.conditioned(on: dataset)
     }
 
     /// Most quasi-Newton iterations of each fit inside the search. The search only has to
@@ -108,10 +117,10 @@ public enum BasisSelection {
         map.width ?? map.periods?.first ?? .nan
     }
 
-    /// Number of free parameters of θ for a basis of dimension d: d means, the free entries of
-    /// Λ, σ², and one per tuned hyperparameter.
-    static func parameterCount(dimension d: Int, structure: CovarianceStructure, tuned: Bool) -> Int {
-        d + structure.parameterCount(dimension: d) + 1 + (tuned ? 1 : 0)
+    /// Number of free parameters of θ for a basis of dimension d: d means (d × (q + 1) entries
+    /// of B with q descriptors), the free entries of Λ, σ², and one per tuned hyperparameter.
+    static func parameterCount(dimension d: Int, descriptors q: Int = 0, structure: CovarianceStructure, tuned: Bool) -> Int {
+        d * (q + 1) + structure.parameterCount(dimension: d) + 1 + (tuned ? 1 : 0)
     }
 
     /// Fits every candidate and keeps the one with the highest ℓ − ½·k·log T (the first one on
@@ -133,7 +142,7 @@ public enum BasisSelection {
             }
             var tuned = false
             if case .learned = candidate { tuned = true }
-            let k = parameterCount(dimension: outcome.map.dimension, structure: options.structure, tuned: tuned)
+            let k = parameterCount(dimension: outcome.map.dimension, descriptors: dataset.descriptorNames.count, structure: options.structure, tuned: tuned)
             let score = outcome.fit.logMarginalLikelihood - 0.5 * Double(k) * log(tasks)
             rows.append((candidate.description, outcome.fit.logMarginalLikelihood, k, score))
             if score > (best?.score ?? -.infinity) { best = (outcome, score) }
