@@ -126,12 +126,18 @@ struct FitCommand: ParsableCommand {
     func validate() throws {
         if !statistics.isEmpty || streaming { return try validateStatistics() }
         try dataOptions.requireData(or: "--statistics")
+        if dataOptions.oneHot {
+            // Refused by every family before (as descriptors), with advice about descriptor columns that did not apply.
+            throw ValidationError("--one-hot is not available for fit: a one-hot task index sums to the intercept of the prior mean μ_i = B z̃_i, so B cannot be identified, and each task's own φ already plays the part of a per-task index; give task-level columns as descriptors instead (--descriptors file.csv; linear_gaussian, binomial and poisson)")
+        }
         guard ModelRegistry.names.contains(modelName) else {
             throw ValidationError("--model must be one of \(ModelRegistry.names.joined(separator: ", ")), not \(InputError.quoted(modelName))")
         }
+        let generalised = [BinomialMixedFamily.name, PoissonMixedFamily.name].contains(modelName)
         if formula != nil {
+            // A binomial or poisson formula takes task descriptors (β_i = B z̃_i); the others refuse them.
             let clashing = [("--target", dataOptions.target), ("--task", dataOptions.task), ("--features", dataOptions.features),
-                            ("--targets", dataOptions.targets), ("--descriptors", dataOptions.descriptors), ("--weights", weights)]
+                            ("--targets", dataOptions.targets), ("--descriptors", generalised ? nil : dataOptions.descriptors), ("--weights", weights)]
             if let (option, _) = clashing.first(where: { $0.1 != nil }) {
                 throw ValidationError("\(option) cannot be used with --formula: the formula names the response, the task column and the terms")
             }
@@ -139,10 +145,13 @@ struct FitCommand: ParsableCommand {
         } else if reml, modelName != NormalNormalFamily.name {
             throw ValidationError("--reml needs --formula (or --model normal_normal) (REML restricts the likelihood of the shared terms a formula names)")
         }
-        let generalised = [BinomialMixedFamily.name, PoissonMixedFamily.name].contains(modelName)
+        if formula != nil || generalised {
+            // Read through a formula frame, which takes no descriptor weights.
+            if dataOptions.weightColumn != nil { throw ValidationError("--weight-column is not available with --formula or --model \(modelName): the fit weights every task equally") }
+        }
         if generalised && formula == nil {
             // The column form: read as the formula y ~ f(x) + (f(x) | task) (see run()).
-            let clashing = [("--targets", dataOptions.targets), ("--descriptors", dataOptions.descriptors), ("--weights", weights)]
+            let clashing = [("--targets", dataOptions.targets), ("--weights", weights)]
             if let (option, _) = clashing.first(where: { $0.1 != nil }) {
                 throw ValidationError("\(option) is not available for --model \(modelName)")
             }
@@ -236,7 +245,10 @@ struct FitCommand: ParsableCommand {
         guard let family = try ModelRegistry.family(named: modelName) as? any FormulaModelFamily.Type else {
             throw ValidationError("--model \(modelName) does not read a formula; leave --model out to fit \(LinearMixedFamily.name)")
         }
-        let frame = try FormulaFrame.read(csv: dataOptions.data, formula: formula, missingValues: dataOptions.naAction, exposure: exposure)
+        var frame = try FormulaFrame.read(csv: dataOptions.data, formula: formula, missingValues: dataOptions.naAction, exposure: exposure)
+        if let path = dataOptions.descriptors {
+            try frame.attachDescriptors(csv: path, descriptorColumns: dataOptions.descriptorColumns.map(splitList))
+        }
         var request = request(deadline: deadline)
         request.reml = reml
         request.quadraturePoints = quadraturePoints

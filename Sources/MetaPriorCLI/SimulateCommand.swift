@@ -79,7 +79,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("gaussian-classes: give each class its own covariance, drawing (m, Σ) from NIW(0, σ²/τ², (ν − d − 1)σ²I, ν) with this ν > d + 1 (default: Σ = σ²I for every class).", valueName: "ν"))
     var classDof: Double?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("linear-gaussian: draw q task descriptors z ~ N(0, I) per task and φ ~ N(μ + B₁z, Σ); writes descriptors.csv (task, z1, …) and the true B = [μ | B₁] as descriptor-coefficients.csv beside --output.", valueName: "q"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("linear-gaussian, logistic-tasks, poisson-tasks: draw q task descriptors z ~ N(0, I) per task and φ ~ N(μ + B₁z, Σ); writes descriptors.csv (task, z1, …) and the true B = [μ | B₁] as descriptor-coefficients.csv beside --output.", valueName: "q"))
     var descriptors: Int?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("With --descriptors: B₁, d rows of q numbers, rows separated by ';' (default: entry (i, k) is 0.5·(−1)^(i+k)).", valueName: "a,b;c,d"))

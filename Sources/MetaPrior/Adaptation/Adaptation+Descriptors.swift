@@ -2,7 +2,7 @@
 import GSL
 
 /// How a new task gives its descriptor z to a prior whose mean is μ = B z̃
-/// (``LinearGaussianPrior/descriptors``).
+/// (``DescriptorConditionedPrior``: the linear-Gaussian and the generalised mixed priors).
 public enum DescriptorInput: Sendable, Equatable {
     /// The values by name (`--descriptor name=value,…`).
     case values([String: Double])
@@ -17,7 +17,7 @@ public enum DescriptorInput: Sendable, Equatable {
     ///   columns), a z is given to a prior without descriptors, a name is unknown or missing,
     ///   or the file has no row for the task.
     static func resolve(_ input: DescriptorInput?, prior: any TaskPrior, task: String, taskColumn: String) throws -> (prior: any TaskPrior, warning: String?) {
-        guard let gaussian = prior as? LinearGaussianPrior, let fit = gaussian.descriptors else {
+        guard let conditioned = prior as? any DescriptorConditionedPrior, let fit = conditioned.descriptors else {
             if let input, input != .average {
                 throw InputError(column: "--descriptor", kind: .invalidValue, "the prior (\(prior.model)) was fitted without task descriptors, so it takes none")
             }
@@ -26,11 +26,11 @@ public enum DescriptorInput: Sendable, Equatable {
         let names = Array(fit.columnNames.dropFirst())
         switch input {
         case nil:
-            try gaussian.refuseUnconditioned()
+            try conditioned.refuseUnconditioned()
             return (prior, nil)
         case .average:
             let z = fit.meanDescriptor.dropFirst().map { significant($0, 6) }
-            return (gaussian.atAverageDescriptor,
+            return (conditioned.averageDescriptorPrior,
                     "warning: --no-descriptor: the prior mean is taken at the average meta-train descriptor (\(zip(names, z).map { "\($0) = \($1)" }.joined(separator: ", "))), not at this task's")
         case .values(let given):
             if let unknown = given.keys.sorted().first(where: { !names.contains($0) }) {
@@ -40,9 +40,9 @@ public enum DescriptorInput: Sendable, Equatable {
             guard missing.isEmpty else {
                 throw InputError(column: "--descriptor", kind: .invalidValue, "the new task has no value for the descriptor\(missing.count == 1 ? "" : "s") \(InputError.list(missing)); give every one of \(InputError.list(names)), or --no-descriptor")
             }
-            return (try gaussian.conditioned(onDescriptor: names.map { given[$0]! }), nil)
+            return (try conditioned.descriptorConditioned(on: names.map { given[$0]! }), nil)
         case .file(let path):
-            return (try gaussian.conditioned(onDescriptor: try readDescriptor(csv: path, task: task, taskColumn: taskColumn, names: names)), nil)
+            return (try conditioned.descriptorConditioned(on: try readDescriptor(csv: path, task: task, taskColumn: taskColumn, names: names)), nil)
         }
     }
 

@@ -19,12 +19,26 @@ extension MetaDataset {
     }
 
     mutating func attachDescriptors(csv path: String, options: CSVReadOptions, dataFile: String?, firstLines: [Int]?) throws {
+        let read = try Self.readDescriptors(csv: path, taskIDs: tasks.map(\.id), taskColumn: taskColumn, options: options,
+                                            dataFile: dataFile, firstLines: firstLines)
+        descriptorNames = read.names
+        for i in tasks.indices {
+            tasks[i].descriptor = read.rows[i]
+            if let w = read.weights[i] { tasks[i].weight = w }
+        }
+    }
+
+    /// The descriptor rows of the tasks `taskIDs` (in their order) from a descriptors CSV keyed
+    /// by `taskColumn`, with the weights when `options` names a weight column: the one reader
+    /// of descriptor files, for a ``MetaDataset`` and for a formula's frame.
+    /// - Throws: ``InputError`` as ``attachDescriptors(csv:descriptorColumns:weightColumn:)``.
+    static func readDescriptors(csv path: String, taskIDs: [String], taskColumn: String, options: CSVReadOptions, dataFile: String?,
+                                firstLines: [Int]?) throws -> (names: [String], rows: [[Double]], weights: [Double?]) {
         let file = try FileBytes(path: path)
-        let taskColumn = self.taskColumn
-        let taskIndex = Dictionary(tasks.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
-        var rows: [[Double]?] = Array(repeating: nil, count: tasks.count)
-        var weights: [Double?] = Array(repeating: nil, count: tasks.count)
-        var lines = Array(repeating: 0, count: tasks.count)
+        let taskIndex = Dictionary(taskIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        var rows: [[Double]?] = Array(repeating: nil, count: taskIDs.count)
+        var weights: [Double?] = Array(repeating: nil, count: taskIDs.count)
+        var lines = Array(repeating: 0, count: taskIDs.count)
         var names: [String] = []
         try file.withBytes { bytes in
             var scanner = CSVScanner(bytes: bytes, count: file.count)
@@ -78,12 +92,8 @@ extension MetaDataset {
         }
         if let missing = rows.firstIndex(where: { $0 == nil }) {
             throw InputError(file: dataFile ?? path, line: firstLines?[missing], column: taskColumn,
-                             "task \(CSVHeader.excerpt(tasks[missing].id)) has no descriptor row in \(path)")
+                             "task \(CSVHeader.excerpt(taskIDs[missing])) has no descriptor row in \(path)")
         }
-        descriptorNames = names
-        for i in tasks.indices {
-            tasks[i].descriptor = rows[i]
-            if let w = weights[i] { tasks[i].weight = w }
-        }
+        return (names, rows.map { $0! }, weights)
     }
 }

@@ -72,11 +72,11 @@ public struct FewShotMethod: Sendable {
 
 extension FewShotMethod {
     /// The method for one task: a prior whose mean depends on task descriptors
-    /// (``LinearGaussianPrior/descriptors``) is conditioned on the task's z, read by name from
+    /// (``DescriptorConditionedPrior/descriptors``) is conditioned on the task's z, read by name from
     /// the evaluation data's descriptors; other methods are unchanged.
     /// - Throws: ``InputError`` naming the descriptor columns the data lack.
     func forTask(_ task: TaskData, descriptorNames: [String]) throws -> FewShotMethod {
-        guard case .prior(let prior) = kind, let linear = prior as? LinearGaussianPrior, let fit = linear.descriptors else { return self }
+        guard case .prior(let prior) = kind, let conditioned = prior as? any DescriptorConditionedPrior, let fit = conditioned.descriptors else { return self }
         let needed = Array(fit.columnNames.dropFirst())
         let missing = needed.filter { !descriptorNames.contains($0) }
         guard missing.isEmpty, let z = task.descriptor else {
@@ -84,7 +84,7 @@ extension FewShotMethod {
                              "the prior's mean depends on the task descriptors \(InputError.list(needed)), but the evaluation data have no \(InputError.list(missing.isEmpty ? needed : missing)); give them with --descriptors file.csv")
         }
         var method = self
-        method.kind = .prior(try linear.conditioned(onDescriptor: needed.map { z[descriptorNames.firstIndex(of: $0)!] }))
+        method.kind = .prior(try conditioned.descriptorConditioned(on: needed.map { z[descriptorNames.firstIndex(of: $0)!] }))
         return method
     }
 }

@@ -33,6 +33,11 @@ public struct FormulaFrame: Sendable {
     public let notes: [String]
     /// SHA-256 of the bytes read (`sha256:…`), for the prior file's provenance.
     public let sourceDigest: String
+    /// Names of the task descriptors attached by ``attachDescriptors(csv:descriptorColumns:)``;
+    /// empty without descriptors.
+    public internal(set) var descriptorNames: [String] = []
+    /// Per task (in the order of ``taskIDs``), its descriptor z; empty without descriptors.
+    public internal(set) var taskDescriptors: [[Double]] = []
 
     /// Reads the columns `formula` names from a CSV file.
     /// - Parameters:

@@ -36,8 +36,9 @@ public enum FitSetting: String, CaseIterable, Sendable, Comparable {
     case hyperprior = "--hyperprior"
     /// Task descriptors that condition the prior mean, μ_i = B z̃_i (`--descriptors` or
     /// `--one-hot`); requested whenever the data carry descriptor columns
-    /// (``PriorTraining/train(_:family:request:source:split:)`` adds it), so that no family
-    /// ignores them silently.
+    /// (``PriorTraining/train(_:family:request:source:split:)`` adds it, and the formula form
+    /// ``PriorTraining/train(_:family:request:source:)`` when the frame has descriptors), so
+    /// that no family ignores them silently.
     case descriptors = "--descriptors"
 
     /// The option that asks for it (`--objective` for the episodic objective); the raw value

@@ -85,8 +85,9 @@ public struct SimulationSettings: Sendable, Equatable {
     /// classes follow the known normal–inverse-Wishart ``classPrior``; `nil` keeps Σ_c = σ²I,
     /// the limit ν → ∞ of that prior.
     public var classDegreesOfFreedom: Double?
-    /// linear-gaussian: the true descriptor coefficients B₁ (d × q). When set, task i draws
-    /// z_i ~ N(0, I_q) and φ_i ~ N(μ + B₁z_i, Σ), so B = [μ | B₁] is known
+    /// linear-gaussian, logistic-tasks and poisson-tasks: the true descriptor coefficients B₁
+    /// (d × q). When set, task i draws z_i ~ N(0, I_q) and φ_i ~ N(μ + B₁z_i, Σ) (for the GLM
+    /// tasks φ_i is the linear predictor's coefficients), so B = [μ | B₁] is known
     /// (``SimulatedTasks/descriptorsCSV()``); `nil` draws no descriptors.
     public var descriptorCoefficients: Matrix?
 
@@ -208,7 +209,9 @@ public struct SimulationSettings: Sendable, Equatable {
             break
         }
         if let b = descriptorCoefficients {
-            guard family == .linearGaussian else { throw InputError(column: "descriptors", "task descriptors are simulated for linear-gaussian only") }
+            guard [.linearGaussian, .logisticTasks, .poissonTasks].contains(family) else {
+                throw InputError(column: "descriptors", "task descriptors are simulated for linear-gaussian, logistic-tasks and poisson-tasks only")
+            }
             guard b.rows == effectiveMean.count, b.columns >= 1, b.elements.allSatisfy(\.isFinite) else {
                 throw InputError(column: "descriptor-coefficients", "must be finite, with one row per entry of the mean (\(effectiveMean.count)), not \(b.rows)×\(b.columns)")
             }

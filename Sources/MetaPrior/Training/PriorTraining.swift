@@ -105,6 +105,9 @@ public enum PriorTraining {
     public static func train(_ frame: FormulaFrame, family: any FormulaModelFamily.Type = LinearMixedFamily.self, request: FitRequest,
                              source: Source) throws -> Outcome {
         let fit: FittedModel
+        var request = request
+        // As for the column form: a family that does not fit B refuses descriptors, not ignores them.
+        if !frame.descriptorNames.isEmpty { request.explicitSettings.insert(.descriptors) }
         do {
             fit = try family.fit(frame, request: request)
         } catch var error as InputError where error.file == nil && !(error.column ?? "").hasPrefix("--") {

@@ -78,7 +78,7 @@ import GSL
         request.timeLimit = 5
         let error = try #require(throws: InputError.self) { try request.refuseSettings(unhonouredBy: BinomialMixedFamily.self, weighted: false) }
         #expect("\(error)".contains("--time-limit is not available for the binomial model: a binomial fit has no time limit yet"))
-        #expect("\(error)".contains("(it takes --basis, --quadrature-points)"))
+        #expect("\(error)".contains("(it takes --basis, --quadrature-points, --descriptors)"))
         // A weighted data set asks for task weights even when the request does not name them.
         let weighted = try #require(throws: InputError.self) { try FitRequest().refuseSettings(unhonouredBy: ClassGaussianFamily.self, weighted: true) }
         #expect(weighted.column == "--weights")

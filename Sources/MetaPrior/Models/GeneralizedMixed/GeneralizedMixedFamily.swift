@@ -34,7 +34,8 @@ public enum PoissonMixedFamily: GeneralizedMixedFamily {
 
 extension GeneralizedMixedFamily {
     /// A basis (through `basis(x)` in the formula) and quadrature points per task.
-    public static var honouredSettings: Set<FitSetting> { [.basis, .quadraturePoints] }
+    /// Task descriptors (``FormulaFrame/attachDescriptors(csv:descriptorColumns:)``): β_i = B z̃_i.
+    public static var honouredSettings: Set<FitSetting> { [.basis, .quadraturePoints, .descriptors] }
 
     /// Why a setting does not apply to a generalised mixed model.
     public static func whyNot(_ setting: FitSetting) -> String? {
@@ -78,13 +79,22 @@ extension GeneralizedMixedFamily {
             throw InputError(column: "--formula", kind: .invalidValue, "a \(name) model's task-specific terms have a full Σ; (x || task) is not available for it")
         }
         let data = try GeneralizedMixedData(frame, family: responseFamily, basis: request.basis)
-        let fit = try GeneralizedMixedFit(tasks: data.tasks, family: responseFamily, quadraturePoints: request.quadraturePoints)
         let p = data.designs.shared.columnNames.count
+        // With descriptors the fit is of the interacted design F_i(z̃_iᵀ ⊗ I_p); β and its vcov
+        // are then B z̃̄ at the average descriptor, and B is kept beside them.
+        let interacted = frame.descriptorNames.isEmpty ? nil : try interacted(data.tasks, frame: frame)
+        let fit = try GeneralizedMixedFit(tasks: interacted?.tasks ?? data.tasks, family: responseFamily, quadraturePoints: request.quadraturePoints)
+        var beta = fit.beta, betaCovariance = try Matrix(rows: fit.beta.count, columns: fit.beta.count, elements: fit.betaCovariance)
+        var descriptors: (fit: DescriptorFit, covariance: Matrix)?
+        if let design = interacted?.design {
+            let parts = try descriptorParts(beta: fit.beta, covariance: fit.betaCovariance, p: p, design: design)
+            (beta, betaCovariance, descriptors) = (parts.beta, parts.betaCovariance, (parts.fit, parts.covariance))
+        }
         let prior = try GeneralizedMixedPrior(family: responseFamily, formula: frame.formula, shared: data.designs.shared,
                                               taskSpecific: data.designs.taskSpecific, inputLevels: frame.inputLevels,
-                                              exposureColumn: frame.exposureColumn, beta: fit.beta,
-                                              betaCovariance: try Matrix(rows: p, columns: p, elements: fit.betaCovariance),
-                                              theta: fit.theta, quadraturePoints: fit.quadraturePoints)
+                                              exposureColumn: frame.exposureColumn, beta: beta, betaCovariance: betaCovariance,
+                                              theta: fit.theta, quadraturePoints: fit.quadraturePoints,
+                                              descriptors: descriptors?.fit, descriptorCovariance: descriptors?.covariance)
         let approximation = fit.quadraturePoints == 1 ? "Laplace approximation (glmer's nAGQ = 1)" : "adaptive Gauss–Hermite quadrature, \(fit.quadraturePoints) points per task"
         let stage = FitStage(stage: fit.quadraturePoints == 1 ? "laplace" : "agq",
                              objective: "log-likelihood by the \(approximation), maximised",
@@ -92,7 +102,7 @@ extension GeneralizedMixedFamily {
                              iterations: fit.evaluations, value: fit.logLikelihood,
                              ending: fit.converged ? .converged : .stalled,
                              criterion: fit.stationarity, criterionName: "largest |∂ℓ/∂(β, θ)| relative to max(1, |ℓ|)", tolerance: 1e-7)
-        var notes = frame.notes + taskNotes(data.tasks, beta: fit.beta)
+        var notes = frame.notes + taskNotes(interacted?.tasks ?? data.tasks, beta: fit.beta)
         if !fit.converged {
             notes.append("warning: the fit did not reach the tolerance; check the formula for terms the data cannot identify")
         }

@@ -8,11 +8,15 @@ import GSL
 /// `shared_terms`, `shared_estimates`, `shared_standard_errors` (for readers; recomputed from
 /// `shared_covariance` when read), `shared_covariance`, `features` (the task-specific terms),
 /// `mean` (ν), `theta` (Λ's lower triangle column by column, lme4's `theta`), `covariance`
-/// (Σ = ΛΛᵀ, for readers; checked against `theta` when read) and `singular`.
+/// (Σ = ΛΛᵀ, for readers; checked against `theta` when read) and `singular`; with task
+/// descriptors also the linear-Gaussian family's `descriptor_names`, `descriptor_coefficients`
+/// (B, a row per shared term), `descriptor_standard_errors` and `descriptor_mean`, and
+/// `descriptor_covariance` (vcov of vec B in the fit's order), `shared_estimates` being B z̃̄.
 extension GeneralizedMixedPrior {
     enum CodingKeys: String, CodingKey {
         case responseFamily, link, formula, basis, exposure, approximation, quadraturePoints, inputLevels, sharedTerms, sharedEstimates,
              sharedStandardErrors, sharedCovariance, features, mean, theta, covariance, singular
+        case descriptorNames, descriptorCoefficients, descriptorStandardErrors, descriptorMean, descriptorCovariance
     }
 
     /// Writes the family's keys (listed on the extension) into the prior file's object.
@@ -35,6 +39,15 @@ extension GeneralizedMixedPrior {
         try container.encode(theta, forKey: .theta)
         try container.encode(covariance.nestedRows, forKey: .covariance)
         try container.encode(isSingular, forKey: .singular)
+        if let descriptors, let descriptorCovariance {
+            let p = descriptors.columns
+            func rows(_ flat: [Double]) -> [[Double]] { stride(from: 0, to: flat.count, by: p).map { Array(flat[$0..<($0 + p)]) } }
+            try container.encode(Array(descriptors.columnNames.dropFirst()), forKey: .descriptorNames)
+            try container.encode(rows(descriptors.coefficients), forKey: .descriptorCoefficients)
+            try container.encode(rows(descriptors.standardErrors), forKey: .descriptorStandardErrors)
+            try container.encode(descriptors.meanDescriptor, forKey: .descriptorMean)
+            try container.encode(descriptorCovariance.nestedRows, forKey: .descriptorCovariance)
+        }
     }
 
     /// Reads the family's keys for the family `model` names: the formula is parsed again and its
@@ -69,11 +82,21 @@ extension GeneralizedMixedPrior {
             formula: formula, levels: levels, basis: try container.decodeIfPresent(FeatureMap.self, forKey: .basis),
             sharedTerms: try container.decode([String].self, forKey: .sharedTerms),
             features: try container.decode([String].self, forKey: .features))
+        let beta = try container.decode([Double].self, forKey: .sharedEstimates)
+        var descriptors: DescriptorFit?, descriptorCovariance: Matrix?
+        if let names = try container.decodeIfPresent([String].self, forKey: .descriptorNames) {
+            // B z̃̄ must be the shared estimates (DescriptorFit checks it, as for linear_gaussian).
+            descriptors = try DescriptorFit(names: names, coefficients: try container.decode([[Double]].self, forKey: .descriptorCoefficients),
+                                            standardErrors: try container.decode([[Double]].self, forKey: .descriptorStandardErrors),
+                                            meanDescriptor: try container.decode([Double].self, forKey: .descriptorMean), mean: beta)
+            descriptorCovariance = try FormulaDesigns.matrix(try container.decode([[Double]].self, forKey: .descriptorCovariance), key: "descriptor_covariance")
+        }
         try self.init(family: family, formula: formula, shared: shared, taskSpecific: specific, inputLevels: levels,
                       exposureColumn: try container.decodeIfPresent(String.self, forKey: .exposure),
-                      beta: try container.decode([Double].self, forKey: .sharedEstimates),
+                      beta: beta,
                       betaCovariance: try FormulaDesigns.matrix(try container.decode([[Double]].self, forKey: .sharedCovariance), key: "shared_covariance"),
-                      theta: try container.decode([Double].self, forKey: .theta), quadraturePoints: points)
+                      theta: try container.decode([Double].self, forKey: .theta), quadraturePoints: points,
+                      descriptors: descriptors, descriptorCovariance: descriptorCovariance)
         guard try container.decode([Double].self, forKey: .mean) == mean else {
             throw InputError(column: "mean", kind: .inconsistent, "must be the shared estimate of each task-specific term that is also shared, and 0 for the others; the file is inconsistent")
         }

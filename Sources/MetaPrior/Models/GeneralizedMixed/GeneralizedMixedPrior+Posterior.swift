@@ -24,6 +24,7 @@ extension GeneralizedMixedPrior {
     ///   fractional count), a bad trials or exposure value, or a text input's code that is not a
     ///   level, or a chain that fails.
     public func posterior(inputs: Matrix, targets: [Double], sampling: PosteriorSampling) throws -> any TaskPosterior {
+        try refuseUnconditioned()
         guard inputs.rows == targets.count else {
             throw InputError("the task has \(inputs.rows) input rows but \(targets.count) targets")
         }

@@ -16,6 +16,7 @@ extension GeneralizedMixedPrior {
         let table = MixedModelSummaryTable(taskSpecific: names, shared: shared.columnNames)
         lines += table.varianceLines(covariance)
         lines += table.sharedLines(beta: beta, standardErrors: betaStandardErrors, statistic: "z value")
+        lines += descriptorReportLines()
         if isSingular {
             lines.append("  note: boundary (singular) fit, as lme4's isSingular() says: a diagonal entry of Λ (theta) is below 1e-4 — some task-specific terms have no between-task variance, or are perfectly correlated")
         }

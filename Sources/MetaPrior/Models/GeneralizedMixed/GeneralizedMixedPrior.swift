@@ -34,6 +34,14 @@ public struct GeneralizedMixedPrior: TaskPrior, Equatable {
     /// Gauss–Hermite points per task of the fit: 1 is the Laplace approximation (glmer's
     /// nAGQ = 1), more is adaptive Gauss–Hermite quadrature (one task-specific term only).
     public let quadraturePoints: Int
+    /// B of the descriptor-conditioned shared coefficients β_i = B z̃_i (one row per shared
+    /// term), or `nil`. With descriptors, ``beta`` and ``betaCovariance`` are at the average
+    /// meta-train descriptor, and a new task needs its z before it is adapted
+    /// (``DescriptorConditionedPrior``).
+    public let descriptors: DescriptorFit?
+    /// vcov(vec B̂) with descriptors ((p·(q+1))², in the order of the fit's interacted shared
+    /// columns: every shared term times 1, then every shared term times z₁, …), else `nil`.
+    public let descriptorCovariance: Matrix?
 
     /// A prior from its parts.
     /// - Throws: ``InputError`` naming the prior-file key when the parts disagree in size, a
@@ -42,7 +50,7 @@ public struct GeneralizedMixedPrior: TaskPrior, Equatable {
     ///   to a binomial model.
     public init(family: ResponseFamily, formula: ModelFormula, shared: FormulaDesign, taskSpecific: FormulaDesign,
                 inputLevels: [String: [String]], exposureColumn: String?, beta: [Double], betaCovariance: Matrix,
-                theta: [Double], quadraturePoints: Int) throws {
+                theta: [Double], quadraturePoints: Int, descriptors: DescriptorFit? = nil, descriptorCovariance: Matrix? = nil) throws {
         let p = shared.columnNames.count, q = taskSpecific.columnNames.count
         guard beta.count == p, betaCovariance.rows == p, betaCovariance.columns == p else {
             throw InputError(column: "shared_estimates", kind: .inconsistent, "\(p) shared terms but \(beta.count) estimates and a \(betaCovariance.rows) × \(betaCovariance.columns) covariance; the file is inconsistent")
@@ -85,6 +93,14 @@ public struct GeneralizedMixedPrior: TaskPrior, Equatable {
         self.betaCovariance = betaCovariance
         self.theta = theta
         self.quadraturePoints = quadraturePoints
+        if let descriptors {
+            let n = p * descriptors.columns
+            guard descriptors.coefficients.count == n, let c = descriptorCovariance, c.rows == n, c.columns == n, c.elements.allSatisfy(\.isFinite) else {
+                throw InputError(column: "descriptor_covariance", kind: .inconsistent, "\(p) shared terms and \(descriptors.columns) descriptor columns need B of \(p) rows and a \(n) × \(n) covariance of vec B; the file is inconsistent")
+            }
+        }
+        self.descriptors = descriptors
+        self.descriptorCovariance = descriptors == nil ? nil : descriptorCovariance
     }
 
     /// The family's name: `binomial` or `poisson`.

@@ -2,7 +2,7 @@
 import Foundation
 import GSL
 
-extension LinearGaussianPrior {
+extension LinearGaussianPrior: DescriptorConditionedPrior {
     /// The prior of a task with descriptor `z` (in the order of the prior's descriptor
     /// names): φ ~ N(B z̃, Σ), with no descriptors left, ready to adapt.
     /// - Throws: ``InputError`` when the prior has no descriptors, or z has the wrong length
@@ -23,13 +23,11 @@ extension LinearGaussianPrior {
         try! LinearGaussianPrior(basis: basis, structure: structure, gaussian: gaussian, flooredFeatures: flooredFeatures, singular: singular)
     }
 
-    /// A prior with descriptors is a family of priors, one per z: adapting it without a z
-    /// would silently use the average task's mean.
-    func refuseUnconditioned() throws {
-        guard let descriptors else { return }
-        throw InputError(column: "--descriptor", kind: .invalidValue,
-                         "the prior's mean depends on the task descriptors \(InputError.list(Array(descriptors.columnNames.dropFirst()))); give the new task's values (--descriptor name=value,… or --descriptors file), or --no-descriptor for the prior at the average meta-train descriptor")
-    }
+    /// ``conditioned(onDescriptor:)`` through the seam every descriptor family shares.
+    public func descriptorConditioned(on z: [Double]) throws -> any TaskPrior { try conditioned(onDescriptor: z) }
+
+    /// ``atAverageDescriptor`` through the seam every descriptor family shares.
+    public var averageDescriptorPrior: any TaskPrior { atAverageDescriptor }
 
     /// Report lines for B̂ with its standard errors: a row per feature, a column per z̃ entry.
     func descriptorReportLines() -> [String] {
