@@ -21,17 +21,10 @@ struct FlatDirectionsFileTests {
         return [UInt8](try! JSONSerialization.data(withJSONObject: json))
     }()
 
-    struct Edit: CustomStringConvertible, Sendable {
-        var name: String
-        var key: String
-        var apply: @Sendable (inout [String: Any]) -> Void
-        var description: String { name }
-    }
+    /// One edit of the valid file and the key its error must name (the descriptor keys' table type).
+    typealias Edit = DescriptorPriorFileTests.Edit
 
-    static func set(_ key: String, _ value: Any?) -> @Sendable (inout [String: Any]) -> Void {
-        nonisolated(unsafe) let value = value
-        return { json in json[key] = value }
-    }
+    static func set(_ key: String, _ value: Any?) -> @Sendable (inout [String: Any]) -> Void { DescriptorPriorFileTests.set(key, value) }
 
     /// Tolerances: orthonormality and the complement conditions are checked to 1e-10
     /// (`FlatDirections.orthonormalityTolerance`, `complementTolerance`), so the edits below are

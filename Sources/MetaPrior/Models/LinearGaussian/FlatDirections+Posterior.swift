@@ -25,7 +25,7 @@ extension FlatDirections {
     /// - Throws: ``InputError`` when the task does not determine every flat direction (naming
     ///   how many it lacks and the features they load on), or when floating point gives out.
     func posterior(proper: GaussianPrior, design: Matrix, targets: [Double], featureNames: [String]) throws -> GaussianPosterior {
-        let d = proper.dimension, f = count, s = proper.noiseVariance
+        let d = proper.dimension
         guard design.columns == d else { throw InputError("the task has \(design.columns) features, the prior has \(d)") }
         guard design.rows == targets.count else {
             throw InputError("the task has \(design.rows) input rows but \(targets.count) targets")
@@ -35,7 +35,13 @@ extension FlatDirections {
         guard a.isFinite, b.allSatisfy(\.isFinite) else {
             throw InputError(kind: .invalidValue, "the task's inputs or targets are too large: ΦᵀΦ or Φᵀy overflows; rescale the columns")
         }
-        try requireSeen(gram: a, points: design.rows, featureNames: featureNames)
+        return try posterior(proper: proper, gram: a, cross: b, points: design.rows, featureNames: featureNames)
+    }
+
+    /// The same posterior from the task's statistics A = ΦᵀΦ, b = Φᵀy and n.
+    func posterior(proper: GaussianPrior, gram a: Matrix, cross b: [Double], points: Int, featureNames: [String]) throws -> GaussianPosterior {
+        let d = proper.dimension, f = count, s = proper.noiseVariance
+        try requireSeen(gram: a, points: points, featureNames: featureNames)
         var g = Matrix(rows: d, columns: d + f)
         for i in 0..<d {
             for j in 0..<d { g[i, j] = proper.factor[i, j] }
@@ -55,7 +61,7 @@ extension FlatDirections {
             let shift = try y.multiplied(by: try chol.solveLower(r), transpose: true)
             let mean = zip(proper.mean, shift).map { $0 + $1 }
             let covariance = symmetrized(s * (try y.multiplied(by: y, transposeLeft: true)))
-            return try GaussianPosterior.make(mean: mean, covariance: covariance, noiseVariance: s, observations: design.rows)
+            return try GaussianPosterior.make(mean: mean, covariance: covariance, noiseVariance: s, observations: points)
         } catch let error as GSLError {
             throw InputError(kind: .invalidValue, "the posterior cannot be computed in floating point (\(error.reason)): the data are too large, or the noise variance \(s) too small, for this prior; rescale the inputs or targets")
         }
