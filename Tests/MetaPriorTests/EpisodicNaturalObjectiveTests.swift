@@ -126,17 +126,13 @@ struct EpisodicNaturalObjectiveTests {
 @Suite("Episodic fit: natural-coordinate Newton")
 struct EpisodicNaturalNewtonTests {
     @Test func convergesToAFlatDirectionMeetingFirstOrderConditions() throws {
-        let data = try simulateTasks(SimulationSettings(family: .sinusoid, tasks: 150, points: 20, seed: 7, noise: 0)).dataset
-        let map = try FeatureMap(spec: try BasisSpec(parsing: "rbf:8"), inputNames: data.inputNames, trainingInputs: data.tasks.map(\.inputs))
-        let marginal = try PriorFit.fit(try TaskStatistics(dataset: data, featureMap: map)).prior
+        let (data, map, marginal, options) = try EpisodicNaturalStageTests.repro()
         let sampler = try EpisodeSampler(dataset: data, spec: EpisodeSpec(shots: 5, query: .count(5), seed: 7))
         let statistics = try EpisodeStatistics(episodes: EpisodicFit.episodes(sampler, shots: try ShotRange(5), count: 150),
                                                dataset: data, featureMap: map)
         // Start where the fit in (μ, L) stops at its 200-iteration cap (its rank grown by the
         // boundary test): from the marginal start itself, at the marginal's lower rank, Newton in
         // natural coordinates measured a decrement still 3.7e-6 after 100 steps.
-        var options = EpisodicFitOptions(shots: try ShotRange(5), query: 5, episodes: 150, seed: 7)
-        options.maximumIterations = 200
         let capped = try EpisodicFit.fit(data, featureMap: map, start: marginal, options: options)
         let (columns, factor) = try EpisodicFit.startingFactor(capped.prior.covariance)
         let objective = EpisodicObjective(statistics: statistics, structure: .full, columns: columns)

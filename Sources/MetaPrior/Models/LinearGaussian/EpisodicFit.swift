@@ -122,11 +122,21 @@ public enum EpisodicFit {
         let (mean, finalFactor, noise) = objective.unpack(theta)
         let prior = try GaussianPrior(mean: mean, factor: try Matrix(rows: d, columns: d, elements: finalFactor), noiseVariance: noise)
         let value = try objective.evaluate(theta, gradient: false).value / statistics.queryPoints
-        return EpisodicFitResult(prior: prior, start: start, startLogPredictive: startValue, logPredictive: value,
-                                 iterations: iterations, converged: converged, gradientNorm: lastGradient,
-                                 criterion: criterion, boundaryGain: boundaryGain, asymptoteGain: asymptoteGain, ending: ending,
-                                 rank: numericalRank(prior.covariance), columns: objective.columns,
-                                 episodes: statistics.count, queryPoints: Int(statistics.queryPoints.rounded()))
+        var result = EpisodicFitResult(prior: prior, start: start, startLogPredictive: startValue, logPredictive: value,
+                                       iterations: iterations, converged: converged, gradientNorm: lastGradient,
+                                       criterion: criterion, boundaryGain: boundaryGain, asymptoteGain: asymptoteGain, ending: ending,
+                                       rank: numericalRank(prior.covariance), columns: objective.columns,
+                                       episodes: statistics.count, queryPoints: Int(statistics.queryPoints.rounded()))
+        // Not converged on a fixed episode set: on to natural coordinates, where a limit the
+        // (μ, L) iterates crawl towards (a prior flat along some directions) is a finite point.
+        if batch == nil, iterations > 0, !converged, ending != .timeLimit, !expired(),
+           let natural = try naturalStage(objective, theta: theta, value: value, boundaryGain: boundaryGain, iterations: iterations,
+                                          startValue: startValue, options: options) {
+            result.natural = natural.stage
+            result.naturalPrior = natural.prior
+            result.flat = natural.flat
+        }
+        return result
     }
 
     /// Preconditioning of θ = scale ⊙ u: μ_j by the prior sd of φ_j, the entries of L by the

@@ -49,4 +49,18 @@ public struct EpisodicFitResult: Sendable {
     public let episodes: Int
     /// Query points over those episodes.
     public let queryPoints: Int
+    /// The natural-coordinate stage, when the (μ, L) stage above did not converge on a fixed
+    /// episode set (`EpisodicFit.naturalStage`); everything above describes the (μ, L) stage.
+    public var natural: EpisodicNaturalStage?
+    /// The proper part of the natural stage's prior (N(μ, Σ) on the complement of ``flat``).
+    public var naturalPrior: GaussianPrior?
+    /// The directions along which the natural stage's prior is flat, if any.
+    public var flat: FlatDirections?
+
+    /// The prior the fit ends with: the natural stage's when there is one.
+    public var finalPrior: GaussianPrior { naturalPrior ?? prior }
+    /// Whether the fit the user asked for converged (the natural stage's ending when there is one).
+    public var finalConverged: Bool { natural.map { $0.ending == .converged } ?? converged }
+    /// Mean log predictive density per query point at the final prior.
+    public var finalLogPredictive: Double { natural?.logPredictive ?? logPredictive }
 }

@@ -88,7 +88,8 @@ public enum LinearGaussianFamily: ModelFamily {
         }
         if episodicOptions.deadline == nil { episodicOptions.deadline = request.options.deadline }
         let episodic = try EpisodicFit.fit(dataset, featureMap: basis, start: marginal.prior, structure: structure, options: episodicOptions)
-        let prior = try LinearGaussianPrior(basis: basis, structure: structure, gaussian: episodic.prior, flooredFeatures: [], singular: false)
+        let prior = try LinearGaussianPrior(basis: basis, structure: structure, gaussian: episodic.finalPrior, flooredFeatures: [],
+                                            singular: episodic.flat != nil, flat: episodic.flat)
         let shots = episodicOptions.shots.description
         let onBatches = episodicOptions.batchEpisodes != nil
         let episodicStage = FitStage(
@@ -100,12 +101,25 @@ public enum LinearGaussianFamily: ModelFamily {
             criterionName: onBatches ? "largest gradient entry per query point on the last batch" : "the gain a Newton step, variance outside Σ's range, or a variance sent to infinity still promises (Newton decrement; boundary test; asymptote test)",
             tolerance: onBatches ? episodicOptions.gradientTolerance : episodicOptions.tolerance, rank: episodic.rank)
         let marginalStage = stage(marginal, options: request.options, observations: statistics.weightedObservations, dimension: basis.dimension)
-        var result = fitted(prior, marginal, stages: [marginalStage, episodicStage],
-                            logMarginalLikelihood: try EpisodicFit.logMarginalLikelihood(episodic.prior, statistics: statistics),
-                            gradientNorm: episodic.gradientNorm, notes: [])
-        result.episodic = FittedModel.EpisodicSummary(startLogPredictive: episodic.startLogPredictive, logPredictive: episodic.logPredictive,
-                                                      episodes: episodic.episodes, iterations: episodic.iterations, converged: episodic.converged)
+        let stages = [marginalStage, episodicStage] + (episodic.natural.map { [naturalStage($0, options: episodicOptions)] } ?? [])
+        let logMarginal = try episodic.flat.map {
+            try $0.logMarginalLikelihood(proper: episodic.finalPrior, statistics: statistics, featureNames: basis.featureNames)
+        } ?? EpisodicFit.logMarginalLikelihood(episodic.finalPrior, statistics: statistics)
+        var result = fitted(prior, marginal, stages: stages, logMarginalLikelihood: logMarginal, gradientNorm: episodic.gradientNorm, notes: [])
+        result.episodic = FittedModel.EpisodicSummary(startLogPredictive: episodic.startLogPredictive, logPredictive: episodic.finalLogPredictive,
+                                                      episodes: episodic.episodes, iterations: episodic.iterations + (episodic.natural?.steps ?? 0),
+                                                      converged: episodic.finalConverged)
         return (result, prior, marginal, episodic)
+    }
+
+    /// The natural-coordinate stage as the report gives it (`EpisodicFit.naturalStage`).
+    private static func naturalStage(_ natural: EpisodicNaturalStage, options: EpisodicFitOptions) -> FitStage {
+        let flat = natural.flatDirections > 0 ? "; flat in \(counted(natural.flatDirections, "direction"))" : ""
+        return FitStage(stage: "episodic natural", objective: "the same episodic objective",
+                        method: "Newton on the natural parameters (P = Σ⁻¹, h = Σ⁻¹μ) of the prior on the previous stage's subspace\(flat)",
+                        iterations: natural.steps, value: natural.logPredictive, ending: natural.ending, criterion: natural.decrement,
+                        criterionName: "Newton decrement in natural coordinates with no ascent direction (the KKT sign where the prior is flat), and the previous stage's boundary test",
+                        tolerance: options.tolerance, rank: natural.rank)
     }
 
     /// The fitted model of a marginal fit alone (no episodic stage), from its result; also the

@@ -19,6 +19,9 @@ extension LinearGaussianPrior {
         if !flooredFeatures.isEmpty {
             lines.append("  note: the between-task variance of \(flooredFeatures.joined(separator: ", ")) is on its boundary (0): those parameters are shared by all tasks")
         }
+        if let flat {
+            lines.append("  note: the prior is flat in \(counted(flat.count, "direction")) (improper along them; the means and sds above are on their complement): a new task must determine those directions")
+        }
         if singular == true && flooredFeatures.count < features.count {
             lines.append("  note: boundary (singular) fit: Σ is singular — some task parameters are perfectly correlated across tasks, or have no between-task variance")
         }

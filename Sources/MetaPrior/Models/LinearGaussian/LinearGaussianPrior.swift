@@ -8,7 +8,9 @@ import GSL
 /// `covariance_structure`, `mean`, `covariance` (row-major nested arrays), `noise_variance`,
 /// `floored_features` and `singular`; with task descriptors also `descriptor_names`,
 /// `descriptor_coefficients`, `descriptor_standard_errors` and `descriptor_mean`
-/// (``DescriptorFit``; `mean` is then the prior mean at the average descriptor).
+/// (``DescriptorFit``; `mean` is then the prior mean at the average descriptor); with a prior
+/// flat in some directions `flat_directions` and `flat_tilt` (``FlatDirections``; `mean` and
+/// `covariance` are then the proper part on their complement).
 public struct LinearGaussianPrior: TaskPrior, Equatable {
     /// The feature map f, with everything needed to rebuild it.
     public let basis: FeatureMap
@@ -23,17 +25,31 @@ public struct LinearGaussianPrior: TaskPrior, Equatable {
     /// B of the descriptor-conditioned mean μ_i = B z̃_i, or `nil`: a prior with descriptors
     /// needs a new task's z (``conditioned(onDescriptor:)``) before it is adapted.
     public let descriptors: DescriptorFit?
+    /// The directions along which the prior is flat (improper), or `nil` for a proper prior:
+    /// ``gaussian`` is then N(μ, Σ) on their complement, and a task must determine them.
+    public let flat: FlatDirections?
 
     /// A prior from its parts.
-    /// - Throws: ``InputError`` when the basis and θ (or B) disagree in size.
+    /// - Throws: ``InputError`` when the basis and θ (or B, or U) disagree in size, or when a
+    ///   prior has both descriptors and flat directions (no fit makes both).
     public init(basis: FeatureMap, structure: CovarianceStructure, gaussian: GaussianPrior,
-                flooredFeatures: [String] = [], singular: Bool? = false, descriptors: DescriptorFit? = nil) throws {
+                flooredFeatures: [String] = [], singular: Bool? = false, descriptors: DescriptorFit? = nil,
+                flat: FlatDirections? = nil) throws {
         guard gaussian.dimension == basis.dimension else {
             throw InputError(column: "features", kind: .inconsistent, "\(basis.dimension) features but \(gaussian.dimension) means; the file is inconsistent")
         }
         if let descriptors, descriptors.coefficients.count != basis.dimension * descriptors.columns {
             throw InputError(column: "descriptor_coefficients", kind: .inconsistent, "needs \(basis.dimension) rows of \(descriptors.columns) numbers")
         }
+        if let flat {
+            guard flat.basis.rows == basis.dimension else {
+                throw InputError(column: "flat_directions", kind: .inconsistent, "directions have \(flat.basis.rows) numbers but the prior has \(basis.dimension) features")
+            }
+            guard descriptors == nil else {
+                throw InputError(column: "flat_directions", kind: .inconsistent, "a prior with task descriptors cannot also have flat directions")
+            }
+        }
+        self.flat = flat
         self.descriptors = descriptors
         self.basis = basis
         self.structure = structure
@@ -60,7 +76,12 @@ public struct LinearGaussianPrior: TaskPrior, Equatable {
     /// The same posterior, as its concrete type.
     public func gaussianPosterior(inputs: Matrix, targets: [Double]) throws -> LinearGaussianPosterior {
         try refuseUnconditioned()
-        return LinearGaussianPosterior(basis: basis, gaussian: try gaussian.posterior(design: try basis.design(inputs), targets: targets))
+        let design = try basis.design(inputs)
+        if let flat {
+            return LinearGaussianPosterior(basis: basis, gaussian: try flat.posterior(proper: gaussian, design: design, targets: targets,
+                                                                                     featureNames: basis.featureNames))
+        }
+        return LinearGaussianPosterior(basis: basis, gaussian: try gaussian.posterior(design: design, targets: targets))
     }
 
     /// Whether `other` is a linear-Gaussian prior with the same basis and θ, bit for bit.
@@ -73,6 +94,7 @@ extension LinearGaussianPrior {
     enum CodingKeys: String, CodingKey {
         case basis, features, covarianceStructure, mean, covariance, noiseVariance, flooredFeatures, singular
         case descriptorNames, descriptorCoefficients, descriptorStandardErrors, descriptorMean
+        case flatDirections, flatTilt
     }
 
     /// Writes the family's keys (listed on the type) into the prior file's top-level object.
@@ -93,6 +115,10 @@ extension LinearGaussianPrior {
             try container.encode(rows(descriptors.coefficients), forKey: .descriptorCoefficients)
             try container.encode(rows(descriptors.standardErrors), forKey: .descriptorStandardErrors)
             try container.encode(descriptors.meanDescriptor, forKey: .descriptorMean)
+        }
+        if let flat {
+            try container.encode(flat.directions, forKey: .flatDirections)
+            try container.encode(flat.tilt, forKey: .flatTilt)
         }
     }
 
@@ -122,8 +148,15 @@ extension LinearGaussianPrior {
                                             standardErrors: try container.decode([[Double]].self, forKey: .descriptorStandardErrors),
                                             meanDescriptor: try container.decode([Double].self, forKey: .descriptorMean), mean: mean)
         }
+        var flat: FlatDirections?
+        if let directions = try container.decodeIfPresent([[Double]].self, forKey: .flatDirections) {
+            flat = try FlatDirections(directions: directions, tilt: try container.decode([Double].self, forKey: .flatTilt),
+                                      mean: mean, covariance: gaussian.covariance)
+        } else if container.contains(.flatTilt) {
+            throw InputError(column: "flat_tilt", kind: .inconsistent, "is given without flat_directions")
+        }
         try self.init(basis: basis, structure: try container.decode(CovarianceStructure.self, forKey: .covarianceStructure),
                       gaussian: gaussian, flooredFeatures: try container.decode([String].self, forKey: .flooredFeatures),
-                      singular: try container.decodeIfPresent(Bool.self, forKey: .singular), descriptors: descriptors)
+                      singular: try container.decodeIfPresent(Bool.self, forKey: .singular), descriptors: descriptors, flat: flat)
     }
 }
