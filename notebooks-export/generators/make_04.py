@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Writes notebooks-export/04-shared-and-task-specific.ipynb (unexecuted); execute it with
 notebooks-export/execute.py --write-back. Run from the repository's root."""
-from nbcells import check, code, md, write
+from nbcells import METAPRIOR_HELPER, check, code, md, write
 
 md("""# 04 — Shared and task-specific parameters: an lme4 formula
 
@@ -38,13 +38,7 @@ pd.options.display.float_format = "{:.6g}".format
 Path("work").mkdir(exist_ok=True)
 
 
-def metaprior(*args):
-    # Runs one metaprior command; a non-zero exit raises with its error message.
-    run = subprocess.run(["metaprior", *map(str, args)], capture_output=True, text=True)
-    if run.returncode != 0:
-        raise RuntimeError(f"metaprior {' '.join(map(str, args))} failed:\\n{run.stderr}")
-    return run.stdout + run.stderr
-
+""" + METAPRIOR_HELPER + """
 
 print(metaprior("--version"))""")
 
