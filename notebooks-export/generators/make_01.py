@@ -1,17 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Writes notebooks-export/01-few-shot-regression.ipynb (unexecuted); execute it with
 notebooks-export/execute.py --write-back. Run from the repository's root."""
-import nbformat as nbf
-
-nb = nbf.v4.new_notebook()
-nb.metadata = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-               "language_info": {"name": "python"}}
-cells = []
-md = lambda s: cells.append(nbf.v4.new_markdown_cell(s))
-code = lambda s, fig=False: cells.append(nbf.v4.new_code_cell(s, metadata={"tags": ["figure"]} if fig else {}))
-# A check cell asserts what the text states, so that a re-run that changes a number fails; its
-# source is collapsed (it prints the numbers it checks).
-check = lambda s: cells.append(nbf.v4.new_code_cell(s, metadata={"tags": ["check"], "jupyter": {"source_hidden": True}}))
+from nbcells import check, code, md, write
 
 md("""# 01 — Few-shot regression on sinusoid tasks
 
@@ -364,5 +354,4 @@ useless for a given task: its MSE at K = 5 is about 195 times the learned prior'
 independent learner's weak prior gives intervals far too wide until K passes d = 11: its
 50% intervals cover all but a few points at K = 1.""")
 
-nb.cells = cells
-nbf.write(nb, "notebooks-export/01-few-shot-regression.ipynb")
+write("notebooks-export/01-few-shot-regression.ipynb")

@@ -1,17 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Writes notebooks-export/02-sleep-study.ipynb (unexecuted); execute it with
 notebooks-export/execute.py --write-back. Run from the repository's root."""
-import nbformat as nbf
-
-nb = nbf.v4.new_notebook()
-nb.metadata = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-               "language_info": {"name": "python"}}
-cells = []
-md = lambda s: cells.append(nbf.v4.new_markdown_cell(s))
-code = lambda s, fig=False: cells.append(nbf.v4.new_code_cell(s, metadata={"tags": ["figure"]} if fig else {}))
-# A check cell asserts what the text states, so that a re-run that changes a number fails; its
-# source is collapsed (it prints the numbers it checks).
-check = lambda s: cells.append(nbf.v4.new_code_cell(s, metadata={"tags": ["check"], "jupyter": {"source_hidden": True}}))
+from nbcells import check, code, md, write
 
 md("""# 02 — Sleep study: a prior over subjects
 
@@ -456,5 +446,4 @@ correlated: a line through three early days that starts higher must rise more sl
 strongly correlated parameters, see the pair plot of the rbf weights in notebook 01.) Both ratios and the
 correlation are printed above.""")
 
-nb.cells = cells
-nbf.write(nb, "notebooks-export/02-sleep-study.ipynb")
+write("notebooks-export/02-sleep-study.ipynb")

@@ -1,17 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Writes notebooks-export/03-train-test-conditions.ipynb (unexecuted); execute it with
 notebooks-export/execute.py --write-back. Run from the repository's root."""
-import nbformat as nbf
-
-nb = nbf.v4.new_notebook()
-nb.metadata = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-               "language_info": {"name": "python"}}
-cells = []
-md = lambda s: cells.append(nbf.v4.new_markdown_cell(s))
-code = lambda s, fig=False: cells.append(nbf.v4.new_code_cell(s, metadata={"tags": ["figure"]} if fig else {}))
-# A check cell asserts what the text states, so that a re-run that changes a number fails; its
-# source is collapsed (it prints the numbers it checks).
-check = lambda s: cells.append(nbf.v4.new_code_cell(s, metadata={"tags": ["check"], "jupyter": {"source_hidden": True}}))
+from nbcells import check, code, md, write
 
 md("""# 03 — Train and test conditions: marginal against episodic priors, and K mismatch
 
@@ -292,5 +282,4 @@ Each statement below is printed in the tables above and asserted by the check ce
 The marginal prior, trained on whole tasks, is never far from the best — a safe default when
 the test-time K is unknown.""")
 
-nb.cells = cells
-nbf.write(nb, "notebooks-export/03-train-test-conditions.ipynb")
+write("notebooks-export/03-train-test-conditions.ipynb")

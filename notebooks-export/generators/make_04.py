@@ -1,17 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Writes notebooks-export/04-shared-and-task-specific.ipynb (unexecuted); execute it with
 notebooks-export/execute.py --write-back. Run from the repository's root."""
-import nbformat as nbf
-
-nb = nbf.v4.new_notebook()
-nb.metadata = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-               "language_info": {"name": "python"}}
-cells = []
-md = lambda s: cells.append(nbf.v4.new_markdown_cell(s))
-code = lambda s, fig=False: cells.append(nbf.v4.new_code_cell(s, metadata={"tags": ["figure"]} if fig else {}))
-# A check cell asserts what the text states, so that a re-run that changes a number fails; its
-# source is collapsed (it prints the numbers it checks).
-check = lambda s: cells.append(nbf.v4.new_code_cell(s, metadata={"tags": ["check"], "jupyter": {"source_hidden": True}}))
+from nbcells import METAPRIOR_HELPER, check, code, md, write
 
 md("""# 04 — Shared and task-specific parameters: an lme4 formula
 
@@ -48,13 +38,7 @@ pd.options.display.float_format = "{:.6g}".format
 Path("work").mkdir(exist_ok=True)
 
 
-def metaprior(*args):
-    # Runs one metaprior command; a non-zero exit raises with its error message.
-    run = subprocess.run(["metaprior", *map(str, args)], capture_output=True, text=True)
-    if run.returncode != 0:
-        raise RuntimeError(f"metaprior {' '.join(map(str, args))} failed:\\n{run.stderr}")
-    return run.stdout + run.stderr
-
+""" + METAPRIOR_HELPER + """
 
 print(metaprior("--version"))""")
 
@@ -239,5 +223,4 @@ print(dict(idata.posterior["phi"].sizes))
 display(draws.describe().loc[["mean", "std"]])
 az.summary(idata, var_names=["phi"], kind="stats", hdi_prob=0.9)""")
 
-nb.cells = cells
-nbf.write(nb, "notebooks-export/04-shared-and-task-specific.ipynb")
+write("notebooks-export/04-shared-and-task-specific.ipynb")

@@ -1,16 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Writes notebooks-export/07-few-shot-digits.ipynb (unexecuted); execute it with
 notebooks-export/execute.py --write-back. Run from the repository's root."""
-import nbformat as nbf
-
-nb = nbf.v4.new_notebook()
-nb.metadata = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-               "language_info": {"name": "python"}}
-cells = []
-md = lambda s: cells.append(nbf.v4.new_markdown_cell(s))
-code = lambda s, fig=False: cells.append(nbf.v4.new_code_cell(s, metadata={"tags": ["figure"]} if fig else {}))
-# A check cell asserts what the text states, so that a re-run that changes a number fails.
-check = lambda s: cells.append(nbf.v4.new_code_cell(s, metadata={"tags": ["check"], "jupyter": {"source_hidden": True}}))
+from nbcells import METAPRIOR_HELPER, check, code, md, write
 
 md("""# 07 — Few-shot classification of handwritten digits
 
@@ -45,13 +36,7 @@ pd.options.display.float_format = "{:.4f}".format
 Path("work").mkdir(exist_ok=True)
 
 
-def metaprior(*args):
-    # Runs one metaprior command; a non-zero exit raises with its error message.
-    run = subprocess.run(["metaprior", *map(str, args)], capture_output=True, text=True)
-    if run.returncode != 0:
-        raise RuntimeError(f"metaprior {' '.join(map(str, args))} failed:\\n{run.stderr}")
-    return run.stdout + run.stderr
-
+""" + METAPRIOR_HELPER + """
 
 print(metaprior("--version"))""")
 
@@ -221,5 +206,4 @@ md("""What to read from this (every number is printed above):
 - **The SEs** are over the 17 meta-test tasks of one fixed set of five digits (see above), so
   they understate how much the figures would change with other unseen digits.""")
 
-nb.cells = cells
-nbf.write(nb, "notebooks-export/07-few-shot-digits.ipynb")
+write("notebooks-export/07-few-shot-digits.ipynb")

@@ -27,6 +27,23 @@ struct MixturePriorFileTests {
         #expect(prior.mixture.componentCount == 2)
     }
 
+    /// A fit that chose K (`--components 1-2`) writes `component_selection`; the file must read
+    /// back to the same bytes (its `shortfall_se` key once could not be read).
+    @Test func fileWithAChoiceOfKReadsBackExactly() throws {
+        // 16 points: the choice of K scores 5-shot episodes with Q = 10
+        let dataset = try simulateTasks(SimulationSettings(family: .linearGaussian, tasks: 40, points: 16, seed: 3)).dataset
+        var request = FitRequest(basis: .linear)
+        request.mixture = MixtureRequest(components: .choose(1...2))
+        request.options.maximumIterations = 20
+        let bytes = try PriorTraining.train(dataset, family: GaussianMixtureFamily.self, request: request,
+                                            source: PriorTraining.Source(file: "train.csv", digest: nil)).file.encoded()
+        #expect(String(decoding: bytes, as: UTF8.self).contains("\"shortfall_se\""))
+        let file = try PriorFile.decode(bytes, file: "prior.json")
+        #expect(try file.encoded() == bytes)
+        let prior = try #require(file.prior as? GaussianMixturePrior)
+        #expect(prior.selection.map(\.components) == [1, 2] && prior.selection.filter(\.chosen).count == 1)
+    }
+
     static let edits: [(name: String, key: String, apply: @Sendable (inout [String: Any]) -> Void)] = [
         ("weights do not sum to 1", "weights", { $0["weights"] = [0.5, 0.6] }),
         ("negative weight", "weights", { $0["weights"] = [1.5, -0.5] }),

@@ -23,6 +23,14 @@ public struct ComponentChoice: Codable, Sendable, Equatable {
     /// Whether this K was chosen.
     public var chosen: Bool
 
+    // `shortfallSe`, not `shortfallSE`: the prior file's snake_case coding writes `shortfall_se`
+    // either way, but reads that key back as `shortfallSe`, so the acronym spelling never matched
+    // and a file with a choice of K could not be read.
+    enum CodingKeys: String, CodingKey {
+        case components, heldOutLogPredictive, standardError, logLikelihood, bic, converged, shortfall, chosen
+        case shortfallSE = "shortfallSe"
+    }
+
     /// The table as report lines.
     static func reportLines(_ rows: [ComponentChoice]) -> [String] {
         ["  choice of K (held-out log predictive density per query point, BIC on the meta-train subset):"]
