@@ -113,6 +113,8 @@ public enum GaussianMixtureFit {
             if change <= options.tolerance && parameterChange <= options.parameterTolerance { converged = true; break }
         }
         let final = try em.logLikelihood()
+        // A last cycle cut to one step by the limit measures its rise here, at the point it reached.
+        if !change.isFinite, let last = history.last { change = (final - last) / weight }
         history.append(final)
         return MixtureFitResult(mixture: em.mixture, logLikelihood: final, iterations: iterations, converged: converged, change: change,
                                 parameterChange: parameterChange, history: history, dropped: dropped, start: 0, startLogLikelihoods: [],

@@ -12,9 +12,9 @@ import GSL
 ///
 /// α = −1 gives θ′ = θ₂, plain EM; a larger |α| continues the path EM is crawling along. The
 /// cap c (``MixtureEM/stepLimit``, from 4) adapts as in Varadhan & Roland's implementation:
-/// ×4 after an accepted cycle that reached it, ÷4 (not below 1) after a rejected one, so a
-/// cycle is not spent again and again on an |α| that overshoots. F(θ′)
-/// (the stabilising EM step) is never below ℓ(θ′), and θ₂ never below ℓ(θ₁), so the accepted
+/// ×4 after an accepted cycle that reached it, ÷4 (not below 2: at 1 it would never extrapolate
+/// again) after a rejected one, so a cycle is not spent again and again on an |α| that
+/// overshoots. F(θ′) (the stabilising EM step) is never below ℓ(θ′), and θ₂ never below ℓ(θ₁), so the accepted
 /// points ℓ(θ₀) ≤ ℓ(θ₁) ≤ [ℓ(θ′)] ≤ next ℓ(θ₀) rise as plain EM's do. The convergence test is
 /// plain EM's, on the step θ₀ → θ₁ of each cycle.
 struct MixtureCycle {
@@ -98,7 +98,7 @@ extension MixtureEM {
                 return cycle
             }
             mixture = plain
-            if isSnap { snapLimit = Swift.max(1, snapLimit / 10) } else { stepLimit = Swift.max(1, stepLimit / 4) }
+            if isSnap { snapLimit = Swift.max(1, snapLimit / 10) } else { stepLimit = Swift.max(2, stepLimit / 4) }
         }
         return cycle
     }
