@@ -5,8 +5,8 @@ extension DeterministicParallel {
     /// `body(i)` for every i in `0..<count`, in parallel fixed chunks, the values in index
     /// order; when some fail, the error of the lowest failing index (so the result, and the
     /// error, do not depend on the number of threads).
-    static func map(count: Int, chunkSize: Int, _ body: (Int) throws -> Double) throws -> [Double] {
-        var values = [Double](repeating: 0, count: count)
+    static func map<Value>(count: Int, chunkSize: Int, _ body: (Int) throws -> Value) throws -> [Value] {
+        var values = [Value?](repeating: nil, count: count)
         var failure: (Int, any Error)?
         let lock = NSLock()
         values.withUnsafeMutableBufferPointer { buffer in
@@ -20,6 +20,6 @@ extension DeterministicParallel {
             }
         }
         if let (_, error) = failure { throw error }
-        return values
+        return values.map { $0! }
     }
 }

@@ -22,7 +22,7 @@ public enum GaussianMixtureFamily: ModelFamily {
         switch setting {
         case .episodicObjective: "the mixture is fitted by EM on the marginal likelihood; K is chosen by held-out episodic predictive density (--components auto)"
         case .covarianceStructure: "every component has a full Σ_k"
-        case .gradientTolerance: "EM stops on the rise of ℓ per task (1e-9) and the parameter change (1e-6), stated in the report"
+        case .gradientTolerance: "EM stops on the rise of ℓ per task in a plain EM step (1e-9) and that step's parameter change (1e-6), stated in the report"
         default: nil
         }
     }
@@ -69,13 +69,13 @@ public enum GaussianMixtureFamily: ModelFamily {
         let ending: FitStage.Ending = result.converged ? .converged : .iterationLimit
         let starts = options.components == 1 ? "1 start (the single-Gaussian warm start)" : "best ℓ of \(options.starts) seeded k-means++ starts (seed \(options.seed); start \(result.start + 1) kept)"
         let stage = FitStage(stage: "em", objective: "log marginal likelihood of the \(options.components)-component mixture",
-                             method: "exact EM over tasks (φ_i and k_i missing), \(starts)",
+                             method: "exact EM over tasks (φ_i and k_i missing), SQUAREM-accelerated (S3; \(result.extrapolations) extrapolations and \(result.boundaryMoves) boundary moves accepted), \(starts)",
                              iterations: result.iterations, value: result.logLikelihood, ending: ending, criterion: result.change,
-                             criterionName: "rise of ℓ per task in the last iteration, with every π_k and μ_k entry (in units of √(tr Σ₁/d)) moving at most \(significant(options.parameterTolerance, 2)), last \(significant(result.parameterChange, 2))",
+                             criterionName: "rise of ℓ per task in the last plain EM step, with every π_k and μ_k entry (in units of √(tr Σ₁/d)) moving at most \(significant(options.parameterTolerance, 2)), last \(significant(result.parameterChange, 2))",
                              tolerance: options.tolerance)
         var notes: [String] = []
         if result.dropped > 0 { notes.append("note: \(result.dropped) component(s) became empty (weight below 1e-8) and were dropped; K = \(result.mixture.componentCount)") }
-        if !result.converged { notes.append("warning: EM did not reach the tolerance in \(options.maximumIterations) iterations; try --max-iterations") }
+        if !result.converged { notes.append("warning: EM did not reach the tolerance in \(options.maximumIterations) EM steps; try --max-iterations") }
         var model = FittedModel(prior: prior, logMarginalLikelihood: result.logLikelihood, iterations: result.iterations, gradientNorm: result.change,
                                 converged: result.converged, tasks: result.tasks, observations: Int(observations.rounded()),
                                 account: result.converged ? "result: converged (EM)" : "result: \(ending.phrase) (EM)", notes: notes)

@@ -10,13 +10,13 @@ public struct MixtureFitOptions: Sendable, Equatable {
     public var starts = 4
     /// Seed of the starts: start s draws from substream s.
     public var seed: UInt64 = 1
-    /// Most EM iterations per start.
+    /// Most EM steps per start (each an E-step over all tasks; a SQUAREM cycle takes up to 3).
     public var maximumIterations = 500
-    /// Converged when the rise of ℓ in an iteration, per unit of task weight (nats per task), is
-    /// at most this …
+    /// Converged when the rise of ℓ in a plain EM step (the first of a SQUAREM cycle, from the
+    /// point the last cycle accepted), per unit of task weight (nats per task), is at most this …
     public var tolerance = 1e-9
-    /// … and no weight π_k, and no entry of a mean μ_k in units of √(tr Σ₁/d), moved more than
-    /// this (Σ₁ the single-Gaussian warm start).
+    /// … and in that step no weight π_k, and no entry of a mean μ_k in units of √(tr Σ₁/d),
+    /// moved more than this (Σ₁ the single-Gaussian warm start).
     public var parameterTolerance = 1e-6
     /// The eigenvalue floor of every Σ_k, as a fraction of tr Σ₁/d: keeps a component that
     /// collapses onto a subspace numerically positive definite; fixed for the run, so EM stays
@@ -33,15 +33,17 @@ public struct MixtureFitResult: Sendable {
     public var mixture: GaussianMixture
     /// ℓ = Σ_i w_i log Σ_k π_k p(D_i | k) at ``mixture``.
     public var logLikelihood: Double
-    /// EM iterations of the start kept.
+    /// EM steps (E-steps over all tasks, the extrapolated points' included) of the start kept.
     public var iterations: Int
     /// Whether both convergence criteria were met (``MixtureFitOptions``).
     public var converged: Bool
-    /// The rise of ℓ per unit task weight in the last iteration.
+    /// The rise of ℓ per unit task weight in the last plain EM step (the first of the last
+    /// SQUAREM cycle).
     public var change: Double
-    /// The largest parameter change of the last iteration.
+    /// The largest parameter change of that step.
     public var parameterChange: Double
-    /// ℓ before every iteration of the start kept, then at the end: never decreasing.
+    /// ℓ at every accepted point of the start kept (each cycle's θ₀ and θ₁ and, when
+    /// accepted, its extrapolated θ′), then at the end: never decreasing.
     public var history: [Double]
     /// Components dropped as empty (weight below 1e-8) during the start kept.
     public var dropped: Int
@@ -51,13 +53,18 @@ public struct MixtureFitResult: Sendable {
     public var startLogLikelihoods: [Double]
     /// Tasks fitted (weight above 0).
     public var tasks: Int
+    /// SQUAREM cycles of the start kept whose extrapolated point was accepted.
+    public var extrapolations = 0
+    /// Of the start kept, the accepted boundary moves (eigenvalues of Σ_k set to the floor).
+    public var boundaryMoves = 0
 
     /// −2ℓ + p·log T, p = ``GaussianMixture/parameterCount``, T tasks (the unit the mixture
     /// explains: components are assigned per task).
     public var bic: Double { -2 * logLikelihood + Double(mixture.parameterCount) * log(Double(tasks)) }
 }
 
-/// Fits the mixture prior to the tasks' sufficient statistics by EM (`MixtureEM`) from
+/// Fits the mixture prior to the tasks' sufficient statistics by SQUAREM-accelerated EM
+/// (`MixtureEM`, `MixtureAcceleration`) from
 /// seeded k-means++ starts (`MixtureStart`): the library entry point that `fit --model
 /// gaussian_mixture` and a comparison of sharing levels call.
 public enum GaussianMixtureFit {
@@ -86,27 +93,31 @@ public enum GaussianMixtureFit {
         return best!
     }
 
-    /// EM from `mixture` until converged or the iteration limit.
+    /// SQUAREM-accelerated EM with boundary moves (`MixtureAcceleration`) from `mixture` until converged or the
+    /// iteration limit (counted in EM steps, each an E-step over all tasks).
     static func run(_ statistics: TaskStatistics, from mixture: GaussianMixture, scale: Double, options: MixtureFitOptions) throws -> MixtureFitResult {
         var em = try MixtureEM(statistics: statistics, start: mixture, floor: options.floorFraction * scale)
         let weight = statistics.weights.reduce(0, +)
         var history: [Double] = []
         var converged = false, change = Double.infinity, parameterChange = Double.infinity, dropped = 0
-        var iterations = 0
+        var iterations = 0, extrapolations = 0, boundaryMoves = 0
         while iterations < options.maximumIterations {
-            let step = try em.step(meanScale: scale.squareRoot())
-            iterations += 1
-            dropped += step.dropped.count
-            if let last = history.last { change = (step.logLikelihood - last) / weight }
-            history.append(step.logLikelihood)
-            parameterChange = step.change
+            let cycle = try em.acceleratedCycle(meanScale: scale.squareRoot(), budget: options.maximumIterations - iterations)
+            iterations += cycle.evaluations
+            dropped += cycle.dropped
+            if cycle.extrapolated { extrapolations += 1 }
+            if cycle.boundaryMove { boundaryMoves += 1 }
+            history += cycle.history
+            change = cycle.rise / weight
+            parameterChange = cycle.change
             if change <= options.tolerance && parameterChange <= options.parameterTolerance { converged = true; break }
         }
         let final = try em.logLikelihood()
+        // A last cycle cut to one step by the limit measures its rise here, at the point it reached.
+        if !change.isFinite, let last = history.last { change = (final - last) / weight }
         history.append(final)
-        if history.count >= 2 { change = (final - history[history.count - 2]) / weight }
         return MixtureFitResult(mixture: em.mixture, logLikelihood: final, iterations: iterations, converged: converged, change: change,
                                 parameterChange: parameterChange, history: history, dropped: dropped, start: 0, startLogLikelihoods: [],
-                                tasks: statistics.weights.filter { $0 > 0 }.count)
+                                tasks: statistics.weights.filter { $0 > 0 }.count, extrapolations: extrapolations, boundaryMoves: boundaryMoves)
     }
 }

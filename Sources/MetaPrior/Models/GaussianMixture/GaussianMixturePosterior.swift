@@ -17,6 +17,9 @@ public struct GaussianMixturePosterior: TaskPosterior {
     public let weights: [Double]
     /// log π_k + log p(D | k) per component (the unnormalised log weights).
     public let logEvidence: [Double]
+    /// Each component's N(m_k, S_k) with S_k factorised once, for ``logDensity(_:)`` (called per
+    /// draw); `nil` for a singular S_k, whose density is the component's own (on its range).
+    private let densities: [MultivariateNormal?]
 
     /// Adapts `mixture` to a task with features `design` and `targets`.
     init(basis: FeatureMap, mixture: GaussianMixture, design: Matrix, targets: [Double]) throws {
@@ -34,6 +37,10 @@ public struct GaussianMixturePosterior: TaskPosterior {
             throw InputError(kind: .invalidValue, "no component of the mixture gives the task a finite likelihood: the data are too large for this prior; rescale the columns")
         }
         self.components = components
+        self.densities = components.map { component in
+            component.gaussian.rank == component.parameterCount
+                ? try? MultivariateNormal(mean: component.gaussian.mean, covariance: component.gaussian.covariance) : nil
+        }
         self.logEvidence = logs
         self.weights = logs.map { exp($0 - total) }
     }
@@ -58,30 +65,36 @@ public struct GaussianMixturePosterior: TaskPosterior {
         }
     }
 
-    /// Draw r: its component k from ``drawComponents(chunk:range:seed:)``, then φ as draw r
-    /// of component k's own posterior with seed `seed ⊕ k` (SplitMix-mixed), so that each
-    /// component's draws are its exact Gaussian draws; `lp__` the mixture density of φ.
+    /// Draw r: its component k from ``drawComponents(chunk:range:seed:)``; then, if it is the
+    /// j-th draw of the chunk with component k, φ is draw j of chunk `chunk` of component k's own
+    /// posterior with seed `seed ⊕ k` (SplitMix-mixed), so each component's draws are its exact
+    /// Gaussian draws and only as many are made as the chunk needs; `lp__` the mixture density of
+    /// φ. Chunks are independent, so the draws do not depend on the number of threads.
     public func draws(chunk: Int, range: Range<Int>, seed: UInt64) -> [Double] {
         let d = parameterCount, width = d + 1
         let labels = drawComponents(chunk: chunk, range: range, seed: seed)
         var out = [Double](repeating: 0, count: range.count * width)
-        for k in components.indices where labels.contains(k) {
-            let own = components[k].draws(chunk: chunk, range: range, seed: componentSeed(seed, k))
-            for r in 0..<range.count where labels[r] == k {
-                let phi = Array(own[(r * width + 1)..<((r + 1) * width)])
+        for k in components.indices {
+            let rows = labels.indices.filter { labels[$0] == k }
+            guard !rows.isEmpty else { continue }
+            let own = components[k].draws(chunk: chunk, range: 0..<rows.count, seed: componentSeed(seed, k))
+            for (j, r) in rows.enumerated() {
+                let phi = Array(own[(j * width + 1)..<((j + 1) * width)])
                 out[r * width] = (try? logDensity(phi)) ?? -.infinity
-                for j in 0..<d { out[r * width + 1 + j] = phi[j] }
+                for i in 0..<d { out[r * width + 1 + i] = phi[i] }
             }
         }
         return out
     }
 
     /// The seed of component k's draws.
-    private func componentSeed(_ seed: UInt64, _ k: Int) -> UInt64 { SplitMix64.mix(seed &+ UInt64(k) &* 0x9E37_79B9_7F4A_7C15) }
+    func componentSeed(_ seed: UInt64, _ k: Int) -> UInt64 { SplitMix64.mix(seed &+ UInt64(k) &* 0x9E37_79B9_7F4A_7C15) }
 
-    /// log Σ_k w_k N(φ; m_k, S_k).
+    /// log Σ_k w_k N(φ; m_k, S_k), with each S_k's factor computed once per posterior.
     public func logDensity(_ phi: [Double]) throws -> Double {
-        logSumExp(try components.indices.map { log(weights[$0]) + (try components[$0].logDensity(phi)) })
+        logSumExp(try components.indices.map { k in
+            log(weights[k]) + (try densities[k]?.logDensity(phi) ?? components[k].logDensity(phi))
+        })
     }
 
     /// The one-dimensional mixture Σ_k w_k N(means_k, variances_k).

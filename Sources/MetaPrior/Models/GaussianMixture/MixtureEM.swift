@@ -18,14 +18,20 @@ import GSL
 struct MixtureEM {
     /// The tasks' sufficient statistics, unpacked once.
     private let tasks: [(gram: Matrix, cross: [Double], squares: Double, count: Int)]
-    private let taskWeights: [Double]
+    let taskWeights: [Double]
     private let weightedObservations: Double
     /// Smallest eigenvalue any Σ_k may have.
     let floor: Double
     /// Components whose weight N_k / Σ w falls below this are dropped (empty).
     static let emptyWeight = 1e-8
-    /// The current θ.
-    private(set) var mixture: GaussianMixture
+    /// The largest |α| the next SQUAREM cycle may take (`MixtureAcceleration`).
+    var stepLimit = 4.0
+    /// Eigenvalues of Σ_k up to this many times ``floor`` may be set to it by a boundary move
+    /// (`MixtureBoundary`); ÷10 after a rejected move.
+    var snapLimit = 1e3
+    /// The current θ (set by SQUAREM's extrapolation, `MixtureAcceleration`; it must have every
+    /// Σ_k eigenvalue at least ``floor`` for the next step to be monotone).
+    var mixture: GaussianMixture
 
     init(statistics: TaskStatistics, start: GaussianMixture, floor: Double) throws {
         tasks = try (0..<statistics.taskCount).map { try statistics.task($0) }
@@ -48,16 +54,11 @@ struct MixtureEM {
         return (fits, logs)
     }
 
-    /// ``jointLogs(_:)`` of every task of non-zero weight (`nil` for the others), computed in
-    /// parallel in fixed chunks; the caller sums them in task order, so ℓ and the M-step do not
-    /// depend on the number of threads.
+    /// ``jointLogs(_:)`` of every task of non-zero weight (`nil` for the others), in parallel
+    /// fixed chunks (``DeterministicParallel/map(count:chunkSize:_:)``); the caller sums them in
+    /// task order, so ℓ and the M-step do not depend on the number of threads.
     private func allJointLogs() throws -> [(fits: [ComponentTaskFit], logs: [Double])?] {
-        let chunkSize = 16
-        let slots = ResultSlots<Result<[(fits: [ComponentTaskFit], logs: [Double])?], Error>>(count: (tasks.count + chunkSize - 1) / chunkSize)
-        DeterministicParallel.forEachChunk(count: tasks.count, chunkSize: chunkSize) { chunk, range in
-            slots[chunk] = Result { try range.map { taskWeights[$0] == 0 ? nil : try jointLogs($0) } }
-        }
-        return try slots.values.flatMap { try $0!.get() }
+        try DeterministicParallel.map(count: tasks.count, chunkSize: 16) { t in taskWeights[t] == 0 ? nil : try jointLogs(t) }
     }
 
     /// ℓ = Σ_i w_i log Σ_k π_k p(D_i | k) at the current θ.
@@ -106,7 +107,7 @@ struct MixtureEM {
             var sigma = Matrix(rows: d, columns: d)
             for i in 0..<d { for j in 0..<d { sigma[i, j] = second[c][i, j] / mass[c] - (mu[i] - oldMu[i]) * (mu[j] - oldMu[j]) } }
             means.append(mu)
-            covariances.append(try floored(symmetrized(sigma)))
+            covariances.append(try Self.floored(symmetrized(sigma), floor: floor))
         }
         let keptMass = kept.reduce(0) { $0 + mass[$1] }
         let weights = kept.map { mass[$0] / keptMass }
@@ -124,8 +125,9 @@ struct MixtureEM {
         return (total, change, dropped)
     }
 
-    /// Σ with every eigenvalue raised to at least ``floor`` (unchanged when none is below).
-    private func floored(_ sigma: Matrix) throws -> Matrix {
+    /// Σ with every eigenvalue raised to at least `floor` (unchanged when none is below): the
+    /// nearest matrix of that set in the Frobenius norm.
+    static func floored(_ sigma: Matrix, floor: Double) throws -> Matrix {
         let eigen = try SymmetricEigen(sigma)
         guard let smallest = eigen.values.first, smallest < floor else { return sigma }
         let d = sigma.rows
