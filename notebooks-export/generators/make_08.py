@@ -324,7 +324,7 @@ assert n_losing_mixture == 0 and gain_mixture["minus_learned"] > 2 * gain_mixtur
 mixture_vs_descriptors = gain_descriptors["minus_learned"] - gain_mixture["minus_learned"]
 print(f"descriptors ahead of the mixture by {mixture_vs_descriptors:.4f}")
 # the quoted numbers, with room for EM's last digits (it stops at its iteration limit)
-assert stage["ending"] == "iteration_limit" and 1e-8 < stage["criterion"] < 1e-6
+assert stage["ending"] == "iteration_limit" and stage["tolerance"] < stage["criterion"] < 1e-7
 assert abs(gain_mixture["minus_learned"] - 0.027) < 0.002 and abs(gain_mixture["minus_learned_se"] - 0.003) < 0.001
 assert 0 < mixture_vs_descriptors
 # section 2's claim: every objective gains more under the mixture than under the shared prior
@@ -332,8 +332,8 @@ assert (per_objective.loc["mixture"] > per_objective.loc["learned"]).all()""")
 
 md("""The held-out score chooses K = 2 and BIC agrees (printed above): one component for clicks and
 one for the three objectives that agree — every click task, and nothing else, has its highest
-posterior probability on the click component. EM is slow here: it stopped at its iteration
-limit (500) while ℓ still rose by about 10⁻⁷ nats per task per iteration (the line above), and
+posterior probability on the click component. EM is slow here: even SQUAREM-accelerated, it stopped at its
+iteration limit (500) while ℓ still rose by about 10⁻⁸ nats per task per plain EM step (the line above), and
 the prior file records the fit as not converged (`converged` in the table: only K = 1 reached the
 tolerance). In the comparison (section 2) the
 mixture, fitted on the meta-train tasks alone, also hurts no held-out task and beats the single
