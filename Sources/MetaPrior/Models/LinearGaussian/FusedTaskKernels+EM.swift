@@ -29,7 +29,14 @@ extension FusedTaskKernels {
 
     /// The loop body of ``ExpectationMaximisation/step()`` for one order, its products written
     /// out in the order of the `SmallKernels` calls there.
-    @inline(__always)
+    @_specialize(where D == Order1)
+    @_specialize(where D == Order2)
+    @_specialize(where D == Order3)
+    @_specialize(where D == Order4)
+    @_specialize(where D == Order5)
+    @_specialize(where D == Order6)
+    @_specialize(where D == Order7)
+    @_specialize(where D == Order8)
     private static func expectationMaximisation<D: FixedOrder>(_: D.Type, _ tasks: Tasks, _ range: Range<Int>,
                                                                _ theta: EMParameters, _ sums: UnsafeMutablePointer<Double>) -> Bool {
         let d = D.value

@@ -25,8 +25,9 @@ enum Order8: FixedOrder { static var value: Int { 8 } }
 /// lazily initialised limit, loops over runtime sizes; profiled on 1,000,000 tasks they and
 /// the per-access retains of the arrays took over 60 % of the fit), each costing more than
 /// its arithmetic — a BLAS call would cost more still. Here the order d is a type (the generic
-/// bodies are inlined into each case of their dispatching switch: left to itself the optimiser
-/// did not specialise them, and D.value stayed a call), every loop
+/// bodies are specialised for each order by `@_specialize`, or inlined into their dispatching
+/// switch: left to itself the optimiser did not specialise them, and D.value stayed a call),
+/// every loop
 /// has a constant trip count and is unrolled, and the body calls nothing but `log`.
 ///
 /// The loops perform the floating-point operations of `SmallKernels` (GSL's reference CBLAS
@@ -65,7 +66,14 @@ enum FusedTaskKernels {
         }
     }
 
-    @inline(__always)
+    @_specialize(where D == Order1)
+    @_specialize(where D == Order2)
+    @_specialize(where D == Order3)
+    @_specialize(where D == Order4)
+    @_specialize(where D == Order5)
+    @_specialize(where D == Order6)
+    @_specialize(where D == Order7)
+    @_specialize(where D == Order8)
     private static func profiled<D: FixedOrder>(_: D.Type, _ tasks: Tasks, _ range: Range<Int>, _ lambda: UnsafePointer<Double>,
                                                  _ UU: UnsafeMutablePointer<Double>, _ VV: UnsafeMutablePointer<Double>,
                                                  _ sums: UnsafeMutablePointer<Double>) -> Int? {
