@@ -29,14 +29,6 @@ extension FusedTaskKernels {
 
     /// The loop body of ``ExpectationMaximisation/step()`` for one order, its products written
     /// out in the order of the `SmallKernels` calls there.
-    @_specialize(where D == Order1)
-    @_specialize(where D == Order2)
-    @_specialize(where D == Order3)
-    @_specialize(where D == Order4)
-    @_specialize(where D == Order5)
-    @_specialize(where D == Order6)
-    @_specialize(where D == Order7)
-    @_specialize(where D == Order8)
     private static func expectationMaximisation<D: FixedOrder>(_: D.Type, _ tasks: Tasks, _ range: Range<Int>,
                                                                _ theta: EMParameters, _ sums: UnsafeMutablePointer<Double>) -> Bool {
         let d = D.value
@@ -48,38 +40,13 @@ extension FusedTaskKernels {
         for t in range where tasks.weights[t] != 0 {
             let w = tasks.weights[t]
             let a = tasks.gram + t * d * d, b = tasks.cross + t * d
-            // M = σ²I + FᵀAF, symmetrised.
-            for i in 0..<(d * d) { work[i] = 0 }
-            for p in 0..<d {
-                for i in 0..<d {
-                    let s = f[p * d + i]
-                    if s == 0 { continue }
-                    for j in 0..<d { work[i * d + j] += s * a[p * d + j] }
-                }
-            }
-            for i in 0..<(d * d) { m[i] = 0 }
-            for i in 0..<d {
-                for p in 0..<d {
-                    let s = work[i * d + p]
-                    if s == 0 { continue }
-                    for j in 0..<d { m[i * d + j] += s * f[p * d + j] }
-                }
-            }
-            for i in 0..<d {
-                m[i * d + i] += sigma2
-                for j in 0..<i { let v = 0.5 * (m[i * d + j] + m[j * d + i]); m[i * d + j] = v; m[j * d + i] = v }
-            }
+            // M = σ²I + FᵀAF, symmetrised; R = chol(M); Y = R⁻¹Fᵀ.
+            transposedProduct(D.self, f, a, into: work, alpha: 1)
+            product(D.self, work, f, into: m)
+            addToDiagonalAndSymmetrise(D.self, m, sigma2)
             guard cholesky(D.self, m) else { return false }
-            // Y = R⁻¹Fᵀ
             for i in 0..<d { for j in 0..<d { y[i * d + j] = f[j * d + i] } }
-            for i in 0..<d {
-                let diagonal = m[i * d + i]
-                for j in 0..<d { y[i * d + j] /= diagonal }
-                for p in (i + 1)..<d {
-                    let l = m[p * d + i]
-                    for j in 0..<d { y[p * d + j] -= l * y[i * d + j] }
-                }
-            }
+            solveLower(D.self, m, y)
             // g = b − Aμ, h = Y g, m_t = μ + Yᵀh
             for i in 0..<d {
                 var sum = 0.0
@@ -100,14 +67,7 @@ extension FusedTaskKernels {
                 for j in 0..<d { post[j] += s * y[i * d + j] }
             }
             // S = σ² YᵀY (into work)
-            for i in 0..<(d * d) { work[i] = 0 }
-            for p in 0..<d {
-                for i in 0..<d {
-                    let s = sigma2 * y[p * d + i]
-                    if s == 0 { continue }
-                    for j in 0..<d { work[i * d + j] += s * y[p * d + j] }
-                }
-            }
+            transposedProduct(D.self, y, y, into: work, alpha: sigma2)
             // r = c − 2mᵀb + mᵀAm + tr(AS)
             for i in 0..<d {
                 var sum = 0.0

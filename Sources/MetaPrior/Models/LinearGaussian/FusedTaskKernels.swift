@@ -24,11 +24,10 @@ enum Order8: FixedOrder { static var value: Int { 8 } }
 /// makes about ten kernel calls per task per evaluation (`PointerKernels`: a size test, a
 /// lazily initialised limit, loops over runtime sizes; profiled on 1,000,000 tasks they and
 /// the per-access retains of the arrays took over 60 % of the fit), each costing more than
-/// its arithmetic — a BLAS call would cost more still. Here the order d is a type (the generic
-/// bodies are specialised for each order by `@_specialize`, or inlined into their dispatching
-/// switch: left to itself the optimiser did not specialise them, and D.value stayed a call),
-/// every loop
-/// has a constant trip count and is unrolled, and the body calls nothing but `log`.
+/// its arithmetic — a BLAS call would cost more still. Here the order d is a type: the
+/// optimiser specialises each generic body for the order its switch names (a profile shows
+/// the Order3 body at d = 3), so every loop has a constant trip count and is unrolled, and
+/// the body calls nothing but `log`.
 ///
 /// The loops perform the floating-point operations of `SmallKernels` (GSL's reference CBLAS
 /// order) in the same order, so where the general path runs those loops (d³ ≤ 216 with
@@ -66,14 +65,6 @@ enum FusedTaskKernels {
         }
     }
 
-    @_specialize(where D == Order1)
-    @_specialize(where D == Order2)
-    @_specialize(where D == Order3)
-    @_specialize(where D == Order4)
-    @_specialize(where D == Order5)
-    @_specialize(where D == Order6)
-    @_specialize(where D == Order7)
-    @_specialize(where D == Order8)
     private static func profiled<D: FixedOrder>(_: D.Type, _ tasks: Tasks, _ range: Range<Int>, _ lambda: UnsafePointer<Double>,
                                                  _ UU: UnsafeMutablePointer<Double>, _ VV: UnsafeMutablePointer<Double>,
                                                  _ sums: UnsafeMutablePointer<Double>) -> Int? {
@@ -84,38 +75,12 @@ enum FusedTaskKernels {
             let w = tasks.weights[t]
             let a = tasks.gram + t * d * d, b = tasks.cross + t * d
             let u = UU + t * r * d, v = VV + t * r
-            // C = ΛᵀA (r×d, into u): SmallKernels' transposeA product.
-            for i in 0..<(r * d) { u[i] = 0 }
-            for p in 0..<d {
-                for i in 0..<r {
-                    let s = lambda[p * r + i]
-                    if s == 0 { continue }
-                    for j in 0..<d { u[i * d + j] += s * a[p * d + j] }
-                }
-            }
-            // M̃ = I + CΛ, symmetrised.
-            for i in 0..<(r * r) { m[i] = 0 }
-            for i in 0..<r {
-                for p in 0..<d {
-                    let s = u[i * d + p]
-                    if s == 0 { continue }
-                    for j in 0..<r { m[i * r + j] += s * lambda[p * r + j] }
-                }
-            }
-            for i in 0..<r {
-                m[i * r + i] += 1
-                for j in 0..<i { let s = 0.5 * (m[i * r + j] + m[j * r + i]); m[i * r + j] = s; m[j * r + i] = s }
-            }
+            // C = ΛᵀA (r×d, into u), M̃ = I + CΛ symmetrised, R = chol(M̃), U = R⁻¹C.
+            transposedProduct(D.self, lambda, a, into: u, alpha: 1)
+            product(D.self, u, lambda, into: m)
+            addToDiagonalAndSymmetrise(D.self, m, 1)
             guard cholesky(D.self, m) else { return t }
-            // U = R⁻¹C (the rows of u, top down).
-            for i in 0..<r {
-                let diagonal = m[i * r + i]
-                for j in 0..<d { u[i * d + j] /= diagonal }
-                for p in (i + 1)..<r {
-                    let l = m[p * r + i]
-                    for j in 0..<d { u[p * d + j] -= l * u[i * d + j] }
-                }
-            }
+            solveLower(D.self, m, u)
             // v = R⁻¹Λᵀb.
             for j in 0..<r { v[j] = 0 }
             for i in 0..<d {
@@ -203,6 +168,60 @@ enum FusedTaskKernels {
             for i in 0..<d {
                 let we = w * e[i]
                 for j in 0..<d { sums[i * d + j] += we * e[j] }
+            }
+        }
+    }
+
+    /// c ← α·xᵀy for d×d x, y: SmallKernels' transposeA product (a zero α·x entry skipped).
+    @inline(__always)
+    static func transposedProduct<D: FixedOrder>(_: D.Type, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>,
+                                                 into c: UnsafeMutablePointer<Double>, alpha: Double) {
+        let d = D.value
+        for i in 0..<(d * d) { c[i] = 0 }
+        for p in 0..<d {
+            for i in 0..<d {
+                let s = alpha * x[p * d + i]
+                if s == 0 { continue }
+                for j in 0..<d { c[i * d + j] += s * y[p * d + j] }
+            }
+        }
+    }
+
+    /// c ← x·y for d×d x, y: SmallKernels' plain product (a zero x entry skipped).
+    @inline(__always)
+    static func product<D: FixedOrder>(_: D.Type, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>,
+                                       into c: UnsafeMutablePointer<Double>) {
+        let d = D.value
+        for i in 0..<(d * d) { c[i] = 0 }
+        for i in 0..<d {
+            for p in 0..<d {
+                let s = x[i * d + p]
+                if s == 0 { continue }
+                for j in 0..<d { c[i * d + j] += s * y[p * d + j] }
+            }
+        }
+    }
+
+    /// m ← (m + mᵀ)/2 + value·I, as the general loops do it before a factorisation.
+    @inline(__always)
+    static func addToDiagonalAndSymmetrise<D: FixedOrder>(_: D.Type, _ m: UnsafeMutablePointer<Double>, _ value: Double) {
+        let d = D.value
+        for i in 0..<d {
+            m[i * d + i] += value
+            for j in 0..<i { let s = 0.5 * (m[i * d + j] + m[j * d + i]); m[i * d + j] = s; m[j * d + i] = s }
+        }
+    }
+
+    /// b ← L⁻¹b for the lower-triangular d×d L and d×d b, rows top down (SmallKernels' order).
+    @inline(__always)
+    static func solveLower<D: FixedOrder>(_: D.Type, _ l: UnsafePointer<Double>, _ b: UnsafeMutablePointer<Double>) {
+        let d = D.value
+        for i in 0..<d {
+            let diagonal = l[i * d + i]
+            for j in 0..<d { b[i * d + j] /= diagonal }
+            for p in (i + 1)..<d {
+                let lpi = l[p * d + i]
+                for j in 0..<d { b[p * d + j] -= lpi * b[i * d + j] }
             }
         }
     }
