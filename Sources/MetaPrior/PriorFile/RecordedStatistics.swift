@@ -18,6 +18,7 @@ public struct RecordedStatistics: Codable, Sendable, Equatable {
 
     /// Reads a record from a prior file, checked: a hand-edited digest that is not
     /// `sha256:` and 64 lowercase hex digits could never be compared with a file's bytes.
+    /// - Parameter decoder: the prior file's decoder, at one element of `training.statistics`.
     /// - Throws: ``InputError`` naming the key `training.statistics` for an empty file name or
     ///   a malformed digest.
     public init(from decoder: Decoder) throws {
