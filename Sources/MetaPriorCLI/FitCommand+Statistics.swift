@@ -46,6 +46,7 @@ extension FitCommand {
             let read = try StreamingStatistics(path: dataOptions.data, options: dataOptions.readOptions()) { inputs in
                 try FeatureMap(spec: basis, inputNames: inputs, trainingInputs: [])
             }
+            for note in read.notes { CLIOutput.note(note) }
             if read.omittedRows > 0 { reporting.say("note: \(read.omittedRows) rows with a missing value omitted (--na-action omit)") }
             var training = try StatisticsTraining.train(read.statistics, request: request(deadline: deadline))
             training.file.training.dataFile = dataOptions.data

@@ -8,7 +8,12 @@ struct FitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fit",
         abstract: "Meta-train: learn a Gaussian prior over task parameters from many tasks.",
+        // --data is declared optional in DataOptions (shared with commands that need it):
+        // the usage line says that fit needs it or --statistics.
+        usage: "metaprior fit (--data <file> | --statistics <file> ...) [<options>]",
         discussion: """
+        Either --data (the rows) or --statistics (files of per-task sums from metaprior statistics) is required.
+
         Fits φ_i ~ N(μ, Σ), y = f(x)ᵀφ_i + N(0, σ²) by maximising the marginal likelihood of all tasks (empirical Bayes; with --basis linear this is lme4's lmer(y ~ x + (x | task), REML = FALSE)). Writes the prior as JSON; prints a report on standard error: one line per stage (what it maximised, how it ended, its value, convergence criterion and the rank of Σ), then whether the fit asked for converged.
 
         Converged means: marginal — the first-order (KKT) conditions hold without units: the largest |∂ℓ/∂Λ̂| per observation is at most --tolerance (default 1e-8), for Σ/σ² = ΛΛᵀ with Λ of size d × rank and Λ̂ = Λ scaled by each feature's root mean square (μ and σ² profiled out), and no direction outside Σ's range is worth a column (largest generalised eigenvalue of (E/σ², Σ X) at most 1 + 1e-3, or the best rank-one growth of Σ along its eigenvector gains at most 1e-3 nats per task), within 30 EM + --max-iterations quasi-Newton/Newton iterations (default 500). Episodic (started from the marginal fit, whose own convergence is reported but not required) — on one fixed episode set, with Σ = LLᵀ and L of d × rank, the Newton decrement (the gain in mean log predictive density per query point that one more Newton step promises; scale-free) is at most --episodic-tolerance (default 1e-9) and adding variance outside Σ's range gains no more than that, within --max-iterations BFGS + Newton iterations (BFGS at most half of them); with --batch-episodes, the largest gradient entry per query point on the last batch is at most 1e-6. A fit stopped by --time-limit is written with "converged": false and training.stopped_at_time_limit.
@@ -26,7 +31,7 @@ struct FitCommand: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(parsing: .upToNextOption, help: ArgumentHelp("Fit from statistics files (metaprior statistics) instead of --data: a task's statistics in several files add up; the marginal fit of linear_gaussian only.", valueName: "file"))
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Fit from statistics files (metaprior statistics) instead of --data (one of the two is required): a task's statistics in several files add up; the marginal fit of linear_gaussian only.", valueName: "file"))
     var statistics: [String] = []
 
     @Flag(help: "With --data and a fixed basis (linear, poly:P): reduce the rows to per-task statistics while reading the file in chunks, so memory grows with the tasks, not the rows (marginal linear_gaussian fit; for files larger than memory).")

@@ -84,6 +84,7 @@ struct StatisticsCommand: ParsableCommand {
                 throw error
             }
         }
+        for note in read.notes { CLIOutput.note(note) }
         let statistics = read.statistics
         try outputs.write(try statistics.csvBytes(), to: output)
         try outputs.commit()

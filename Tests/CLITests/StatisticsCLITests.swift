@@ -88,4 +88,13 @@ struct StatisticsCLITests {
         let b = try Self.expectSameFit(dir, "rows.json", "stats.json")
         #expect((b.training["statistics"] as? [Any])?.count == 2)
     }
+
+    /// `fit --help` says that --data or --statistics is required (DataOptions declares --data
+    /// optional for every command, so the usage line of fit is written out).
+    @Test func fitHelpSaysDataOrStatisticsIsRequired() throws {
+        let result = try runCLI(["fit", "--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("USAGE: metaprior fit (--data <file> | --statistics <file> ...)"))
+        #expect(result.stdout.contains("Either --data (the rows) or --statistics"))
+    }
 }

@@ -25,6 +25,9 @@ public struct StreamingStatistics {
     public private(set) var statistics: SufficientStatistics
     /// Rows dropped for a missing value.
     public private(set) var omittedRows = 0
+    /// Notes on the read for the user (a leading row-index column ignored), as
+    /// ``MetaDataset/readingNotes``.
+    public private(set) var notes: [String] = []
 
     /// Reads `path` (`-`: standard input) with the columns of `options` and the feature map
     /// `map(inputNames)` makes (a fixed basis of the header's input columns, or one read from
@@ -37,20 +40,20 @@ public struct StreamingStatistics {
         guard let headerLine = try reader.next() else { throw InputError(file: path, line: 1, kind: .empty, "file is empty") }
         var names = StatisticsRowFields.split(headerLine.bytes).map { String(decoding: $0, as: UTF8.self) }
         if let first = names.first, first.hasPrefix("\u{FEFF}") { names[0].removeFirst() }
-        func index(_ name: String, _ role: String) throws -> Int {
-            guard let i = names.firstIndex(of: name) else {
-                throw InputError(file: path, line: 1, column: name, kind: .missingColumn, "no such \(role) column (columns: \(InputError.list(names)))")
-            }
-            return i
-        }
+        // The whole-file reader's header checks and lookups (duplicate names refused, a leading
+        // row-index column ignored), so that both readers accept the same files with the same
+        // messages.
+        let columns = try CSVHeader(file: path, line: 1, names: names)
+        notes = columns.rowIndexNote(file: path).map { [$0] } ?? []
         let taskColumn = options.taskColumn ?? "task"
         let target = options.targetColumn ?? "y"
-        if options.targetColumn == nil && !names.contains("y") && names.contains("label") {
+        if options.targetColumn == nil && !columns.contains("y") && columns.contains("label") {
             throw InputError(file: path, column: "label", "sufficient statistics are for a real-valued target, but the target holds class labels")
         }
-        let taskIndex = try index(taskColumn, "task"), targetIndex = try index(target, "target")
-        let inputs = options.featureColumns ?? names.filter { $0 != taskColumn && $0 != target }
-        let inputIndices = try inputs.map { try index($0, "input") }
+        let taskIndex = try columns.index(of: taskColumn, role: "task"), targetIndex = try columns.index(of: target, role: "target")
+        let inputs = options.featureColumns
+            ?? names.enumerated().filter { $0.offset != columns.rowIndex && $0.element != taskColumn && $0.element != target }.map(\.element)
+        let inputIndices = try inputs.map { try columns.index(of: $0, role: "feature") }
         let featureMap = try map(inputs)
         guard featureMap.inputNames == inputs else {
             throw InputError(file: path, "the data's input columns (\(InputError.list(inputs))) do not match the basis inputs (\(InputError.list(featureMap.inputNames)))")

@@ -82,6 +82,7 @@ public struct SufficientStatistics: Sendable {
         guard let first = parts.first else { throw InputError("no statistics to merge") }
         let d = first.dimension
         var index: [String: Int] = [:]
+        index.reserveCapacity(parts.reduce(0) { $0 + $1.taskCount })  // no rehashing while a million ids go in
         var result = SufficientStatistics(header: first.header, taskIDs: [], counts: [], targetSquares: [], cross: [], gram: [])
         for (p, part) in parts.enumerated() {
             result.sources += part.sources

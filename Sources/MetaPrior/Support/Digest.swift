@@ -16,6 +16,15 @@ public enum Digest {
         return sha256(data)
     }
 
+    /// Whether `text` has the form ``sha256(_:)`` writes: `sha256:` and 64 lowercase hex
+    /// digits (for checking digests read back from files).
+    public static func isSHA256(_ text: String) -> Bool {
+        let prefix = "sha256:"
+        guard text.hasPrefix(prefix) else { return false }
+        let hex = text.utf8.dropFirst(prefix.utf8.count)
+        return hex.count == 64 && hex.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+    }
+
     /// Lower-case hex of `bytes` after `prefix`. By table, not `String(format:)`: a prior file
     /// digests every training task, and formatting 32 bytes through `String(format:)` per task
     /// cost half the time of a 20,000-task fit.

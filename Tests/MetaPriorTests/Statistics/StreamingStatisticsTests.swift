@@ -57,4 +57,24 @@ struct StreamingStatisticsTests {
         let error = try #require(throws: InputError.self) { try Self.streamed(path, chunk: 5) }
         #expect(error.description == "\(path):3: column 'x': not a finite number: 'two'", "\(error)")
     }
+
+    /// A leading row-index column (pandas' `to_csv` writes its index under an empty name, read
+    /// back as `Unnamed: 0`; R's `write.csv` under an empty one) is ignored with a note, as
+    /// the whole-file reader ignores it: the statistics equal those of the file without it.
+    @Test(arguments: ["", "Unnamed: 0"])
+    func leadingIndexColumnIsIgnored(name: String) throws {
+        let plain = try Self.write("task,x,y\na,1,2\na,3,5\nb,2,3\n")
+        let indexed = try Self.write("\(name),task,x,y\n0,a,1,2\n1,a,3,5\n2,b,2,3\n")
+        defer { for path in [plain, indexed] { try? FileManager.default.removeItem(atPath: path) } }
+        let expected = try Self.streamed(plain, chunk: 4096)
+        var options = CSVReadOptions()
+        options.missingValues = .omit
+        let read = try StreamingStatistics(path: indexed, options: options, chunkSize: 5) { inputs in
+            #expect(inputs == ["x"])
+            return try FeatureMap(spec: .linear, inputNames: inputs, trainingInputs: [])
+        }
+        #expect(read.statistics.header == expected.header && read.statistics.taskIDs == expected.taskIDs)
+        #expect(read.statistics.gram == expected.gram && read.statistics.cross == expected.cross)
+        #expect(read.notes.count == 1 && read.notes[0].contains("read as a row index and ignored"))
+    }
 }

@@ -17,6 +17,9 @@ struct ExpectationMaximisation {
     private(set) var mean: [Double]
     private(set) var factor: [Double]  // F, row-major d×d
     private(set) var noiseVariance: Double
+    /// Whether the step runs ``FusedTaskKernels`` for d ≤ 8; tests turn it off to compare
+    /// with the general loops.
+    var usesFusedKernels = true
 
     /// Starts from the pooled least-squares fit (μ, σ²) and Σ = σ²I (Λ = I, as lme4 does).
     init(statistics: TaskStatistics, structure: CovarianceStructure) throws {
@@ -78,7 +81,17 @@ struct ExpectationMaximisation {
         f.withUnsafeBufferPointer { fBuffer in
         partial.withUnsafeMutableBufferPointer { P in
             let mu = muBuffer.baseAddress!, f = fBuffer.baseAddress!
+            let fused = usesFusedKernels && d <= FusedTaskKernels.largestOrder
             DeterministicParallel.forEachChunk(count: T, chunkSize: chunkSize) { chunk, range in
+                if fused {
+                    let tasks = FusedTaskKernels.Tasks(gram: A.baseAddress!, cross: B.baseAddress!, squares: squares.baseAddress!,
+                                                       weights: weights.baseAddress!, counts: counts.baseAddress!)
+                    let theta = FusedTaskKernels.EMParameters(mean: mu, factor: f, noiseVariance: sigma2)
+                    if !FusedTaskKernels.expectationMaximisation(order: d, tasks, range: range, theta, sums: P.baseAddress! + chunk * stride) {
+                        lock.lock(); failed = true; lock.unlock()
+                    }
+                    return
+                }
                 let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 3 * d * d + 4 * d)
                 defer { scratch.deallocate() }
                 let work = scratch, m = scratch + d * d, y = scratch + 2 * d * d

@@ -19,7 +19,14 @@ extension ProfiledLikelihood {
         thinProjectedTargets.withUnsafeBufferPointer { SS in
         mean.withUnsafeBufferPointer { mu in
         partial.withUnsafeMutableBufferPointer { P in
+        statistics.withFusedTasks { fusedTasks in
+            let tasks = fusedKernelsApply ? fusedTasks : nil
             DeterministicParallel.forEachChunk(count: T, chunkSize: chunkSize) { chunk, range in
+                if let tasks {
+                    FusedTaskKernels.residualOuter(order: d, tasks, range: range, mean: mu.baseAddress!, projectedFactor: UU.baseAddress!,
+                                                   projectedCross: VV.baseAddress!, sums: P.baseAddress! + chunk * d * d)
+                    return
+                }
                 var e = [Double](repeating: 0, count: d)
                 var s = [Double](repeating: 0, count: r)
                 let sums = P.baseAddress! + chunk * d * d
@@ -43,7 +50,7 @@ extension ProfiledLikelihood {
                     }
                 }
             }
-        } } } } } } } }
+        } } } } } } } } }
         var outer = [Double](repeating: 0, count: d * d)
         for chunk in 0..<chunks { for i in 0..<(d * d) { outer[i] += partial[chunk * d * d + i] } }
         return outer

@@ -53,6 +53,14 @@ final class ProfiledLikelihood {
     let noiseFloor: Double?
     /// Evaluations with the gradient so far (``PriorFitResult/gradientEvaluations``).
     private(set) var gradientEvaluations = 0
+    /// Whether the per-task passes run ``FusedTaskKernels`` where they apply (d ≤ 8, r = d, no
+    /// thin task); tests turn it off to compare with the general loops.
+    var usesFusedKernels = true
+    /// Whether ``FusedTaskKernels`` serve this likelihood's shape.
+    var fusedKernelsApply: Bool {
+        usesFusedKernels && statistics.dimension <= FusedTaskKernels.largestOrder && columns == statistics.dimension && !hasThinTask
+    }
+    private let hasThinTask: Bool
 
     init(statistics: TaskStatistics, structure: CovarianceStructure, columns: Int? = nil, noiseFloor: Double? = nil) {
         self.statistics = statistics
@@ -73,6 +81,7 @@ final class ProfiledLikelihood {
         weightedGram = gram
         sumGram = thick
         isThin = thin
+        hasThinTask = thin.contains(true)
         let allThin = !thin.contains(false)
         projectedFactor = [Double](repeating: 0, count: allThin ? 0 : t * r * d)
         projectedCross = [Double](repeating: 0, count: allThin ? 0 : t * r)
@@ -162,9 +171,20 @@ final class ProfiledLikelihood {
         thinProjectedTargets.withUnsafeMutableBufferPointer { SS in
         partial.withUnsafeMutableBufferPointer { P in
         lambda.withUnsafeBufferPointer { L in
+        statistics.withFusedTasks { fusedTasks in
+            let tasks = fusedKernelsApply ? fusedTasks : nil
             DeterministicParallel.forEachChunk(count: T, chunkSize: chunkSize) { chunk, range in
-                var m = [Double](repeating: 0, count: r * r)
                 let sums = P.baseAddress! + chunk * stride
+                if let tasks {
+                    if let t = FusedTaskKernels.profiled(order: d, tasks, range: range, factor: L.baseAddress!, projectedFactor: UU.baseAddress!,
+                                                         projectedCross: VV.baseAddress!, sums: sums) {
+                        failureLock.lock()
+                        failure[t] = GSLError(.domain, operation: "Cholesky factorisation", reason: "matrix is not positive definite")
+                        failureLock.unlock()
+                    }
+                    return
+                }
+                var m = [Double](repeating: 0, count: r * r)
                 for t in range where !isThin[t] {
                     let w = statistics.weights[t]
                     let a = A.baseAddress! + t * d * d, b = B.baseAddress! + t * d
@@ -198,7 +218,7 @@ final class ProfiledLikelihood {
                     failureLock.lock(); failure[t] = error; failureLock.unlock()
                 }
             }
-        } } } } } } } }
+        } } } } } } } } }
         if let (task, error) = failure.min(by: { $0.key < $1.key }) {
             throw GSLError(.domain, operation: "marginal likelihood", reason: "task \(task + 1): \(error)")
         }
