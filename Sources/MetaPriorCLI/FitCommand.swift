@@ -126,7 +126,7 @@ struct FitCommand: ParsableCommand {
     @OptionGroup var reporting: ReportingOptions
 
     /// The family: --model, else the formula family with --formula, else the default.
-    private var modelName: String { model ?? (formula == nil ? ModelRegistry.defaultName : LinearMixedFamily.name) }
+    var modelName: String { model ?? (formula == nil ? ModelRegistry.defaultName : LinearMixedFamily.name) }
 
     func validate() throws {
         if !statistics.isEmpty || streaming { return try validateStatistics() }
@@ -242,26 +242,6 @@ struct FitCommand: ParsableCommand {
         let shrinkage = try hierarchy.writeOutputs(prior: outcome.file.prior, dataset: dataset, seed: seed, outputs: outputs)
         try outputs.commit()
         reporting.say(outcome.report + (shrinkage.map { "\n" + $0 } ?? "") + (output.map { $0 == "-" ? "" : "\n  prior written to \($0)" } ?? ""))
-    }
-
-    /// `fit --formula`: read the formula's columns, fit a formula family, write the prior.
-    private func runFormula(_ formula: ModelFormula, deadline: ContinuousClock.Instant?) throws {
-        let outputs = try CLIOutput.prepare([output])
-        guard let family = try ModelRegistry.family(named: modelName) as? any FormulaModelFamily.Type else {
-            throw ValidationError("--model \(modelName) does not read a formula; leave --model out to fit \(LinearMixedFamily.name)")
-        }
-        var frame = try FormulaFrame.read(csv: dataOptions.data, formula: formula, missingValues: dataOptions.naAction, exposure: exposure)
-        if let path = dataOptions.descriptors {
-            try frame.attachDescriptors(csv: path, descriptorColumns: dataOptions.descriptorColumns.map(splitList))
-        }
-        var request = request(deadline: deadline)
-        request.reml = reml
-        request.quadraturePoints = quadraturePoints
-        let outcome = try PriorTraining.train(frame, family: family, request: request,
-                                              source: PriorTraining.Source(file: dataOptions.data, digest: nil))
-        try outputs.write(Array(try outcome.file.encoded()), to: output)
-        try outputs.commit()
-        reporting.say(outcome.report + (output.map { $0 == "-" ? "" : "\n  prior written to \($0)" } ?? ""))
     }
 
     /// The fit these options ask for.
