@@ -25,16 +25,7 @@ extension FlatDirections {
     /// - Throws: ``InputError`` when the task does not determine every flat direction (naming
     ///   how many it lacks and the features they load on), or when floating point gives out.
     func posterior(proper: GaussianPrior, design: Matrix, targets: [Double], featureNames: [String]) throws -> GaussianPosterior {
-        let d = proper.dimension
-        guard design.columns == d else { throw InputError("the task has \(design.columns) features, the prior has \(d)") }
-        guard design.rows == targets.count else {
-            throw InputError("the task has \(design.rows) input rows but \(targets.count) targets")
-        }
-        let a = design.rows == 0 ? Matrix(rows: d, columns: d) : try design.multiplied(by: design, transposeLeft: true)
-        let b = design.rows == 0 ? [Double](repeating: 0, count: d) : try design.multiplied(by: targets, transpose: true)
-        guard a.isFinite, b.allSatisfy(\.isFinite) else {
-            throw InputError(kind: .invalidValue, "the task's inputs or targets are too large: ΦᵀΦ or Φᵀy overflows; rescale the columns")
-        }
+        let (a, b) = try proper.sums(design: design, targets: targets)
         return try posterior(proper: proper, gram: a, cross: b, points: design.rows, featureNames: featureNames)
     }
 

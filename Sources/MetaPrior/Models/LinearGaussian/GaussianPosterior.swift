@@ -50,22 +50,10 @@ extension GaussianPrior {
     /// parameters, repeated inputs, and no points at all (then the posterior is the prior).
     public func posterior(design: Matrix, targets: [Double]) throws -> GaussianPosterior {
         let d = dimension
-        guard design.columns == d else {
-            throw InputError("the task has \(design.columns) features, the prior has \(d)")
-        }
-        guard design.rows == targets.count else {
-            throw InputError("the task has \(design.rows) input rows but \(targets.count) targets")
-        }
+        let (a, b) = try sums(design: design, targets: targets)
         if design.rows == 0 { return asPosterior }
-        let a = try design.multiplied(by: design, transposeLeft: true)
-        let b = try design.multiplied(by: targets, transpose: true)
         var m = try factor.multiplied(by: try a.multiplied(by: factor), transposeLeft: true)
         for i in 0..<d { m[i, i] += noiseVariance }
-        // Finite data can still overflow ΦᵀΦ, Φᵀy or FᵀAF (values near 1e154 and up); name the
-        // cause instead of GSL's "Cholesky factorisation: entry (1, 1) is inf".
-        guard a.isFinite, b.allSatisfy(\.isFinite) else {
-            throw InputError(kind: .invalidValue, "the task's inputs or targets are too large: ΦᵀΦ or Φᵀy overflows; rescale the columns")
-        }
         guard m.isFinite else {
             throw InputError(kind: .invalidValue, "the task's inputs are too large for this prior's covariance: FᵀΦᵀΦF overflows; rescale the inputs")
         }
@@ -113,5 +101,29 @@ extension GaussianPosterior {
                                  observations: observations,
                                  logNormaliser: -0.5 * Double(rank) * log(2 * Double.pi) - 0.5 * logPseudoDeterminant,
                                  rank: rank)
+    }
+}
+
+extension GaussianPrior {
+    /// A task's sufficient sums A = ΦᵀΦ and b = Φᵀy (zeros for no points), after checking the
+    /// design's shape against the prior and the targets.
+    /// - Throws: ``InputError`` for a shape mismatch, or sums that overflow: finite data can
+    ///   still overflow ΦᵀΦ or Φᵀy (values near 1e154 and up), and naming the cause beats GSL's
+    ///   "Cholesky factorisation: entry (1, 1) is inf" later.
+    func sums(design: Matrix, targets: [Double]) throws -> (gram: Matrix, cross: [Double]) {
+        let d = dimension
+        guard design.columns == d else {
+            throw InputError("the task has \(design.columns) features, the prior has \(d)")
+        }
+        guard design.rows == targets.count else {
+            throw InputError("the task has \(design.rows) input rows but \(targets.count) targets")
+        }
+        if design.rows == 0 { return (Matrix(rows: d, columns: d), [Double](repeating: 0, count: d)) }
+        let a = try design.multiplied(by: design, transposeLeft: true)
+        let b = try design.multiplied(by: targets, transpose: true)
+        guard a.isFinite, b.allSatisfy(\.isFinite) else {
+            throw InputError(kind: .invalidValue, "the task's inputs or targets are too large: ΦᵀΦ or Φᵀy overflows; rescale the columns")
+        }
+        return (a, b)
     }
 }
