@@ -17,7 +17,11 @@ struct EvaluateCommand: ParsableCommand {
         episodic objective maximises), and the coverage of the central 50, 90 and 95% \
         predictive intervals (calibration).
 
-        A binomial or poisson prior is adapted by its Laplace approximation and scored by its         discrete predictive: for a 0/1 target the log loss (NLL), the Brier score (MSE), the         accuracy and the expected calibration error (10 bins of P(y = 1)); for counts the NLPD,         the MSE and the interval coverage. It has no joint NLL; its baselines are the same model with a weak prior (independent) and with Σ = 0 (pooled: ν for every task).
+        A binomial or poisson prior is adapted by its Laplace approximation and scored by its \
+        discrete predictive: for a 0/1 target the log loss (NLL), the Brier score (MSE), the \
+        accuracy and the expected calibration error (10 bins of P(y = 1)); for counts the NLPD, \
+        the MSE and the interval coverage. It has no joint NLL; its baselines are the same model \
+        with a weak prior (independent) and with Σ = 0 (pooled: ν for every task).
 
         Baselines (same basis as the first prior): independent, each task alone under a weak \
         fixed prior φ ~ N(0, 10⁴·I) with the noise variance σ² of the first prior file; pooled, \
