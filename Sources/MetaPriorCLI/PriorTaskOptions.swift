@@ -22,7 +22,7 @@ struct PriorTaskOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Probability of the central intervals (lower, upper), e.g. 0.9.", valueName: "p"))
     var level: Double = 0.9
 
-    @Option(help: ArgumentHelp("A prior fitted with task descriptors, or a formula prior with task-level columns (constant within every meta-train task, as z in 'y ~ x * z + (x | task)'): the new task's values, e.g. z1=0.5,z2=-1. Numbers only: a text task-level column is given on the task's rows. The task's rows (support and query) then need not carry these columns; where they do, the values must agree.", valueName: "name=value,..."))
+    @Option(help: ArgumentHelp("A prior fitted with task descriptors, or a formula prior with task-level columns (constant within every meta-train task, as z in 'y ~ x * z + (x | task)'): the new task's values, e.g. z1=0.5,z2=-1. Numbers only: a text task-level column is given on the task's rows. The task's rows then need not carry these columns (where they do, the values must agree), and query rows without them take the task's values.", valueName: "name=value,..."))
     var descriptor: String?
 
     @Option(help: ArgumentHelp("As --descriptor, from a CSV keyed by the task column holding the new task's row (a formula prior reads from it the task-level columns the task's rows lack).", valueName: "file"))

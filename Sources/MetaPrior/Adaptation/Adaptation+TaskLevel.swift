@@ -11,22 +11,15 @@ struct TaskLevelValues: Sendable {
     /// Their values for this task.
     let values: [Double]
 
-    /// `inputs` (columns named by `inputNames`) with every task-level column set to the task's
-    /// value: entries read as absent (NaN) are filled, and a value the file gives must be the
-    /// task's.
-    /// - Throws: ``InputError`` naming `file`, the column and the row for a value that differs.
-    func fill(_ inputs: Matrix, inputNames: [String], levels: [String: [String]], file: String) throws -> Matrix {
+    /// `inputs` (columns named by `inputNames`) with the task-level entries read as absent
+    /// (NaN) set to the task's values. A row that gives its own value keeps it: the task's rows
+    /// were checked against the task's values when it was resolved, and a query row may ask
+    /// for the prediction at another z, as it could before these columns were recorded.
+    func fill(_ inputs: Matrix, inputNames: [String]) -> Matrix {
         var filled = inputs
         for (name, value) in zip(names, values) {
             guard let k = inputNames.firstIndex(of: name) else { continue }
-            for i in 0..<inputs.rows {
-                let given = inputs[i, k]
-                if given.isNaN { filled[i, k] = value; continue }
-                guard given == value else {
-                    throw InputError(file: file, column: name, kind: .invalidValue,
-                                     "row \(i + 1) has \(TaskLevelValues.shown(given, levels[name])), but the task's \(InputError.quoted(name)) is \(TaskLevelValues.shown(value, levels[name])): a task-level column has one value per task")
-                }
-            }
+            for i in 0..<inputs.rows where inputs[i, k].isNaN { filled[i, k] = value }
         }
         return filled
     }

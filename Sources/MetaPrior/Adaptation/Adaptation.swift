@@ -71,8 +71,7 @@ public struct Adaptation: Sendable {
                                                            levels: file.prior.inputLevels,
                                                            hasDescriptors: (file.prior as? any DescriptorConditionedPrior)?.descriptors != nil,
                                                            dataFile: dataFile, taskColumn: file.taskColumn)
-                task = TaskData(id: task.id, inputs: try resolved.values.fill(task.inputs, inputNames: file.inputs, levels: file.prior.inputLevels, file: dataFile),
-                                targets: task.targets)
+                task = TaskData(id: task.id, inputs: resolved.values.fill(task.inputs, inputNames: file.inputs), targets: task.targets)
                 (taskLevelValues, descriptor, taskLevelWarning) = (resolved.values, resolved.rest, resolved.warning)
             }
         }
@@ -188,12 +187,13 @@ public struct Adaptation: Sendable {
     }
 
     /// Reads the query inputs of `path` (the prior's input columns; others are ignored).
-    /// A formula prior's task-level columns may be left out: the query rows take the task's values.
+    /// A formula prior's task-level columns may be left out: query rows without them take the
+    /// task's values.
     public func queries(csv path: String) throws -> Matrix {
         let inputs = prior.file.inputs, levels = prior.file.prior.inputLevels
         guard let taskLevelValues else { return try MetaDataset.readInputs(csv: path, inputs: inputs, levels: levels) }
         let read = try MetaDataset.readInputs(csv: path, inputs: inputs, levels: levels, optional: taskLevelValues.names)
-        return try taskLevelValues.fill(read.inputs, inputNames: inputs, levels: levels, file: path)
+        return taskLevelValues.fill(read.inputs, inputNames: inputs)
     }
 
     /// The predictive mean, sd and central interval at each query row; `file`, the queries'

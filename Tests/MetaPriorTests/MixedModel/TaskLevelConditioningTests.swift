@@ -112,12 +112,15 @@ struct TaskLevelConditioningTests {
         if data == "varies.csv" { #expect(error.column == "z1") }
     }
 
-    /// A query row whose z is not the task's is refused, naming the column and the row.
-    @Test func aQueryOfAnotherTaskIsRefused() throws {
+    /// A query row that gives its own z is predicted at that z (as before the columns were
+    /// recorded); rows without z take the task's.
+    @Test func aQueryRowKeepsItsOwnZ() throws {
         let dir = try Self.fitted()
         let adapted = try Self.adapt(dir, "bare.csv", .values(["z1": 0.3, "z2": -0.7]))
-        let error = try #require(throws: InputError.self) { _ = try adapted.queries(csv: dir.appendingPathComponent("query-other.csv").path) }
-        #expect(error.column == "z1" && "\(error)".contains("row 2 has 0.5, but the task's 'z1' is 0.3"), "\(error)")
+        let queries = try adapted.queries(csv: dir.appendingPathComponent("query-other.csv").path)
+        #expect(queries[0, 1] == 0.3 && queries[1, 1] == 0.5)
+        let filled = try adapted.queries(csv: dir.appendingPathComponent("query.csv").path)
+        #expect((0..<filled.rows).allSatisfy { filled[$0, 1] == 0.3 && filled[$0, 2] == -0.7 })
     }
 
     /// Edited `task_level_columns` are refused naming the key; a file without the keys (written
