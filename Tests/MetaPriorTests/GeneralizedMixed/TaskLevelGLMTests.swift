@@ -59,21 +59,16 @@ struct TaskLevelGLMTests {
     static let queryX = [-1.0, 0, 0.5, 1.25]
 
     static func fitted() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mp-tasklevel-glm-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let frame = try FormulaFrame.parse(csv: Array(Self.csv().utf8), formula: try ModelFormula(parsing: "y ~ x * z + (x | task)"))
         let trained = try PriorTraining.train(frame, family: BinomialMixedFamily.self, request: FitRequest(),
                                               source: PriorTraining.Source(file: "d.csv", digest: nil))
-        try trained.file.encoded().write(to: dir.appendingPathComponent("prior.json"))
-        let files = [
+        return try TaskLevelConditioningTests.directory(trained.file, files: [
             "rows.csv": "x,z,y\n-1,0.3,0\n0.5,0.3,1\n1.25,0.3,1\n0,0.3,0\n",
             "bare.csv": "x,y\n-1,0\n0.5,1\n1.25,1\n0,0\n",
             "mean.csv": "x,z,y\n-1,-0.0125,0\n0.5,-0.0125,1\n1.25,-0.0125,1\n0,-0.0125,0\n",
             "empty.csv": "x,y\n",
             "query.csv": "x\n-1\n0\n0.5\n1.25\n",
-        ]
-        for (name, text) in files { try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
-        return dir
+        ])
     }
 
     static func adapt(_ dir: URL, _ data: String, _ descriptor: DescriptorInput? = nil) throws -> Adaptation {
@@ -113,9 +108,7 @@ struct TaskLevelGLMTests {
 
     /// Posterior (Laplace) and predictive numbers: means and sds of φ, then of p at the queries.
     static func numbers(_ adapted: Adaptation, _ dir: URL) throws -> [Double] {
-        let summary = try adapted.posterior.summary(level: 0.9)
-        let predictive = try adapted.posterior.predictive(at: try adapted.queries(csv: dir.appendingPathComponent("query.csv").path), level: 0.9)
-        return summary.flatMap { [$0.mean, $0.standardDeviation] } + predictive.flatMap { [$0.mean, $0.standardDeviation] }
+        try TaskLevelConditioningTests.numbers(adapted, query: dir.appendingPathComponent("query.csv"))
     }
 
     /// `--descriptor z=0.3` on rows without z is the task with z = 0.3 on its rows, and

@@ -12,13 +12,10 @@ struct TaskLevelConditioningTests {
     /// A directory holding prior.json, fitted to TaskLevelFormulaTests' data with
     /// `y ~ x * z1 + x * z2 + (x | task)` (z1, z2 task-level), and the files of a new task.
     static func fitted() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mp-tasklevel-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let frame = try FormulaFrame.parse(csv: Array(TaskLevelFormulaTests.csv().utf8), formula: try ModelFormula(parsing: "y ~ x * z1 + x * z2 + (x | task)"))
         let file = try PriorTraining.train(frame, family: LinearMixedFamily.self, request: FitRequest(),
                                            source: PriorTraining.Source(file: "d.csv", digest: nil)).file
-        try file.encoded().write(to: dir.appendingPathComponent("prior.json"))
-        let files = [
+        return try directory(file, files: [
             "rows.csv": "x,z1,z2,y\n0.5,0.3,-0.7,2.9\n-1.2,0.3,-0.7,-0.4\n1.1,0.3,-0.7,3.3\n",
             "bare.csv": "x,y\n0.5,2.9\n-1.2,-0.4\n1.1,3.3\n",
             "mean.csv": "x,z1,z2,y\n" + ["0.5,2.9", "-1.2,-0.4", "1.1,3.3"].map { $0.replacingOccurrences(of: ",", with: ",\(Self.mean(1)),\(Self.mean(2)),") }.joined(separator: "\n") + "\n",
@@ -26,7 +23,14 @@ struct TaskLevelConditioningTests {
             "query.csv": "x\n-1\n0\n0.75\n2\n",
             "query-z.csv": "x,z1,z2\n-1,0.3,-0.7\n0,0.3,-0.7\n0.75,0.3,-0.7\n2,0.3,-0.7\n",
             "query-other.csv": "x,z1,z2\n-1,0.3,-0.7\n0,0.5,-0.7\n",
-        ]
+        ])
+    }
+
+    /// A new temporary directory with `prior` as prior.json and each of `files`.
+    static func directory(_ prior: PriorFile, files: [String: String]) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mp-tasklevel-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try prior.encoded().write(to: dir.appendingPathComponent("prior.json"))
         for (name, text) in files { try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
         return dir
     }
