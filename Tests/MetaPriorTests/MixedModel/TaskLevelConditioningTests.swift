@@ -163,6 +163,36 @@ struct TaskLevelConditioningTests {
         #expect(missing.column == "z1" && missing.kind == .missingColumn, "\(missing)")
     }
 
+    /// A text task-level column (Orthodont's Sex) is recorded with no average, and is given on
+    /// the task's rows only: `--descriptor` with it, or `--no-descriptor` for a task without it,
+    /// is refused saying so; a level unseen in meta-training is refused naming it; rows with a
+    /// seen level adapt, and query rows without Sex take the task's.
+    @Test func aTextColumnComesFromTheRows() throws {
+        let frame = try FormulaFrame.parse(csv: Array(Orthodont.csv.utf8), formula: try ModelFormula(parsing: "distance ~ age + Sex + (age | Subject)"))
+        let file = try PriorTraining.train(frame, family: LinearMixedFamily.self, request: FitRequest(),
+                                           source: PriorTraining.Source(file: "o.csv", digest: nil)).file
+        let prior = try file.prior(as: LinearMixedPrior.self)
+        #expect(prior.taskLevel?.names == ["Sex"] && prior.taskLevel?.means == [nil])
+        let dir = try Self.directory(file, files: [
+            "girl.csv": "distance,age,Sex\n21.5,8,Female\n23,10,Female\n",
+            "bare.csv": "distance,age\n21.5,8\n23,10\n",
+            "other.csv": "distance,age,Sex\n21.5,8,Other\n",
+            "ages.csv": "age\n12\n14\n",
+        ])
+        let average = try #require(throws: InputError.self) { _ = try Self.adapt(dir, "bare.csv", .average) }
+        #expect("\(average)".contains("the task-level column 'Sex' holds text (a factor): --no-descriptor takes numbers"), "\(average)")
+        let given = try #require(throws: InputError.self) { _ = try Self.adapt(dir, "bare.csv", .values(["Sex": 1])) }
+        #expect("\(given)".contains("--descriptor takes numbers, so give the task's level in a 'Sex' column of its rows"), "\(given)")
+        let missing = try #require(throws: InputError.self) { _ = try Self.adapt(dir, "bare.csv") }
+        #expect("\(missing)".contains("no value for the task-level column Sex") && "\(missing)".contains("give it in a column of its rows"), "\(missing)")
+        let unseen = try #require(throws: InputError.self) { _ = try Self.adapt(dir, "other.csv") }
+        #expect("\(unseen)".contains("'Other'"), "\(unseen)")
+        let girl = try Self.adapt(dir, "girl.csv")
+        let queries = try girl.queries(csv: dir.appendingPathComponent("ages.csv").path)
+        let female = try #require(prior.inputLevels["Sex"]?.firstIndex(of: "Female"))
+        #expect(queries.rows == 2 && (0..<2).allSatisfy { queries[$0, 1] == Double(female) })
+    }
+
     /// A formula fitted on data with no task-level column writes no task-level keys, so its
     /// prior file is what it was before they existed.
     @Test func noTaskLevelColumnsNoKeys() throws {
