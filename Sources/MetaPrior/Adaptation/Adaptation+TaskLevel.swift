@@ -32,6 +32,28 @@ struct TaskLevelValues: Sendable {
 }
 
 extension TaskLevelValues {
+    /// Reads a new task's rows for a prior that is not a classifier. A formula prior's
+    /// task-level columns may be absent from them: their values then come from `descriptor`
+    /// (``resolve(_:columns:task:absent:inputNames:levels:hasDescriptors:dataFile:taskColumn:)``),
+    /// and the task's inputs are filled with them.
+    /// - Returns: the task, the digest of its file, its task-level values (`nil` for a prior
+    ///   without task-level columns), what is left of `descriptor` for the prior's own
+    ///   descriptors, and the warning of `--no-descriptor`.
+    static func readTask(_ file: PriorFile, dataFile: String, target: String?, taskID: String?, descriptor: DescriptorInput?) throws
+        -> (task: TaskData, digest: String, values: TaskLevelValues?, descriptor: DescriptorInput?, warning: String?) {
+        let taskLevel = (file.prior as? any TaskLevelConditionedPrior)?.taskLevel
+        let read = try MetaDataset.readTaskAndDigest(csv: dataFile, inputs: file.inputs, target: target ?? file.target,
+                                                     taskColumn: file.taskColumn, taskID: taskID, levels: file.prior.inputLevels,
+                                                     optional: taskLevel?.names ?? [])
+        guard let taskLevel else { return (read.task, read.sourceDigest, nil, descriptor, nil) }
+        let resolved = try resolve(descriptor, columns: taskLevel, task: read.task, absent: read.absent, inputNames: file.inputs,
+                                   levels: file.prior.inputLevels,
+                                   hasDescriptors: (file.prior as? any DescriptorConditionedPrior)?.descriptors != nil,
+                                   dataFile: dataFile, taskColumn: file.taskColumn)
+        let task = TaskData(id: read.task.id, inputs: resolved.values.fill(read.task.inputs, inputNames: file.inputs), targets: read.task.targets)
+        return (task, read.sourceDigest, resolved.values, resolved.rest, resolved.warning)
+    }
+
     /// The task-level values of a new task of a prior with task-level `columns`, and what is
     /// left of `input` for the prior's task descriptors (a generalised mixed prior fitted with
     /// `--descriptors` has both).

@@ -59,21 +59,9 @@ public struct Adaptation: Sendable {
                                                                  taskColumn: file.taskColumn, taskID: taskID)
             (task, dataDigest, classNames) = (read.task, read.sourceDigest, read.classNames)
         } else {
-            // A formula prior's task-level columns may be absent from the rows: the task's
-            // values then come from the options (``TaskLevelValues``).
-            let taskLevel = (file.prior as? any TaskLevelConditionedPrior)?.taskLevel
-            let read = try MetaDataset.readTaskAndDigest(csv: dataFile, inputs: file.inputs, target: target ?? file.target,
-                                                         taskColumn: file.taskColumn, taskID: taskID, levels: file.prior.inputLevels,
-                                                         optional: taskLevel?.names ?? [])
-            (task, dataDigest, classNames) = (read.task, read.sourceDigest, nil)
-            if let taskLevel {
-                let resolved = try TaskLevelValues.resolve(descriptor, columns: taskLevel, task: task, absent: read.absent, inputNames: file.inputs,
-                                                           levels: file.prior.inputLevels,
-                                                           hasDescriptors: (file.prior as? any DescriptorConditionedPrior)?.descriptors != nil,
-                                                           dataFile: dataFile, taskColumn: file.taskColumn)
-                task = TaskData(id: task.id, inputs: resolved.values.fill(task.inputs, inputNames: file.inputs), targets: task.targets)
-                (taskLevelValues, descriptor, taskLevelWarning) = (resolved.values, resolved.rest, resolved.warning)
-            }
+            let read = try TaskLevelValues.readTask(file, dataFile: dataFile, target: target, taskID: taskID, descriptor: descriptor)
+            (task, dataDigest, classNames) = (read.task, read.digest, nil)
+            (taskLevelValues, descriptor, taskLevelWarning) = (read.values, read.descriptor, read.warning)
         }
         let resolved = try DescriptorInput.resolve(descriptor, prior: file.prior, task: task.id, taskColumn: file.taskColumn)
         taskPrior = resolved.prior
