@@ -22,13 +22,13 @@ struct PriorTaskOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Probability of the central intervals (lower, upper), e.g. 0.9.", valueName: "p"))
     var level: Double = 0.9
 
-    @Option(help: ArgumentHelp("A prior fitted with task descriptors: the new task's values, e.g. z1=0.5,z2=-1.", valueName: "name=value,..."))
+    @Option(help: ArgumentHelp("A prior fitted with task descriptors, or a formula prior with task-level columns (constant within every meta-train task, as z in 'y ~ x * z + (x | task)'): the new task's values, e.g. z1=0.5,z2=-1. Numbers only: a text task-level column is given on the task's rows. The task's rows then need not carry these columns (where they do, the values must agree), and query rows without them take the task's values.", valueName: "name=value,..."))
     var descriptor: String?
 
-    @Option(help: ArgumentHelp("A prior fitted with task descriptors: a CSV keyed by the task column holding the new task's row.", valueName: "file"))
+    @Option(help: ArgumentHelp("As --descriptor, from a CSV keyed by the task column holding the new task's row (a formula prior reads from it the task-level columns the task's rows lack).", valueName: "file"))
     var descriptors: String?
 
-    @Flag(help: "A prior fitted with task descriptors: adapt under the prior at the average meta-train descriptor (with a warning).")
+    @Flag(help: "A prior fitted with task descriptors: adapt under the prior at the average meta-train descriptor. A formula prior: a numeric task-level column the new task does not give is taken at its meta-train average over tasks. With a warning either way.")
     var noDescriptor = false
 
     /// The new task's descriptor as the options give it.
@@ -40,7 +40,7 @@ struct PriorTaskOptions: ParsableArguments {
         for item in splitList(descriptor) {
             let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty, let v = Double(parts[1]), v.isFinite, values[parts[0]] == nil else {
-                throw ValidationError("--descriptor needs name=value pairs with finite numbers and distinct names, separated by commas, not \(InputError.quoted(item))")
+                throw ValidationError("--descriptor needs name=value pairs with finite numbers and distinct names, separated by commas, not \(InputError.quoted(item)) (a text task-level column of a formula is given on the task's rows)")
             }
             values[parts[0]] = v
         }

@@ -19,7 +19,9 @@ public enum DescriptorInput: Sendable, Equatable {
     static func resolve(_ input: DescriptorInput?, prior: any TaskPrior, task: String, taskColumn: String) throws -> (prior: any TaskPrior, warning: String?) {
         guard let conditioned = prior as? any DescriptorConditionedPrior, let fit = conditioned.descriptors else {
             if let input, input != .average {
-                throw InputError(column: "--descriptor", kind: .invalidValue, "the prior (\(prior.model)) was fitted without task descriptors, so it takes none")
+                let formula = prior is any TaskLevelConditionedPrior
+                    ? " and its formula has no task-level columns (columns constant within every meta-train task)" : ""
+                throw InputError(column: "--descriptor", kind: .invalidValue, "the prior (\(prior.model)) was fitted without task descriptors\(formula), so it takes none")
             }
             return (prior, nil)
         }

@@ -25,8 +25,11 @@ public struct Adaptation: Sendable {
     /// The prior the task was adapted under: the file's, or for a prior with descriptors the
     /// one at the task's z (``DescriptorInput``).
     public let taskPrior: any TaskPrior
-    /// The warning of `--no-descriptor` (the average descriptor was used), if any.
+    /// The warning of `--no-descriptor` (the average descriptor, or the average of a task-level
+    /// column, was used), if any: one line per kind.
     public let descriptorWarning: String?
+    /// A formula prior's task-level values for this task, which its query rows take too.
+    let taskLevelValues: TaskLevelValues?
 
     /// Adapts the prior at `priorPath` to the task in `dataFile`.
     /// - Parameters:
@@ -48,18 +51,23 @@ public struct Adaptation: Sendable {
                 sampling: PosteriorSampling? = nil, hyper: ConjugateHyperChoice? = nil, descriptor: DescriptorInput? = nil) throws {
         let prior = try LoadedPrior(path: priorPath)
         let file = prior.file
-        let task: TaskData, dataDigest: String
+        var task: TaskData, dataDigest: String, descriptor = descriptor
+        var taskLevelValues: TaskLevelValues?, taskLevelWarning: String?
         if file.prior is any FewShotClassifierPrior {
             // Labels may be text (class names) or numbers; either way they only group points.
             let read = try MetaDataset.readLabelledTaskAndDigest(csv: dataFile, inputs: file.inputs, target: target ?? file.target,
                                                                  taskColumn: file.taskColumn, taskID: taskID)
             (task, dataDigest, classNames) = (read.task, read.sourceDigest, read.classNames)
         } else {
-            (task, dataDigest) = try MetaDataset.readTaskAndDigest(csv: dataFile, inputs: file.inputs, target: target ?? file.target,
-                                                                   taskColumn: file.taskColumn, taskID: taskID, levels: file.prior.inputLevels)
-            classNames = nil
+            let read = try TaskLevelValues.readTask(file, dataFile: dataFile, target: target, taskID: taskID, descriptor: descriptor)
+            (task, dataDigest, classNames) = (read.task, read.digest, nil)
+            (taskLevelValues, descriptor, taskLevelWarning) = (read.values, read.descriptor, read.warning)
         }
-        (taskPrior, descriptorWarning) = try DescriptorInput.resolve(descriptor, prior: file.prior, task: task.id, taskColumn: file.taskColumn)
+        let resolved = try DescriptorInput.resolve(descriptor, prior: file.prior, task: task.id, taskColumn: file.taskColumn)
+        taskPrior = resolved.prior
+        let warnings = [taskLevelWarning, resolved.warning].compactMap { $0 }
+        descriptorWarning = warnings.isEmpty ? nil : warnings.joined(separator: "\n")
+        self.taskLevelValues = taskLevelValues
         self.prior = prior
         self.dataFile = dataFile
         self.dataDigest = dataDigest
@@ -167,8 +175,13 @@ public struct Adaptation: Sendable {
     }
 
     /// Reads the query inputs of `path` (the prior's input columns; others are ignored).
+    /// A formula prior's task-level columns may be left out: query rows without them take the
+    /// task's values.
     public func queries(csv path: String) throws -> Matrix {
-        try MetaDataset.readInputs(csv: path, inputs: prior.file.inputs, levels: prior.file.prior.inputLevels)
+        let inputs = prior.file.inputs, levels = prior.file.prior.inputLevels
+        guard let taskLevelValues else { return try MetaDataset.readInputs(csv: path, inputs: inputs, levels: levels) }
+        let read = try MetaDataset.readInputs(csv: path, inputs: inputs, levels: levels, optional: taskLevelValues.names)
+        return taskLevelValues.fill(read.inputs, inputNames: inputs)
     }
 
     /// The predictive mean, sd and central interval at each query row; `file`, the queries'

@@ -34,16 +34,42 @@ extension MetaDataset {
         return (task, digest ?? "unknown")
     }
 
-    /// One read of the file: the header checked for the columns a new task needs, then its
-    /// rows (the task column optional, no rows allowed), then the task chosen.
+    /// ``readTaskAndDigest(csv:inputs:target:taskColumn:taskID:levels:)`` where the columns
+    /// `optional` (a formula prior's task-level columns, ``TaskLevelColumns``) may be absent
+    /// from the file: their entries of the task's inputs are then NaN, and they are returned in
+    /// `absent`.
+    static func readTaskAndDigest(csv path: String, inputs: [String], target: String, taskColumn: String, taskID: String?,
+                                  levels: [String: [String]], optional: [String]) throws -> (task: TaskData, sourceDigest: String, absent: [String]) {
+        let bytes = try FileBytes(path: path)
+        let header = try bytes.withBytes { pointer in
+            var scanner = CSVScanner(bytes: pointer, count: bytes.count)
+            return try scanner.readHeader(file: path)
+        }
+        let absent = optional.filter { inputs.contains($0) && !header.contains($0) }
+        let read = inputs.filter { !absent.contains($0) }
+        let (task, digest, _) = try readTask(csv: path, inputs: read, target: target, taskColumn: taskColumn, taskID: taskID,
+                                             levels: levels.filter { !absent.contains($0.key) }, recordsDigest: true, bytes: bytes)
+        guard !absent.isEmpty else { return (task, digest ?? "unknown", []) }
+        var widened = Matrix(rows: task.count, columns: inputs.count)
+        for (k, name) in inputs.enumerated() {
+            let source = read.firstIndex(of: name)
+            for i in 0..<task.count { widened[i, k] = source.map { task.inputs[i, $0] } ?? .nan }
+        }
+        return (TaskData(id: task.id, inputs: widened, targets: task.targets), digest ?? "unknown", absent)
+    }
+
+    /// One read of the file (of `bytes`, when the caller has already read them): the header
+    /// checked for the columns a new task needs, then its rows (the task column optional, no
+    /// rows allowed), then the task chosen.
     private static func readTask(csv path: String, inputs: [String], target: String, taskColumn: String,
                                  taskID: String?, levels: [String: [String]], recordsDigest: Bool,
-                                 kind: CSVReadOptions.Kind = .regression) throws -> (task: TaskData, digest: String?, classNames: [String]?) {
+                                 kind: CSVReadOptions.Kind = .regression,
+                                 bytes: FileBytes? = nil) throws -> (task: TaskData, digest: String?, classNames: [String]?) {
         var hasTaskColumn = false
         var options = CSVReadOptions(taskColumn: taskColumn, targetColumn: target, featureColumns: inputs, kind: kind,
                                      taskColumnIsOptional: true, allowsNoRows: true, recordsSourceDigest: recordsDigest)
         options.inputLevels = levels
-        let dataset = try read(csv: path, options: options) { header in
+        let checkHeader = { (header: CSVHeader) throws in
             hasTaskColumn = header.contains(taskColumn)
             let names = InputError.list(header.names)
             if taskID != nil && !hasTaskColumn {
@@ -52,6 +78,12 @@ extension MetaDataset {
             for name in inputs + [target] where !header.contains(name) {
                 throw InputError(file: path, line: 1, column: name, kind: .missingColumn, "missing column; the file has: \(names)")
             }
+        }
+        let dataset: MetaDataset
+        if let bytes {
+            dataset = try load(bytes, file: path, options: options, checkHeader: checkHeader)
+        } else {
+            dataset = try read(csv: path, options: options, checkHeader: checkHeader)
         }
         let digest = dataset.sourceDigest, names = dataset.classNames
         guard !dataset.tasks.isEmpty else {
@@ -76,11 +108,19 @@ extension MetaDataset {
     /// input listed in `levels` is read as each level's position.
     /// - Returns: the inputs as an n × p matrix.
     public static func readInputs(csv path: String, inputs: [String], levels: [String: [String]] = [:]) throws -> Matrix {
+        try readInputs(csv: path, inputs: inputs, levels: levels, optional: []).inputs
+    }
+
+    /// ``readInputs(csv:inputs:levels:)`` where the columns `optional` may be absent from the
+    /// file: their entries are then NaN, and they are returned in `absent`.
+    static func readInputs(csv path: String, inputs: [String], levels: [String: [String]],
+                           optional: [String]) throws -> (inputs: Matrix, absent: [String]) {
         let file = try FileBytes(path: path)
         return try file.withBytes { bytes in
             var scanner = CSVScanner(bytes: bytes, count: file.count)
             let header = try scanner.readHeader(file: path)
-            let columns = try inputs.map { try header.index(of: $0, role: "input") }
+            let absent = optional.filter { inputs.contains($0) && !header.contains($0) }
+            let columns = try inputs.map { absent.contains($0) ? -1 : try header.index(of: $0, role: "input") }
             let positions = inputs.map { name in levels[name].map { Dictionary($0.enumerated().map { ($1, Double($0)) }, uniquingKeysWith: { a, _ in a }) } }
             var values: [Double] = []
             var rows = 0
@@ -90,6 +130,7 @@ extension MetaDataset {
                     throw scanner.raggedRow(file: path, header: header, found: fields.count)
                 }
                 for (k, column) in columns.enumerated() {
+                    guard column >= 0 else { values.append(.nan); continue }
                     let field = fields[column]
                     if let positions = positions[k] {
                         let text = scanner.string(field)
@@ -108,7 +149,7 @@ extension MetaDataset {
                 }
                 rows += 1
             }
-            return try Matrix(rows: rows, columns: inputs.count, elements: values)
+            return (try Matrix(rows: rows, columns: inputs.count, elements: values), absent)
         }
     }
 }

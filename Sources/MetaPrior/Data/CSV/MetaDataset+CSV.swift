@@ -30,7 +30,7 @@ extension MetaDataset {
 
     /// Parses the bytes, then adds what the options ask for from the same bytes (the digest)
     /// and from elsewhere (descriptors), then the task weights.
-    private static func load(_ bytes: FileBytes, file: String, options: CSVReadOptions,
+    static func load(_ bytes: FileBytes, file: String, options: CSVReadOptions,
                              checkHeader: ((CSVHeader) throws -> Void)?) throws -> MetaDataset {
         // The digest is one sequential pass over the bytes: made on a thread of its own while
         // the parse runs, rather than after it on the critical path.

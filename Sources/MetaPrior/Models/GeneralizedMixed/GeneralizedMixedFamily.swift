@@ -94,7 +94,8 @@ extension GeneralizedMixedFamily {
                                               taskSpecific: data.designs.taskSpecific, inputLevels: frame.inputLevels,
                                               exposureColumn: frame.exposureColumn, beta: beta, betaCovariance: betaCovariance,
                                               theta: fit.theta, quadraturePoints: fit.quadraturePoints,
-                                              descriptors: descriptors?.fit, descriptorCovariance: descriptors?.covariance)
+                                              descriptors: descriptors?.fit, descriptorCovariance: descriptors?.covariance,
+                                              taskLevel: TaskLevelColumns(frame))
         let approximation = fit.quadraturePoints == 1 ? "Laplace approximation (glmer's nAGQ = 1)" : "adaptive Gauss–Hermite quadrature, \(fit.quadraturePoints) points per task"
         let stage = FitStage(stage: fit.quadraturePoints == 1 ? "laplace" : "agq",
                              objective: "log-likelihood by the \(approximation), maximised",

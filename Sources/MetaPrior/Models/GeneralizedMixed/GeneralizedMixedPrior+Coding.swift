@@ -11,12 +11,15 @@ import GSL
 /// (Σ = ΛΛᵀ, for readers; checked against `theta` when read) and `singular`; with task
 /// descriptors also the linear-Gaussian family's `descriptor_names`, `descriptor_coefficients`
 /// (B, a row per shared term), `descriptor_standard_errors` and `descriptor_mean`, and
-/// `descriptor_covariance` (vcov of vec B in the fit's order), `shared_estimates` being B z̃̄.
+/// `descriptor_covariance` (vcov of vec B in the fit's order), `shared_estimates` being B z̃̄;
+/// when some of the formula's columns were constant within every meta-train task,
+/// `task_level_columns` and `task_level_means` (``TaskLevelColumns``).
 extension GeneralizedMixedPrior {
     enum CodingKeys: String, CodingKey {
         case responseFamily, link, formula, basis, exposure, approximation, quadraturePoints, inputLevels, sharedTerms, sharedEstimates,
              sharedStandardErrors, sharedCovariance, features, mean, theta, covariance, singular
         case descriptorNames, descriptorCoefficients, descriptorStandardErrors, descriptorMean, descriptorCovariance
+        case taskLevelColumns, taskLevelMeans
     }
 
     /// Writes the family's keys (listed on the extension) into the prior file's object.
@@ -48,6 +51,7 @@ extension GeneralizedMixedPrior {
             try container.encode(descriptors.meanDescriptor, forKey: .descriptorMean)
             try container.encode(descriptorCovariance.nestedRows, forKey: .descriptorCovariance)
         }
+        try TaskLevelColumns.encode(taskLevel, into: &container, names: .taskLevelColumns, means: .taskLevelMeans)
     }
 
     /// Reads the family's keys for the family `model` names: the formula is parsed again and its
@@ -96,7 +100,9 @@ extension GeneralizedMixedPrior {
                       beta: beta,
                       betaCovariance: try FormulaDesigns.matrix(try container.decode([[Double]].self, forKey: .sharedCovariance), key: "shared_covariance"),
                       theta: try container.decode([Double].self, forKey: .theta), quadraturePoints: points,
-                      descriptors: descriptors, descriptorCovariance: descriptorCovariance)
+                      descriptors: descriptors, descriptorCovariance: descriptorCovariance,
+                      taskLevel: try TaskLevelColumns.decode(from: container, names: .taskLevelColumns, means: .taskLevelMeans,
+                                                             formula: formula, levels: levels))
         guard try container.decode([Double].self, forKey: .mean) == mean else {
             throw InputError(column: "mean", kind: .inconsistent, "must be the shared estimate of each task-specific term that is also shared, and 0 for the others; the file is inconsistent")
         }

@@ -12,7 +12,7 @@ import GSL
 /// propagated). A new task's rows carry, beside the formula's columns, the binomial trials
 /// (the `cbind` response's second column) and the exposure, when the model has them: they are
 /// listed in ``inputs`` after the formula's columns.
-public struct GeneralizedMixedPrior: TaskPrior, Equatable {
+public struct GeneralizedMixedPrior: TaskLevelConditionedPrior, Equatable {
     /// The response distribution (binomial or Poisson), with its canonical link.
     public let family: ResponseFamily
     /// The model formula.
@@ -42,6 +42,9 @@ public struct GeneralizedMixedPrior: TaskPrior, Equatable {
     /// vcov(vec B̂) with descriptors ((p·(q+1))², in the order of the fit's interacted shared
     /// columns: every shared term times 1, then every shared term times z₁, …), else `nil`.
     public let descriptorCovariance: Matrix?
+    /// The formula's columns that were constant within every meta-train task, or `nil`
+    /// (``TaskLevelConditionedPrior``).
+    public let taskLevel: TaskLevelColumns?
 
     /// A prior from its parts.
     /// - Throws: ``InputError`` naming the prior-file key when the parts disagree in size, a
@@ -50,7 +53,8 @@ public struct GeneralizedMixedPrior: TaskPrior, Equatable {
     ///   to a binomial model.
     public init(family: ResponseFamily, formula: ModelFormula, shared: FormulaDesign, taskSpecific: FormulaDesign,
                 inputLevels: [String: [String]], exposureColumn: String?, beta: [Double], betaCovariance: Matrix,
-                theta: [Double], quadraturePoints: Int, descriptors: DescriptorFit? = nil, descriptorCovariance: Matrix? = nil) throws {
+                theta: [Double], quadraturePoints: Int, descriptors: DescriptorFit? = nil, descriptorCovariance: Matrix? = nil,
+                taskLevel: TaskLevelColumns? = nil) throws {
         let p = shared.columnNames.count, q = taskSpecific.columnNames.count
         guard beta.count == p, betaCovariance.rows == p, betaCovariance.columns == p else {
             throw InputError(column: "shared_estimates", kind: .inconsistent, "\(p) shared terms but \(beta.count) estimates and a \(betaCovariance.rows) × \(betaCovariance.columns) covariance; the file is inconsistent")
@@ -101,6 +105,7 @@ public struct GeneralizedMixedPrior: TaskPrior, Equatable {
         }
         self.descriptors = descriptors
         self.descriptorCovariance = descriptors == nil ? nil : descriptorCovariance
+        self.taskLevel = taskLevel
     }
 
     /// The family's name: `binomial` or `poisson`.

@@ -61,7 +61,8 @@ public enum LinearMixedFamily: FormulaModelFamily {
         let fit = try MixedModelFit(tasks: data.tasks, reml: request.reml, diagonal: diagonal, deadline: request.options.deadline)
         var formula = frame.formula
         if diagonal { formula.uncorrelated = true }
-        let prior = try LinearMixedPrior(data: data, formula: formula, inputLevels: frame.inputLevels, fit: fit)
+        let prior = try LinearMixedPrior(data: data, formula: formula, inputLevels: frame.inputLevels, fit: fit,
+                                         taskLevel: TaskLevelColumns(frame))
         let what = fit.reml ? "REML criterion (lme4's REMLcrit), minimised" : "deviance −2 log L (lme4's deviance), minimised"
         let stage = FitStage(stage: fit.reml ? "reml" : "ml", objective: what,
                              method: "BFGS (then Newton where BFGS stalls) on the relative covariance factor Λ (Σ = σ²ΛΛᵀ\(diagonal ? ", diagonal" : "")), β and σ² profiled out by generalised least squares; iterations count evaluations of the criterion",

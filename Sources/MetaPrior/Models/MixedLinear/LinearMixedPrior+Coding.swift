@@ -6,11 +6,12 @@ import GSL
 /// `input_levels` (each text input's levels), `shared_terms`, `shared_estimates`,
 /// `shared_standard_errors` (written for readers; recomputed from `shared_covariance` when
 /// read), `shared_covariance`, `features` (the task-specific terms), `mean` (ν), `covariance`
-/// (Σ), `noise_variance` (σ²) and `singular`.
+/// (Σ), `noise_variance` (σ²) and `singular`; when some of the formula's columns were constant
+/// within every meta-train task, `task_level_columns` and `task_level_means` (``TaskLevelColumns``).
 extension LinearMixedPrior {
     enum CodingKeys: String, CodingKey {
         case formula, basis, criterion, inputLevels, sharedTerms, sharedEstimates, sharedStandardErrors, sharedCovariance, features, mean,
-             covariance, noiseVariance, singular
+             covariance, noiseVariance, singular, taskLevelColumns, taskLevelMeans
     }
 
     /// Writes the family's keys (listed on the extension) into the prior file's object.
@@ -29,6 +30,7 @@ extension LinearMixedPrior {
         try container.encode(gaussian.covariance.nestedRows, forKey: .covariance)
         try container.encode(gaussian.noiseVariance, forKey: .noiseVariance)
         try container.encode(isSingular, forKey: .singular)
+        try TaskLevelColumns.encode(taskLevel, into: &container, names: .taskLevelColumns, means: .taskLevelMeans)
     }
 
     /// Reads the family's keys: the formula is parsed again and its designs rebuilt from the
@@ -69,7 +71,9 @@ extension LinearMixedPrior {
             throw InputError(column: "covariance", kind: .invalidValue, "\(error)")
         }
         try self.init(formula: formula, shared: shared, taskSpecific: specific, inputLevels: levels, beta: beta,
-                      betaCovariance: betaCovariance, gaussian: gaussian, reml: criterion == "reml")
+                      betaCovariance: betaCovariance, gaussian: gaussian, reml: criterion == "reml",
+                      taskLevel: try TaskLevelColumns.decode(from: container, names: .taskLevelColumns, means: .taskLevelMeans,
+                                                             formula: formula, levels: levels))
     }
 
 }

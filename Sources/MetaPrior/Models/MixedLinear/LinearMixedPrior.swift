@@ -10,7 +10,7 @@ import GSL
 /// columns that are also shared (the same name in F) and 0 for the others, so the task's
 /// deviation φ − ν is lme4's random effect b ~ N(0, Σ). The shared columns not in X enter a
 /// new task as a fixed offset at β̂ (its uncertainty, `vcov`, is reported, not propagated).
-public struct LinearMixedPrior: TaskPrior, Equatable {
+public struct LinearMixedPrior: TaskLevelConditionedPrior, Equatable {
     /// The model formula.
     public let formula: ModelFormula
     /// The shared (fixed-effect) design F.
@@ -27,24 +27,28 @@ public struct LinearMixedPrior: TaskPrior, Equatable {
     public let gaussian: GaussianPrior
     /// Whether θ maximises the restricted likelihood (REML) rather than the likelihood.
     public let reml: Bool
+    /// The formula's columns that were constant within every meta-train task, or `nil`: a new
+    /// task may give them by `--descriptor` instead of on its rows (``TaskLevelConditionedPrior``).
+    public let taskLevel: TaskLevelColumns?
 
     /// A prior from a fit of `data`.
     /// - Throws: ``InputError`` when the fit's numbers do not make a valid prior.
-    public init(data: MixedLinearData, formula: ModelFormula, inputLevels: [String: [String]], fit: MixedModelFit) throws {
+    public init(data: MixedLinearData, formula: ModelFormula, inputLevels: [String: [String]], fit: MixedModelFit,
+                taskLevel: TaskLevelColumns? = nil) throws {
         let p = data.shared.columnNames.count, q = data.taskSpecific.columnNames.count
         let mean = Self.taskMean(beta: fit.beta, shared: data.shared.columnNames, specific: data.taskSpecific.columnNames)
         try self.init(formula: formula, shared: data.shared, taskSpecific: data.taskSpecific, inputLevels: inputLevels, beta: fit.beta,
                       betaCovariance: try Matrix(rows: p, columns: p, elements: fit.betaCovariance),
                       gaussian: try GaussianPrior(mean: mean, covariance: try Matrix(rows: q, columns: q, elements: fit.covariance),
                                                   noiseVariance: fit.noiseVariance),
-                      reml: fit.reml)
+                      reml: fit.reml, taskLevel: taskLevel)
     }
 
     /// A prior from its parts.
     /// - Throws: ``InputError`` when the parts disagree in size, or ν is not β̂ on the shared
     ///   columns of X and 0 elsewhere.
     public init(formula: ModelFormula, shared: FormulaDesign, taskSpecific: FormulaDesign, inputLevels: [String: [String]],
-                beta: [Double], betaCovariance: Matrix, gaussian: GaussianPrior, reml: Bool) throws {
+                beta: [Double], betaCovariance: Matrix, gaussian: GaussianPrior, reml: Bool, taskLevel: TaskLevelColumns? = nil) throws {
         let p = shared.columnNames.count
         guard beta.count == p, betaCovariance.rows == p, betaCovariance.columns == p else {
             throw InputError(column: "shared_estimates", kind: .inconsistent, "\(p) shared terms but \(beta.count) estimates and a \(betaCovariance.rows) × \(betaCovariance.columns) covariance; the file is inconsistent")
@@ -69,6 +73,7 @@ public struct LinearMixedPrior: TaskPrior, Equatable {
         self.betaCovariance = betaCovariance
         self.gaussian = gaussian
         self.reml = reml
+        self.taskLevel = taskLevel
     }
 
     /// ν: β̂ of each X column that is also an F column, 0 for the others.
