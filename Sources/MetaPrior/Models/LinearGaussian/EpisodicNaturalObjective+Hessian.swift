@@ -126,13 +126,7 @@ struct NaturalHessianWorkspace {
                              sums: UnsafeMutablePointer<Double>) throws {
         let d = self.d, r = self.r, p = self.p, s = self.s
         // resid = b − Am, e = c − 2mᵀb + mᵀAm, AB, P = BᵀAB, h = Bᵀresid.
-        var e = c
-        for i in 0..<d {
-            var am = 0.0
-            for j in 0..<d { am += a[i * d + j] * m[j] }
-            resid[i] = b[i] - am
-            e += m[i] * (am - 2 * b[i])
-        }
+        let e = EpisodicNaturalObjective.residual(a: a, b: b, c: c, m: m, into: &resid)
         PointerKernels.multiply(a, bm, into: &ab, m: d, n: r, k: d)
         PointerKernels.multiply(bm, ab, into: &pm, m: r, n: r, k: d, transposeA: true)
         PointerKernels.multiply(bm, vector: resid, into: &h, rows: d, columns: r, transpose: true)
