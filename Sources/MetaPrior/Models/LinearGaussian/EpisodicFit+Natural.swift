@@ -14,8 +14,8 @@ extension EpisodicFit {
 
     /// Newton in natural coordinates from θ = (μ, L, log σ²) of `objective` (full structure):
     /// the subspace is the range of Σ = LLᵀ (its rank r = L's columns), the prior on it is
-    /// written by (Q = RRᵀ, k) with Σ = BQ⁻¹Bᵀ (`EpisodicNaturalObjective`). The Hessian is by
-    /// central differences of the analytic gradient (h = 1e-5·max(1, |θ_i|)).
+    /// written by (Q = RRᵀ, k) with Σ = BQ⁻¹Bᵀ (`EpisodicNaturalObjective`). The Hessian is the
+    /// exact one (`EpisodicNaturalObjective.secondOrder`, one pass over the episodes).
     ///
     /// Why: a limit in which Σ's variance along v and μ·v grow together is the finite point
     /// Q·v = 0 here, a stationary point with a negative-definite Hessian when ∂f/∂(vᵀQv) < 0
@@ -36,10 +36,11 @@ extension EpisodicFit {
             let e = try natural.evaluate(u)
             return (-e.value / n, e.gradient.map { -$0 / n })
         }
+        // The exact Hessian of F = −f/n (`EpisodicNaturalObjective.secondOrder`).
         func hessian(_ u: [Double]) throws -> Matrix {
-            guard let h = hessianByCentralDifferences(at: u, gradient: { try? evaluate($0).gradient }) else {
-                throw InputError(kind: .invalidValue, "the episodic objective's curvature is not finite at the current prior")
-            }
+            let second = try natural.secondOrder(u).hessian
+            var h = Matrix(rows: u.count, columns: u.count)
+            for i in 0..<u.count { for j in 0..<u.count { h[i, j] = -second[i, j] / n } }
             return h
         }
         let outcome = try trustRegionNewton(start: start, evaluate: evaluate, hessian: hessian, tolerance: tolerance,

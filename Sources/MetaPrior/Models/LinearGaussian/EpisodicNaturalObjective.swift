@@ -78,6 +78,20 @@ final class EpisodicNaturalObjective {
         return theta + k + [log(noiseVariance)]
     }
 
+    /// One set's residual cross-product r = b − Am (into `resid`, d = m.count entries) and
+    /// e = c − 2mᵀb + mᵀAm = ‖y − Φm‖², from its statistics (A = ΦᵀΦ, b = Φᵀy, c = yᵀy).
+    static func residual(a: UnsafePointer<Double>, b: UnsafePointer<Double>, c: Double, m: [Double], into resid: inout [Double]) -> Double {
+        let d = m.count
+        var e = c
+        for i in 0..<d {
+            var am = 0.0
+            for j in 0..<d { am += a[i * d + j] * m[j] }
+            resid[i] = b[i] - am
+            e += m[i] * (am - 2 * b[i])
+        }
+        return e
+    }
+
     /// Σ_e w_e log p(y_q | D_s, θ) and, if asked, its gradient in θ.
     /// - Throws: when a support posterior precision is not positive definite (a direction
     ///   that is flat in the prior and not seen by an episode's support set).
@@ -92,13 +106,7 @@ final class EpisodicNaturalObjective {
         var ab = [Double](repeating: 0, count: d * r), mm = [Double](repeating: 0, count: r * r)
         var resid = [Double](repeating: 0, count: d), g = [Double](repeating: 0, count: r), sInv = [Double](repeating: 0, count: r * r)
         func part(_ a: UnsafePointer<Double>, _ bv: UnsafePointer<Double>, c: Double, n: Int, weight: Double) throws -> Double {
-            var e = c
-            for i in 0..<d {
-                var am = 0.0
-                for j in 0..<d { am += a[i * d + j] * m[j] }
-                resid[i] = bv[i] - am
-                e += m[i] * (am - 2 * bv[i])
-            }
+            let e = Self.residual(a: a, b: bv, c: c, m: m, into: &resid)
             for i in 0..<d { for j in 0..<r { var x = 0.0; for l in 0..<d { x += a[i * d + l] * b[l * r + j] }; ab[i * r + j] = x } }
             var btab = [Double](repeating: 0, count: r * r)
             for i in 0..<r { for j in 0..<r { var x = 0.0; for l in 0..<d { x += b[l * r + i] * ab[l * r + j] }; btab[i * r + j] = x } }
