@@ -3,7 +3,9 @@ import GSL
 
 extension PriorFit {
     /// Newton steps on the analytic gradient in the dimensionless parameters θ̂ = scale ⊙ θ,
-    /// with the Hessian from central differences of that gradient.
+    /// with the exact Hessian (``ProfiledLikelihood/hessian(at:)``, one pass over the tasks);
+    /// with task descriptors, whose Hessian is not written, from central differences of the
+    /// gradient (2k passes).
     ///
     /// Why: near the optimum the profiled likelihood is so flat that BFGS's line search can no
     /// longer see a decrease in the *value* (a change of 1e-16 relative), and it stops with the
@@ -22,16 +24,23 @@ extension PriorFit {
         -> (theta: [Double], steps: Int, logLikelihood: Double, timedOut: Bool, decrement: Double) {
         let observations = likelihood.statistics.weightedObservations
         var u = zip(theta0, scale).map { $0 * $1 }
-        func evaluate(_ u: [Double]) throws -> (ll: Double, gradient: [Double]) {
+        func evaluate(_ u: [Double]) throws -> (ll: Double, gradient: [Double], evaluation: ProfiledLikelihood.Evaluation) {
             let e = try likelihood.evaluate(zip(u, scale).map { $0 / $1 })
-            return (e.logLikelihood, zip(e.gradient, scale).map { $0 / $1 / observations })
+            return (e.logLikelihood, zip(e.gradient, scale).map { $0 / $1 / observations }, e)
         }
         func norm(_ g: [Double]) -> Double { g.reduce(0) { Swift.max($0, abs($1)) } }
-        // Central differences (2k evaluations): an accurate Hessian keeps Newton's
-        // convergence quadratic, which is what ends the fit where BFGS crawls.
-        func hessian(at u: [Double]) throws -> Matrix {
+        // An accurate Hessian keeps Newton's convergence quadratic, which is what ends the fit
+        // where BFGS crawls: the exact one in θ̂ (H_θ / (scale_i scale_j N)), or central
+        // differences of the gradient (2k evaluations) with descriptors.
+        let exact = likelihood.statistics.descriptors == nil
+        func hessian(at u: [Double], _ e: ProfiledLikelihood.Evaluation) throws -> Matrix {
             let k = u.count
             var hessian = Matrix(rows: k, columns: k)
+            if exact {
+                let h = try likelihood.hessian(at: e)
+                for i in 0..<k { for j in 0..<k { hessian[i, j] = h[i * k + j] / (scale[i] * scale[j] * observations) } }
+                return hessian
+            }
             for i in 0..<k {
                 let h = 1e-5 * Swift.max(1, abs(u[i]))
                 var plus = u, minus = u
@@ -53,7 +62,7 @@ extension PriorFit {
         while steps < maximumSteps, norm(current.gradient) > options.gradientTolerance {
             if options.expired { return (zip(u, scale).map { $0 / $1 }, steps, current.ll, true, .infinity) }
             let k = u.count
-            let hessian = try hessian(at: u)
+            let hessian = try hessian(at: u, current.evaluation)
             // Levenberg–Marquardt damping: solve (−H + λI) δ = g, λ growing from 0 until the step
             // is defined (−H + λI positive definite) and improves ℓ. Near a singular boundary −H
             // is only semi-definite, and undamped Newton would not be safe there.
@@ -90,7 +99,7 @@ extension PriorFit {
         // The decrement at the final point (the loop's last Hessian was taken before its last
         // step); none is needed where the gradient already meets the tolerance.
         if norm(current.gradient) > options.gradientTolerance && lastHessianAt != u && !options.expired {
-            lastDecrement = decrement(symmetrized(-1 * (try hessian(at: u))), current.gradient)
+            lastDecrement = decrement(symmetrized(-1 * (try hessian(at: u, current.evaluation))), current.gradient)
         }
         return (zip(u, scale).map { $0 / $1 }, steps, current.ll, false, lastDecrement)
     }
