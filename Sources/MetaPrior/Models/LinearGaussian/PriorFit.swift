@@ -214,6 +214,13 @@ public enum PriorFit {
         // more than a hundred BFGS iterations there), and at most half of the iterations left,
         // so that the Newton steps always have the other half.
         let newton = start.count <= newtonParameterLimit
+        // Newton steps first where the Hessian is exact (PriorFit+NewtonPolish.swift).
+        if newton, !quasiNewtonOnly, !options.rankingOnly,
+           let first = try newtonFirst(likelihood, start: start, scale: scale, options: options, iterationsSoFar: iterationsSoFar, stages: &stages) {
+            if first.done { return (first.theta, first.iterations, first.timedOut, first.decrement) }
+            if first.logLikelihood >= best.value { best = (first.theta, first.logLikelihood, first.stationarity) }
+            iterations = first.iterations
+        }
         // After a change of rank the truncated steps go on at once: the point is already near
         // the optimum of the new rank, where BFGS gains little.
         // (A fit that only ranks scales has BFGS alone: 100 iterations per rank.)
