@@ -75,25 +75,7 @@ enum FusedTaskKernels {
             let w = tasks.weights[t]
             let a = tasks.gram + t * d * d, b = tasks.cross + t * d
             let u = UU + t * r * d, v = VV + t * r
-            // C = ΛᵀA (r×d, into u), M̃ = I + CΛ symmetrised, R = chol(M̃), U = R⁻¹C.
-            transposedProduct(D.self, lambda, a, into: u, alpha: 1)
-            product(D.self, u, lambda, into: m)
-            addToDiagonalAndSymmetrise(D.self, m, 1)
-            guard cholesky(D.self, m) else { return t }
-            solveLower(D.self, m, u)
-            // v = R⁻¹Λᵀb.
-            for j in 0..<r { v[j] = 0 }
-            for i in 0..<d {
-                let s = b[i]
-                if s == 0 { continue }
-                for j in 0..<r { v[j] += s * lambda[i * r + j] }
-            }
-            v[0] /= m[0]
-            for i in 1..<r {
-                var s = v[i]
-                for j in 0..<i { s -= m[i * r + j] * v[j] }
-                v[i] = s / m[i * r + i]
-            }
+            guard project(D.self, lambda, a, b, u, v, m) else { return t }
             guard w != 0 else { continue }
             // Σ wX −= wUᵀU, Σ wz += w(b − Uᵀv), Σ wq += w(c − vᵀv), Σ w log|M̃|.
             for p in 0..<r {
@@ -117,6 +99,33 @@ enum FusedTaskKernels {
             sums[d * d + d + 1] += w * (2 * logSum)
         }
         return nil
+    }
+
+    /// One task's projection at Λ (d×d): C = ΛᵀA (into u), M̃ = I + CΛ symmetrised, R = chol(M̃)
+    /// (into m), U = R⁻¹C (into u) and v = R⁻¹Λᵀb; false where M̃ has no Cholesky factor.
+    @inline(__always)
+    static func project<D: FixedOrder>(_: D.Type, _ lambda: UnsafePointer<Double>, _ a: UnsafePointer<Double>,
+                                       _ b: UnsafePointer<Double>, _ u: UnsafeMutablePointer<Double>,
+                                       _ v: UnsafeMutablePointer<Double>, _ m: UnsafeMutablePointer<Double>) -> Bool {
+        let d = D.value, r = D.value
+        transposedProduct(D.self, lambda, a, into: u, alpha: 1)
+        product(D.self, u, lambda, into: m)
+        addToDiagonalAndSymmetrise(D.self, m, 1)
+        guard cholesky(D.self, m) else { return false }
+        solveLower(D.self, m, u)
+        for j in 0..<r { v[j] = 0 }
+        for i in 0..<d {
+            let s = b[i]
+            if s == 0 { continue }
+            for j in 0..<r { v[j] += s * lambda[i * r + j] }
+        }
+        v[0] /= m[0]
+        for i in 1..<r {
+            var s = v[i]
+            for j in 0..<i { s -= m[i * r + j] * v[j] }
+            v[i] = s / m[i * r + i]
+        }
+        return true
     }
 
     /// E's pass over `range`: adds w e eᵀ, e = (b − Aμ̂) − Uᵀ(v − Uμ̂), to `sums` (d×d), from

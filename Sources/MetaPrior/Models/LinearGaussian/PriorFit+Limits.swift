@@ -9,8 +9,10 @@ extension PriorFit {
     /// (sinusoid, noise sd 0.1, rbf:20: 2915 gradients within 200 iterations).
     static let gradientBudgetPerIteration = 20
 
-    /// Largest parameter count for Newton steps: each Hessian costs 2k gradient evaluations,
-    /// which at k = 100 is about what 150 BFGS iterations cost.
+    /// Largest parameter count for Newton steps: each Hessian cost 2k gradient evaluations by
+    /// differences, at k = 100 about what 150 BFGS iterations cost. The exact Hessian
+    /// (ProfiledLikelihood+Hessian.swift) costs one pass of O(k²) per task instead; this limit
+    /// and the ones below were tuned with differences and are kept until re-measured.
     static let newtonParameterLimit = 100
 
     /// Largest parameter count for the full treatment: dense Newton steps after truncated ones

@@ -46,41 +46,23 @@ extension PriorFit {
         var failed = false
         let lock = NSLock()
         let sigma2 = e.noiseVariance
-        statistics.gram.withUnsafeBufferPointer { A in
-        statistics.cross.withUnsafeBufferPointer { B in
+        statistics.withFusedTasks { tasks in
         e.factor.withUnsafeBufferPointer { L in
         partial.withUnsafeMutableBufferPointer { P in
             DeterministicParallel.forEachChunk(count: T, chunkSize: chunkSize) { chunk, range in
-                var c = [Double](repeating: 0, count: r * d), m = [Double](repeating: 0, count: r * r)
-                var v = [Double](repeating: 0, count: r)
-                var x = [Double](repeating: 0, count: d * d)
+                var projection = TaskProjection(dimension: d, columns: r)
                 var y = [Double](repeating: 0, count: d * k), xc = [Double](repeating: 0, count: k * k)
-                var z = [Double](repeating: 0, count: d), ec = [Double](repeating: 0, count: k)
+                var ec = [Double](repeating: 0, count: k)
                 let kp = P.baseAddress! + chunk * stride, op = kp + p * p, cp = op + p * p
                 for t in range where statistics.weights[t] != 0 {
                     let w = statistics.weights[t]
-                    let a = A.baseAddress! + t * d * d, b = B.baseAddress! + t * d
-                    // X = A − UᵀU, z = b − Uᵀv with U = R⁻¹ΛᵀA, v = R⁻¹Λᵀb, RRᵀ = I + ΛᵀAΛ
-                    // (the form ProfiledLikelihood uses).
-                    PointerKernels.multiply(L.baseAddress!, a, into: &c, m: r, n: d, k: d, transposeA: true)
-                    PointerKernels.multiply(c, L.baseAddress!, into: &m, m: r, n: r, k: d)
-                    for i in 0..<r {
-                        m[i * r + i] += 1
-                        for j in 0..<i { let s = 0.5 * (m[i * r + j] + m[j * r + i]); m[i * r + j] = s; m[j * r + i] = s }
-                    }
-                    do { try PointerKernels.choleskyInPlace(&m, n: r) } catch { lock.lock(); failed = true; lock.unlock(); continue }
-                    PointerKernels.solveLower(m, n: r, &c, columns: d)
-                    PointerKernels.multiply(L.baseAddress!, vector: b, into: &v, rows: d, columns: r, transpose: true)
-                    PointerKernels.solveLower(m, n: r, vector: &v)
-                    for i in 0..<(d * d) { x[i] = a[i] }
-                    PointerKernels.multiply(c, c, into: &x, m: d, n: d, k: r, transposeA: true, alpha: -1, beta: 1)
-                    for i in 0..<d { z[i] = b[i] }
-                    PointerKernels.multiply(c, vector: v, into: &z, rows: r, columns: d, transpose: true, alpha: -1, beta: 1)
-                    // e = z − Xμ̂; Y = XC; X_C = CᵀY; e_C = Cᵀe.
-                    PointerKernels.multiply(x, vector: e.mean, into: &z, rows: d, columns: d, alpha: -1, beta: 1)
-                    PointerKernels.multiply(x, cBasis, into: &y, m: d, n: k, k: d)
+                    // X = A − UᵀU, z = b − Uᵀv (the form ProfiledLikelihood uses).
+                    do { try projection.project(tasks, task: t, factor: L.baseAddress!) } catch { lock.lock(); failed = true; lock.unlock(); continue }
+                    // e = z − Xμ̂ (into z); Y = XC; X_C = CᵀY; e_C = Cᵀe.
+                    PointerKernels.multiply(projection.x, vector: e.mean, into: &projection.z, rows: d, columns: d, alpha: -1, beta: 1)
+                    PointerKernels.multiply(projection.x, cBasis, into: &y, m: d, n: k, k: d)
                     PointerKernels.multiply(cBasis, y, into: &xc, m: k, n: k, k: d, transposeA: true)
-                    PointerKernels.multiply(cBasis, vector: z, into: &ec, rows: d, columns: k, transpose: true)
+                    PointerKernels.multiply(cBasis, vector: projection.z, into: &ec, rows: d, columns: k, transpose: true)
                     for (pi, (a0, b0)) in pairs.enumerated() {
                         let ra = a0 * k, rb = b0 * k
                         let ea = ec[a0], eb = ec[b0]
@@ -112,7 +94,7 @@ extension PriorFit {
                     }
                 }
             }
-        } } } }
+        } } }
         if failed { throw GSLError(.domain, operation: "Fisher scoring", reason: "I + ΛᵀAΛ is not positive definite") }
         var total = [Double](repeating: 0, count: stride)
         for chunk in 0..<chunks { for i in 0..<stride { total[i] += partial[chunk * stride + i] } }

@@ -9,8 +9,10 @@ import GSL
 ///    (`ProfiledLikelihood`). The starting rank r counts the directions of EM's Σ̃ that carry
 ///    a per-task signal-to-noise ratio of at least 1e-2.
 /// 3. At each rank, GSL's BFGS2 on the profiled likelihood in the dimensionless factor Λ̂
-///    (``FitCriterion``), then Newton steps with a Hessian from differences of the analytic
-///    gradient while the parameter count is moderate (at most 100), truncated Newton steps
+///    (``FitCriterion``), then Newton steps with the exact Hessian (one pass over the tasks;
+///    from differences of the analytic gradient with task descriptors) while the parameter
+///    count is moderate (at most 100; there Newton steps go first, and BFGS runs only where
+///    they do not reach the criterion), truncated Newton steps
 ///    in relative coordinates beyond (10 per round; up to 300 parameters finished by dense
 ///    ones near the optimum, and alternating with rounds of 50 BFGS iterations where they
 ///    crawl).
@@ -199,7 +201,6 @@ public enum PriorFit {
         let scale = likelihood.parameterScales()
         let observations = likelihood.statistics.weightedObservations
         let tolerance = options.gradientTolerance
-        var best = (theta: start, value: try likelihood.evaluate(start).logLikelihood, stationarity: Double.infinity)
         var iterations = iterationsSoFar
         var timedOut = false
         // Stall rule: when ℓ rises by less than 1e-6 (log-likelihood units, far below any
@@ -214,6 +215,17 @@ public enum PriorFit {
         // more than a hundred BFGS iterations there), and at most half of the iterations left,
         // so that the Newton steps always have the other half.
         let newton = start.count <= newtonParameterLimit
+        // Newton steps first where the Hessian is exact (PriorFit+NewtonPolish.swift); they
+        // keep the best point, so BFGS starts from theirs.
+        var best: (theta: [Double], value: Double, stationarity: Double)
+        if newton, !quasiNewtonOnly, !options.rankingOnly,
+           let first = try newtonFirst(likelihood, start: start, scale: scale, options: options, iterationsSoFar: iterationsSoFar, stages: &stages) {
+            if first.done { return (first.theta, first.iterations, first.timedOut, first.decrement) }
+            best = (first.theta, first.logLikelihood, first.stationarity)
+            iterations = first.iterations
+        } else {
+            best = (start, try likelihood.evaluate(start).logLikelihood, .infinity)
+        }
         // After a change of rank the truncated steps go on at once: the point is already near
         // the optimum of the new rank, where BFGS gains little.
         // (A fit that only ranks scales has BFGS alone: 100 iterations per rank.)
