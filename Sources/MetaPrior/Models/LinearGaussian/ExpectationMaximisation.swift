@@ -20,6 +20,18 @@ struct ExpectationMaximisation {
     /// Whether the step runs ``FusedTaskKernels`` for d ≤ 8; tests turn it off to compare
     /// with the general loops.
     var usesFusedKernels = true
+    /// Lower bound of σ² (``PriorFitOptions/noiseFloor``), or `nil`. The M-step then maximises
+    /// −N/2·log σ² − S/(2σ²) over σ² ≥ bound, which is max(S/N, bound) (the function is
+    /// unimodal in σ²), so EM stays monotone in the bounded ℓ.
+    ///
+    /// Why: unbounded, EM on a basis that interpolates every task drives σ² far below the floor
+    /// (1e-13 on the harmonic fourier:16 fit, against a floor of 1e-6), and its Σ/σ², the
+    /// starting factor of the bounded fit, was then orders of magnitude too large: on a
+    /// noise-free linear case (NoiseFloorBoundaryTests) Σ started at 3e7 against an optimum of
+    /// order 1, where ℓ is so flat in Λ that BFGS stopped after two iterations, not converged.
+    var noiseFloor: Double? {
+        didSet { if let bound = noiseFloor { noiseVariance = Swift.max(noiseVariance, bound) } }
+    }
 
     /// Starts from the pooled least-squares fit (μ, σ²) and Σ = σ²I (Λ = I, as lme4 does).
     init(statistics: TaskStatistics, structure: CovarianceStructure) throws {
@@ -161,7 +173,7 @@ struct ExpectationMaximisation {
         case .diagonal: sigma = Matrix.diagonal(sigma.diagonalEntries)
         case .isotropic: sigma = Matrix.diagonal(Array(repeating: Swift.max(sigma.trace / Double(d), 0), count: d))
         }
-        let newNoise = Swift.max(total[d + d * d] / s.weightedObservations, 1e-300)
+        let newNoise = Swift.max(total[d + d * d] / s.weightedObservations, noiseFloor ?? 0, 1e-300)
         let prior = try GaussianPrior(mean: newMean, covariance: sigma, noiseVariance: newNoise)
         mean = newMean
         noiseVariance = newNoise

@@ -42,8 +42,10 @@ public enum PriorFit {
         let structure = options.structure
         var stages: [PriorFitPhase] = []
 
-        // 1. EM from Λ = I (lme4's start), projected onto the structure.
+        // 1. EM from Λ = I (lme4's start), projected onto the structure, with σ² bounded as
+        //    the fit's is (so that its Σ/σ² starts the bounded fit at the right scale).
         var em = try ExpectationMaximisation(statistics: statistics, structure: structure)
+        em.noiseFloor = options.noiseFloor
         var previous = -Double.infinity
         var emIterations = 0
         var emLikelihood = -Double.infinity
