@@ -22,7 +22,7 @@ public struct StreamingStatistics {
     /// Bytes of CSV per stretch parsed on one thread (1 MiB); the file is read
     /// ``chunksPerBlock`` stretches at a time. The cuts depend on the bytes alone, and the
     /// runs of rows that straddle them are joined before they are reduced
-    /// (``TaskAccumulator``), so the statistics are those of one pass over the file, whatever
+    /// (`TaskAccumulator`), so the statistics are those of one pass over the file, whatever
     /// the number of threads or the chunk size.
     public static let chunkSize = 1 << 20
     /// Stretches per block read (16): enough to keep the cores busy between reads.
