@@ -80,7 +80,7 @@ struct BadInputStatisticsTests {
         BadCase("word", fit, files: file("a,3,14,6,7,3,three,5\n"), "s.csv:3: column 'A_1_2': 'three' is not a finite number"),
         BadCase("short row", fit, files: file(good + "b,3,14\n"), "s.csv:4: 3 fields, expected 8"),
         BadCase("long row", fit, files: file("a,3,14,6,7,3,3,5,9\n"), "s.csv:3: 9 fields, expected 8"),
-        BadCase("unclosed quote", fit, files: file("\"a,3,14,6,7,3,3,5\n"), "s.csv:3: the task id's quote is not closed"),
+        BadCase("unclosed quote", fit, files: file("\"a,3,14,6,7,3,3,5\n"), "s.csv:3: column 'task': quoted field is never closed"),
     ]
 
     @Test(arguments: cases)

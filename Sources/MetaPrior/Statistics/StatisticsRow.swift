@@ -22,41 +22,21 @@ struct StatisticsRow {
     /// Unit roundoff of a double, 2⁻⁵³.
     static let unitRoundoff = 0x1p-53
 
-    /// Reads the fields of `bytes[range]`.
-    mutating func parse(_ bytes: UnsafePointer<UInt8>, _ range: Range<Int>, file: String, line: Int) throws {
+    /// Reads the fields of the record `scanner` has just read (quotes already undone by the
+    /// scanner, which the whole-file reader shares).
+    mutating func parse(_ fields: [FieldRange], scanner: CSVScanner, file: String) throws {
         let d = dimension
         let expected = 3 + d + d * (d + 1) / 2
-        var i = range.lowerBound
-        // The task id: quoted as RFC 4180 when it holds a comma or quote.
-        if i < range.upperBound && bytes[i] == UInt8(ascii: "\"") {
-            var text: [UInt8] = []
-            i += 1
-            while true {
-                guard i < range.upperBound else { throw InputError(file: file, line: line, kind: .malformed, "the task id's quote is not closed") }
-                if bytes[i] == UInt8(ascii: "\"") {
-                    if i + 1 < range.upperBound && bytes[i + 1] == UInt8(ascii: "\"") { text.append(bytes[i]); i += 2; continue }
-                    i += 1
-                    break
-                }
-                text.append(bytes[i]); i += 1
-            }
-            id = String(decoding: text, as: UTF8.self)
-        } else {
-            let start = i
-            while i < range.upperBound && bytes[i] != UInt8(ascii: ",") { i += 1 }
-            id = String(decoding: UnsafeBufferPointer(start: bytes + start, count: i - start), as: UTF8.self)
+        let line = scanner.recordLine
+        guard fields.count == expected else {
+            throw InputError(file: file, line: line, kind: .malformed,
+                             "\(fields.count) fields, expected \(expected) (task, n, c, \(d) of b and \(d * (d + 1) / 2) of A's upper triangle)")
         }
-        var field = 1
-        while i < range.upperBound {
-            guard bytes[i] == UInt8(ascii: ",") else { throw InputError(file: file, line: line, kind: .malformed, "text after the task id's closing quote") }
-            i += 1
-            let start = i
-            while i < range.upperBound && bytes[i] != UInt8(ascii: ",") { i += 1 }
-            guard field < expected else { field += 1; break }  // too many fields: counted and refused below
-            guard case .value(let v) = parseNumber(bytes, start, i) else {
-                let text = String(decoding: UnsafeBufferPointer(start: bytes + start, count: i - start), as: UTF8.self)
+        id = scanner.string(fields[0])
+        for field in 1..<expected {
+            guard case .value(let v) = parseNumber(scanner.bytes, fields[field].start, fields[field].end) else {
                 throw InputError(file: file, line: line, column: SufficientStatistics.columnNames(dimension: d)[field], kind: .badNumber,
-                                 "\(InputError.quoted(text)) is not a finite number")
+                                 "\(InputError.quoted(scanner.string(fields[field]))) is not a finite number")
             }
             switch field {
             case 1:
@@ -71,11 +51,6 @@ struct StatisticsRow {
             case 3..<(3 + d): cross[field - 3] = v
             default: upper[field - 3 - d] = v
             }
-            field += 1
-        }
-        guard field == expected else {
-            let found = 1 + UnsafeBufferPointer(start: bytes + range.lowerBound, count: range.count).reduce(0) { $0 + ($1 == UInt8(ascii: ",") ? 1 : 0) }
-            throw InputError(file: file, line: line, kind: .malformed, "\(found) fields, expected \(expected) (task, n, c, \(d) of b and \(d * (d + 1) / 2) of A's upper triangle)")
         }
     }
 

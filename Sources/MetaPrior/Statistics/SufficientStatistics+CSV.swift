@@ -46,11 +46,18 @@ extension SufficientStatistics {
         return try merged(parts)
     }
 
-    /// Reads one statistics file and checks every row (see the StatisticsFormat article).
+    /// Reads one statistics file and checks every row (see the StatisticsFormat article), in
+    /// stretches of ``StreamingStatistics/chunkSize`` bytes on all cores, the rows kept in
+    /// file order (the result does not depend on the number of threads).
     /// - Throws: ``InputError`` naming the file and line: not a statistics file, another
     ///   format version, a row of the wrong length or with a field that is not a finite
     ///   number, a negative or fractional n, c < 0, or A that is not positive semi-definite.
     public static func read(file: String) throws -> SufficientStatistics {
+        try read(file: file, stretch: StreamingStatistics.chunkSize)
+    }
+
+    /// ``read(file:)`` in stretches of about `stretch` bytes (tests cut the file finely).
+    static func read(file: String, stretch step: Int) throws -> SufficientStatistics {
         let bytes = try FileBytes(path: file, what: "a statistics file")
         return try bytes.withBytes { base in
             var lines = LineCursor(base: base, count: bytes.count)
@@ -62,16 +69,38 @@ extension SufficientStatistics {
                   String(decoding: UnsafeBufferPointer(start: base + second.lowerBound, count: second.count), as: UTF8.self) == names.joined(separator: ",") else {
                 throw InputError(file: file, line: 2, kind: .malformed, "the second line must name the columns \(names.prefix(4).joined(separator: ",")),… for \(d) features")
             }
+            let columns = try CSVHeader(file: file, line: 2, names: names)
+            let start = Swift.min(lines.position, bytes.count)
+            let cuts = [start] + CSVRecordCuts.cuts(base + start, count: bytes.count - start, step: step).map { $0 + start }
+            func stretch(_ k: Int, firstLine: Int) throws -> (rows: SufficientStatistics, lines: Int) {
+                var rows = SufficientStatistics(header: header, taskIDs: [], counts: [], targetSquares: [], cross: [], gram: [])
+                var scanner = CSVScanner(bytes: base, count: cuts[k + 1], start: cuts[k], line: firstLine, fileStart: false)
+                var fields: [FieldRange] = []
+                var row = StatisticsRow(dimension: d)
+                while try scanner.nextRecord(into: &fields, file: file, header: columns) {
+                    try row.parse(fields, scanner: scanner, file: file)
+                    try row.check(file: file, line: scanner.recordLine)
+                    rows.append(row)
+                }
+                return (rows, scanner.line - firstLine)
+            }
+            let parts = try DeterministicParallel.map(count: cuts.count - 1, chunkSize: 1) { k in Result { try stretch(k, firstLine: 1) } }
             var result = SufficientStatistics(header: header, taskIDs: [], counts: [], targetSquares: [], cross: [], gram: [])
             result.sources = [RecordedStatistics(file: file, digest: bytes.sha256)]
-            var row = StatisticsRow(dimension: d)
-            var lineNumber = 2
-            while let range = lines.next() {
-                lineNumber += 1
-                if range.isEmpty { continue }
-                try row.parse(base, range, file: file, line: lineNumber)
-                try row.check(file: file, line: lineNumber)
-                result.append(row)
+            var line = 3
+            for (k, part) in parts.enumerated() {
+                guard case .success(let (rows, count)) = part else {
+                    // Again with the stretch's true line numbers, for the error's.
+                    _ = try stretch(k, firstLine: line)
+                    _ = try part.get()
+                    continue
+                }
+                result.taskIDs += rows.taskIDs
+                result.counts += rows.counts
+                result.targetSquares += rows.targetSquares
+                result.cross += rows.cross
+                result.gram += rows.gram
+                line += count
             }
             return result
         }

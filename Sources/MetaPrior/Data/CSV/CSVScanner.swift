@@ -33,13 +33,15 @@ struct CSVScanner {
     /// Physical line on which the last record began.
     private(set) var recordLine: Int = 1
 
-    /// A scanner of `bytes[start..<count]`; `bytes[count]` must be readable and end a
-    /// field (the `\n` sentinel, or the line end of the stretch's last record).
-    init(bytes: UnsafePointer<UInt8>, count: Int, start: Int = 0, line: Int = 1) {
+    /// A scanner of `bytes[start..<count]`; `bytes[count]` must be readable, and be a line
+    /// end unless `bytes[count - 1]` is one (the `\n` sentinel after a file or a block, or
+    /// the next stretch's first byte). A byte-order mark is skipped at `start == 0` of a file's
+    /// start (`fileStart`; false for a later block of a file read in blocks).
+    init(bytes: UnsafePointer<UInt8>, count: Int, start: Int = 0, line: Int = 1, fileStart: Bool = true) {
         self.bytes = bytes
         self.line = line
         self.count = count
-        let bom = start == 0 && count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF
+        let bom = fileStart && start == 0 && count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF
         position = bom ? 3 : start
     }
 
