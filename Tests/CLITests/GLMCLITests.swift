@@ -279,11 +279,16 @@ struct GLMCLITests {
     }
 }
 
-/// Runs `python3` (found on the PATH) with `arguments` in `directory`.
-func runPython(_ arguments: String..., in directory: URL) throws -> CLIResult {
+/// Runs Python with `arguments` in `directory`: the repository's `.venv-notebooks` (the pinned
+/// pandas and ArviZ that `scripts/check-notebooks` installs, before `scripts/test` runs this
+/// suite) when it exists, else `python3` from the PATH. Why: a fresh machine's `python3` has no
+/// ArviZ, so the interoperability check must use the environment the test command made.
+func runPython(_ arguments: String..., in directory: URL, file: String = #filePath) throws -> CLIResult {
+    let root = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let venvPython = root.appendingPathComponent(".venv-notebooks/bin/python")
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
+    process.arguments = (FileManager.default.isExecutableFile(atPath: venvPython.path) ? [venvPython.path] : ["python3"]) + arguments
     process.currentDirectoryURL = directory
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
