@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+// Over 300 lines by the optimiser's stage loop (`optimise`), one sequence of EM, Newton-first, BFGS and Newton steps that reads best whole; split it with the next change here.
 import Foundation
 import GSL
 
