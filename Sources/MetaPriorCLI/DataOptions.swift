@@ -27,7 +27,7 @@ struct DataOptions: ParsableArguments {
             transform: choice("--kind"))
     var kind: CSVReadOptions.Kind = .automatic
 
-    @Option(help: ArgumentHelp("CSV of task descriptors (numeric metadata about each task), one row per task, keyed by the task column. fit (linear_gaussian, marginal) uses them: the prior mean becomes μ_i = B (1, z_i), B fitted with Σ and σ²; evaluate conditions each task's prior on its z.", valueName: "file"))
+    @Option(help: ArgumentHelp("CSV of task descriptors (numeric metadata about each task), one row per task, keyed by the task column. fit (linear_gaussian, marginal) uses them: the prior mean becomes μ_i = B (1, z_i), B fitted with Σ and σ²; evaluate conditions each task's prior on its z, and takes from it a formula prior's task-level columns that the tasks' rows lack.", valueName: "file"))
     var descriptors: String?
 
     @Option(help: ArgumentHelp("Descriptor columns to use, comma-separated (default: all but the task and weight columns).", valueName: "a,b,..."))

@@ -34,6 +34,12 @@ struct EvaluateCommand: ParsableCommand {
         refused unless --allow-training-tasks. With no split options and --data the prior's \
         own training file, the prior's recorded split is reused and its test part scored.
 
+        A formula prior with task-level columns (constant within every meta-train task, as z \
+        in 'y ~ x * z + (x | task)') takes each task's value from its rows, where it must be \
+        constant within the task, or from the task's row of --descriptors (which must agree \
+        with the rows where both give it); --no-descriptor takes a numeric column that a task \
+        does not give at its meta-train average, with a warning. As adapt does for one task.
+
         Example:
           metaprior evaluate --prior marginal.json --prior episodic.json --data test.csv --shots 5 --query 10 --episodes 1000 --seed 1 --output report.json
         """
@@ -67,6 +73,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Leave out the baselines: independent and pooled; with --ways, nearest_mean and logistic.")
     var noBaselines = false
 
+    @Flag(help: "A formula prior: a numeric task-level column that a task gives neither on its rows nor in --descriptors is taken at its meta-train average. A prior fitted with task descriptors: every task is scored at the average meta-train descriptor. With a warning either way, as adapt --no-descriptor.")
+    var noDescriptor = false
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Prior variance of the independent baseline's φ ~ N(0, v·I).", valueName: "v"))
     var independentVariance: Double = 1e4
 
@@ -88,15 +97,16 @@ struct EvaluateCommand: ParsableCommand {
         guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1, not \(episodes)") }
         try OptionRange.check("--episodes", episodes, 1...EpisodeSampler.maximumEpisodes, "every episode is kept in memory")
         guard independentVariance > 0, independentVariance.isFinite else { throw ValidationError("--independent-variance must be a positive number") }
+        if noDescriptor && dataOptions.descriptors != nil { throw ValidationError("give --descriptors or --no-descriptor, not both") }
     }
 
     func run() throws {
         let outputs = try CLIOutput.prepare([output, episodesOutput, splitOptions.splitOutput])
         if let ways = classification.ways { return try runClassification(ways: ways, outputs: outputs) }
         let priors = try prior.map(LoadedPrior.init(path:))
-        var options = EvaluationRun.readOptions(dataOptions.readOptions(), for: priors)
+        var options = dataOptions.readOptions()
         options.recordsSourceDigest = true
-        let data = try MetaDataset.read(csv: dataOptions.data, options: options)
+        let data = try EvaluationRun.readDataset(csv: dataOptions.data, options: options, for: priors)
         var settings = EvaluationRun.Settings(shots: shots, query: query, episodes: episodes, seed: seed)
         settings.split = splitOptions.rule(defaultSeed: seed)
         settings.partition = splitOptions.partition
@@ -105,6 +115,7 @@ struct EvaluateCommand: ParsableCommand {
         settings.allowTrainingTasks = allowTrainingTasks
         settings.baselines = !noBaselines
         settings.independentVariance = independentVariance
+        settings.noDescriptor = noDescriptor
         let run: EvaluationRun
         do {
             run = try EvaluationRun(priors: priors, dataset: data, dataFile: dataOptions.data,

@@ -17,12 +17,9 @@ struct LearnedBasisFloorFitTests {
     /// 100 noise-free sinusoid tasks (MAML's family) × 20 points, basis rbf:16 (d = 17, 153
     /// free entries of Λ at full rank).
     static func fit() throws -> (fit: PriorFitResult, data: MetaDataset, map: FeatureMap, floor: Double) {
-        let data = try BasisLearningTests.simulated(.sinusoid, tasks: 100, points: 20, seed: 1, noise: 0)
-        let map = try FeatureMap(spec: try BasisSpec(parsing: "rbf:16"), inputNames: data.inputNames,
-                                 trainingInputs: data.tasks.map(\.inputs))
-        let statistics = try TaskStatistics(dataset: data, featureMap: map)
-        let options = BasisSelection.bounded(PriorFitOptions(), statistics)
-        return (try PriorFit.fit(statistics, options: options), data, map, options.noiseFloor ?? 0)
+        let fitted = try BoundaryFitTests.boundedFit(try BasisLearningTests.simulated(.sinusoid, tasks: 100, points: 20, seed: 1, noise: 0),
+                                                     spec: try BasisSpec(parsing: "rbf:16"))
+        return (fitted.fit, fitted.data, fitted.map, fitted.floor ?? 0)
     }
 
     @Test func floorFitConvergesAndSatisfiesTheFirstOrderConditions() throws {
@@ -37,14 +34,10 @@ struct LearnedBasisFloorFitTests {
         #expect(fit.criterion.holds(stationarityTolerance: options.gradientTolerance, decrementTolerance: options.decrementTolerance,
                                     boundaryTolerance: options.boundaryTolerance))
 
-        let designs = try data.tasks.map { try map.design($0.inputs) }
-        let targets = data.tasks.map(\.targets)
-        let noise = fit.prior.noiseVariance
-        let relative = (1 / noise) * fit.prior.covariance
-        let mean = fit.prior.mean
-        let base = try BoundaryFitTests.direct(designs, targets, mean: mean, noise: noise, relative: relative)
+        let point = try BoundaryFitTests.FittedPoint(fit, data: data, map: map)
+        let (designs, targets, mean, noise, relative, n) = (point.designs, point.targets, point.mean, point.noise, point.relative, point.observations)
+        let base = try point.direct()
         #expect(abs(base - fit.logMarginalLikelihood) <= 1e-9 * abs(base))
-        let n = Double(data.tasks.reduce(0) { $0 + $1.count })
         let r = fit.rank
         #expect(r < d)
 
@@ -72,7 +65,7 @@ struct LearnedBasisFloorFitTests {
             return m
         }
         func direct(_ l: [Double]) throws -> Double {
-            try BoundaryFitTests.direct(designs, targets, mean: mean, noise: noise, relative: relativeOf(l))
+            try point.direct(relative: relativeOf(l))
         }
         for j in 0..<r {
             let h = 6e-5 * (0..<d).reduce(0.0) { $0 + lambda[$1 * r + j] * lambda[$1 * r + j] }.squareRoot()
@@ -92,12 +85,7 @@ struct LearnedBasisFloorFitTests {
 
         // No direction outside the range raises ℓ beyond the tolerance: λ_max(G, W) ≤ ½·1e-3
         // (λ_max(E/σ̂², W) − 1 = 2λ_max(G, W)), W = Σ_i Φ_iᵀṼ_i⁻¹Φ_i computed densely.
-        let w = try BoundaryFitTests.denseW(designs, relative: relative)
-        let c = try Cholesky(symmetrized(w))
-        let left = try c.solveLower(g)
-        var leftT = left
-        for i in 0..<d { for j in 0..<d { leftT[i, j] = left[j, i] } }
-        let top = try SymmetricEigen(symmetrized(try c.solveLower(leftT))).values.last!
+        let top = try BoundaryFitTests.topEigenvalue(g, designs: designs, relative: relative)
         #expect(top <= 0.5 * options.boundaryTolerance, "λ_max(G, W) = \(top)")
         // …and it is the criterion the fit reports (3.05e-7 here), to round-off.
         #expect(abs(2 * top - fit.criterion.boundaryExcess) <= 1e-8)
@@ -107,14 +95,7 @@ struct LearnedBasisFloorFitTests {
         // with h = 1e-4 relative (truncation O(h²) ≈ 1e-8 of the slope, round-off
         // ≈ 1e-16·|ℓ|/(h·N) ≈ 1e-13 per observation); the reported slope within 1e-6.
         let slope = try #require(fit.criterion.noiseSlope)
-        let h = 1e-4
-        func perObservation(_ f: (Double) throws -> Double) rethrows -> Double {
-            (try f(noise * (1 + h)) - f(noise * (1 - h))) / (2 * h * noise) * noise / n
-        }
-        let atFixedRelative = try perObservation { try BoundaryFitTests.direct(designs, targets, mean: mean, noise: $0, relative: relative) }
-        let atFixedSigma = try perObservation {
-            try BoundaryFitTests.direct(designs, targets, mean: mean, noise: $0, relative: (noise / $0) * relative)
-        }
+        let (atFixedRelative, atFixedSigma) = try point.noiseSlopes(h: 1e-4)
         #expect(slope < 0 && atFixedSigma < 0)
         #expect(abs(atFixedRelative - slope) <= 1e-6, "\(atFixedRelative) vs \(slope)")
     }

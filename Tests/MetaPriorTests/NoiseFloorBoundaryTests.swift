@@ -34,11 +34,8 @@ struct NoiseFloorBoundaryTests {
     }
 
     static func fit(noise: Double) throws -> (fit: PriorFitResult, data: MetaDataset, map: FeatureMap, floor: Double) {
-        let data = try Self.data(noise: noise)
-        let map = try FeatureMap(spec: .linear, inputNames: data.inputNames, trainingInputs: data.tasks.map(\.inputs))
-        let statistics = try TaskStatistics(dataset: data, featureMap: map)
-        let options = BasisSelection.bounded(PriorFitOptions(), statistics)
-        return (try PriorFit.fit(statistics, options: options), data, map, try #require(options.noiseFloor))
+        let fitted = try BoundaryFitTests.boundedFit(try Self.data(noise: noise), spec: .linear)
+        return (fitted.fit, fitted.data, fitted.map, try #require(fitted.floor))
     }
 
     @Test func noiseFreeFitStopsOnTheFloorWithTheKKTSign() throws {
@@ -52,25 +49,13 @@ struct NoiseFloorBoundaryTests {
         #expect(fit.criterion.holds(stationarityTolerance: options.gradientTolerance, decrementTolerance: options.decrementTolerance,
                                     boundaryTolerance: options.boundaryTolerance))
 
-        let designs = try data.tasks.map { try map.design($0.inputs) }
-        let targets = data.tasks.map(\.targets)
-        let noise = fit.prior.noiseVariance
-        let relative = (1 / noise) * fit.prior.covariance
-        let mean = fit.prior.mean
-        let n = Double(data.tasks.reduce(0) { $0 + $1.count })
-        let base = try BoundaryFitTests.direct(designs, targets, mean: mean, noise: noise, relative: relative)
+        let point = try BoundaryFitTests.FittedPoint(fit, data: data, map: map)
+        let base = try point.direct()
         #expect(abs(base - fit.logMarginalLikelihood) <= 1e-9 * abs(base))
 
         // (σ²/N)·∂ℓ/∂σ² by central differences, h = 1e-4 relative: truncation O(h²) ≈ 1e-8 of the
         // slope (σ⁴∂²ℓ/∂σ⁴ is of order N), round-off ≈ 1e-16·|ℓ|/(h·N) ≈ 1e-11 per observation.
-        let h = 1e-4
-        func perObservation(_ f: (Double) throws -> Double) rethrows -> Double {
-            (try f(noise * (1 + h)) - f(noise * (1 - h))) / (2 * h * noise) * noise / n
-        }
-        let atFixedRelative = try perObservation { try BoundaryFitTests.direct(designs, targets, mean: mean, noise: $0, relative: relative) }
-        let atFixedSigma = try perObservation {
-            try BoundaryFitTests.direct(designs, targets, mean: mean, noise: $0, relative: (noise / $0) * relative)
-        }
+        let (atFixedRelative, atFixedSigma) = try point.noiseSlopes(h: 1e-4)
         // The reported slope is the derivative at fixed Σ̃, and the KKT sign holds at fixed Σ too
         // (the two differ by ⟨G, Σ̃⟩/N, zero at a stationary point): both clearly negative, so
         // the bound binds for a reason — the unbounded σ̂² would lie below it.

@@ -59,7 +59,12 @@ public struct Adaptation: Sendable {
                                                                  taskColumn: file.taskColumn, taskID: taskID)
             (task, dataDigest, classNames) = (read.task, read.sourceDigest, read.classNames)
         } else {
-            let read = try TaskLevelValues.readTask(file, dataFile: dataFile, target: target, taskID: taskID, descriptor: descriptor)
+            let read: (task: TaskData, digest: String, values: TaskLevelValues?, descriptor: DescriptorInput?, warning: String?)
+            do {
+                read = try TaskLevelValues.readTask(file, dataFile: dataFile, target: target, taskID: taskID, descriptor: descriptor)
+            } catch let error as InputError {
+                throw file.explainingMissingColumn(error, priorPath: priorPath)
+            }
             (task, dataDigest, classNames) = (read.task, read.digest, nil)
             (taskLevelValues, descriptor, taskLevelWarning) = (read.values, read.descriptor, read.warning)
         }
@@ -179,9 +184,13 @@ public struct Adaptation: Sendable {
     /// task's values.
     public func queries(csv path: String) throws -> Matrix {
         let inputs = prior.file.inputs, levels = prior.file.prior.inputLevels
-        guard let taskLevelValues else { return try MetaDataset.readInputs(csv: path, inputs: inputs, levels: levels) }
-        let read = try MetaDataset.readInputs(csv: path, inputs: inputs, levels: levels, optional: taskLevelValues.names)
-        return taskLevelValues.fill(read.inputs, inputNames: inputs)
+        do {
+            guard let taskLevelValues else { return try MetaDataset.readInputs(csv: path, inputs: inputs, levels: levels) }
+            let read = try MetaDataset.readInputs(csv: path, inputs: inputs, levels: levels, optional: taskLevelValues.names)
+            return taskLevelValues.fill(read.inputs, inputNames: inputs)
+        } catch let error as InputError {
+            throw prior.file.explainingMissingColumn(error, priorPath: prior.path)
+        }
     }
 
     /// The predictive mean, sd and central interval at each query row; `file`, the queries'

@@ -36,26 +36,15 @@ extension MetaDataset {
 
     /// ``readTaskAndDigest(csv:inputs:target:taskColumn:taskID:levels:)`` where the columns
     /// `optional` (a formula prior's task-level columns, ``TaskLevelColumns``) may be absent
-    /// from the file: their entries of the task's inputs are then NaN, and they are returned in
-    /// `absent`.
+    /// from the file: their entries of the task's inputs are then NaN.
     static func readTaskAndDigest(csv path: String, inputs: [String], target: String, taskColumn: String, taskID: String?,
-                                  levels: [String: [String]], optional: [String]) throws -> (task: TaskData, sourceDigest: String, absent: [String]) {
+                                  levels: [String: [String]], optional: [String]) throws -> (task: TaskData, sourceDigest: String) {
         let bytes = try FileBytes(path: path)
-        let header = try bytes.withBytes { pointer in
-            var scanner = CSVScanner(bytes: pointer, count: bytes.count)
-            return try scanner.readHeader(file: path)
-        }
-        let absent = optional.filter { inputs.contains($0) && !header.contains($0) }
+        let absent = try absentColumns(bytes, file: path, optional: optional, inputs: inputs)
         let read = inputs.filter { !absent.contains($0) }
         let (task, digest, _) = try readTask(csv: path, inputs: read, target: target, taskColumn: taskColumn, taskID: taskID,
                                              levels: levels.filter { !absent.contains($0.key) }, recordsDigest: true, bytes: bytes)
-        guard !absent.isEmpty else { return (task, digest ?? "unknown", []) }
-        var widened = Matrix(rows: task.count, columns: inputs.count)
-        for (k, name) in inputs.enumerated() {
-            let source = read.firstIndex(of: name)
-            for i in 0..<task.count { widened[i, k] = source.map { task.inputs[i, $0] } ?? .nan }
-        }
-        return (TaskData(id: task.id, inputs: widened, targets: task.targets), digest ?? "unknown", absent)
+        return (task.widened(from: read, to: inputs), digest ?? "unknown")
     }
 
     /// One read of the file (of `bytes`, when the caller has already read them): the header

@@ -38,6 +38,11 @@ public struct EvaluationRun: Sendable {
         /// features of unit scale, so each task is fitted almost alone (see
         /// ``FewShotMethod/independent(basis:priorVariance:noiseVariance:)``).
         public var independentVariance = 1e4
+        /// `--no-descriptor`: a numeric task-level column of a formula prior that a task gives
+        /// neither on its rows nor in the descriptors is taken at its meta-train average, and a
+        /// prior fitted with task descriptors is scored at its average meta-train descriptor;
+        /// with a warning either way (as ``DescriptorInput/average`` in `adapt`).
+        public var noDescriptor = false
 
         /// Settings with K and Q from the first prior's training conditions unless given,
         /// no split, and the baselines on.
@@ -74,7 +79,9 @@ public struct EvaluationRun: Sendable {
     /// Scores `priors` (and the baselines) on episodes of `dataset`, read from `dataFile`.
     /// - Throws: ``InputError`` for priors that read different inputs, no usable K, a support
     ///   size outside the training conditions under ``Settings/strict``, class-label targets,
-    ///   an empty part of the split, or training tasks among those scored.
+    ///   an empty part of the split, training tasks among those scored, descriptors that no
+    ///   prior reads, or a formula prior's task-level column that varies within a task, differs
+    ///   from the task's descriptor, or has no value (see ``readDataset(csv:options:for:)``).
     public init(priors: [LoadedPrior], dataset all: MetaDataset, dataFile: String, dataDigest: String?,
                 settings: Settings, command: String) throws {
         guard let first = priors.first else { throw InputError(column: "--prior", "give at least one prior file") }
@@ -105,6 +112,12 @@ public struct EvaluationRun: Sendable {
             (split, dataset) = try SplitRequest(rule: rule, partition: partition).apply(to: all)
         }
 
+        // A formula prior's task-level columns: from each task's rows, else its descriptors,
+        // else (--no-descriptor) the meta-train average; constant within every task.
+        try Self.checkDescriptorsAreRead(dataset, priors: priors)
+        dataset = try Self.fillTaskLevelColumns(dataset, priors: priors, noDescriptor: settings.noDescriptor, dataFile: dataFile,
+                                                warnings: &warnings)
+
         // Episodes, the same for every method.
         let spec = EpisodeSpec(shots: k, query: .count(q), withReplacement: true, seed: settings.seed)
         let sampler = try EpisodeSampler(dataset: dataset, spec: spec)
@@ -117,7 +130,7 @@ public struct EvaluationRun: Sendable {
             let training = prior.file.training
             let objective = training.objective == .episodic ? "episodic, K = \(training.shots ?? "?")" : training.objective.rawValue
             return FewShotMethod(name: name, description: "learned prior from \(prior.path) (\(objective), basis \(prior.file.prior.featureDescription))",
-                                 kind: .prior(prior.file.prior))
+                                 kind: .prior(Self.scoredPrior(prior, noDescriptor: settings.noDescriptor, warnings: &warnings)))
         }
         if settings.baselines {
             methods += try FewShotMethod.baselines(for: first.file.prior, independentVariance: settings.independentVariance)

@@ -8,12 +8,27 @@
 /// the prior mean of task i. A prior records these columns so that a new task can give its z
 /// without carrying it on every row (`adapt --descriptor z=…`), and so that `--no-descriptor`
 /// can stand the meta-train average of z in for a z that is not known.
+///
+/// A fit records them even when there are none (``isEmpty``): a formula prior with no record at
+/// all was written before metaprior recorded them, which is worth saying when a new task
+/// lacks one of the formula's columns (``PriorFile/explainingMissingColumn(_:priorPath:)``).
 public struct TaskLevelColumns: Sendable, Equatable {
     /// The task-level columns, in the formula's order of its input columns.
     public let names: [String]
     /// Per name, the average of the column over the meta-train tasks (each task counted once),
     /// or `nil` for a text column (a factor has no average).
     public let means: [Double?]
+
+    /// The record of a fit in which no column was task-level.
+    public static let empty = TaskLevelColumns(checkedNames: [], means: [])
+
+    /// Whether no column was task-level.
+    public var isEmpty: Bool { names.isEmpty }
+
+    private init(checkedNames names: [String], means: [Double?]) {
+        self.names = names
+        self.means = means
+    }
 
     /// Task-level columns from their parts, as a prior file stores them.
     /// - Parameters:
@@ -54,11 +69,11 @@ public struct TaskLevelColumns: Sendable, Equatable {
 
     /// The task-level columns of a formula's frame: the formula's input columns whose value is
     /// the same on every row of each task, with their averages over tasks. Tasks of one row say
-    /// nothing, so a column is task-level only when some task has two rows or more; `nil` when
-    /// no column is.
-    public init?(_ frame: FormulaFrame) {
+    /// nothing, so a column is task-level only when some task has two rows or more; ``empty``
+    /// when no column is.
+    public init(_ frame: FormulaFrame) {
         var names: [String] = [], means: [Double?] = []
-        guard frame.rowsOfTask.contains(where: { $0.count >= 2 }) else { return nil }
+        guard frame.rowsOfTask.contains(where: { $0.count >= 2 }) else { self = .empty; return }
         for name in frame.formula.inputColumns {
             switch frame.columns[name] {
             case .numeric(let values)?:
@@ -74,15 +89,14 @@ public struct TaskLevelColumns: Sendable, Equatable {
                 continue
             }
         }
-        guard !names.isEmpty else { return nil }
-        self.names = names
-        self.means = means
+        self.init(checkedNames: names, means: means)
     }
 }
 
 extension TaskLevelColumns {
-    /// Writes `task_level_columns` and `task_level_means` (nothing when `columns` is `nil`, so a
-    /// prior without task-level columns is written byte for byte as before they existed).
+    /// Writes `task_level_columns` and `task_level_means`: empty arrays for ``empty`` (the fit
+    /// recorded that no column is task-level), nothing when `columns` is `nil` (a prior read
+    /// from a file written before they were recorded is written back without them).
     static func encode<Key: CodingKey>(_ columns: TaskLevelColumns?, into container: inout KeyedEncodingContainer<Key>,
                                        names: Key, means: Key) throws {
         guard let columns else { return }
@@ -91,7 +105,7 @@ extension TaskLevelColumns {
     }
 
     /// Reads and validates `task_level_columns` and `task_level_means`: `nil` when the file has
-    /// neither (a file written before they existed).
+    /// neither (a file written before they existed), ``empty`` when both are empty.
     /// - Throws: ``InputError`` as ``init(names:means:inputs:textColumns:)``, or for one key
     ///   without the other; `DecodingError` for a key of the wrong type.
     static func decode<Key: CodingKey>(from container: KeyedDecodingContainer<Key>, names: Key, means: Key,
@@ -104,9 +118,10 @@ extension TaskLevelColumns {
             }
             return nil
         }
-        guard !listed.isEmpty else {
-            throw InputError(column: "task_level_columns", kind: .invalidValue, "is empty; the fit leaves it out when no column is task-level")
+        guard let averages else {
+            throw InputError(column: "task_level_columns", kind: .inconsistent, "is given without task_level_means; the file is inconsistent")
         }
-        return try TaskLevelColumns(names: listed, means: averages ?? [], inputs: formula.inputColumns, textColumns: Set(levels.keys))
+        if listed.isEmpty && averages.isEmpty { return TaskLevelColumns.empty }
+        return try TaskLevelColumns(names: listed, means: averages, inputs: formula.inputColumns, textColumns: Set(levels.keys))
     }
 }

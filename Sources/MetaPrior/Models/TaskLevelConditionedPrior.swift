@@ -11,7 +11,22 @@
 /// or its rows (where it must then be constant), and under `--no-descriptor` stand the
 /// meta-train average of a missing z in for it.
 public protocol TaskLevelConditionedPrior: TaskPrior {
-    /// The task-level columns with their meta-train averages, or `nil` when the prior was
-    /// fitted without any (or read from a file written before they were recorded).
-    var taskLevel: TaskLevelColumns? { get }
+    /// What the fit recorded: the task-level columns with their meta-train averages
+    /// (``TaskLevelColumns/empty`` when no column was task-level), or `nil` for a prior read
+    /// from a file written before the fit recorded them.
+    var taskLevelRecord: TaskLevelColumns? { get }
+}
+
+extension TaskLevelConditionedPrior {
+    /// The task-level columns with their meta-train averages, or `nil` when the prior has none
+    /// (or its file was written before they were recorded).
+    public var taskLevel: TaskLevelColumns? {
+        guard let taskLevelRecord, !taskLevelRecord.isEmpty else { return nil }
+        return taskLevelRecord
+    }
+
+    /// Whether the prior's file was written before the fit recorded its task-level columns: a
+    /// new task must then carry every column of the formula on its rows, and a refit would
+    /// let it give a task-level one by `--descriptor` instead.
+    public var predatesTaskLevelRecord: Bool { taskLevelRecord == nil }
 }

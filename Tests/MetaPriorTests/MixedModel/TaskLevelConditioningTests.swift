@@ -107,7 +107,7 @@ struct TaskLevelConditioningTests {
         ("bare.csv", DescriptorInput.values(["z1": 0.3]), "no value for the task-level column z2"),
         ("varies.csv", nil, "varies within the task 'new'"),
         ("bare.csv", DescriptorInput.values(["z1": 0.3, "z2": -0.7, "z3": 1]), "no task-level column 'z3'"),
-        ("rows.csv", DescriptorInput.values(["z1": 0.5, "z2": -0.7]), "the task's rows give the task-level column 'z1' the value 0.3, but the options give 0.5"),
+        ("rows.csv", DescriptorInput.values(["z1": 0.5, "z2": -0.7]), "the rows of the task 'new' give the task-level column 'z1' the value 0.3, but the options give 0.5"),
     ])
     func badTaskLevelValuesAreRefused(data: String, descriptor: DescriptorInput?, message: String) throws {
         let dir = try Self.fitted()
@@ -134,7 +134,7 @@ struct TaskLevelConditioningTests {
         ("[\"z1\", \"z1\"]", "names 'z1' twice"),
         ("\"z1\"", "task_level_columns"),
         ("[\"z1\"]", "task_level_means"),
-        ("[]", "task_level_columns"),
+        ("[]", "'task_level_means': has 2 entries for 0 task-level columns"),
     ])
     func editedPriorFilesAreRefused(columns: String, message: String) throws {
         let dir = try Self.fitted()
@@ -161,6 +161,31 @@ struct TaskLevelConditioningTests {
         #expect("\(error)".contains("fitted without task descriptors and its formula has no task-level columns"), "\(error)")
         let missing = try #require(throws: InputError.self) { _ = try Self.adapt(dir, "bare.csv") }
         #expect(missing.column == "z1" && missing.kind == .missingColumn, "\(missing)")
+        // The file predates the record: the error says so, and how to get on.
+        #expect("\(missing)".contains("missing column") && "\(missing)".contains("prior.json was written before metaprior recorded which of a formula's columns are task-level")
+                && "\(missing)".contains("add 'z1', or refit the prior"), "\(missing)")
+        let query = try #require(throws: InputError.self) { _ = try fromRows.queries(csv: dir.appendingPathComponent("query.csv").path) }
+        #expect(query.column == "z1" && Adaptation.isHinted(query), "\(query)")
+        // Not for a missing target, which no refit gives.
+        try "x,z1,z2\n0.5,0.3,-0.7\n".write(to: dir.appendingPathComponent("untargeted.csv"), atomically: true, encoding: .utf8)
+        let target = try #require(throws: InputError.self) { _ = try Self.adapt(dir, "untargeted.csv") }
+        #expect(target.column == "y" && !Adaptation.isHinted(target), "\(target)")
+    }
+
+    /// A prior fitted now with no task-level column records that (empty arrays), so a column
+    /// missing from a new task's rows gets no hint to refit: the column varied within the
+    /// meta-train tasks, and only the rows can give it.
+    @Test func aPriorThatRecordsNoColumnGivesNoHint() throws {
+        let frame = try FormulaFrame.parse(csv: Array(TaskLevelFormulaTests.csv().utf8), formula: try ModelFormula(parsing: "y ~ x + (x | task)"))
+        let file = try PriorTraining.train(frame, family: LinearMixedFamily.self, request: FitRequest(),
+                                           source: PriorTraining.Source(file: "d.csv", digest: nil)).file
+        let dir = try Self.directory(file, files: ["nox.csv": "z1,y\n0.3,2.9\n"])
+        let error = try #require(throws: InputError.self) { _ = try Self.adapt(dir, "nox.csv") }
+        #expect(error.column == "x" && error.kind == .missingColumn && !Adaptation.isHinted(error), "\(error)")
+        // The same prior with its record removed (as written before it existed) does hint.
+        try Self.edited(dir) { $0["task_level_columns"] = nil; $0["task_level_means"] = nil }.write(to: dir.appendingPathComponent("prior.json"))
+        let old = try #require(throws: InputError.self) { _ = try Self.adapt(dir, "nox.csv") }
+        #expect(Adaptation.isHinted(old), "\(old)")
     }
 
     /// A text task-level column (Orthodont's Sex) is recorded with no average, and is given on
@@ -193,14 +218,26 @@ struct TaskLevelConditioningTests {
         #expect(queries.rows == 2 && (0..<2).allSatisfy { queries[$0, 1] == Double(female) })
     }
 
-    /// A formula fitted on data with no task-level column writes no task-level keys, so its
-    /// prior file is what it was before they existed.
-    @Test func noTaskLevelColumnsNoKeys() throws {
+    /// A formula fitted on data with no task-level column records that as empty arrays (so a
+    /// file without the keys is known to predate them); it reads back as no task-level column.
+    @Test func noTaskLevelColumnsEmptyKeys() throws {
         let frame = try FormulaFrame.parse(csv: Array(TaskLevelFormulaTests.csv().utf8), formula: try ModelFormula(parsing: "y ~ x + (x | task)"))
         let file = try PriorTraining.train(frame, family: LinearMixedFamily.self, request: FitRequest(),
                                            source: PriorTraining.Source(file: "d.csv", digest: nil)).file
-        let text = String(decoding: try file.encoded(), as: UTF8.self)
-        #expect(!text.contains("task_level"))
-        #expect(try file.prior(as: LinearMixedPrior.self).taskLevel == nil)
+        let bytes = try file.encoded()
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.contains("\"task_level_columns\" : [\n\n  ]") && text.contains("\"task_level_means\" : [\n\n  ]"), "\(text)")
+        let prior = try file.prior(as: LinearMixedPrior.self)
+        #expect(prior.taskLevel == nil && prior.taskLevelRecord == .empty && !prior.predatesTaskLevelRecord)
+        let read = try PriorFile.decode(bytes, file: "p.json")
+        #expect(try read.prior(as: LinearMixedPrior.self).taskLevelRecord == .empty)
+        #expect(try read.encoded() == bytes)
+    }
+}
+
+extension Adaptation {
+    /// Whether `error` carries the hint that the prior predates the task-level record.
+    static func isHinted(_ error: InputError) -> Bool {
+        "\(error)".contains("was written before metaprior recorded which of a formula's columns are task-level")
     }
 }

@@ -12,8 +12,9 @@ import GSL
 /// descriptors also the linear-Gaussian family's `descriptor_names`, `descriptor_coefficients`
 /// (B, a row per shared term), `descriptor_standard_errors` and `descriptor_mean`, and
 /// `descriptor_covariance` (vcov of vec B in the fit's order), `shared_estimates` being B z̃̄;
-/// when some of the formula's columns were constant within every meta-train task,
-/// `task_level_columns` and `task_level_means` (``TaskLevelColumns``).
+/// and `task_level_columns` with `task_level_means`: the formula's columns that were constant
+/// within every meta-train task (``TaskLevelColumns``; empty arrays when none was, absent from a
+/// file written before they were recorded).
 extension GeneralizedMixedPrior {
     enum CodingKeys: String, CodingKey {
         case responseFamily, link, formula, basis, exposure, approximation, quadraturePoints, inputLevels, sharedTerms, sharedEstimates,
@@ -51,7 +52,7 @@ extension GeneralizedMixedPrior {
             try container.encode(descriptors.meanDescriptor, forKey: .descriptorMean)
             try container.encode(descriptorCovariance.nestedRows, forKey: .descriptorCovariance)
         }
-        try TaskLevelColumns.encode(taskLevel, into: &container, names: .taskLevelColumns, means: .taskLevelMeans)
+        try TaskLevelColumns.encode(taskLevelRecord, into: &container, names: .taskLevelColumns, means: .taskLevelMeans)
     }
 
     /// Reads the family's keys for the family `model` names: the formula is parsed again and its

@@ -72,7 +72,7 @@ extension GeneralizedMixedPrior: DescriptorConditionedPrior {
         let (beta, covariance) = Self.atDescriptor([1] + z, wide: wide, covariance: descriptorCovariance, p: p)
         return try GeneralizedMixedPrior(family: family, formula: formula, shared: shared, taskSpecific: taskSpecific, inputLevels: inputLevels,
                                          exposureColumn: exposureColumn, beta: beta, betaCovariance: covariance, theta: theta,
-                                         quadraturePoints: quadraturePoints, taskLevel: taskLevel)
+                                         quadraturePoints: quadraturePoints, taskLevel: taskLevelRecord)
     }
 
     /// The prior at the average meta-train descriptor (its ``beta``), descriptors dropped.
@@ -80,7 +80,7 @@ extension GeneralizedMixedPrior: DescriptorConditionedPrior {
         // The parts were validated together, so this cannot fail.
         try! GeneralizedMixedPrior(family: family, formula: formula, shared: shared, taskSpecific: taskSpecific, inputLevels: inputLevels,
                                    exposureColumn: exposureColumn, beta: beta, betaCovariance: betaCovariance, theta: theta,
-                                   quadraturePoints: quadraturePoints, taskLevel: taskLevel)
+                                   quadraturePoints: quadraturePoints, taskLevel: taskLevelRecord)
     }
 
     /// Report lines for B̂ with its standard errors, one row per shared term.

@@ -42,9 +42,11 @@ public struct GeneralizedMixedPrior: TaskLevelConditionedPrior, Equatable {
     /// vcov(vec B̂) with descriptors ((p·(q+1))², in the order of the fit's interacted shared
     /// columns: every shared term times 1, then every shared term times z₁, …), else `nil`.
     public let descriptorCovariance: Matrix?
-    /// The formula's columns that were constant within every meta-train task, or `nil`
+    /// The formula's columns that were constant within every meta-train task, as the fit
+    /// recorded them (``TaskLevelColumns/empty`` for none), or `nil` for a file written before
+    /// they were recorded: a new task may give them by `--descriptor` instead of on its rows
     /// (``TaskLevelConditionedPrior``).
-    public let taskLevel: TaskLevelColumns?
+    public let taskLevelRecord: TaskLevelColumns?
 
     /// A prior from its parts.
     /// - Throws: ``InputError`` naming the prior-file key when the parts disagree in size, a
@@ -105,7 +107,7 @@ public struct GeneralizedMixedPrior: TaskLevelConditionedPrior, Equatable {
         }
         self.descriptors = descriptors
         self.descriptorCovariance = descriptors == nil ? nil : descriptorCovariance
-        self.taskLevel = taskLevel
+        self.taskLevelRecord = taskLevel
     }
 
     /// The family's name: `binomial` or `poisson`.

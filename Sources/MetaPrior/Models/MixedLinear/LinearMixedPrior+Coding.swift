@@ -6,8 +6,9 @@ import GSL
 /// `input_levels` (each text input's levels), `shared_terms`, `shared_estimates`,
 /// `shared_standard_errors` (written for readers; recomputed from `shared_covariance` when
 /// read), `shared_covariance`, `features` (the task-specific terms), `mean` (ν), `covariance`
-/// (Σ), `noise_variance` (σ²) and `singular`; when some of the formula's columns were constant
-/// within every meta-train task, `task_level_columns` and `task_level_means` (``TaskLevelColumns``).
+/// (Σ), `noise_variance` (σ²), `singular`, and `task_level_columns` with `task_level_means`: the
+/// formula's columns that were constant within every meta-train task (``TaskLevelColumns``;
+/// empty arrays when none was, absent from a file written before they were recorded).
 extension LinearMixedPrior {
     enum CodingKeys: String, CodingKey {
         case formula, basis, criterion, inputLevels, sharedTerms, sharedEstimates, sharedStandardErrors, sharedCovariance, features, mean,
@@ -30,7 +31,7 @@ extension LinearMixedPrior {
         try container.encode(gaussian.covariance.nestedRows, forKey: .covariance)
         try container.encode(gaussian.noiseVariance, forKey: .noiseVariance)
         try container.encode(isSingular, forKey: .singular)
-        try TaskLevelColumns.encode(taskLevel, into: &container, names: .taskLevelColumns, means: .taskLevelMeans)
+        try TaskLevelColumns.encode(taskLevelRecord, into: &container, names: .taskLevelColumns, means: .taskLevelMeans)
     }
 
     /// Reads the family's keys: the formula is parsed again and its designs rebuilt from the

@@ -27,9 +27,11 @@ public struct LinearMixedPrior: TaskLevelConditionedPrior, Equatable {
     public let gaussian: GaussianPrior
     /// Whether θ maximises the restricted likelihood (REML) rather than the likelihood.
     public let reml: Bool
-    /// The formula's columns that were constant within every meta-train task, or `nil`: a new
-    /// task may give them by `--descriptor` instead of on its rows (``TaskLevelConditionedPrior``).
-    public let taskLevel: TaskLevelColumns?
+    /// The formula's columns that were constant within every meta-train task, as the fit
+    /// recorded them (``TaskLevelColumns/empty`` for none), or `nil` for a file written before
+    /// they were recorded: a new task may give them by `--descriptor` instead of on its rows
+    /// (``TaskLevelConditionedPrior``).
+    public let taskLevelRecord: TaskLevelColumns?
 
     /// A prior from a fit of `data`.
     /// - Throws: ``InputError`` when the fit's numbers do not make a valid prior.
@@ -73,7 +75,7 @@ public struct LinearMixedPrior: TaskLevelConditionedPrior, Equatable {
         self.betaCovariance = betaCovariance
         self.gaussian = gaussian
         self.reml = reml
-        self.taskLevel = taskLevel
+        self.taskLevelRecord = taskLevel
     }
 
     /// ν: β̂ of each X column that is also an F column, 0 for the others.
