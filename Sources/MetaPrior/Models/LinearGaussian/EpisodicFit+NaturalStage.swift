@@ -25,7 +25,7 @@ extension EpisodicFit {
     /// at 1e-8 would have a variance 1e8 times the others', which the factor-form posterior
     /// cannot carry (the 1055.55-instead-of-2.9565 failure), so it is written flat.
     static let flatTolerance = 1e-8
-    /// Newton steps allowed the natural stage (each costs 2k gradient passes for the Hessian).
+    /// Newton steps allowed the natural stage (each costs one Hessian pass over the episodes).
     static let naturalSteps = 100
 
     /// Newton in natural coordinates (`naturalNewton`) from where the (μ, L) stage stopped

@@ -67,8 +67,18 @@ extension EpisodicFit {
     /// The trust-region Newton iteration of `newton` on any F(u) to be minimised (F is minus
     /// the mean log predictive density per query point), given F with its gradient and the
     /// Hessian of F; returns u in `theta`.
+    ///
+    /// With `scaledByDiagonal`, each step works in ũ = Du, D = diag(√|H_ii|) of that step's
+    /// Hessian (Jacobi scaling; the trust region is the ellipsoid ‖D δ‖ ≤ Δ): for coordinates
+    /// whose curvatures differ by many orders of magnitude and carry no preconditioning of
+    /// their own (the natural stage's). Unscaled, the eigenvalue floor (1e-12 of the largest)
+    /// replaced genuine small curvatures by the floor, so the "Newton" step moved along them by
+    /// a fraction λ/floor of the way and the decrement, which used the same floor, understated
+    /// what was left (issue 11). The decrement is the same quantity in either coordinates when
+    /// the Hessian is positive definite (½gᵀH⁻¹g is invariant under u ↦ Du), and the ascent
+    /// test then compares curvatures on the scaled Hessian, whose diagonal is 1.
     static func trustRegionNewton(start: [Double], evaluate: ([Double]) throws -> (value: Double, gradient: [Double]),
-                                  hessian: ([Double]) throws -> Matrix, tolerance: Double, maximumSteps: Int,
+                                  hessian: ([Double]) throws -> Matrix, scaledByDiagonal: Bool = false, tolerance: Double, maximumSteps: Int,
                                   deadline: ContinuousClock.Instant?,
                                   progress: ((_ step: Int, _ value: Double) -> Void)?) throws -> NewtonOutcome {
         let k = start.count
@@ -82,16 +92,20 @@ extension EpisodicFit {
         var radius = 1.0
         while true {
             if expired() { timedOut = true; break }
-            let hessian = try hessian(u)
+            var hessian = try hessian(u)
             guard hessian.isFinite else {
                 throw InputError(kind: .invalidValue, "the episodic objective's curvature is not finite at the current prior; the data have extreme values")
             }
+            // Jacobi scaling (`scaledByDiagonal`): the step, the trust region and the criterion
+            // are taken in ũ = D u, D = diag(√|H_ii|), where H̃ = D⁻¹HD⁻¹ has a unit diagonal.
+            let diagonal = scaledByDiagonal ? jacobiScale(hessian) : [Double](repeating: 1, count: k)
+            if scaledByDiagonal { for i in 0..<k { for j in 0..<k { hessian[i, j] /= diagonal[i] * diagonal[j] } } }
             let eigen = try SymmetricEigen(hessian)
             let largest = Swift.max(eigen.values.map(abs).max() ?? 0, 1e-300)
             // F is minimised: an eigenvalue below −1e-6·largest is a direction in which the
             // objective f rises at second order.
             ascent = (eigen.values.first ?? 0) < -1e-6 * largest
-            let g = current.gradient
+            let g = zip(current.gradient, diagonal).map { $0 / $1 }
             let projections = (0..<k).map { c in (0..<k).reduce(0.0) { $0 + eigen.vectors[$1, c] * g[$1] } }
             let floor = 1e-12 * largest
             decrement = 0.5 * zip(projections, eigen.values).reduce(0.0) { $0 + $1.0 * $1.0 / Swift.max(abs($1.1), floor) }
@@ -138,7 +152,7 @@ extension EpisodicFit {
                     let a = (0..<k).reduce(0.0) { $0 + eigen.vectors[$1, c] * s[$1] }
                     predicted -= projections[c] * a + 0.5 * eigen.values[c] * a * a
                 }
-                let candidate = zip(u, s).map { $0 + $1 }
+                let candidate = (0..<k).map { u[$0] + s[$0] / diagonal[$0] }
                 let trial = try? evaluate(candidate)
                 let actual = trial.map { current.value - $0.value } ?? -Double.infinity
                 let ratio = predicted > 0 ? actual / predicted : (actual >= 0 ? 1 : -1)
@@ -156,5 +170,13 @@ extension EpisodicFit {
         }
         return NewtonOutcome(theta: u, steps: steps, decrement: decrement, ascentDirection: ascent,
                              converged: decrement <= tolerance && !ascent && !timedOut, timedOut: timedOut)
+    }
+
+    /// D = √|diag H| for Jacobi scaling, each entry floored at 1e-8 of the largest (a zero
+    /// diagonal, e.g. a parameter the objective does not see, keeps a finite scale).
+    static func jacobiScale(_ hessian: Matrix) -> [Double] {
+        let roots = (0..<hessian.rows).map { abs(hessian[$0, $0]).squareRoot() }
+        let top = Swift.max(roots.max() ?? 0, 1e-300)
+        return roots.map { Swift.max($0, 1e-8 * top) }
     }
 }
