@@ -64,11 +64,10 @@ public enum GaussianMixtureFamily: ModelFamily {
         try GaussianMixturePrior(from: decoder)
     }
 
-    /// The fitted model with its EM stage.
+    /// The fitted model with its EM stage and, when EM did not converge, the Newton finish's.
     static func fitted(_ prior: GaussianMixturePrior, _ result: MixtureFitResult, options: MixtureFitOptions, observations: Double) -> FittedModel {
         let finish = result.finish
-        let emConverged = result.converged && finish.map { !$0.converged } ?? true
-        let emEnding: FitStage.Ending = emConverged ? .converged : finish != nil ? .handedOn : .iterationLimit
+        let emEnding: FitStage.Ending = result.emConverged ? .converged : finish != nil ? .handedOn : .iterationLimit
         let plainStart = result.start == options.starts
         let starts = options.components == 1 ? "1 start (the single-Gaussian warm start)"
             : "best ℓ of \(options.starts) seeded k-means++ starts and a plain-EM run from the first (seed \(options.seed); \(plainStart ? "the plain-EM run" : "start \(result.start + 1)") kept)"
@@ -84,7 +83,7 @@ public enum GaussianMixtureFamily: ModelFamily {
                 : "KKT on the boundary: λ_max(Ū_k, P̄_k) − 1 = \(significant(finish.boundaryExcess, 2)) (tolerance \(significant(MixtureFinish.boundaryTolerance, 2)))"
                     + (finish.growthGain.map { ", best rank-one growth gains \(significant($0, 2)) per task (tolerance \(significant(MixtureFinish.growthTolerance, 2)))" } ?? "")
             stages.append(FitStage(stage: "newton", objective: "log marginal likelihood of the \(options.components)-component mixture",
-                                   method: "Newton (central-difference Hessian of the analytic gradient) with Σ_k = L_kL_kᵀ of rank \(finish.ranks.map(String.init).joined(separator: ", ")) of \(result.mixture.dimension); \(boundary)",
+                                   method: "Newton from the start kept (exact Hessian, one pass over the tasks) with Σ_k = L_kL_kᵀ of rank \(finish.ranks.map(String.init).joined(separator: ", ")) of \(result.mixture.dimension); \(boundary)",
                                    iterations: finish.steps, value: result.logLikelihood, ending: finish.converged ? .converged : .stalled,
                                    criterion: finish.decrement, criterionName: "Newton decrement ½gᵀ(−H)⁻¹g per task", tolerance: options.tolerance))
         }

@@ -42,7 +42,8 @@ public struct MixtureFitResult: Sendable {
     public var logLikelihood: Double
     /// EM steps (E-steps over all tasks, the extrapolated points' included) of the start kept.
     public var iterations: Int
-    /// Whether both convergence criteria were met (``MixtureFitOptions``).
+    /// Whether EM's two criteria (``MixtureFitOptions``) or the finish's (Newton decrement per
+    /// task and the boundary test, ``MixtureFinishReport``) were met.
     public var converged: Bool
     /// The rise of ℓ per unit task weight in the last plain EM step (the first of the last
     /// SQUAREM cycle).
@@ -64,6 +65,9 @@ public struct MixtureFitResult: Sendable {
     public var extrapolations = 0
     /// Of the start kept, the accepted boundary moves (eigenvalues of Σ_k set to the floor).
     public var boundaryMoves = 0
+    /// Whether EM met its own criterion (``MixtureFitOptions/tolerance`` and
+    /// ``MixtureFitOptions/parameterTolerance``) before the finish.
+    public var emConverged = false
     /// ℓ where EM stopped (``logLikelihood`` is the finish's when it was kept).
     public var emLogLikelihood = 0.0
     /// The second-order finish of the start kept (`nil` when it was not run or did not
@@ -83,7 +87,12 @@ public struct MixtureFitResult: Sendable {
 /// gaussian_mixture` and a comparison of sharing levels call.
 public enum GaussianMixtureFit {
     /// The best by ℓ (the first wins a tie) of ``MixtureFitOptions/starts`` accelerated EM runs
-    /// and, for K > 1, one plain-EM run from the first start (index ``MixtureFitOptions/starts``).
+    /// and, for K > 1, one plain-EM run from the first start (index ``MixtureFitOptions/starts``),
+    /// then **one** second-order finish (`MixtureFinish`) from the start kept. The finish runs
+    /// once, not inside every start: the starts compete on EM's ℓ alone, and Newton from the
+    /// best of them is what turns a crawl into convergence. It runs where EM met its own
+    /// criterion too: near a singular Σ_k a small rise per EM step does not mean ℓ is near its
+    /// maximum, which the Newton decrement and the boundary test do check.
     /// - Throws: ``InputError`` (column `--components`) when K is below 1 or above the number
     ///   of tasks.
     public static func fit(_ statistics: TaskStatistics, options: MixtureFitOptions) throws -> MixtureFitResult {
@@ -105,17 +114,25 @@ public enum GaussianMixtureFit {
             reached.append(result.logLikelihood)
             if best.map({ result.logLikelihood > $0.logLikelihood }) ?? true { best = result }
         }
-        best!.startLogLikelihoods = reached
-        best!.tasks = tasks
-        return best!
+        var result = best!
+        result.startLogLikelihoods = reached
+        result.tasks = tasks
+        if options.finish,
+           let finished = try MixtureFinish.finish(statistics, from: result.mixture, logLikelihood: result.logLikelihood,
+                                                   scale: start.scale, tolerance: options.tolerance),
+           finished.logLikelihood >= result.logLikelihood {
+            result.mixture = finished.mixture
+            result.logLikelihood = finished.logLikelihood
+            result.history += finished.history
+            result.finish = finished.report
+            result.converged = result.emConverged || finished.report.converged
+        }
+        return result
     }
 
     /// SQUAREM-accelerated EM with boundary moves (`MixtureAcceleration`) from `mixture` (plain
-    /// EM steps only when `accelerated` is false), then the second-order finish
-    /// (`MixtureFinish`) once a plain EM step rises by at most ``MixtureEM/boundaryRise`` nats
-    /// per task (÷100 after a finish that did not converge, at most ``finishAttempts`` times)
-    /// or at the iteration limit (counted in EM steps, each an E-step over all tasks). The fit
-    /// is converged when EM's criterion or the finish's is met.
+    /// EM steps only when `accelerated` is false) until converged or the iteration limit
+    /// (counted in EM steps, each an E-step over all tasks).
     static func run(_ statistics: TaskStatistics, from mixture: GaussianMixture, scale: Double, options: MixtureFitOptions,
                     accelerated: Bool = true) throws -> MixtureFitResult {
         var em = try MixtureEM(statistics: statistics, start: mixture, floor: options.floorFraction * scale)
@@ -123,8 +140,6 @@ public enum GaussianMixtureFit {
         var history: [Double] = []
         var converged = false, change = Double.infinity, parameterChange = Double.infinity, dropped = 0
         var iterations = 0, extrapolations = 0, boundaryMoves = 0
-        var switchRise = MixtureEM.boundaryRise, attempts = 0
-        var finished: (mixture: GaussianMixture, logLikelihood: Double, history: [Double], report: MixtureFinishReport)?
         while iterations < options.maximumIterations {
             let cycle = try em.acceleratedCycle(meanScale: scale.squareRoot(), budget: accelerated ? options.maximumIterations - iterations : 1)
             iterations += cycle.evaluations
@@ -136,44 +151,17 @@ public enum GaussianMixtureFit {
             change = (cycle.rise.isFinite ? cycle.rise : history.count >= 2 ? history[history.count - 1] - history[history.count - 2] : .infinity) / weight
             parameterChange = cycle.change
             if change <= options.tolerance && parameterChange <= options.parameterTolerance { converged = true; break }
-            if options.finish, change <= switchRise, attempts < Self.finishAttempts {
-                attempts += 1
-                switchRise /= 100
-                finished = try finish(statistics, em: em, scale: scale, options: options)
-                if finished?.report.converged == true { break }
-            }
         }
         let final = try em.logLikelihood()
         // A last cycle cut to one step by the limit measures its rise here, at the point it reached.
         if !change.isFinite, let last = history.last { change = (final - last) / weight }
         history.append(final)
-        if options.finish, !converged, finished?.report.converged != true, attempts < Self.finishAttempts + 1 {
-            finished = try finish(statistics, em: em, scale: scale, options: options)
-        }
         var result = MixtureFitResult(mixture: em.mixture, logLikelihood: final, iterations: iterations, converged: converged, change: change,
                                       parameterChange: parameterChange, history: history, dropped: dropped, start: 0, startLogLikelihoods: [],
                                       tasks: statistics.weights.filter { $0 > 0 }.count, extrapolations: extrapolations, boundaryMoves: boundaryMoves)
         result.emLogLikelihood = final
-        if let finished, finished.logLikelihood >= final {
-            result.mixture = finished.mixture
-            result.logLikelihood = finished.logLikelihood
-            result.history += finished.history
-            result.finish = finished.report
-            result.converged = converged || finished.report.converged
-        }
+        result.emConverged = converged
         result.accelerated = accelerated
         return result
-    }
-
-    /// Most finishes tried during one EM run (and one more at its end).
-    static let finishAttempts = 3
-
-    /// The finish from EM's current point, kept only when it ends at ℓ at least EM's there.
-    private static func finish(_ statistics: TaskStatistics, em: MixtureEM, scale: Double, options: MixtureFitOptions)
-        throws -> (mixture: GaussianMixture, logLikelihood: Double, history: [Double], report: MixtureFinishReport)? {
-        let here = try em.logLikelihood()
-        guard let finished = try MixtureFinish.finish(statistics, from: em.mixture, logLikelihood: here, scale: scale, tolerance: options.tolerance),
-              finished.logLikelihood >= here else { return nil }
-        return finished
     }
 }

@@ -119,10 +119,13 @@ struct MixtureFactorObjective {
         var u: [Double]
         var p: [Double]
         var noiseSlope: Double
+        /// With `hessian: true`: ∂²log p in (μ, the factor's entries, σ²), natural units
+        /// (``localHessian``).
+        var hessian: [Double]? = nil
     }
 
     /// ``TaskTerm`` of task `t` under mean `mu`, factor `l` (d×r) and σ².
-    func term(_ t: Int, mean mu: [Double], factor l: [Double], rank r: Int, noise sigma2: Double) throws -> TaskTerm {
+    func term(_ t: Int, mean mu: [Double], factor l: [Double], rank r: Int, noise sigma2: Double, hessian: Bool = false) throws -> TaskTerm {
         let d = dimension
         let (a, b, c, n) = tasks[t]
         var al = [Double](repeating: 0, count: d * r)
@@ -162,7 +165,12 @@ struct MixtureFactorObjective {
         let inverse = try chol.inverse()
         let traceInverse = (0..<r).reduce(0.0) { $0 + inverse[$1, $1] }
         let slope = 0.5 * ((ee - ts - sigma2 * ss) / (sigma2 * sigma2) - (nn - rr) / sigma2 - traceInverse)
-        return TaskTerm(logLikelihood: logp, u: u, p: p, noiseSlope: slope)
+        var result = TaskTerm(logLikelihood: logp, u: u, p: p, noiseSlope: slope)
+        if hessian {
+            result.hessian = Self.localHessian(d: d, r: r, factor: l, gramFactor: al, u: u, p: p, inverse: inverse, noise: sigma2,
+                                               count: n, weightedResidual: ee - ts - sigma2 * ss)
+        }
+        return result
     }
 
     /// ℓ, its gradient in x, and per component Ū_k = Σ_i w_i r_ik u uᵀ and P̄_k = Σ_i w_i r_ik P

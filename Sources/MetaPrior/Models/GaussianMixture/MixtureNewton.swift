@@ -2,9 +2,8 @@
 import Foundation
 import GSL
 
-/// Damped Newton steps on ℓ in the coordinates of ``MixtureFactorObjective``, the Hessian by
-/// central differences of the analytic gradient (2p gradient evaluations for p coordinates,
-/// spread over threads by coordinate; p ≤ ``maximumCoordinates``).
+/// Damped Newton steps on ℓ in the coordinates of ``MixtureFactorObjective``, with its exact
+/// Hessian (`MixtureFactorObjective+Hessian`: one pass over the tasks; p ≤ ``maximumCoordinates``).
 ///
 /// A step solves (−H + λI)δ = g with λ growing from 0 (Levenberg–Marquardt) until −H + λI is
 /// positive definite and ℓ(x + δ) ≥ ℓ(x); a point is accepted only then, so ℓ never falls.
@@ -12,7 +11,7 @@ import GSL
 /// per task that one more exact Newton step promises (+∞ where −H is not positive definite, so
 /// a saddle or a flat direction never passes).
 enum MixtureNewton {
-    /// Largest number of coordinates the finish takes on (its Hessian costs 2p gradients).
+    /// Largest number of coordinates the finish takes on (its Hessian is p×p, its solve O(p³)).
     static let maximumCoordinates = 600
 
     /// What the steps reached.
@@ -68,21 +67,8 @@ enum MixtureNewton {
         return value >= 0 ? value : .infinity
     }
 
-    /// ∂²ℓ/∂x² by central differences of the gradient, step 1e-5·max(1, |x_i|) (the
-    /// coordinates are free of units), columns in parallel fixed chunks.
+    /// ∂²ℓ/∂x², exact (``MixtureFactorObjective/hessian(_:)``: one pass over the tasks).
     static func hessian(_ objective: MixtureFactorObjective, at x: [Double]) throws -> Matrix {
-        let p = x.count
-        let columns = try DeterministicParallel.map(count: p, chunkSize: 1) { i -> [Double] in
-            let h = 1e-5 * Swift.max(1, abs(x[i]))
-            var plus = x, minus = x
-            plus[i] += h
-            minus[i] -= h
-            let gp = try objective.evaluate(plus, parallel: false).gradient
-            let gm = try objective.evaluate(minus, parallel: false).gradient
-            return (0..<p).map { (gp[$0] - gm[$0]) / (2 * h) }
-        }
-        var result = Matrix(rows: p, columns: p)
-        for i in 0..<p { for j in 0..<p { result[j, i] = columns[i][j] } }
-        return result
+        try Matrix(rows: x.count, columns: x.count, elements: try objective.hessian(x))
     }
 }
