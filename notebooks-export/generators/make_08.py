@@ -2,6 +2,7 @@
 """Writes notebooks-export/08-multi-objective-recommender.ipynb (unexecuted); execute it with
 notebooks-export/execute.py --write-back. Run from the repository's root."""
 from nbcells import METAPRIOR_HELPER, check, code, md, write
+from nb08_mixture import mixture_section
 
 md("""# 08 — A multi-objective recommender: sharing, negative transfer, descriptors and mixtures
 
@@ -274,72 +275,7 @@ on the objective puts what the objectives do not share into the mean, and shares
 A new task of a known objective is adapted with its descriptor, e.g. `metaprior adapt --prior
 work/descriptors.json --descriptor is_watch=0,is_like=0,is_share=1 …` (section 6).""")
 
-md("""## 4. A mixture prior finds the groups itself
-
-Descriptors need the grouping to be known. A mixture of Gaussians over φ, fitted by EM over the
-tasks, can find it: `--components auto` fits K = 1 … 5 and chooses K by the held-out 5-shot
-predictive density on a quarter of the tasks, with BIC beside it. No objective labels are given.""")
-
-code("""metaprior("fit", "--data", "work/pairs.csv", *TARGETS, "--model", "gaussian_mixture", "--components", "auto",
-          "--output", "work/mixture.json", "--quiet")
-mixture = json.loads(Path("work/mixture.json").read_text())
-stage = mixture["training"]["stages"][0]
-print(f"EM: {stage['ending']} after {stage['iterations']} iterations; last rise of ℓ per task "
-      f"{stage['criterion']:.2g} (tolerance {stage['tolerance']:.0e}); log marginal likelihood {stage['value']:.6f}")
-selection = pd.DataFrame(mixture["component_selection"]).set_index("components")
-K = int(selection.index[selection["chosen"]][0])
-print("chosen K =", K)
-selection[["held_out_log_predictive", "standard_error", "shortfall", "shortfall_se", "bic", "converged", "chosen"]]""")
-
-md("""Which tasks went where? `metaprior adapt` on each task's own 40 points gives the mixture
-posterior; the `component` column of its draws says which component each draw came from, so the
-share of draws in a component is that task's posterior probability of belonging to it.""")
-
-code("""components = pd.DataFrame(mixture["means"], columns=truth.columns, index=[f"component {k + 1}" for k in range(K)])
-components.insert(0, "π", mixture["weights"])
-display(components)
-assignment = []
-for task in descriptors["task"]:
-    metaprior("adapt", "--prior", "work/mixture.json", "--data", "work/tasks.csv", "--task-id", task,
-              "--draws", 200, "--seed", 1, "--output", "work/mixture-draws.csv", "--quiet")
-    draws = pd.read_csv("work/mixture-draws.csv", comment="#")
-    assignment.append({"task": task, "objective": task.split("/")[1],
-                       "component": int(draws["component"].mode()[0]), "share": (draws["component"] == draws["component"].mode()[0]).mean()})
-assignment = pd.DataFrame(assignment)
-pd.crosstab(assignment["objective"], assignment["component"]).loc[objectives]""")
-
-check("""crosstab = pd.crosstab(assignment["objective"], assignment["component"])
-click_component = crosstab.loc["click"].idxmax()
-print("chosen K:", K, "; BIC:", selection["bic"].round(1).to_dict())
-print("click tasks in their component:", int(crosstab.loc["click", click_component]), "of", n_segments,
-      "; other tasks in it:", int(crosstab.drop(index="click")[click_component].sum()),
-      "; smallest posterior share of a task's component:", round(assignment["share"].min(), 3))
-assert K == 2 and selection["bic"].idxmin() == 2 and selection.loc[1, "shortfall"] > 2 * selection.loc[1, "shortfall_se"]
-assert crosstab.loc["click", click_component] == n_segments and crosstab.drop(index="click")[click_component].sum() == 0
-gain_mixture = summary.loc["mixture"]
-print(f"mixture minus learned (paired over tasks): {gain_mixture['minus_learned']:+.4f} ± {gain_mixture['minus_learned_se']:.4f};"
-      f" tasks hurt: {int(hurt.loc['mixture'].sum())}, tasks losing at all: {int(gain_mixture['losing'])}")
-n_losing_mixture = int(hurt.loc["mixture"].sum())
-assert n_losing_mixture == 0 and gain_mixture["minus_learned"] > 2 * gain_mixture["minus_learned_se"]
-mixture_vs_descriptors = gain_descriptors["minus_learned"] - gain_mixture["minus_learned"]
-print(f"descriptors ahead of the mixture by {mixture_vs_descriptors:.4f}")
-# the quoted numbers, with room for EM's last digits (it stops at its iteration limit)
-assert stage["ending"] == "iteration_limit" and stage["tolerance"] < stage["criterion"] < 1e-7
-assert abs(gain_mixture["minus_learned"] - 0.027) < 0.002 and abs(gain_mixture["minus_learned_se"] - 0.003) < 0.001
-assert 0 < mixture_vs_descriptors
-# section 2's claim: every objective gains more under the mixture than under the shared prior
-assert (per_objective.loc["mixture"] > per_objective.loc["learned"]).all()""")
-
-md("""The held-out score chooses K = 2 and BIC agrees (printed above): one component for clicks and
-one for the three objectives that agree — every click task, and nothing else, has its highest
-posterior probability on the click component. EM is slow here: even SQUAREM-accelerated, it stopped at its
-iteration limit (500) while ℓ still rose by about 10⁻⁸ nats per task per plain EM step (the line above), and
-the prior file records the fit as not converged (`converged` in the table: only K = 1 reached the
-tolerance). In the comparison (section 2) the
-mixture, fitted on the meta-train tasks alone, also hurts no held-out task and beats the single
-shared prior by 0.027 ± 0.003 nats per query point; it trails the descriptor-conditioned prior a little,
-as it must learn the grouping that the descriptors are given, and it puts watch, like and
-share in one component although their coefficients differ by 0.1 to 0.2 (the segments' sd is 0.15).""")
+mixture_section()
 
 md("""## 5. Task weights: the weighted-objective slide
 

@@ -64,22 +64,40 @@ public enum GaussianMixtureFamily: ModelFamily {
         try GaussianMixturePrior(from: decoder)
     }
 
-    /// The fitted model with its EM stage.
+    /// The fitted model with its EM stage and, when EM did not converge, the Newton finish's.
     static func fitted(_ prior: GaussianMixturePrior, _ result: MixtureFitResult, options: MixtureFitOptions, observations: Double) -> FittedModel {
-        let ending: FitStage.Ending = result.converged ? .converged : .iterationLimit
-        let starts = options.components == 1 ? "1 start (the single-Gaussian warm start)" : "best ℓ of \(options.starts) seeded k-means++ starts (seed \(options.seed); start \(result.start + 1) kept)"
-        let stage = FitStage(stage: "em", objective: "log marginal likelihood of the \(options.components)-component mixture",
-                             method: "exact EM over tasks (φ_i and k_i missing), SQUAREM-accelerated (S3; \(result.extrapolations) extrapolations and \(result.boundaryMoves) boundary moves accepted), \(starts)",
-                             iterations: result.iterations, value: result.logLikelihood, ending: ending, criterion: result.change,
-                             criterionName: "rise of ℓ per task in the last plain EM step, with every π_k and μ_k entry (in units of √(tr Σ₁/d)) moving at most \(significant(options.parameterTolerance, 2)), last \(significant(result.parameterChange, 2))",
-                             tolerance: options.tolerance)
+        let finish = result.finish
+        let emEnding: FitStage.Ending = result.emConverged ? .converged : finish != nil ? .handedOn : .iterationLimit
+        let plainStart = result.start == options.starts
+        let starts = options.components == 1 ? "1 start (the single-Gaussian warm start)"
+            : "best ℓ of \(options.starts) seeded k-means++ starts and a plain-EM run from the first (seed \(options.seed); \(plainStart ? "the plain-EM run" : "start \(result.start + 1)") kept)"
+        let method = result.accelerated
+            ? "exact EM over tasks (φ_i and k_i missing), SQUAREM-accelerated (S3; \(result.extrapolations) extrapolations and \(result.boundaryMoves) boundary moves accepted), \(starts)"
+            : "exact EM over tasks (φ_i and k_i missing), plain, \(starts)"
+        var stages = [FitStage(stage: "em", objective: "log marginal likelihood of the \(options.components)-component mixture", method: method,
+                               iterations: result.iterations, value: result.emLogLikelihood, ending: emEnding, criterion: result.change,
+                               criterionName: "rise of ℓ per task in the last plain EM step, with every π_k and μ_k entry (in units of √(tr Σ₁/d)) moving at most \(significant(options.parameterTolerance, 2)), last \(significant(result.parameterChange, 2))",
+                               tolerance: options.tolerance)]
+        if let finish {
+            let boundary = finish.boundaryExcess == -.infinity ? "every Σ_k of full rank"
+                : "KKT on the boundary: λ_max(Ū_k, P̄_k) − 1 = \(significant(finish.boundaryExcess, 2)) (tolerance \(significant(MixtureFinish.boundaryTolerance, 2)))"
+                    + (finish.growthGain.map { ", best rank-one growth gains \(significant($0, 2)) per task (tolerance \(significant(MixtureFinish.growthTolerance, 2)))" } ?? "")
+            stages.append(FitStage(stage: "newton", objective: "log marginal likelihood of the \(options.components)-component mixture",
+                                   method: "Newton from the start kept (exact Hessian, one pass over the tasks) with Σ_k = L_kL_kᵀ of rank \(finish.ranks.map(String.init).joined(separator: ", ")) of \(result.mixture.dimension); \(boundary)",
+                                   iterations: finish.steps, value: result.logLikelihood, ending: finish.converged ? .converged : .stalled,
+                                   criterion: finish.decrement, criterionName: "Newton decrement ½gᵀ(−H)⁻¹g per task", tolerance: options.tolerance))
+        }
+        let ending: FitStage.Ending = result.converged ? .converged : finish != nil ? .stalled : .iterationLimit
         var notes: [String] = []
         if result.dropped > 0 { notes.append("note: \(result.dropped) component(s) became empty (weight below 1e-8) and were dropped; K = \(result.mixture.componentCount)") }
-        if !result.converged { notes.append("warning: EM did not reach the tolerance in \(options.maximumIterations) EM steps; try --max-iterations") }
+        if !result.converged {
+            notes.append(finish == nil ? "warning: EM did not reach the tolerance in \(options.maximumIterations) EM steps; try --max-iterations"
+                                       : "warning: neither EM nor its Newton finish met the tolerance; try --max-iterations")
+        }
         var model = FittedModel(prior: prior, logMarginalLikelihood: result.logLikelihood, iterations: result.iterations, gradientNorm: result.change,
                                 converged: result.converged, tasks: result.tasks, observations: Int(observations.rounded()),
-                                account: result.converged ? "result: converged (EM)" : "result: \(ending.phrase) (EM)", notes: notes)
-        model.stages = [stage]
+                                account: result.converged ? "result: converged (\(finish?.converged == true ? "Newton" : "EM"))" : "result: \(ending.phrase) (\(finish == nil ? "EM" : "Newton"))", notes: notes)
+        model.stages = stages
         return model
     }
 }
