@@ -58,19 +58,26 @@ extension PriorFit {
         try em.iterate(tolerance: earlyEMTolerance, options: options)
         guard !em.hasConverged(tolerance: ExpectationMaximisation.fitTolerance), em.iterations < options.emIterations, !options.expired
         else { return nil }
-        let (likelihood, start) = try startingPoint(em, statistics, options: options)
-        guard start.count <= newtonParameterLimit else { return nil }
-        let polished = try newtonPolish(likelihood, start: start, scale: likelihood.parameterScales(), options: options,
-                                        maximumSteps: Swift.min(earlyNewtonSteps, options.maximumIterations))
-        var kept = polished.timedOut
-        if !kept {
-            let criterion = try likelihood.criterion(likelihood.evaluate(polished.theta)).with(newtonDecrement: polished.decrement)
-            kept = criterion.isStationary(tolerance: options.gradientTolerance, decrementTolerance: options.decrementTolerance)
-                && (options.structure != .full || criterion.boundaryExcess <= options.boundaryTolerance
-                    || likelihood.columns == statistics.dimension)
-                && (criterion.noiseSlope ?? 0) <= 0
+        // Any failure here (an evaluation that throws at the early point: on constant targets
+        // Σ ΦᵀV⁻¹Φ is singular there) only means the steps are not kept; the fit from EM's
+        // own tolerance then meets (or reports) it as before.
+        do {
+            let (likelihood, start) = try startingPoint(em, statistics, options: options)
+            guard start.count <= newtonParameterLimit else { return nil }
+            let polished = try newtonPolish(likelihood, start: start, scale: likelihood.parameterScales(), options: options,
+                                            maximumSteps: Swift.min(earlyNewtonSteps, options.maximumIterations))
+            var kept = polished.timedOut
+            if !kept {
+                let criterion = try likelihood.criterion(likelihood.evaluate(polished.theta)).with(newtonDecrement: polished.decrement)
+                kept = criterion.isStationary(tolerance: options.gradientTolerance, decrementTolerance: options.decrementTolerance)
+                    && (options.structure != .full || criterion.boundaryExcess <= options.boundaryTolerance
+                        || likelihood.columns == statistics.dimension)
+                    && (criterion.noiseSlope ?? 0) <= 0
+            }
+            return EarlyNewton(likelihood: likelihood, theta: polished.theta, steps: polished.steps, logLikelihood: polished.logLikelihood,
+                               decrement: polished.decrement, timedOut: polished.timedOut, kept: kept)
+        } catch {
+            return nil
         }
-        return EarlyNewton(likelihood: likelihood, theta: polished.theta, steps: polished.steps, logLikelihood: polished.logLikelihood,
-                           decrement: polished.decrement, timedOut: polished.timedOut, kept: kept)
     }
 }
