@@ -59,6 +59,9 @@ public struct PriorFitOptions: Sendable {
     /// Most columns of the starting factor (`nil`: as many as EM's directions above the
     /// signal-to-noise threshold). Tests start low to exercise the growth of the rank.
     var startingRank: Int?
+    /// Whether EM stops early where Newton steps follow it (`PriorFit.newtonFromEarlyEM`).
+    /// Tests turn it off to compare with the fit that runs EM to its own tolerance first.
+    var stopsEMEarly = true
     /// Called after every EM and BFGS iteration (for progress on a terminal).
     public var progress: (@Sendable (FitProgress) -> Void)?
 

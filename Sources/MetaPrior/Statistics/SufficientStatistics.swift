@@ -89,17 +89,35 @@ public struct SufficientStatistics: Sendable {
             if let why = first.header.mismatch(part.header) {
                 throw InputError(kind: .inconsistent, "statistics part \(p + 1) differs from part 1: \(why); every shard must be computed with the same feature map and columns")
             }
+            // Where each task goes: new tasks are appended in order of first appearance
+            // (in bulk when the part brings only new tasks, the usual single file: per-task
+            // appends and their dictionary of a million ids took 15% of a 1,000,000-task fit);
+            // repeats are added afterwards, in the order they appear, so sums are as before.
+            let base = result.taskCount
+            var fresh: [Int] = []
+            var repeats: [(task: Int, into: Int)] = []
             for t in 0..<part.taskCount {
                 let id = part.taskIDs[t]
-                guard let at = index[id] else {
-                    index[id] = result.taskCount
-                    result.taskIDs.append(id)
+                if let at = index[id] { repeats.append((t, at)); continue }
+                index[id] = base + fresh.count
+                fresh.append(t)
+            }
+            if fresh.count == part.taskCount {
+                result.taskIDs += part.taskIDs
+                result.counts += part.counts
+                result.targetSquares += part.targetSquares
+                result.cross += part.cross
+                result.gram += part.gram
+            } else {
+                for t in fresh {
+                    result.taskIDs.append(part.taskIDs[t])
                     result.counts.append(part.counts[t])
                     result.targetSquares.append(part.targetSquares[t])
                     result.cross += part.cross[(t * d)..<((t + 1) * d)]
                     result.gram += part.gram[(t * d * d)..<((t + 1) * d * d)]
-                    continue
                 }
+            }
+            for (t, at) in repeats {
                 result.counts[at] += part.counts[t]
                 result.targetSquares[at] += part.targetSquares[t]
                 for k in 0..<d { result.cross[at * d + k] += part.cross[t * d + k] }

@@ -181,6 +181,34 @@ struct ExpectationMaximisation {
         return total[d + d * d + 1]
     }
 
+    /// Steps taken by ``iterate(tolerance:options:)`` so far.
+    private(set) var iterations = 0
+    /// The log-likelihood the last step started from (−∞ before the first).
+    private(set) var logLikelihood = -Double.infinity
+    /// |ℓ_k − ℓ_{k−1}| of the last step (∞ before the second).
+    private var lastChange = Double.infinity
+
+    /// Steps until ℓ changes by at most `tolerance` relative (or ``PriorFitOptions/emIterations``
+    /// steps in all, or the deadline), continuing from where the last call stopped: a call with
+    /// a loose tolerance followed by one with a tight tolerance takes exactly the steps one call
+    /// with the tight tolerance takes. The fit's own tolerance is ``fitTolerance``.
+    mutating func iterate(tolerance: Double, options: PriorFitOptions) throws {
+        guard options.emIterations > 0 else { return }
+        while !hasConverged(tolerance: tolerance) && iterations < options.emIterations && !options.expired {
+            let ll = try step()
+            iterations += 1
+            lastChange = abs(ll - logLikelihood)
+            options.progress?(FitProgress(phase: "em", iteration: iterations, logLikelihood: ll, change: ll - logLikelihood))
+            logLikelihood = ll
+        }
+    }
+
+    /// Whether the last step changed ℓ by at most `tolerance` relative (false before a step).
+    func hasConverged(tolerance: Double) -> Bool { iterations > 0 && lastChange <= tolerance * abs(logLikelihood) }
+
+    /// The relative change of ℓ at which EM hands over to BFGS and Newton steps.
+    static let fitTolerance = 1e-6
+
     /// A lower-triangular Λ with ΛΛᵀ = Σ/σ² (jitter allowed: this is only a starting point).
     func relativeFactor() throws -> [Double] {
         let d = statistics.dimension
