@@ -12,7 +12,17 @@ extension PriorFit {
     /// Largest parameter count for Newton steps: each Hessian cost 2k gradient evaluations by
     /// differences, at k = 100 about what 150 BFGS iterations cost. The exact Hessian
     /// (ProfiledLikelihood+Hessian.swift) costs one pass of O(k²) per task instead; this limit
-    /// and the ones below were tuned with differences and are kept until re-measured.
+    /// and the ones below were tuned with differences.
+    ///
+    /// Re-measured with the exact Hessian and kept (debug build, loaded machine; harmonic
+    /// `simulate --seed 1`, 60 tasks × 40 points, `fit --basis fourier:16:7.265
+    /// --max-iterations 200`, d = 33): one exact Hessian at 561 parameters cost about 0.7 s
+    /// CPU, about 150 gradient evaluations (4.5 ms each) against 1122 by differences. Yet
+    /// raising this limit to 600 made the fit worse: dense Newton steps crawl at the noise
+    /// floor (124 Hessians, 89 s CPU, ℓ 7003.98 at the iteration cap) where the present
+    /// path reaches ℓ 7093.27 (cap, 3.8 s CPU); on 60 tasks × 40 points with fourier:12
+    /// (220 parameters) both converge to the same ℓ, with 115 Hessians (20 s CPU) against
+    /// 4 (5 s). The cost of a Hessian is not what stops convergence there.
     static let newtonParameterLimit = 100
 
     /// Largest parameter count for the full treatment: dense Newton steps after truncated ones
@@ -23,6 +33,11 @@ extension PriorFit {
     /// threshold, as before ranks were chosen by gain: at d = 33 (harmonic, fourier:16, 561
     /// parameters) the full treatment raised ℓ (99546 against 95095) but did not converge, and
     /// the final fit alone took 78 s (period fixed at 6.06443, 1000 tasks, a loaded machine).
+    /// With the exact Hessian, on the 60-task harmonic set of ``newtonParameterLimit``'s
+    /// note: 600 here raised ℓ from 7093.27 to 7161.67 (rank 21, stationarity 1.2e-3, no dense
+    /// step taken as it never fell below ``denseFinishLimit``), and with dense steps from any
+    /// stationarity to 7182.89 (48 Hessians, 37 s CPU against 3.8 s); neither converged, so
+    /// the limit is kept.
     static let densePolishLimit = 300
 
     /// Most truncated Newton steps before the rank is checked again (the growth and shrink
