@@ -33,12 +33,26 @@ extension PriorFit {
     /// threshold, as before ranks were chosen by gain: at d = 33 (harmonic, fourier:16, 561
     /// parameters) the full treatment raised ℓ (99546 against 95095) but did not converge, and
     /// the final fit alone took 78 s (period fixed at 6.06443, 1000 tasks, a loaded machine).
-    /// With the exact Hessian, on the 60-task harmonic set of ``newtonParameterLimit``'s
-    /// note: 600 here raised ℓ from 7093.27 to 7161.67 (rank 21, stationarity 1.2e-3, no dense
-    /// step taken as it never fell below ``denseFinishLimit``), and with dense steps from any
-    /// stationarity to 7182.89 (48 Hessians, 37 s CPU against 3.8 s); neither converged, so
-    /// the limit is kept.
-    static let densePolishLimit = 300
+    /// Raised to 600 with the exact Hessian (one pass; about 150 gradient evaluations at 561
+    /// parameters, against 1122 by differences), with dense steps finishing truncated ones at
+    /// any stationarity past ``wideFinishParameters`` (``denseFinishLimit(parameters:)``):
+    /// harmonic `simulate --seed 1`, 1000 tasks × 40 points, `fit --basis fourier:16:7.265
+    /// --max-iterations 200` (the period `fourier:16:auto` chooses) then converged, ℓ
+    /// 109138.9569, stationarity 2e-10, rank 24, 20 Hessians (3.6 s wall each, load ~15),
+    /// 44 s CPU; at 300 it stopped at the iteration cap, ℓ 109129.1823, stationarity 3.1e-5,
+    /// rank 32, 20.5 s CPU (release build, one run each).
+    static let densePolishLimit = 600
+
+    /// Parameter count past which truncated steps hand over to dense ones at any stationarity:
+    /// there (the noise floor of a rich basis) truncated steps crawl, and a dense step with the
+    /// exact Hessian (about 150 gradients at 561 parameters) costs about what one truncated
+    /// step does (up to 100), so waiting for ``denseFinishLimit`` wastes the round.
+    static let wideFinishParameters = 300
+
+    /// ``denseFinishLimit`` up to ``wideFinishParameters``, no limit beyond.
+    static func denseFinishLimit(parameters: Int) -> Double {
+        parameters > wideFinishParameters ? .infinity : denseFinishLimit
+    }
 
     /// Most truncated Newton steps before the rank is checked again (the growth and shrink
     /// tests between rounds cost a few dozen evaluations of ℓ, less than one step).
