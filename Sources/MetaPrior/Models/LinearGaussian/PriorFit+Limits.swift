@@ -40,7 +40,9 @@ extension PriorFit {
     /// --max-iterations 200` (the period `fourier:16:auto` chooses) then converged, ℓ
     /// 109138.9569, stationarity 2e-10, rank 24, 20 Hessians (3.6 s wall each, load ~15),
     /// 44 s CPU; at 300 it stopped at the iteration cap, ℓ 109129.1823, stationarity 3.1e-5,
-    /// rank 32, 20.5 s CPU (release build, one run each).
+    /// rank 32, 20.5 s CPU (release build, one run each). Not yet enough: at the period the
+    /// search itself hands over (7.26526, `fourier:16:auto`) the same fit stalled at ℓ
+    /// 109136.1821, stationarity 2.1e-7, rank 24 (before: cap, ℓ 109126, 1.1e-5, rank 32).
     static let densePolishLimit = 600
 
     /// Parameter count past which truncated steps hand over to dense ones at any stationarity:
