@@ -12,7 +12,17 @@ extension PriorFit {
     /// Largest parameter count for Newton steps: each Hessian cost 2k gradient evaluations by
     /// differences, at k = 100 about what 150 BFGS iterations cost. The exact Hessian
     /// (ProfiledLikelihood+Hessian.swift) costs one pass of O(k²) per task instead; this limit
-    /// and the ones below were tuned with differences and are kept until re-measured.
+    /// and the ones below were tuned with differences.
+    ///
+    /// Re-measured with the exact Hessian and kept (debug build, loaded machine; harmonic
+    /// `simulate --seed 1`, 60 tasks × 40 points, `fit --basis fourier:16:7.265
+    /// --max-iterations 200`, d = 33): one exact Hessian at 561 parameters cost about 0.7 s
+    /// CPU, about 150 gradient evaluations (4.5 ms each) against 1122 by differences. Yet
+    /// raising this limit to 600 made the fit worse: dense Newton steps crawl at the noise
+    /// floor (124 Hessians, 89 s CPU, ℓ 7003.98 at the iteration cap) where the present
+    /// path reaches ℓ 7093.27 (cap, 3.8 s CPU); on 60 tasks × 40 points with fourier:12
+    /// (220 parameters) both converge to the same ℓ, with 115 Hessians (20 s CPU) against
+    /// 4 (5 s). The cost of a Hessian is not what stops convergence there.
     static let newtonParameterLimit = 100
 
     /// Largest parameter count for the full treatment: dense Newton steps after truncated ones
@@ -23,7 +33,28 @@ extension PriorFit {
     /// threshold, as before ranks were chosen by gain: at d = 33 (harmonic, fourier:16, 561
     /// parameters) the full treatment raised ℓ (99546 against 95095) but did not converge, and
     /// the final fit alone took 78 s (period fixed at 6.06443, 1000 tasks, a loaded machine).
-    static let densePolishLimit = 300
+    /// Raised to 600 with the exact Hessian (one pass; about 150 gradient evaluations at 561
+    /// parameters, against 1122 by differences), with dense steps finishing truncated ones at
+    /// any stationarity past ``wideFinishParameters`` (``denseFinishLimit(parameters:)``):
+    /// harmonic `simulate --seed 1`, 1000 tasks × 40 points, `fit --basis fourier:16:7.265
+    /// --max-iterations 200` (the period `fourier:16:auto` chooses) then converged, ℓ
+    /// 109138.9569, stationarity 2e-10, rank 24, 20 Hessians (3.6 s wall each, load ~15),
+    /// 44 s CPU; at 300 it stopped at the iteration cap, ℓ 109129.1823, stationarity 3.1e-5,
+    /// rank 32, 20.5 s CPU (release build, one run each). Not yet enough: at the period the
+    /// search itself hands over (7.26526, `fourier:16:auto`) the same fit stalled at ℓ
+    /// 109136.1821, stationarity 2.1e-7, rank 24 (before: cap, ℓ 109126, 1.1e-5, rank 32).
+    static let densePolishLimit = 600
+
+    /// Parameter count past which truncated steps hand over to dense ones at any stationarity:
+    /// there (the noise floor of a rich basis) truncated steps crawl, and a dense step with the
+    /// exact Hessian (about 150 gradients at 561 parameters) costs about what one truncated
+    /// step does (up to 100), so waiting for ``denseFinishLimit`` wastes the round.
+    static let wideFinishParameters = 300
+
+    /// ``denseFinishLimit`` up to ``wideFinishParameters``, no limit beyond.
+    static func denseFinishLimit(parameters: Int) -> Double {
+        parameters > wideFinishParameters ? .infinity : denseFinishLimit
+    }
 
     /// Most truncated Newton steps before the rank is checked again (the growth and shrink
     /// tests between rounds cost a few dozen evaluations of ℓ, less than one step).

@@ -212,7 +212,7 @@ extension PriorFit {
             // Newton steps finish the fit and measure the Newton decrement, which truncated
             // steps cannot certify.
             let stationarity = try likelihood.criterion(likelihood.evaluate(theta)).stationarity
-            if !timedOut, start.count <= densePolishLimit, stationarity > tolerance, stationarity <= denseFinishLimit {
+            if !timedOut, start.count <= densePolishLimit, stationarity > tolerance, stationarity <= denseFinishLimit(parameters: start.count) {
                 let dense = try newtonPolish(likelihood, start: theta, scale: scale, options: options,
                                              maximumSteps: Swift.max(0, Swift.min(5, options.maximumIterations - iterations)))
                 theta = dense.theta
