@@ -76,6 +76,7 @@ struct CompareCommand: ParsableCommand {
 
     func validate() throws {
         try dataOptions.requireData()
+        try dataOptions.refuseOneHot(for: "compare")  // it reads its tasks itself, as evaluate does
         guard splitOptions.isActive else { throw ValidationError("give a split (--split f,f,f or --train-tasks/--test-tasks): levels are fitted on meta-train tasks and scored on meta-test ones") }
         try OptionRange.check("--shots", shots, 0...EpisodeSpec.maximumShots, "a task must hold K + Q rows")
         try OptionRange.check("--query", query, 1...EpisodeSpec.maximumShots, "a task must hold K + Q rows")

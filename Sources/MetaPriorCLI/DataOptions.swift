@@ -36,7 +36,7 @@ struct DataOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Column of the descriptors file holding each task's weight (a positive number).", valueName: "column"))
     var weightColumn: String?
 
-    @Flag(help: "Give each task a one-hot task index as its descriptor.")
+    @Flag(help: "Give each task a one-hot task index as its descriptor (inspect and episodes; fit, evaluate and compare refuse it: no prior can use it).")
     var oneHot = false
 
     @Option(name: .customLong("na-action"),
@@ -56,6 +56,14 @@ struct DataOptions: ParsableArguments {
             }
         }
         if dataFile?.isEmpty ?? false { throw ValidationError("--data: give a file name") }
+    }
+
+    /// Refuses --one-hot for `command`, a command that fits or scores priors: no prior can use a
+    /// one-hot task index (the reason below; `fit` refuses it), and a command that read the data
+    /// without it would ignore it silently. `inspect` and `episodes` take it (``load(_:)``).
+    func refuseOneHot(for command: String) throws {
+        guard oneHot else { return }
+        throw ValidationError("--one-hot is not available for \(command): a one-hot task index sums to the intercept of the prior mean μ_i = B z̃_i, so B cannot be identified, and each task's own φ already plays the part of a per-task index; give task-level columns as descriptors instead (--descriptors file.csv; linear_gaussian, binomial and poisson)")
     }
 
     /// Checks that --data was given, for the commands that read rows (all but `fit

@@ -91,6 +91,9 @@ struct EvaluateCommand: ParsableCommand {
 
     func validate() throws {
         try dataOptions.requireData()
+        // Evaluate reads its tasks itself (per prior's columns), not through DataOptions.load,
+        // so --one-hot would otherwise be ignored without a word.
+        try dataOptions.refuseOneHot(for: "evaluate")
         guard !prior.isEmpty else { throw ValidationError("give at least one --prior file") }
         if let shots { try OptionRange.check("--shots", shots, 0...EpisodeSpec.maximumShots, "a task must hold K + Q rows") }
         if let query { try OptionRange.check("--query", query, 1...EpisodeSpec.maximumShots, "a task must hold K + Q rows") }

@@ -131,10 +131,8 @@ struct FitCommand: ParsableCommand {
     func validate() throws {
         if !statistics.isEmpty || streaming { return try validateStatistics() }
         try dataOptions.requireData(or: "--statistics")
-        if dataOptions.oneHot {
-            // Refused by every family before (as descriptors), with advice about descriptor columns that did not apply.
-            throw ValidationError("--one-hot is not available for fit: a one-hot task index sums to the intercept of the prior mean μ_i = B z̃_i, so B cannot be identified, and each task's own φ already plays the part of a per-task index; give task-level columns as descriptors instead (--descriptors file.csv; linear_gaussian, binomial and poisson)")
-        }
+        // Refused by every family before (as descriptors), with advice about descriptor columns that did not apply.
+        try dataOptions.refuseOneHot(for: "fit")
         guard ModelRegistry.names.contains(modelName) else {
             throw ValidationError("--model must be one of \(ModelRegistry.names.joined(separator: ", ")), not \(InputError.quoted(modelName))")
         }

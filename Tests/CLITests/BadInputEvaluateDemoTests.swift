@@ -14,6 +14,9 @@ struct BadInputEvaluateDemoTests {
     }
 
     static let cases: [BadCase] = [
+        // evaluate reads its tasks itself, not through DataOptions.load: --one-hot was once ignored there without a word.
+        BadCase("one-hot", evaluate + ["--one-hot"], "--one-hot is not available for evaluate: a one-hot task index sums to the intercept"),
+        BadCase("one-hot, classification", evaluate + ["--one-hot", "--ways", "2"], "--one-hot is not available for evaluate"),
         BadCase("no prior", ["evaluate", "--data", "lg.csv", "--shots", "2", "--output", "out.json"], "give at least one --prior file"),
         BadCase("episodes 1e12", evaluate + ["--episodes", "1000000000000"], "--episodes must be from 1 to 10000000"),
         BadCase("episodes negative", evaluate + ["--episodes", "-4"], "--episodes must be at least 1, not -4"),

@@ -58,4 +58,11 @@ struct CompareCLITests {
         let run = try runCLI(arguments, in: dir)
         #expect(run.status != 0 && run.stderr.contains(expected), "\(run.stderr)")
     }
+
+    /// compare reads its tasks itself (not through DataOptions.load): --one-hot must be refused
+    /// there, not ignored.
+    @Test func oneHotIsRefused() throws {
+        let run = try runCLI(Self.base + ["--one-hot"], in: try Self.directory())
+        #expect(run.status != 0 && run.stderr.contains("--one-hot is not available for compare: a one-hot task index"), "\(run.stderr)")
+    }
 }

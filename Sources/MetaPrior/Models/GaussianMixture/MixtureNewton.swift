@@ -5,8 +5,9 @@ import GSL
 /// Damped Newton steps on ℓ in the coordinates of ``MixtureFactorObjective``, with its exact
 /// Hessian (`MixtureFactorObjective+Hessian`: one pass over the tasks; p ≤ ``maximumCoordinates``).
 ///
-/// A step solves (−H + λI)δ = g with λ growing from 0 (Levenberg–Marquardt) until −H + λI is
-/// positive definite and ℓ(x + δ) ≥ ℓ(x); a point is accepted only then, so ℓ never falls.
+/// A step solves (−H + λI)δ = g with λ growing from 0 (Levenberg–Marquardt, ``shifts(_:size:definite:)``)
+/// until −H + λI is positive definite and ℓ(x + δ) ≥ ℓ(x); a point is accepted only then, so ℓ
+/// never falls.
 /// The stationarity measure is the Newton decrement per task, ½gᵀ(−H)⁻¹g / Σw: the gain in ℓ
 /// per task that one more exact Newton step promises (+∞ where −H is not positive definite, so
 /// a saddle or a flat direction never passes).
@@ -40,16 +41,24 @@ enum MixtureNewton {
             guard outcome.decrement > tolerance, outcome.steps < maximumSteps else { break }
             let size = Swift.max((0..<negative.rows).map { abs(negative[$0, $0]) }.max() ?? 1, 1e-300)
             var accepted = false
-            for damping in [0, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2, 1, 100] {
+            var first = true
+            trials: for damping in try shifts(negative, size: size, definite: outcome.decrement.isFinite) {
                 var damped = negative
-                for i in 0..<damped.rows { damped[i, i] += damping * size }
+                for i in 0..<damped.rows { damped[i, i] += damping }
                 guard let step = try? Cholesky(damped).solve(g) else { continue }
-                let candidate = zip(x, step).map { $0 + $1 }
-                guard let e = try? objective.evaluate(candidate), e.logLikelihood.isFinite, e.logLikelihood >= current.logLikelihood else { continue }
-                x = candidate
-                current = e
-                accepted = true
-                break
+                // The least shift that gives a direction also tries fractions of its step: where ℓ
+                // is far from quadratic (quartic in a small column of a factor) the whole step
+                // overshoots, and the next shift, 10²× larger, would cut the step along the
+                // weakly curved directions a hundredfold.
+                for fraction in first ? [1, 0.5, 0.25, 0.125, 0.0625] : [1.0] {
+                    let candidate = zip(x, step).map { $0 + fraction * $1 }
+                    guard let e = try? objective.evaluate(candidate), e.logLikelihood.isFinite, e.logLikelihood >= current.logLikelihood else { continue }
+                    x = candidate
+                    current = e
+                    accepted = true
+                    break trials
+                }
+                first = false
             }
             guard accepted else { break }
             outcome.steps += 1
@@ -58,6 +67,19 @@ enum MixtureNewton {
         outcome.x = x
         outcome.evaluation = current
         return outcome
+    }
+
+    /// The shifts λ to try, ascending: 0, then 10⁻¹⁰ … 10² times `size` (the largest |diagonal
+    /// entry| of −H). Where −H is not positive definite (`definite` false), also 1.01, 1.1, 2
+    /// and 10 times its most negative eigenvalue's magnitude: the curvatures of the coordinates
+    /// differ by up to 10⁸ (means against a small column of a factor), so the ladder alone can
+    /// overshoot a small negative curvature a hundredfold, and the step along that direction,
+    /// where ℓ still rises, shrinks by as much. That crawl (ℓ up ~1e-7 per step for 120 steps)
+    /// is what left K = 3 of the README's choice of K "not converged".
+    static func shifts(_ negative: Matrix, size: Double, definite: Bool) throws -> [Double] {
+        let ladder = [0, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2, 1, 100].map { $0 * size }
+        guard !definite, let lowest = try SymmetricEigen(negative).values.first, lowest < 0 else { return ladder }
+        return (ladder + [1.01, 1.1, 2, 10].map { -lowest * $0 }).sorted()
     }
 
     /// ½gᵀ(−H)⁻¹g, +∞ unless −H is positive definite.
