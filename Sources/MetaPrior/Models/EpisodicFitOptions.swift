@@ -46,6 +46,11 @@ public struct EpisodicFitOptions: Sendable {
     /// show. It is scale-free: the objective is a log density averaged per point, and the
     /// decrement is invariant to the units of y and of the features.
     public var tolerance: Double = 1e-9
+    /// Whether the (μ, L) stage on a fixed episode set (full structure) hands over to the
+    /// natural-coordinate stage once its Newton steps stop converging at a settled rank
+    /// (`EpisodicFit.finish`), rather than spending the rest of ``maximumIterations`` there.
+    /// Off only to compare with the old path (tests).
+    var handOverToNatural = true
     /// Stop at the best point reached when the clock passes this (the whole fit's time
     /// limit); the result is then marked not converged, ending ``FitStage/Ending/timeLimit``.
     public var deadline: ContinuousClock.Instant?

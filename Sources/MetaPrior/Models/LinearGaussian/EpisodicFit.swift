@@ -96,7 +96,8 @@ public enum EpisodicFit {
             lastGradient = try largestGradient(objective, theta: theta, scale: scale)
             round += 1
             if batch == nil {
-                let finished = try finish(objective, theta: theta, iterations: iterations, startValue: startValue, options: options)
+                let finished = try finish(objective, theta: theta, iterations: iterations, startValue: startValue, options: options,
+                                          handOver: structure == .full && options.handOverToNatural)
                 objective = finished.objective
                 theta = finished.theta
                 iterations = finished.iterations
@@ -129,12 +130,20 @@ public enum EpisodicFit {
                                        episodes: statistics.count, queryPoints: Int(statistics.queryPoints.rounded()))
         // Not converged on a fixed episode set: on to natural coordinates, where a limit the
         // (μ, L) iterates crawl towards (a prior flat along some directions) is a finite point.
-        if batch == nil, iterations > 0, !converged, ending != .timeLimit, !expired(),
-           let natural = try naturalStage(objective, theta: theta, value: value, boundaryGain: boundaryGain, iterations: iterations,
-                                          startValue: startValue, options: options) {
-            result.natural = natural.stage
-            result.naturalPrior = natural.prior
-            result.flat = natural.flat
+        if batch == nil, iterations > 0, !converged, ending != .timeLimit, !expired() {
+            let natural = try naturalStage(objective, theta: theta, value: value, boundaryGain: boundaryGain, iterations: iterations,
+                                           startValue: startValue, options: options)
+            if let natural {
+                result.natural = natural.stage
+                result.naturalPrior = natural.prior
+                result.flat = natural.flat
+            } else if ending == .handedOn {
+                // Handed on, but the natural stage ended below where it started: the (μ, L)
+                // stage resumes without the handover, so the report describes the point written.
+                var resumed = options
+                resumed.handOverToNatural = false
+                return try fit(dataset, featureMap: featureMap, start: start, structure: structure, options: resumed)
+            }
         }
         return result
     }
@@ -195,7 +204,18 @@ public enum EpisodicFit {
     /// direction, followed by BFGS (stall rule) and Newton at the new rank. A Newton optimum
     /// below the limit of the objective at infinite variance along an eigen-direction of Σ is
     /// not a supremum: the fit then ends `stalled` (Newton cannot go to infinity).
-    static func finish(_ start: EpisodicObjective, theta: [Double], iterations: Int, startValue: Double, options: EpisodicFitOptions) throws
+    ///
+    /// With `handOver` (full structure, followed by the natural stage), the stage also ends —
+    /// `handedOn` — after the first round of `newtonRound` Newton steps that does not converge
+    /// at a settled rank (r = d, or the boundary test's gain within the tolerance): near a
+    /// regular optimum Newton converges quadratically, so ten steps without meeting the
+    /// tolerance mean the (μ, L) coordinates are degenerate there (Σ nearly singular, L flat
+    /// along its vanishing columns) and further steps crawl; the natural coordinates
+    /// (`naturalStage`), in which that limit is a finite point, finish it. Measured on the
+    /// sinusoid rbf:10 K = 5/10/20 fits (issue 11): at rank 7 each further round of 10 steps
+    /// gained 1e-8 to 7e-8 nats per query point with the decrement flat at 3e-7 to 7e-7.
+    static func finish(_ start: EpisodicObjective, theta: [Double], iterations: Int, startValue: Double, options: EpisodicFitOptions,
+                       handOver: Bool = false) throws
         -> (objective: EpisodicObjective, theta: [Double], iterations: Int, decrement: Double?, boundaryGain: Double?,
             asymptoteGain: Double?, ending: FitStage.Ending) {
         var objective = start, theta = theta, iterations = iterations
@@ -206,9 +226,10 @@ public enum EpisodicFit {
             // Newton in rounds of at most `newtonRound` steps at rank r < d: between rounds the
             // boundary test decides whether the objective rises faster outside Σ's range (at a
             // rank too low, Newton within it crawls: the rank-r optimum is not where f wants to go).
+            // Rounds at r = d too when the stage may hand over (the handover test runs between them).
             let canGrow = objective.structure == .full && objective.columns < d
             let remaining = Swift.max(options.maximumIterations - iterations, 0)
-            let newtonBudget = canGrow ? Swift.min(remaining, Self.newtonRound) : remaining
+            let newtonBudget = canGrow || handOver ? Swift.min(remaining, Self.newtonRound) : remaining
             let soFar = iterations
             let newton = try newton(objective, theta: theta, scale: scale, tolerance: options.tolerance,
                                     maximumSteps: newtonBudget, deadline: options.deadline) { step, value in
@@ -223,6 +244,9 @@ public enum EpisodicFit {
             let asymptote = objective.structure == .full ? try asymptoteTest(objective, theta: theta).map { Swift.max($0.gain, 0) } : nil
             let saturated = (asymptote ?? 0) <= options.tolerance
             let outOfBudget = iterations >= options.maximumIterations
+            if handOver && !canGrow && !newton.converged && !newton.timedOut && newton.steps == newtonBudget && !outOfBudget {
+                return (objective, theta, iterations, decrement, nil, asymptote, .handedOn)
+            }
             guard newton.converged || (canGrow && !newton.timedOut) else {
                 let ending: FitStage.Ending = newton.timedOut ? .timeLimit : outOfBudget ? .iterationLimit : .stalled
                 return (objective, theta, iterations, decrement, nil, asymptote, ending)
@@ -236,8 +260,14 @@ public enum EpisodicFit {
             if outOfBudget { return (objective, theta, iterations, decrement, test.gain, asymptote, .iterationLimit) }
             let stalled = !newton.converged && newton.steps < newtonBudget
             if !newton.converged && test.gain <= Swift.max(options.tolerance, decrement ?? 0) {
-                // Within rank r is still where the gain is: go on there (or stop if stalled).
+                // Within rank r is still where the gain is: go on there (or stop if stalled), or
+                // hand over to the natural stage (the rank is settled and Newton crawls).
                 if stalled { return (objective, theta, iterations, decrement, test.gain, asymptote, .stalled) }
+                // Only at a gain within the tolerance: the natural stage's convergence rests on
+                // this test, which it cannot repeat (its prior may be flat).
+                if handOver && test.gain <= options.tolerance {
+                    return (objective, theta, iterations, decrement, test.gain, asymptote, .handedOn)
+                }
                 continue
             }
             guard let grown = try grow(objective, theta: theta, along: test) else {

@@ -96,7 +96,8 @@ public enum LinearGaussianFamily: ModelFamily {
             stage: "episodic",
             objective: "episodic objective (mean log predictive density per query point; K = \(shots), Q = \(episodicOptions.query), "
                 + "\(episodic.episodes) episodes\(onBatches ? " per batch" : ""), seed \(episodicOptions.seed))",
-            method: onBatches ? "BFGS on fresh mini-batches of (μ, L, log σ²)" : "BFGS, then Newton, on (μ, L, log σ²), Σ = LLᵀ (L of d × \(episodic.columns), grown by the boundary test)",
+            method: onBatches ? "BFGS on fresh mini-batches of (μ, L, log σ²)" : "BFGS, then Newton, on (μ, L, log σ²), Σ = LLᵀ (L of d × \(episodic.columns), grown by the boundary test)"
+                + (episodic.ending == .handedOn ? "; handed on to the natural stage after a round of \(EpisodicFit.newtonRound) Newton steps that did not converge at a settled rank" : ""),
             iterations: episodic.iterations, value: episodic.logPredictive, ending: episodic.ending, criterion: episodic.criterion,
             criterionName: onBatches ? "largest gradient entry per query point on the last batch" : "the gain a Newton step, variance outside Σ's range, or a variance sent to infinity still promises (Newton decrement; boundary test; asymptote test)",
             tolerance: onBatches ? episodicOptions.gradientTolerance : episodicOptions.tolerance, rank: episodic.rank)
