@@ -102,7 +102,12 @@ public struct SufficientStatistics: Sendable {
                 index[id] = base + fresh.count
                 fresh.append(t)
             }
-            if fresh.count == part.taskCount {
+            if fresh.count == part.taskCount && base == 0 {
+                // The first part, every task new (a single file): its arrays as they are,
+                // shared rather than copied.
+                (result.taskIDs, result.counts, result.targetSquares, result.cross, result.gram)
+                    = (part.taskIDs, part.counts, part.targetSquares, part.cross, part.gram)
+            } else if fresh.count == part.taskCount {
                 result.taskIDs += part.taskIDs
                 result.counts += part.counts
                 result.targetSquares += part.targetSquares
