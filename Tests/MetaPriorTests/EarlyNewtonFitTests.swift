@@ -20,6 +20,8 @@ struct EarlyNewtonFitTests {
     static func fit(_ statistics: TaskStatistics, early: Bool, startingRank: Int? = nil) throws -> PriorFitResult {
         var options = PriorFitOptions()
         options.stopsEMEarly = early
+        // The early-EM path itself, not the moment start that goes before it (MomentStartFitTests).
+        options.startsFromMoments = false
         options.startingRank = startingRank
         return try PriorFit.fit(statistics, options: options)
     }

@@ -62,6 +62,10 @@ public struct PriorFitOptions: Sendable {
     /// Whether EM stops early where Newton steps follow it (`PriorFit.newtonFromEarlyEM`).
     /// Tests turn it off to compare with the fit that runs EM to its own tolerance first.
     var stopsEMEarly = true
+    /// Whether Newton steps from a method-of-moments estimate go before EM where
+    /// `stopsEMEarly` holds (`PriorFit.newtonFromMoments`). Tests turn it off to compare with
+    /// the fit that starts from EM.
+    var startsFromMoments = true
     /// Called after every EM and BFGS iteration (for progress on a terminal).
     public var progress: (@Sendable (FitProgress) -> Void)?
 

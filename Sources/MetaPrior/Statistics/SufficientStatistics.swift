@@ -81,8 +81,9 @@ public struct SufficientStatistics: Sendable {
     public static func merged(_ parts: [SufficientStatistics]) throws -> SufficientStatistics {
         guard let first = parts.first else { throw InputError("no statistics to merge") }
         let d = first.dimension
-        var index: [String: Int] = [:]
-        index.reserveCapacity(parts.reduce(0) { $0 + $1.taskCount })  // no rehashing while a million ids go in
+        let total = parts.reduce(0) { $0 + $1.taskCount }
+        guard total < Int(Int32.max) else { throw InputError("more than \(Int32.max - 1) task rows in the statistics to merge") }
+        var index = TaskIndex(capacity: total)
         var result = SufficientStatistics(header: first.header, taskIDs: [], counts: [], targetSquares: [], cross: [], gram: [])
         for (p, part) in parts.enumerated() {
             result.sources += part.sources
@@ -91,18 +92,28 @@ public struct SufficientStatistics: Sendable {
             }
             // Where each task goes: new tasks are appended in order of first appearance
             // (in bulk when the part brings only new tasks, the usual single file: per-task
-            // appends and their dictionary of a million ids took 15% of a 1,000,000-task fit);
+            // appends and their dictionary of a million ids took 15% of a 1,000,000-task fit; ids are
+            // found through `TaskIndex`, hashed on all cores);
             // repeats are added afterwards, in the order they appear, so sums are as before.
             let base = result.taskCount
             var fresh: [Int] = []
             var repeats: [(task: Int, into: Int)] = []
+            let hashes = TaskIndex.hashes(of: part.taskIDs)
             for t in 0..<part.taskCount {
                 let id = part.taskIDs[t]
-                if let at = index[id] { repeats.append((t, at)); continue }
-                index[id] = base + fresh.count
+                if let at = index.position(of: id, hash: hashes[t], inserting: base + fresh.count,
+                                           ids: { $0 < base ? result.taskIDs[$0] : part.taskIDs[fresh[$0 - base]] }) {
+                    repeats.append((t, at))
+                    continue
+                }
                 fresh.append(t)
             }
-            if fresh.count == part.taskCount {
+            if fresh.count == part.taskCount && base == 0 {
+                // The first part, every task new (a single file): its arrays as they are,
+                // shared rather than copied.
+                (result.taskIDs, result.counts, result.targetSquares, result.cross, result.gram)
+                    = (part.taskIDs, part.counts, part.targetSquares, part.cross, part.gram)
+            } else if fresh.count == part.taskCount {
                 result.taskIDs += part.taskIDs
                 result.counts += part.counts
                 result.targetSquares += part.targetSquares

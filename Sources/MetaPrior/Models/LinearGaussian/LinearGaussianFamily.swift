@@ -162,7 +162,7 @@ public enum LinearGaussianFamily: ModelFamily {
         // precision ℓ is computed to — by the Newton decrement: report the one that decided.
         let byDecrement = c.stationarity > options.gradientTolerance && (c.newtonDecrement.map { $0 <= options.decrementTolerance } ?? false)
         return FitStage(stage: "marginal", objective: "log marginal likelihood",
-                        method: "\(marginal.emIterations) EM + \(marginal.quasiNewtonIterations) quasi-Newton/Newton iterations (\(marginal.gradientEvaluations) gradient evaluations) on Σ/σ² = ΛΛᵀ (Λ of d × rank)",
+                        method: "\(marginal.phases.first?.name == "moments" ? "a moment estimate, then " : "")\(marginal.emIterations) EM + \(marginal.quasiNewtonIterations) quasi-Newton/Newton iterations (\(marginal.gradientEvaluations) gradient evaluations) on Σ/σ² = ΛΛᵀ (Λ of d × rank)",
                         iterations: marginal.iterations, value: marginal.logMarginalLikelihood, ending: ending,
                         criterion: byDecrement ? c.newtonDecrement ?? c.stationarity : c.stationarity,
                         criterionName: byDecrement

@@ -26,16 +26,24 @@ extension PriorFit {
         let theta: [Double]
         let steps: Int
         let logLikelihood: Double
+        /// ℓ at the point the steps started from.
+        let startLogLikelihood: Double
         let decrement: Double
         let timedOut: Bool
         let kept: Bool
     }
 
-    /// The profiled likelihood and its parameters at EM's point: for the full structure the
-    /// factor keeps EM's directions above the signal-to-noise threshold (`startingFactor`).
+    /// The profiled likelihood and its parameters at EM's point.
     static func startingPoint(_ em: ExpectationMaximisation, _ statistics: TaskStatistics, options: PriorFitOptions) throws
         -> (likelihood: ProfiledLikelihood, theta: [Double]) {
-        let startFactor = try em.relativeFactor()
+        try startingPoint(relativeFactor: em.relativeFactor(), statistics, options: options)
+    }
+
+    /// The profiled likelihood and its parameters at a lower-triangular Λ (ΛΛᵀ = Σ/σ²): for
+    /// the full structure the factor keeps the directions above the signal-to-noise threshold
+    /// (`startingFactor`).
+    static func startingPoint(relativeFactor startFactor: [Double], _ statistics: TaskStatistics, options: PriorFitOptions) throws
+        -> (likelihood: ProfiledLikelihood, theta: [Double]) {
         guard options.structure == .full else {
             let likelihood = ProfiledLikelihood(statistics: statistics, structure: options.structure, noiseFloor: options.noiseFloor)
             return (likelihood, options.structure.parameters(ofFactor: startFactor, dimension: statistics.dimension))
@@ -63,21 +71,29 @@ extension PriorFit {
         // own tolerance then meets (or reports) it as before.
         do {
             let (likelihood, start) = try startingPoint(em, statistics, options: options)
-            guard start.count <= newtonParameterLimit else { return nil }
-            let polished = try newtonPolish(likelihood, start: start, scale: likelihood.parameterScales(), options: options,
-                                            maximumSteps: Swift.min(earlyNewtonSteps, options.maximumIterations))
-            var kept = polished.timedOut
-            if !kept {
-                let criterion = try likelihood.criterion(likelihood.evaluate(polished.theta)).with(newtonDecrement: polished.decrement)
-                kept = criterion.isStationary(tolerance: options.gradientTolerance, decrementTolerance: options.decrementTolerance)
-                    && (options.structure != .full || criterion.boundaryExcess <= options.boundaryTolerance
-                        || likelihood.columns == statistics.dimension)
-                    && (criterion.noiseSlope ?? 0) <= 0
-            }
-            return EarlyNewton(likelihood: likelihood, theta: polished.theta, steps: polished.steps, logLikelihood: polished.logLikelihood,
-                               decrement: polished.decrement, timedOut: polished.timedOut, kept: kept)
+            return try newtonSteps(likelihood, start: start, options: options)
         } catch {
             return nil
         }
+    }
+
+    /// At most ``earlyNewtonSteps`` Newton steps from `start`, kept only if their point meets
+    /// the criterion the rounds end on: stationary (gradient or Newton decrement), the
+    /// boundary slope test (or full rank), and no uphill slope of σ² at its floor; `nil` where
+    /// there are too many parameters for the exact Hessian.
+    static func newtonSteps(_ likelihood: ProfiledLikelihood, start: [Double], options: PriorFitOptions) throws -> EarlyNewton? {
+        guard start.count <= newtonParameterLimit else { return nil }
+        let polished = try newtonPolish(likelihood, start: start, scale: likelihood.parameterScales(), options: options,
+                                        maximumSteps: Swift.min(earlyNewtonSteps, options.maximumIterations))
+        var kept = polished.timedOut
+        if !kept {
+            let criterion = try likelihood.criterion(likelihood.evaluate(polished.theta)).with(newtonDecrement: polished.decrement)
+            kept = criterion.isStationary(tolerance: options.gradientTolerance, decrementTolerance: options.decrementTolerance)
+                && (options.structure != .full || criterion.boundaryExcess <= options.boundaryTolerance
+                    || likelihood.columns == likelihood.statistics.dimension)
+                && (criterion.noiseSlope ?? 0) <= 0
+        }
+        return EarlyNewton(likelihood: likelihood, theta: polished.theta, steps: polished.steps, logLikelihood: polished.logLikelihood,
+                           startLogLikelihood: polished.startLogLikelihood, decrement: polished.decrement, timedOut: polished.timedOut, kept: kept)
     }
 }

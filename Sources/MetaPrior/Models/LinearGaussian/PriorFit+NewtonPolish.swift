@@ -14,14 +14,15 @@ extension PriorFit {
     /// small (the Hessian costs 2k gradient evaluations); a step is kept if it raises ℓ, or lowers
     /// the stationarity measure without lowering ℓ beyond round-off.
     ///
-    /// Also returns the Newton decrement at the final point, ½ gᵀ(−H)⁻¹g per observation: the
+    /// Also returns ℓ at the start, and the Newton decrement at the final point, ½ gᵀ(−H)⁻¹g per observation: the
     /// gain in ℓ/N that one more exact Newton step promises (+∞ where −H is not positive
     /// definite, i.e. not at a maximum). When the gradient stops shrinking because it has
     /// reached the precision the likelihood can be evaluated to, this says how far from the
     /// maximum the point still is (``FitCriterion/newtonDecrement``).
     static func newtonPolish(_ likelihood: ProfiledLikelihood, start theta0: [Double], scale: [Double],
                              options: PriorFitOptions, maximumSteps: Int = 30) throws
-        -> (theta: [Double], steps: Int, logLikelihood: Double, timedOut: Bool, decrement: Double, stationarity: Double) {
+        -> (theta: [Double], steps: Int, logLikelihood: Double, timedOut: Bool, decrement: Double, stationarity: Double,
+            startLogLikelihood: Double) {
         let observations = likelihood.statistics.weightedObservations
         var u = zip(theta0, scale).map { $0 * $1 }
         func evaluate(_ u: [Double]) throws -> (ll: Double, gradient: [Double], evaluation: ProfiledLikelihood.Evaluation) {
@@ -56,11 +57,12 @@ extension PriorFit {
             return 0.5 * zip(g, step).reduce(0) { $0 + $1.0 * $1.1 }
         }
         var current = try evaluate(u)
+        let startLogLikelihood = current.ll
         var steps = 0
         var lastHessianAt: [Double]?
         var lastDecrement = Double.infinity
         while steps < maximumSteps, norm(current.gradient) > options.gradientTolerance {
-            if options.expired { return (zip(u, scale).map { $0 / $1 }, steps, current.ll, true, .infinity, norm(current.gradient)) }
+            if options.expired { return (zip(u, scale).map { $0 / $1 }, steps, current.ll, true, .infinity, norm(current.gradient), startLogLikelihood) }
             let k = u.count
             let hessian = try hessian(at: u, current.evaluation)
             // Levenberg–Marquardt damping: solve (−H + λI) δ = g, λ growing from 0 until the step
@@ -101,7 +103,7 @@ extension PriorFit {
         if norm(current.gradient) > options.gradientTolerance && lastHessianAt != u && !options.expired {
             lastDecrement = decrement(symmetrized(-1 * (try hessian(at: u, current.evaluation))), current.gradient)
         }
-        return (zip(u, scale).map { $0 / $1 }, steps, current.ll, false, lastDecrement, norm(current.gradient))
+        return (zip(u, scale).map { $0 / $1 }, steps, current.ll, false, lastDecrement, norm(current.gradient), startLogLikelihood)
     }
 
     /// Newton steps before BFGS, where the exact Hessian is available (no task descriptors):

@@ -4,8 +4,10 @@ import GSL
 
 /// Empirical Bayes: maximises Σ_i w_i log p(D_i | θ) over θ = (μ, Σ, σ²).
 ///
-/// 1. EM (monotone, robust from a crude start); where Newton steps with the exact Hessian
-///    follow, it stops at a looser tolerance and those steps are kept if they meet the
+/// 1. Where Newton steps with the exact Hessian follow, first a few of them from a one-pass
+///    method-of-moments estimate (``MomentEstimate``), kept if they meet the whole criterion
+///    (`newtonFromMoments`: then no EM runs). Otherwise EM (monotone, robust from a crude
+///    start); where Newton steps with the exact Hessian follow, it stops at a looser tolerance and those steps are kept if they meet the
 ///    criterion at once (`newtonFromEarlyEM`), otherwise EM goes on and steps 2–4 follow.
 /// 2. For the full structure, Σ̃ = Σ/σ² = ΛΛᵀ with Λ of size d×r, lower-trapezoidal
 ///    (`ProfiledLikelihood`). The starting rank r counts the directions of EM's Σ̃ that carry
@@ -49,13 +51,21 @@ public enum PriorFit {
         //    Newton steps follow it stops early (PriorFit+EarlyNewton.swift); they are kept if
         //    they meet the criterion at once, and otherwise EM goes on from where it stopped
         //    and the fit continues exactly as without them.
-        var em = try ExpectationMaximisation(statistics: statistics, structure: structure)
-        em.noiseFloor = options.noiseFloor
-        let early = try newtonFromEarlyEM(&em, statistics, options: options)
+        //    First, where they would follow EM, Newton steps from a one-pass moment estimate
+        //    (PriorFit+MomentStart.swift); kept, EM does not run at all.
+        let moments = newtonFromMoments(statistics, options: options)
+        let fromMoments = moments?.kept ?? false
+        // (EM's start is a pass over the tasks too: made only where it runs.)
+        var em: ExpectationMaximisation?
+        if !fromMoments {
+            em = try ExpectationMaximisation(statistics: statistics, structure: structure)
+            em!.noiseFloor = options.noiseFloor
+        }
+        let early = fromMoments ? moments : try newtonFromEarlyEM(&em!, statistics, options: options)
         let kept = early?.kept ?? false
-        if !kept { try em.iterate(tolerance: ExpectationMaximisation.fitTolerance, options: options) }
+        if !kept { try em!.iterate(tolerance: ExpectationMaximisation.fitTolerance, options: options) }
         // With descriptors EM (no B step yet) only starts Σ; its ℓ is of another model.
-        if em.iterations > 0 && statistics.descriptors == nil {
+        if let em, em.iterations > 0 && statistics.descriptors == nil {
             stages.append(PriorFitPhase(name: "em", rank: d, iterations: em.iterations, logLikelihood: em.logLikelihood))
         }
         // 2–4. The starting factor from EM, then rounds at a rank (PriorFit+Optimise.swift).
@@ -65,13 +75,18 @@ public enum PriorFit {
         var timedOut = false
         var decrement: Double?
         var gradientEvaluations = 0
+        // Discarded steps from the moment estimate spent their evaluations too.
+        if !fromMoments { gradientEvaluations = moments?.likelihood.gradientEvaluations ?? 0 }
         if let early, kept {
             (likelihood, theta, iterations, timedOut, decrement) = (early.likelihood, early.theta, early.steps, early.timedOut, early.decrement)
+            if fromMoments {
+                stages.append(PriorFitPhase(name: "moments", rank: d, iterations: 0, logLikelihood: early.startLogLikelihood))
+            }
             stages.append(PriorFitPhase(name: "newton", rank: likelihood.columns, iterations: early.steps, logLikelihood: early.logLikelihood))
         } else {
             // The early attempt's evaluations were spent, though its steps are not kept.
-            gradientEvaluations = early?.likelihood.gradientEvaluations ?? 0
-            (likelihood, theta) = try startingPoint(em, statistics, options: options)
+            gradientEvaluations += early?.likelihood.gradientEvaluations ?? 0
+            (likelihood, theta) = try startingPoint(em!, statistics, options: options)
             let rounds = try optimiseRanks(likelihood, start: theta, options: options, stages: &stages)
             (likelihood, theta, iterations, timedOut, decrement) = (rounds.likelihood, rounds.theta, rounds.iterations, rounds.timedOut, rounds.decrement)
             gradientEvaluations += rounds.gradientEvaluations
@@ -100,7 +115,7 @@ public enum PriorFit {
         let factor = final.noiseVariance.squareRoot() * (try Matrix(rows: d, columns: d, elements: padded))
         let prior = try GaussianPrior(mean: final.mean, factor: factor, noiseVariance: final.noiseVariance)
         var result = PriorFitResult(prior: prior, logMarginalLikelihood: final.logLikelihood,
-                              emIterations: em.iterations, quasiNewtonIterations: iterations,
+                              emIterations: em?.iterations ?? 0, quasiNewtonIterations: iterations,
                               gradientNorm: gradientNorm, converged: converged, criterion: criterion,
                               phases: stages, timedOut: timedOut,
                               flooredComponents: boundary.floored, singular: boundary.rank < d,

@@ -54,8 +54,10 @@ public struct PriorFitResult: Sendable {
 
 /// One phase of a marginal prior fit: EM, or the optimisation of the factor at one rank.
 public struct PriorFitPhase: Sendable, Equatable {
-    /// `em`, `bfgs` (quasi-Newton at a fixed rank), `newton` (Newton steps at that rank) or
-    /// `newton-cg` (truncated Newton steps, by conjugate gradients, past 100 parameters).
+    /// `moments` (the one-pass method-of-moments start, kept only when the Newton steps from it
+    /// met the criterion: 0 iterations, ℓ at the estimate), `em`, `bfgs` (quasi-Newton at a
+    /// fixed rank), `newton` (Newton steps at that rank) or `newton-cg` (truncated Newton
+    /// steps, by conjugate gradients, past 100 parameters).
     public let name: String
     /// Columns of the factor Λ (the largest rank of Σ) during the stage; d for EM.
     public let rank: Int
