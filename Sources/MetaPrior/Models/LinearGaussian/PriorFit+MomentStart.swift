@@ -6,13 +6,13 @@ import GSL
 ///
 /// Why: even stopped early, EM spent 9 passes over the tasks getting near the optimum, and
 /// Newton steps with the exact Hessian converge from much farther (from EM's own start, Σ = σ²I,
-/// they needed 5 steps). A ``MomentEstimate`` costs one pass and is consistent, so a few steps
+/// they needed 5 steps). A `MomentEstimate` costs one pass and is consistent, so a few steps
 /// from it usually meet the whole criterion and EM never runs. Where they do not (a start
 /// too far, a direction of Σ vanishing, a rank to grow, too few well-conditioned tasks for an
 /// estimate), the steps are discarded and the fit runs exactly as without them — EM first,
 /// then ``newtonFromEarlyEM(_:_:options:)`` and the rounds — at the cost of the discarded steps.
 extension PriorFit {
-    /// Newton steps from the ``MomentEstimate`` where the fit would start with exact-Hessian
+    /// Newton steps from the `MomentEstimate` where the fit would start with exact-Hessian
     /// Newton steps (the conditions of ``newtonFromEarlyEM(_:_:options:)``), kept only if they
     /// meet the whole criterion (``newtonSteps(_:start:options:)``); `nil` where no estimate
     /// exists or the conditions do not hold.

@@ -5,7 +5,7 @@ import GSL
 /// Empirical Bayes: maximises Σ_i w_i log p(D_i | θ) over θ = (μ, Σ, σ²).
 ///
 /// 1. Where Newton steps with the exact Hessian follow, first a few of them from a one-pass
-///    method-of-moments estimate (``MomentEstimate``), kept if they meet the whole criterion
+///    method-of-moments estimate (`MomentEstimate`), kept if they meet the whole criterion
 ///    (`newtonFromMoments`: then no EM runs). Otherwise EM (monotone, robust from a crude
 ///    start); where Newton steps with the exact Hessian follow, it stops at a looser tolerance and those steps are kept if they meet the
 ///    criterion at once (`newtonFromEarlyEM`), otherwise EM goes on and steps 2–4 follow.
