@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
 import GSL
 
 extension PriorFit {
@@ -61,20 +62,24 @@ extension PriorFit {
         var steps = 0
         var lastHessianAt: [Double]?
         var lastDecrement = Double.infinity
+        // The damping of the last accepted step (relative to −H's largest diagonal entry; 0 for a
+        // full Newton step): the next step's ladder starts from it (`dampingLadder(after:)`).
+        var lastDamping = 0.0
         while steps < maximumSteps, norm(current.gradient) > options.gradientTolerance {
             if options.expired { return (zip(u, scale).map { $0 / $1 }, steps, current.ll, true, .infinity, norm(current.gradient), startLogLikelihood) }
             let k = u.count
             let hessian = try hessian(at: u, current.evaluation)
             // Levenberg–Marquardt damping: solve (−H + λI) δ = g, λ growing from 0 until the step
             // is defined (−H + λI positive definite) and improves ℓ. Near a singular boundary −H
-            // is only semi-definite, and undamped Newton would not be safe there.
+            // is only semi-definite, and undamped Newton would not be safe there. The rungs are
+            // √10 apart, starting from the last accepted λ (see `dampingLadder(after:)`).
             let negative = symmetrized(-1 * hessian)
             lastHessianAt = u
             lastDecrement = decrement(negative, current.gradient)
             let (previousLL, previousNorm) = (current.ll, norm(current.gradient))
             let size = Swift.max(negative.diagonalEntries.map(abs).max() ?? 1, 1e-300)
             var accepted = false
-            for damping in [0, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2, 1, 100] {
+            for damping in dampingLadder(after: lastDamping) {
                 var damped = negative
                 for i in 0..<k { damped[i, i] += damping * size }
                 guard let step = try? Cholesky(damped).solve(current.gradient) else { continue }
@@ -87,6 +92,7 @@ extension PriorFit {
                         || (candidate.ll >= current.ll - roundOff && norm(candidate.gradient) < norm(current.gradient)) else { continue }
                 u = candidateU
                 current = candidate
+                lastDamping = damping
                 accepted = true
                 break
             }
@@ -104,6 +110,34 @@ extension PriorFit {
             lastDecrement = decrement(symmetrized(-1 * (try hessian(at: u, current.evaluation))), current.gradient)
         }
         return (zip(u, scale).map { $0 / $1 }, steps, current.ll, false, lastDecrement, norm(current.gradient), startLogLikelihood)
+    }
+
+    /// The Levenberg–Marquardt shifts λ one step of ``newtonPolish`` tries, in this order
+    /// (relative to the largest |diagonal entry| of −H): 0, the full Newton step, then rungs
+    /// √10 apart from max(10⁻¹², `last`/100) up to 100, where `last` is the λ of the previous
+    /// accepted step.
+    ///
+    /// Why √10 apart: the first λ that gives an ascent step is kept, and the least such λ
+    /// usually lies between two rungs; along the weakly curved directions the step shrinks in
+    /// proportion to λ, so with rungs 100× apart (0, 10⁻¹⁰, 10⁻⁸, …, 100, the ladder before)
+    /// a kept step could be up to 100× too short. That is what left the harmonic
+    /// `fourier:16:auto` fit (issue 11) not converged: at period 7.2652641199776395 (516
+    /// parameters) the kept steps were ~40× shorter than needed and 30 Newton steps crawled.
+    /// With rungs √10 apart a kept step is at most ~3× too damped.
+    ///
+    /// Why start from the last λ (the classic LM memory): a rung that fails after its Cholesky
+    /// succeeded costs an evaluation (a pass over the tasks), and the λ a step needs changes
+    /// slowly from one step to the next; climbing a ladder three times as fine from 10⁻¹²
+    /// at every step would triple those failures. Two decades below the last λ lets it fall
+    /// 100× per step, and full Newton, tried first, ends the damping once the quadratic model
+    /// holds.
+    static func dampingLadder(after last: Double) -> [Double] {
+        let first = Swift.max(1e-12, last / 100)
+        // Rungs 10^(j/2) from the one at or just below `first` (a fixed lattice, so a λ kept
+        // once is met again exactly); the margin keeps log10 of a rung, computed a rounding
+        // error below its half-integer, from starting one rung lower.
+        let start = (2 * log10(first) + 1e-9).rounded(.down)
+        return [0] + stride(from: start, through: 4, by: 1).map { pow(10, $0 / 2) }
     }
 
     /// Newton steps before BFGS, where the exact Hessian is available (no task descriptors):
