@@ -118,6 +118,24 @@ struct BasisLearningTests {
         #expect(best.notes.first?.contains("rbf:8:auto: width") == true)
     }
 
+    /// A fit warm-started from the fit at a neighbouring scale (what the climb of
+    /// ``BasisSelection/tune(_:dataset:options:search:)`` does) reaches the optimum the fit from
+    /// EM reaches: both converge, and their ℓ agree to 1e-6 nats (at the criterion's 1e-8 the
+    /// remaining gain is of order N·1e-16). The warm fit starts at the neighbour's factor (a
+    /// `warm` stage, no EM), so a fit that ignored the start fails the stage check.
+    @Test func warmStartReachesTheOptimumFromEM() throws {
+        let data = try Self.simulated(.sinusoid, tasks: 60, points: 15, seed: 9, noise: 0.05)
+        let basis = LearnableBasis.radial(centres: 8)
+        let neighbour = try BasisSelection.evaluate(basis, scale: 1.5 * 1.02, dataset: data, options: PriorFitOptions())
+        let cold = try BasisSelection.evaluate(basis, scale: 1.5, dataset: data, options: PriorFitOptions())
+        let warm = try BasisSelection.evaluate(basis, scale: 1.5, dataset: data, options: PriorFitOptions(), warmStart: neighbour.fit)
+        #expect(cold.fit.converged && warm.fit.converged)
+        #expect(abs(warm.fit.logMarginalLikelihood - cold.fit.logMarginalLikelihood) <= 1e-6,
+                "warm \(warm.fit.logMarginalLikelihood), from EM \(cold.fit.logMarginalLikelihood)")
+        #expect(warm.fit.phases.first?.name == "warm" && warm.fit.emIterations == 0, "\(warm.fit.phases)")
+        #expect(!cold.fit.phases.contains { $0.name == "warm" })
+    }
+
     /// `auto` on linear-Gaussian tasks picks `linear` (every other candidate contains it, so
     /// only the penalty can tell), and on sinusoid tasks a flexible basis (rbf or fourier).
     /// The scale search is coarsened (5 grid points, 3 golden steps, 40 quasi-Newton

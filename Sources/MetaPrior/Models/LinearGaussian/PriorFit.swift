@@ -53,17 +53,20 @@ public enum PriorFit {
         //    and the fit continues exactly as without them.
         //    First, where they would follow EM, Newton steps from a one-pass moment estimate
         //    (PriorFit+MomentStart.swift); kept, EM does not run at all.
-        let moments = newtonFromMoments(statistics, options: options)
+        //    With a warm start (a neighbouring fit's factor) neither runs: the rounds start there.
+        let warm = options.warmStart.flatMap { $0.count == d * d ? $0 : nil }
+        let moments = warm == nil ? newtonFromMoments(statistics, options: options) : nil
         let fromMoments = moments?.kept ?? false
         // (EM's start is a pass over the tasks too: made only where it runs.)
         var em: ExpectationMaximisation?
-        if !fromMoments {
+        if !fromMoments && warm == nil {
             em = try ExpectationMaximisation(statistics: statistics, structure: structure)
             em!.noiseFloor = options.noiseFloor
         }
-        let early = fromMoments ? moments : try newtonFromEarlyEM(&em!, statistics, options: options)
+        var early = fromMoments ? moments : nil
+        if em != nil { early = try newtonFromEarlyEM(&em!, statistics, options: options) }
         let kept = early?.kept ?? false
-        if !kept { try em!.iterate(tolerance: ExpectationMaximisation.fitTolerance, options: options) }
+        if !kept, em != nil { try em!.iterate(tolerance: ExpectationMaximisation.fitTolerance, options: options) }
         // With descriptors EM (no B step yet) only starts Σ; its ℓ is of another model.
         if let em, em.iterations > 0 && statistics.descriptors == nil {
             stages.append(PriorFitPhase(name: "em", rank: d, iterations: em.iterations, logLikelihood: em.logLikelihood))
@@ -86,7 +89,11 @@ public enum PriorFit {
         } else {
             // The early attempt's evaluations were spent, though its steps are not kept.
             gradientEvaluations += early?.likelihood.gradientEvaluations ?? 0
-            (likelihood, theta) = try startingPoint(em!, statistics, options: options)
+            (likelihood, theta) = try warm.map { try startingPoint(relativeFactor: $0, statistics, options: options) }
+                ?? startingPoint(em!, statistics, options: options)
+            if warm != nil {
+                stages.append(PriorFitPhase(name: "warm", rank: likelihood.columns, iterations: 0, logLikelihood: try likelihood.evaluate(theta, gradient: false).logLikelihood))
+            }
             let rounds = try optimiseRanks(likelihood, start: theta, options: options, stages: &stages)
             (likelihood, theta, iterations, timedOut, decrement) = (rounds.likelihood, rounds.theta, rounds.iterations, rounds.timedOut, rounds.decrement)
             gradientEvaluations += rounds.gradientEvaluations
