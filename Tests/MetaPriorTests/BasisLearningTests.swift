@@ -113,9 +113,30 @@ struct BasisLearningTests {
         let top = best.fit.logMarginalLikelihood
         for factor in [0.95, 1.05] {
             let other = try BasisSelection.evaluate(basis, scale: scale * factor, dataset: data, options: PriorFitOptions())
-            #expect(other.fit.logMarginalLikelihood <= top + 1e-9 * abs(top), "s = \(scale * factor): \(other.fit.logMarginalLikelihood) > \(top)")
+            #expect(other.fit.logMarginalLikelihood <= top + 1e-9 * abs(top), "s = \(scale * factor): \(other.fit.logMarginalLikelihood) > \(top); \(best.notes)")
         }
         #expect(best.notes.first?.contains("rbf:8:auto: width") == true)
+        #expect(best.notes.first?.contains("width converged") == true, "\(best.notes)")
+    }
+
+    /// The envelope slope (ℓ at the fitted θ held fixed, differenced over s·e^(±1e-4)) is
+    /// dℓ*/d log s: it matches the central difference of converged fits at s·e^(±1e-3). That
+    /// difference errs by h²·|ℓ*‴|/6 (≈ 2e-7·|ℓ*‴|) plus the fits' own error over 2h (ℓ* to
+    /// ~1e-10 at the criterion, so ~1e-7); 1e-3 relative with 1e-3 absolute covers both with
+    /// room, and a slope of the wrong sign, or of ℓ at a factor in other coordinates, misses by
+    /// orders of magnitude.
+    @Test func scaleSlopeIsTheEnvelope() throws {
+        let data = try Self.simulated(.sinusoid, tasks: 60, points: 15, seed: 9, noise: 0.05)
+        let basis = LearnableBasis.radial(centres: 8)
+        let scale = 1.7, h = 1e-3
+        let fit = try BasisSelection.evaluate(basis, scale: scale, dataset: data, options: PriorFitOptions())
+        let up = try BasisSelection.evaluate(basis, scale: scale * exp(h), dataset: data, options: PriorFitOptions(), warmStart: fit.fit)
+        let down = try BasisSelection.evaluate(basis, scale: scale * exp(-h), dataset: data, options: PriorFitOptions(), warmStart: fit.fit)
+        #expect(fit.fit.converged && up.fit.converged && down.fit.converged)
+        let reference = (up.fit.logMarginalLikelihood - down.fit.logMarginalLikelihood) / (2 * h)
+        let slope = try BasisSelection.scaleSlope(fit, basis: basis, scale: scale, dataset: data, options: PriorFitOptions())
+        #expect(abs(slope - reference) <= 1e-3 * abs(reference) + 1e-3, "envelope \(slope), fits \(reference)")
+        #expect(abs(reference) > 1, "the test needs a point off the peak: slope \(reference)")
     }
 
     /// A fit warm-started from the fit at a neighbouring scale (what the climb of

@@ -68,10 +68,13 @@ public enum BasisSelection {
         return Outcome(map: map, statistics: statistics, fit: try PriorFit.fit(statistics, options: options), notes: [])
     }
 
-    /// Λ = factor/σ (ΛΛᵀ = Σ/σ²) of a fitted prior, d×d row-major.
+    /// A lower-triangular Λ with ΛΛᵀ = Σ/σ² of a fitted prior, d×d row-major: the form
+    /// ``ProfiledLikelihood`` takes its parameters from (a singular Σ's stored factor is
+    /// V·√Λ from its eigendecomposition, not triangular).
     static func relativeFactor(_ fit: PriorFitResult) -> [Double] {
         let sigma = fit.prior.noiseVariance.squareRoot()
-        return fit.prior.factor.elements.map { $0 / sigma }
+        let d = fit.prior.dimension
+        return PriorFit.trapezoidal(fit.prior.factor.elements.map { $0 / sigma }, rows: d, columns: d)
     }
 
     /// The meta-train statistics under `map`, conditioned on the tasks' descriptors when the
@@ -89,22 +92,19 @@ public enum BasisSelection {
     /// the search's point is then refined with full fits (``climbStep``).
     static let searchIterations = 100
 
-    /// Step in log s of the climb with full fits that ends ``tune(_:dataset:options:search:)``:
-    /// 2 %, the golden section's resolution (``ScaleSearch``). On 60 sinusoid tasks (rbf:8)
-    /// the capped search put s* where the converged ℓ*(s) still rose by 0.5 nats over the
-    /// next 5 %, and then by 0.1 more (`BasisLearningTests.learnedWidthIsAMaximum`).
+    /// Step in log s uphill where ℓ*(s) is not concave at the current point (no Newton step
+    /// there; ``refineScale(_:from:scale:dataset:options:)``): 2 %, the golden section's
+    /// resolution (``ScaleSearch``).
     static let climbStep = log(1.02)
-    /// Most climbing steps (×1.02 each, so at most ×1.64 from the search's point).
-    static let climbLimit = 25
 
     /// The scale of `basis` that maximises ℓ*(s) over ``LearnableBasis/scaleRange``: the
-    /// search (``ScaleSearch``) with capped fits finds the mode; then fits with the caller's
-    /// options at s*·1.02^±1 climb from it until neither neighbour is higher (usually two fits
-    /// beyond the one at s*), and the best fit is the outcome. Each full fit starts from a fit
-    /// at a nearby scale (warm start: the one at s* from the search's capped fit there, each
-    /// neighbour from the best full fit so far) rather than from EM: over 2 % the optimum moves
-    /// little, and restarting from EM cost each full fit of the harmonic fourier:16 search
-    /// about 90 s.
+    /// search (``ScaleSearch``) with capped fits finds the mode; then a full fit at its point,
+    /// warm-started from the search's capped fit there, and Newton steps in log s on the
+    /// envelope slope dℓ*/d log s (``refineScale(_:from:scale:dataset:options:)``), each a full
+    /// fit warm-started from the last, until the predicted gain is below the tolerance.
+    /// The capped fits' ℓ is only a lower bound of ℓ*(s), too rough to place the peak (on 60
+    /// sinusoid tasks, rbf:8, the converged ℓ*(s) still rose by 0.5 nats over the next 5 %:
+    /// `BasisLearningTests.learnedWidthIsAMaximum`).
     static func tune(_ basis: LearnableBasis, dataset: MetaDataset, options: PriorFitOptions,
                      search: ScaleSearch = ScaleSearch()) throws -> Outcome {
         var quiet = options
@@ -131,38 +131,17 @@ public enum BasisSelection {
             }
         }
         guard result.best.value > -.infinity else { throw firstError ?? InputError("no scale of '\(basis)' could be fitted") }
-        var outcome = try evaluate(basis, scale: result.best.scale, dataset: dataset, options: options, warmStart: bestCapped?.fit)
-        var scale = result.best.scale
-        var climbFits = 0
-        // A full fit at a neighbouring scale; nil where that scale cannot be fitted or lies
-        // outside the range searched.
-        func neighbour(_ direction: Double) throws -> Outcome? {
-            let next = scale * exp(direction * climbStep)
-            guard basis.scaleRange.contains(next) else { return nil }
-            climbFits += 1
-            do {
-                return try evaluate(basis, scale: next, dataset: dataset, options: options, warmStart: outcome.fit)
-            } catch is InputError { return nil }
-        }
-        var direction = 0.0
-        for d in [1.0, -1.0] {
-            if let candidate = try neighbour(d), candidate.fit.logMarginalLikelihood > outcome.fit.logMarginalLikelihood {
-                (outcome, direction) = (candidate, d)
-                scale *= exp(d * climbStep)
-                break
-            }
-        }
-        if direction != 0 {
-            for _ in 1..<climbLimit {
-                guard let candidate = try neighbour(direction), candidate.fit.logMarginalLikelihood > outcome.fit.logMarginalLikelihood else { break }
-                outcome = candidate
-                scale *= exp(direction * climbStep)
-            }
-        }
+        let start = try evaluate(basis, scale: result.best.scale, dataset: dataset, options: options, warmStart: bestCapped?.fit)
+        let refined = try refineScale(basis, from: start, scale: result.best.scale, dataset: dataset, options: options)
+        var outcome = refined.outcome
+        let scale = refined.scale
         let value = hyperparameterValue(outcome.map)
+        let state = refined.converged ? "converged" : "NOT converged"
+        let gain = refined.decrement.map { "predicted gain \(significant($0, 2)) per observation" } ?? "ℓ* not concave there"
         outcome.notes = ["basis \(basis): \(basis.hyperparameterName) \(significant(value, 6)) (×\(significant(scale, 4)) the default) "
                          + "maximises the log marginal likelihood over ×[\(significant(basis.scaleRange.lowerBound, 3)), \(significant(basis.scaleRange.upperBound, 3))] "
-                         + "(\(result.evaluated.count) fits of at most \(quiet.maximumIterations) iterations, then \(climbFits + 1) full fits)"]
+                         + "(\(result.evaluated.count) fits of at most \(quiet.maximumIterations) iterations, then \(refined.fits) full fits); "
+                         + "\(basis.hyperparameterName) \(state): dℓ*/d log s = \(significant(refined.slope, 3)), \(gain)"]
         return outcome
     }
 
