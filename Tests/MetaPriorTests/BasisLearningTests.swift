@@ -134,12 +134,12 @@ struct BasisLearningTests {
         let down = try BasisSelection.evaluate(basis, scale: scale * exp(-h), dataset: data, options: PriorFitOptions(), warmStart: fit.fit)
         #expect(fit.fit.converged && up.fit.converged && down.fit.converged)
         let reference = (up.fit.logMarginalLikelihood - down.fit.logMarginalLikelihood) / (2 * h)
-        let slope = try BasisSelection.scaleSlope(fit, basis: basis, scale: scale, dataset: data, options: PriorFitOptions())
+        let slope = try BasisSelection.scaleSlope(fit, basis: basis, scale: scale, dataset: data, options: PriorFitOptions()).slope
         #expect(abs(slope - reference) <= 1e-3 * abs(reference) + 1e-3, "envelope \(slope), fits \(reference)")
         #expect(abs(reference) > 1, "the test needs a point off the peak: slope \(reference)")
     }
 
-    /// A fit warm-started from the fit at a neighbouring scale (what the climb of
+    /// A fit warm-started from the fit at a neighbouring scale (what the refinement in
     /// ``BasisSelection/tune(_:dataset:options:search:)`` does) reaches the optimum the fit from
     /// EM reaches: both converge, and their ℓ agree to 1e-6 nats (at the criterion's 1e-8 the
     /// remaining gain is of order N·1e-16). The warm fit starts at the neighbour's factor (a

@@ -67,7 +67,7 @@ public struct PriorFitOptions: Sendable {
     /// the fit that starts from EM.
     var startsFromMoments = true
     /// A relative factor Λ (d×d, row-major, ΛΛᵀ = Σ/σ²) to start from instead of the moment
-    /// estimate and EM, or `nil`. A scale search's climb (`BasisSelection`) starts each fit
+    /// estimate and EM, or `nil`. A scale search's refinement (`BasisSelection`) starts each fit
     /// from the fit at the neighbouring scale, whose optimum moves little over 2 %.
     var warmStart: [Double]?
     /// Called after every EM and BFGS iteration (for progress on a terminal).
