@@ -131,13 +131,14 @@ public enum BasisSelection {
             }
         }
         guard result.best.value > -.infinity else { throw firstError ?? InputError("no scale of '\(basis)' could be fitted") }
-        let start = try evaluate(basis, scale: result.best.scale, dataset: dataset, options: options, warmStart: bestCapped?.fit)
+        let start = try evaluate(basis, scale: result.best.scale, dataset: dataset, options: options, warmStart: warmStart(from: bestCapped?.fit))
         let refined = try refineScale(basis, from: start, scale: result.best.scale, dataset: dataset, options: options)
         var outcome = refined.outcome
         let scale = refined.scale
         let value = hyperparameterValue(outcome.map)
         let state = refined.converged ? "converged" : "NOT converged"
-        let gain = refined.decrement.map { "predicted gain \(significant($0, 2)) per observation" } ?? "ℓ* not concave there"
+        let gain = !refined.outcome.fit.converged ? "the fit there did not converge, so this is not ℓ*'s slope"
+            : refined.decrement.map { "predicted gain \(significant($0, 2)) per observation" } ?? "ℓ* not concave there"
         outcome.notes = ["basis \(basis): \(basis.hyperparameterName) \(significant(value, 6)) (×\(significant(scale, 4)) the default) "
                          + "maximises the log marginal likelihood over ×[\(significant(basis.scaleRange.lowerBound, 3)), \(significant(basis.scaleRange.upperBound, 3))] "
                          + "(\(result.evaluated.count) fits of at most \(quiet.maximumIterations) iterations, then \(refined.fits) full fits); "
