@@ -60,12 +60,17 @@ public enum BasisSelection {
     /// given (a fit at a nearby scale; ``PriorFitOptions/warmStart``).
     static func evaluate(_ basis: LearnableBasis, scale: Double, dataset: MetaDataset, options: PriorFitOptions,
                          warmStart: PriorFitResult? = nil) throws -> Outcome {
-        let map = try FeatureMap(spec: .learned(basis), inputNames: dataset.inputNames,
-                                 trainingInputs: dataset.tasks.map(\.inputs), scale: scale)
-        let statistics = try statistics(dataset, map)
+        let (map, statistics) = try features(basis, scale: scale, dataset: dataset)
         var options = bounded(options, statistics)
         options.warmStart = warmStart.map(relativeFactor)
         return Outcome(map: map, statistics: statistics, fit: try PriorFit.fit(statistics, options: options), notes: [])
+    }
+
+    /// The map of `basis` at `scale` and the meta-train statistics under it.
+    static func features(_ basis: LearnableBasis, scale: Double, dataset: MetaDataset) throws -> (map: FeatureMap, statistics: TaskStatistics) {
+        let map = try FeatureMap(spec: .learned(basis), inputNames: dataset.inputNames,
+                                 trainingInputs: dataset.tasks.map(\.inputs), scale: scale)
+        return (map, try statistics(dataset, map))
     }
 
     /// A lower-triangular Λ with ΛΛᵀ = Σ/σ² of a fitted prior, d×d row-major: the form
@@ -89,7 +94,8 @@ public enum BasisSelection {
     /// find the mode of ℓ*(s), and an uncapped search (17 fits) would cost minutes at d ≈ 30,
     /// where a fit may crawl for hundreds of iterations along a flat ridge towards a singular
     /// Σ. A capped ℓ is only a lower bound of ℓ*(s), too rough to place s* near the peak, so
-    /// the search's point is then refined with full fits (``climbStep``).
+    /// the search's point is then refined with full fits
+    /// (``refineScale(_:from:scale:dataset:options:)``).
     static let searchIterations = 100
 
     /// Step in log s uphill where ℓ*(s) is not concave at the current point (no Newton step
@@ -98,10 +104,11 @@ public enum BasisSelection {
     static let climbStep = log(1.02)
 
     /// The scale of `basis` that maximises ℓ*(s) over ``LearnableBasis/scaleRange``: the
-    /// search (``ScaleSearch``) with capped fits finds the mode; then a full fit at its point,
-    /// warm-started from the search's capped fit there, and Newton steps in log s on the
-    /// envelope slope dℓ*/d log s (``refineScale(_:from:scale:dataset:options:)``), each a full
-    /// fit warm-started from the last, until the predicted gain is below the tolerance.
+    /// search (``ScaleSearch``) with capped fits finds the mode; then a full fit at its point
+    /// (warm-started from the search's fit there if that one converged within its cap), and
+    /// secant steps in log s on the envelope slope dℓ*/d log s
+    /// (``refineScale(_:from:scale:dataset:options:)``), each a full fit warm-started from the
+    /// last where that converged, until the predicted gain is below the tolerance.
     /// The capped fits' ℓ is only a lower bound of ℓ*(s), too rough to place the peak (on 60
     /// sinusoid tasks, rbf:8, the converged ℓ*(s) still rose by 0.5 nats over the next 5 %:
     /// `BasisLearningTests.learnedWidthIsAMaximum`).
@@ -113,7 +120,7 @@ public enum BasisSelection {
         quiet.rankingOnly = true
         var firstError: Error?
         var count = 0
-        // The search's best capped fit starts the full fit at s*.
+        // The search's best fit starts the full fit at s* where it converged within its cap.
         var bestCapped: (value: Double, fit: PriorFitResult)?
         let result = try search.maximise(over: basis.scaleRange) { scale -> Double in
             count += 1
