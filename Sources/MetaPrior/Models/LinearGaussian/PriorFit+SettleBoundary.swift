@@ -57,3 +57,38 @@ extension PriorFit {
         return (start, likelihood.structure == .full ? r : d, [])
     }
 }
+
+extension PriorFit {
+    /// Newton steps at the rank ``settleBoundary(_:theta:)`` left, where it removed directions
+    /// and the exact Hessian is affordable there (full structure, no floored rows, no task
+    /// descriptors, at most ``newtonParameterLimit`` parameters): they measure the Newton
+    /// decrement at the point reported and polish its gradient. `nil` where they do not apply
+    /// or lower ℓ beyond round-off. With `maximumSteps` 0 (the iteration budget spent) the
+    /// decrement is still measured.
+    ///
+    /// Why: the decrement of the rounds was measured at their rank, in the columns that the
+    /// settled directions then lost, so it no longer describes the final point, and the
+    /// gradient there can sit just above the tolerance at the precision ℓ is computed to. On
+    /// 1,000 noise-free sinusoid tasks (rbf:10, `simulate sinusoid --seed 1`) the rounds met the
+    /// criterion by their decrement at 11 columns, the settled point kept 6, and the fit was
+    /// reported "stalled" with a gradient of 2.3e-8 against the tolerance 1e-8.
+    static func polishSettled(_ likelihood: ProfiledLikelihood, _ settled: (evaluation: ProfiledLikelihood.Evaluation, rank: Int, floored: [Int]),
+                              options: PriorFitOptions, maximumSteps: Int)
+        throws -> (likelihood: ProfiledLikelihood, evaluation: ProfiledLikelihood.Evaluation, steps: Int, decrement: Double)? {
+        let statistics = likelihood.statistics
+        let d = statistics.dimension, r = settled.evaluation.columns, rank = settled.rank
+        guard likelihood.structure == .full, rank >= 1, rank < r, settled.floored.isEmpty, statistics.descriptors == nil,
+              !options.expired else { return nil }
+        let smaller = ProfiledLikelihood(statistics: statistics, structure: .full, columns: rank, noiseFloor: likelihood.noiseFloor)
+        guard smaller.parameterCount <= newtonParameterLimit else { return nil }
+        // The settled factor keeps its directions in the leading columns (the trailing ones are zero).
+        var lambda = [Double](repeating: 0, count: d * rank)
+        for i in 0..<d { for c in 0..<rank { lambda[i * rank + c] = settled.evaluation.factor[i * r + c] } }
+        let start = smaller.parameters(ofFactor: trapezoidal(lambda, rows: d, columns: rank))
+        let polished = try newtonPolish(smaller, start: start, scale: smaller.parameterScales(), options: options, maximumSteps: maximumSteps)
+        let evaluation = try smaller.evaluate(polished.theta)
+        let before = settled.evaluation.logLikelihood
+        guard evaluation.logLikelihood >= before - 1e-12 * abs(before) else { return nil }
+        return (smaller, evaluation, polished.steps, polished.decrement)
+    }
+}

@@ -100,8 +100,20 @@ public enum PriorFit {
         }
         gradientEvaluations += likelihood.gradientEvaluations
 
-        // 5. Boundaries.
-        let boundary = try settleBoundary(likelihood, theta: theta)
+        // 5. Boundaries. Where settling them removed directions, Newton steps at the rank left
+        //    measure the decrement there (PriorFit+SettleBoundary.swift).
+        var boundary = try settleBoundary(likelihood, theta: theta)
+        if !timedOut, let settled = try polishSettled(likelihood, boundary, options: options,
+                                                     maximumSteps: Swift.max(0, Swift.min(5, options.maximumIterations - iterations))) {
+            gradientEvaluations += settled.likelihood.gradientEvaluations
+            likelihood = settled.likelihood
+            boundary.evaluation = settled.evaluation
+            decrement = settled.decrement
+            iterations += settled.steps
+            if settled.steps > 0 {
+                stages.append(PriorFitPhase(name: "newton", rank: boundary.rank, iterations: settled.steps, logLikelihood: settled.evaluation.logLikelihood))
+            }
+        }
         let final = boundary.evaluation
         // The decrement was measured at the optimiser's point; it still describes the final
         // one only if settling the boundary left the rank alone.
