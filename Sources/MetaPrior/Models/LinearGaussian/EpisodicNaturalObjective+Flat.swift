@@ -66,3 +66,22 @@ extension EpisodicNaturalObjective {
         return (prior, try FlatDirections(directions: directions, tilt: eta, mean: mean, covariance: prior.covariance))
     }
 }
+
+extension EpisodicNaturalObjective {
+    /// θ with the eigenvalues of Q at or below `flatTolerance`·λ_max set to exactly 0: the
+    /// prior ``flatPrior(_:flatTolerance:)`` writes, in these coordinates (R rebuilt
+    /// lower-triangular from Q's remaining eigen-directions), so that its objective can be
+    /// compared with θ's.
+    func flattened(_ theta: [Double], flatTolerance: Double) throws -> [Double] {
+        let r = columns
+        let (m, b, q, _, k, s) = unpack(theta)
+        let eigen = try SymmetricEigen(symmetrized(try Matrix(rows: r, columns: r, elements: q)))
+        let top = Swift.max(eigen.values.last ?? 0, 1e-300)
+        var root = [Double](repeating: 0, count: r * r)
+        for c in 0..<r where eigen.values[c] > flatTolerance * top {
+            let scale = eigen.values[c].squareRoot()
+            for i in 0..<r { root[i * r + c] = eigen.vectors[i, c] * scale }
+        }
+        return pack(m: m, b: b, lower: PriorFit.trapezoidal(root, rows: r, columns: r), k: k, noiseVariance: s)
+    }
+}
