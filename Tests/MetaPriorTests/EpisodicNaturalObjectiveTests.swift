@@ -37,6 +37,22 @@ struct EpisodicNaturalObjectiveTests {
                                       gradient: false).value
     }
 
+    /// Asked for more pivots than Σ has directions (rank 2 of d = 5, asked for 3, as the
+    /// (μ, L) stage hands over with a column that has collapsed to round-off), the pivots stop
+    /// at Σ's rank, so Σ_pp factorises and the natural objective equals the proper one
+    /// (1e-9 relative, as in `agreesWithTheProperObjective`). Without the stop the third pivot
+    /// is a Schur complement of round-off size and Σ_pp's Cholesky fails or is meaningless.
+    @Test func pivotsStopAtTheRankOfSigma() throws {
+        let (statistics, _) = try Self.statistics()
+        let (mean, sigma, noise) = try Self.prior(dimension: 5, rank: 2, seed: 9)
+        let pivots = EpisodicNaturalObjective.pivots(of: sigma, rank: 3)
+        #expect(pivots.count == 2)
+        let objective = EpisodicNaturalObjective(statistics: statistics, pivots: pivots)
+        let natural = try objective.evaluate(try objective.parameters(mean: mean, covariance: sigma, noiseVariance: noise), gradient: false).value
+        let proper = try Self.properValue(statistics, try GaussianPrior(mean: mean, covariance: sigma, noiseVariance: noise))
+        #expect(abs(natural - proper) <= 1e-9 * abs(proper), "natural \(natural), proper \(proper)")
+    }
+
     /// At a proper prior of rank r (2, 3, 5 of d = 5) the natural objective is the same
     /// function: both are log p(y_q | D_s) summed over 40 episodes (~160 terms of size ~1),
     /// computed by different algebra, so they agree to round-off: 1e-9 relative (the

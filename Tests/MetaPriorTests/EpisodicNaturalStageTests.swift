@@ -22,6 +22,22 @@ struct EpisodicNaturalStageTests {
         return (data, map, marginal, options)
     }
 
+    /// The mean log predictive density per query point of `prior`, adapted to each support set
+    /// as `adapt` does (information form where the prior is flat), on the fit's own episodes.
+    static func meanLogPredictive(_ prior: LinearGaussianPrior, data: MetaDataset, options: EpisodicFitOptions, count: Int) throws -> Double {
+        let episodes = EpisodicFit.episodes(try EpisodeSampler(dataset: data, spec: options.spec), shots: options.shots, count: count)
+        var total = 0.0, points = 0.0
+        for episode in episodes {
+            let task = data.tasks[episode.task]
+            let posterior = try prior.gaussianPosterior(inputs: try FlatDirectionsEpisodicTests.rows(task.inputs, episode.support),
+                                                        targets: episode.support.map { task.targets[$0] })
+            let (m, c) = try posterior.jointPredictive(at: try FlatDirectionsEpisodicTests.rows(task.inputs, episode.query))
+            total += try FlatDirectionsEpisodicTests.logDensity(episode.query.map { task.targets[$0] }, mean: m, covariance: c)
+            points += Double(episode.query.count)
+        }
+        return total / points
+    }
+
     @Test func cappedFitEndsConvergedAndFlat() throws {
         let (data, map, marginal, options) = try Self.repro()
         let fit = try EpisodicFit.fit(data, featureMap: map, start: marginal, options: options)
@@ -39,17 +55,8 @@ struct EpisodicNaturalStageTests {
         // query point bounds it while a wrong tilt or projection moves it by O(1) (tested in
         // FlatDirectionsPosteriorTests).
         let prior = try LinearGaussianPrior(basis: map, structure: .full, gaussian: fit.finalPrior, singular: true, flat: flat)
-        let episodes = EpisodicFit.episodes(try EpisodeSampler(dataset: data, spec: options.spec), shots: options.shots, count: 150)
-        var total = 0.0, points = 0.0
-        for episode in episodes {
-            let task = data.tasks[episode.task]
-            let posterior = try prior.gaussianPosterior(inputs: try FlatDirectionsEpisodicTests.rows(task.inputs, episode.support),
-                                                        targets: episode.support.map { task.targets[$0] })
-            let (m, c) = try posterior.jointPredictive(at: try FlatDirectionsEpisodicTests.rows(task.inputs, episode.query))
-            total += try FlatDirectionsEpisodicTests.logDensity(episode.query.map { task.targets[$0] }, mean: m, covariance: c)
-            points += Double(episode.query.count)
-        }
-        #expect(abs(total / points - fit.finalLogPredictive) <= 1e-6, "adapt's predictive \(total / points), stage \(fit.finalLogPredictive)")
+        let predictive = try Self.meanLogPredictive(prior, data: data, options: options, count: 150)
+        #expect(abs(predictive - fit.finalLogPredictive) <= 1e-6, "adapt's predictive \(predictive), stage \(fit.finalLogPredictive)")
     }
 
     /// A direction of Q far below the others' precision but not flat: on harmonic tasks in
@@ -71,17 +78,8 @@ struct EpisodicNaturalStageTests {
         let natural = try #require(fit.natural, "the (μ, L) stage ended \(fit.ending); the case no longer reaches the natural stage")
         #expect(natural.ending == .converged)
         let prior = try LinearGaussianPrior(basis: map, structure: .full, gaussian: fit.finalPrior, singular: true, flat: fit.flat)
-        let episodes = EpisodicFit.episodes(try EpisodeSampler(dataset: data, spec: options.spec), shots: options.shots, count: count)
-        var total = 0.0, points = 0.0
-        for episode in episodes {
-            let task = data.tasks[episode.task]
-            let posterior = try prior.gaussianPosterior(inputs: try FlatDirectionsEpisodicTests.rows(task.inputs, episode.support),
-                                                        targets: episode.support.map { task.targets[$0] })
-            let (m, c) = try posterior.jointPredictive(at: try FlatDirectionsEpisodicTests.rows(task.inputs, episode.query))
-            total += try FlatDirectionsEpisodicTests.logDensity(episode.query.map { task.targets[$0] }, mean: m, covariance: c)
-            points += Double(episode.query.count)
-        }
-        #expect(abs(total / points - fit.finalLogPredictive) <= 1e-6, "the written prior's predictive \(total / points), stage \(fit.finalLogPredictive)")
+        let predictive = try Self.meanLogPredictive(prior, data: data, options: options, count: count)
+        #expect(abs(predictive - fit.finalLogPredictive) <= 1e-6, "the written prior's predictive \(predictive), stage \(fit.finalLogPredictive)")
     }
 
     /// The handover (issue 11): on the repro the (μ, L) stage's Newton steps crawl, so it hands
