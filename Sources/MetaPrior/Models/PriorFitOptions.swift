@@ -52,7 +52,8 @@ public struct PriorFitOptions: Sendable {
     /// prior that can be adapted.
     public var noiseFloor: Double?
     /// A fit inside a scale search (`BasisSelection`), which only has to rank the scales:
-    /// BFGS with up to 100 iterations per rank, then dense Newton steps where there are at most
+    /// BFGS with up to 100 iterations per rank (the search caps the whole fit at
+    /// `BasisSelection.searchIterations`), then dense Newton steps where there are at most
     /// `PriorFit.newtonParameterLimit` parameters, and no truncated Newton steps. Those converge
     /// where BFGS crawls but cost many gradients each, and a search runs about 20 fits.
     var rankingOnly = false
