@@ -46,9 +46,10 @@ extension PriorFit {
             let current = try likelihood.evaluate(theta)
             let criterion = try likelihood.criterion(current).with(newtonDecrement: decrement)
             let stationary = criterion.isStationary(tolerance: options.gradientTolerance, decrementTolerance: options.decrementTolerance)
-            // A fit that only ranks scales (100 iterations, and a search runs about 20 fits),
-            // one with dense Newton steps (at most `newtonParameterLimit` parameters: they
-            // converge there, and BFGS rounds or early growths only disturb them) and one past
+            // A fit that only ranks scales (at most `BasisSelection.searchIterations`, 30, and
+            // a search runs about 20 fits), one with dense Newton steps (at most
+            // `newtonParameterLimit` parameters: they converge there, and BFGS rounds or early
+            // growths only disturb them) and one past
             // `densePolishLimit` parameters (100 BFGS iterations and a round of truncated steps
             // per rank) change rank where they are not stationary only by dropping the
             // directions with a per-task signal-to-noise ratio below 1e-2 (the starting rank's
