@@ -145,7 +145,8 @@ extension PriorFit {
         var best: (theta: [Double], value: Double, stationarity: Double) = (start, try likelihood.evaluate(start).logLikelihood, .infinity)
         // After a change of rank the truncated steps go on at once: the point is already near
         // the optimum of the new rank, where BFGS gains little.
-        // (A fit that only ranks scales has BFGS alone: 100 iterations per rank.)
+        // (A fit that only ranks scales has BFGS alone: 100 iterations per rank, within its
+        // cap of `BasisSelection.searchIterations`, 30, in all.)
         // (Ranking only, or past `densePolishLimit`: 100 per rank, as before ranks were chosen
         // by gain; `quasiNewtonOnly`: 50, and no Newton steps.)
         let alone = options.rankingOnly || start.count > densePolishLimit
