@@ -96,6 +96,19 @@ extension PriorFit {
                 accepted = true
                 break
             }
+            // Where −H is not positive definite only because ℓ is flat to the Hessian's precision
+            // along some directions, damping keeps every step short along them; a line search
+            // along them goes where the step cannot (`searchFlatDirections`).
+            if lastDecrement == .infinity,
+               let flat = try searchFlatDirections(at: u, gradient: current.gradient, value: current.ll, negative: negative,
+                                                   roundOff: 1e-12 * abs(current.ll),
+                                                   evaluate: { candidate in
+                                                       (try? likelihood.evaluate(zip(candidate, scale).map { $0 / $1 },
+                                                                                 gradient: false))?.logLikelihood }) {
+                u = flat.u
+                current = try evaluate(u)
+                accepted = true
+            }
             if !accepted { break }
             steps += 1
             // Crawling (ℓ gains less than 1e-10 relative and the gradient did not halve): a
