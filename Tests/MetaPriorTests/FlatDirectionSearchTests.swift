@@ -62,24 +62,4 @@ struct FlatDirectionSearchTests {
         #expect(try PriorFit.searchFlatDirections(at: [0, 0, 0], gradient: [0, 0, 0], value: 0,
                                                   negative: Self.diagonal([2, 2, 2e-10]), roundOff: 1e-12, evaluate: f) == nil)
     }
-
-    /// The fit that needed the search, at a size a test can afford: noise-free sinusoid-line
-    /// tasks, 100 × 40 (`simulate sinusoid-line --tasks 100 --points 40 --seed 1 --noise 0`),
-    /// basis rbf:20:1.01043 (the width `rbf:20:auto` learns on 1,000 such tasks), σ² at its
-    /// floor, 200 iterations. Without the search, `fit --basis rbf:20:1.01043 --max-iterations
-    /// 200` stopped stalled at ℓ 15100.58691, rank 8 (release build of 7b03f40); with it the fit
-    /// follows the flat ridge to 15105.89067, rank 9 (release build of this change). Asserted:
-    /// at least 2 nats above the old stall, about a thousand times the round-off of ℓ here.
-    @Test
-    func noiseFloorFitFollowsTheFlatRidge() throws {
-        let data = try BasisLearningTests.simulated(.sinusoidLine, tasks: 100, points: 40, seed: 1, noise: 0)
-        let map = try FeatureMap(spec: try BasisSpec(parsing: "rbf:20:1.01043"), inputNames: data.inputNames,
-                                 trainingInputs: data.tasks.map(\.inputs))
-        let statistics = try TaskStatistics(dataset: data, featureMap: map)
-        var options = BasisSelection.bounded(PriorFitOptions(), statistics)
-        options.maximumIterations = 200
-        let fit = try PriorFit.fit(statistics, options: options)
-        #expect(fit.prior.noiseVariance == options.noiseFloor)
-        #expect(fit.logMarginalLikelihood >= 15100.58691 + 2, "ℓ \(fit.logMarginalLikelihood), rank \(fit.rank)")
-    }
 }

@@ -43,6 +43,15 @@ import GSL
 /// is positive definite (so a saddle or a flat direction never passes). At the default
 /// 1e-12 per observation the remaining gain is below 1e-12·N in ℓ: far below statistical
 /// meaning and near the round-off of ℓ itself.
+///
+/// Where neither holds because the tolerances lie below what double precision gives at the
+/// point (at the noise floor of a rich basis Σ̃ has entries near 10¹⁰, and ℓ is computed only
+/// to about 10⁻⁸ relative), stationarity is met *at the precision of ℓ*
+/// (``precision``): the round-off of ℓ and of the gradient are measured at the point (the
+/// largest change of each when every parameter moves by a few units in the last place), no
+/// Newton step, however damped, and no point of a line search along the directions where ℓ is
+/// flat to the Hessian's precision raises ℓ by more than ``roundOffMultiple`` times ℓ's
+/// round-off, and the gradient is within ``roundOffMultiple`` times its own.
 public struct FitCriterion: Sendable, Equatable {
     /// Largest |∂ℓ/∂Λ̂| per observation.
     public let stationarity: Double
@@ -60,6 +69,22 @@ public struct FitCriterion: Sendable, Equatable {
     /// a genuine maximum in σ² (the KKT sign); `nil` where σ² is profiled (its derivative is
     /// then zero).
     public var noiseSlope: Double?
+    /// Where the fit was checked at the precision ℓ is computed to, what that precision is
+    /// (`nil` where the check was not run or failed: see the type's discussion).
+    public var precision: Precision?
+
+    /// The round-off measured at a fit (``FitCriterion/precision``).
+    public struct Precision: Sendable, Equatable {
+        /// The round-off of ℓ, in nats: no step raised ℓ by more than ``roundOffMultiple`` times it.
+        public var logLikelihood: Double
+        /// The round-off of ``FitCriterion/stationarity`` (per observation).
+        public var stationarity: Double
+    }
+
+    /// How many times its measured round-off a gain or a gradient may be and still count as
+    /// none (``precision``): a margin over the spread of a few evaluations, which
+    /// underestimates the round-off's range.
+    public static let roundOffMultiple = 4.0
 
     /// The criterion with the Newton decrement measured at the same point.
     func with(newtonDecrement: Double?) -> FitCriterion {
@@ -68,10 +93,16 @@ public struct FitCriterion: Sendable, Equatable {
         return copy
     }
 
-    /// Whether the point is stationary on its rank: the gradient within `tolerance`, or the
-    /// Newton decrement within `decrementTolerance`.
+    /// Whether the point is stationary on its rank: the gradient within `tolerance`, the
+    /// Newton decrement within `decrementTolerance`, or the gradient within
+    /// ``roundOffMultiple`` times its round-off where no step gains beyond ℓ's (``precision``).
     public func isStationary(tolerance: Double, decrementTolerance: Double) -> Bool {
-        stationarity <= tolerance || (newtonDecrement.map { $0 <= decrementTolerance } ?? false)
+        stationarity <= tolerance || (newtonDecrement.map { $0 <= decrementTolerance } ?? false) || isStationaryAtPrecision
+    }
+
+    /// Whether stationarity holds at the precision of ℓ (``precision``).
+    public var isStationaryAtPrecision: Bool {
+        precision.map { stationarity <= Self.roundOffMultiple * $0.stationarity } ?? false
     }
 
     /// Whether the boundary condition holds: ``boundaryExcess`` within `tolerance` (no

@@ -160,15 +160,26 @@ public enum LinearGaussianFamily: ModelFamily {
         }
         // Stationary by the gradient, or — where the gradient stopped shrinking at the
         // precision ℓ is computed to — by the Newton decrement: report the one that decided.
+        // Or — where neither can be met in double precision — the gradient within a multiple of
+        // its measured round-off, no step gaining beyond ℓ's (FitCriterion.precision).
         let byDecrement = c.stationarity > options.gradientTolerance && (c.newtonDecrement.map { $0 <= options.decrementTolerance } ?? false)
+        let atPrecision = c.precision.flatMap { p in
+            c.stationarity > options.gradientTolerance && !byDecrement && c.isStationaryAtPrecision ? p : nil
+        }
+        let multiple = FitCriterion.roundOffMultiple
+        let criterionName = if let p = atPrecision {
+            "largest |∂ℓ/∂Λ̂| per observation, held to \(significant(multiple, 2))× its round-off \(significant(p.stationarity, 2)) measured at the fit: the precision ℓ is computed to here (±\(significant(p.logLikelihood, 2)) nats), below the tolerance \(significant(options.gradientTolerance, 2)); no Newton or flat-direction step raises ℓ by more than \(significant(multiple * p.logLikelihood, 2)); \(boundary)"
+        } else if byDecrement {
+            "Newton decrement per observation (the gradient, \(significant(c.stationarity, 2)) per observation, is at working precision; \(boundary))"
+        } else {
+            "largest |∂ℓ/∂Λ̂| per observation (unit-free; \(boundary))"
+        }
+        let tolerance = atPrecision.map { multiple * $0.stationarity } ?? (byDecrement ? options.decrementTolerance : options.gradientTolerance)
         return FitStage(stage: "marginal", objective: "log marginal likelihood",
                         method: "\(marginal.phases.first?.name == "moments" ? "a moment estimate, then " : "")\(marginal.emIterations) EM + \(marginal.quasiNewtonIterations) quasi-Newton/Newton iterations (\(marginal.gradientEvaluations) gradient evaluations) on Σ/σ² = ΛΛᵀ (Λ of d × rank)",
                         iterations: marginal.iterations, value: marginal.logMarginalLikelihood, ending: ending,
                         criterion: byDecrement ? c.newtonDecrement ?? c.stationarity : c.stationarity,
-                        criterionName: byDecrement
-                            ? "Newton decrement per observation (the gradient, \(significant(c.stationarity, 2)) per observation, is at working precision; \(boundary))"
-                            : "largest |∂ℓ/∂Λ̂| per observation (unit-free; \(boundary))",
-                        tolerance: byDecrement ? options.decrementTolerance : options.gradientTolerance, rank: marginal.rank)
+                        criterionName: criterionName, tolerance: tolerance, rank: marginal.rank)
     }
 
     /// The fitted model: its convergence and account are those of the last stage, the fit the

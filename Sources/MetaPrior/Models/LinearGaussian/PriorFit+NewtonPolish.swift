@@ -20,16 +20,23 @@ extension PriorFit {
     /// definite, i.e. not at a maximum). When the gradient stops shrinking because it has
     /// reached the precision the likelihood can be evaluated to, this says how far from the
     /// maximum the point still is (``FitCriterion/newtonDecrement``).
+    ///
+    /// With `precision` (in nats: a multiple of ℓ's measured round-off, ``polishToPrecision``)
+    /// a step, or a point of the flat-direction search, is kept only if it raises ℓ by more than
+    /// that, and the steps go on until none does (`exhausted`) or `maximumSteps` are taken.
     static func newtonPolish(_ likelihood: ProfiledLikelihood, start theta0: [Double], scale: [Double],
-                             options: PriorFitOptions, maximumSteps: Int = 30) throws
+                             options: PriorFitOptions, maximumSteps: Int = 30, precision: Double? = nil) throws
         -> (theta: [Double], steps: Int, logLikelihood: Double, timedOut: Bool, decrement: Double, stationarity: Double,
-            startLogLikelihood: Double) {
+            startLogLikelihood: Double, exhausted: Bool) {
         let observations = likelihood.statistics.weightedObservations
         var u = zip(theta0, scale).map { $0 * $1 }
+        func theta(_ u: [Double]) -> [Double] { zip(u, scale).map { $0 / $1 } }
         func evaluate(_ u: [Double]) throws -> (ll: Double, gradient: [Double], evaluation: ProfiledLikelihood.Evaluation) {
-            let e = try likelihood.evaluate(zip(u, scale).map { $0 / $1 })
+            let e = try likelihood.evaluate(theta(u))
             return (e.logLikelihood, zip(e.gradient, scale).map { $0 / $1 / observations }, e)
         }
+        // ℓ alone (no gradient), for the line search along flat directions; nil where it fails.
+        func value(_ u: [Double]) -> Double? { (try? likelihood.evaluate(theta(u), gradient: false))?.logLikelihood }
         func norm(_ g: [Double]) -> Double { g.reduce(0) { Swift.max($0, abs($1)) } }
         // An accurate Hessian keeps Newton's convergence quadratic, which is what ends the fit
         // where BFGS crawls: the exact one in θ̂ (H_θ / (scale_i scale_j N)), or central
@@ -65,8 +72,9 @@ extension PriorFit {
         // The damping of the last accepted step (relative to −H's largest diagonal entry; 0 for a
         // full Newton step): the next step's ladder starts from it (`dampingLadder(after:)`).
         var lastDamping = 0.0
+        var exhausted = false
         while steps < maximumSteps, norm(current.gradient) > options.gradientTolerance {
-            if options.expired { return (zip(u, scale).map { $0 / $1 }, steps, current.ll, true, .infinity, norm(current.gradient), startLogLikelihood) }
+            if options.expired { return (theta(u), steps, current.ll, true, .infinity, norm(current.gradient), startLogLikelihood, false) }
             let k = u.count
             let hessian = try hessian(at: u, current.evaluation)
             // Levenberg–Marquardt damping: solve (−H + λI) δ = g, λ growing from 0 until the step
@@ -85,11 +93,14 @@ extension PriorFit {
                 guard let step = try? Cholesky(damped).solve(current.gradient) else { continue }
                 let candidateU = zip(u, step).map { $0 + $1 }
                 // Kept if it raises ℓ (a trust-region step), or, once ℓ is flat to round-off,
-                // if it lowers the gradient without lowering ℓ.
-                let roundOff = 1e-12 * abs(current.ll)
+                // if it lowers the gradient without lowering ℓ (with `precision`, if it halves
+                // the gradient: a gain within ℓ's precision is no gain, and halving cannot
+                // go on past the gradient's own round-off).
+                let roundOff = precision ?? 1e-12 * abs(current.ll)
                 guard let candidate = try? evaluate(candidateU),
                       candidate.ll > current.ll + roundOff
-                        || (candidate.ll >= current.ll - roundOff && norm(candidate.gradient) < norm(current.gradient)) else { continue }
+                        || (candidate.ll >= current.ll - roundOff
+                            && norm(candidate.gradient) < (precision == nil ? 1 : 0.5) * norm(current.gradient)) else { continue }
                 u = candidateU
                 current = candidate
                 lastDamping = damping
@@ -98,23 +109,21 @@ extension PriorFit {
             }
             // Where −H is not positive definite only because ℓ is flat to the Hessian's precision
             // along some directions, damping keeps every step short along them; a line search
-            // along them goes where the step cannot (`searchFlatDirections`).
+            // along them goes where the step cannot (`searchFlatDirections`; from the point the
+            // step reached, along the eigenvectors of the Hessian before it).
             if lastDecrement == .infinity,
                let flat = try searchFlatDirections(at: u, gradient: current.gradient, value: current.ll, negative: negative,
-                                                   roundOff: 1e-12 * abs(current.ll),
-                                                   evaluate: { candidate in
-                                                       (try? likelihood.evaluate(zip(candidate, scale).map { $0 / $1 },
-                                                                                 gradient: false))?.logLikelihood }) {
+                                                   roundOff: precision ?? 1e-12 * abs(current.ll), evaluate: value) {
                 u = flat.u
                 current = try evaluate(u)
                 accepted = true
             }
-            if !accepted { break }
+            if !accepted { exhausted = true; break }
             steps += 1
             // Crawling (ℓ gains less than 1e-10 relative and the gradient did not halve): a
             // direction is vanishing and Newton's model is degenerate there; hand back to the
             // caller, which removes such directions.
-            if current.ll - previousLL < 1e-10 * abs(current.ll) && norm(current.gradient) > 0.5 * previousNorm { break }
+            if precision == nil, current.ll - previousLL < 1e-10 * abs(current.ll) && norm(current.gradient) > 0.5 * previousNorm { break }
             options.progress?(FitProgress(phase: "newton", iteration: steps, logLikelihood: current.ll, change: 0))
         }
         // The decrement at the final point (the loop's last Hessian was taken before its last
@@ -122,7 +131,7 @@ extension PriorFit {
         if norm(current.gradient) > options.gradientTolerance && lastHessianAt != u && !options.expired {
             lastDecrement = decrement(symmetrized(-1 * (try hessian(at: u, current.evaluation))), current.gradient)
         }
-        return (zip(u, scale).map { $0 / $1 }, steps, current.ll, false, lastDecrement, norm(current.gradient), startLogLikelihood)
+        return (theta(u), steps, current.ll, false, lastDecrement, norm(current.gradient), startLogLikelihood, exhausted)
     }
 
     /// The Levenberg–Marquardt shifts λ one step of ``newtonPolish`` tries, in this order

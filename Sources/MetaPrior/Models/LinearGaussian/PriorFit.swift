@@ -114,10 +114,34 @@ public enum PriorFit {
                 stages.append(PriorFitPhase(name: "newton", rank: boundary.rank, iterations: settled.steps, logLikelihood: settled.evaluation.logLikelihood))
             }
         }
+        // 6. Where the point is not stationary by the gradient or the decrement, and the exact
+        //    Hessian is at hand (no descriptors, at most `densePolishLimit` parameters, no
+        //    direction settled to zero; not in a fit that only ranks scales): Newton and
+        //    flat-direction steps that count only gains beyond ℓ's measured round-off, then the
+        //    check at that precision (PriorFit+PrecisionPolish.swift).
+        var precision: FitCriterion.Precision?
+        if !timedOut, !options.rankingOnly, statistics.descriptors == nil, boundary.rank == boundary.evaluation.columns, boundary.floored.isEmpty,
+           likelihood.columns == boundary.evaluation.columns, likelihood.parameterCount <= densePolishLimit,
+           !(try likelihood.criterion(boundary.evaluation).with(newtonDecrement: decrement)
+                .isStationary(tolerance: options.gradientTolerance, decrementTolerance: options.decrementTolerance)) {
+            let polished = try polishToPrecision(likelihood, theta: likelihood.parameters(ofFactor: boundary.evaluation.factor),
+                                                 options: options,
+                                                 maximumSteps: Swift.max(0, Swift.min(precisionPolishSteps, options.maximumIterations - iterations)))
+            if polished.steps > 0 {
+                boundary.evaluation = try likelihood.evaluate(polished.theta)
+                iterations += polished.steps
+                stages.append(PriorFitPhase(name: "newton-precision", rank: boundary.rank, iterations: polished.steps,
+                                            logLikelihood: boundary.evaluation.logLikelihood))
+                decrement = nil
+            }
+            precision = polished.precision
+            timedOut = options.expired
+        }
         let final = boundary.evaluation
         // The decrement was measured at the optimiser's point; it still describes the final
         // one only if settling the boundary left the rank alone.
         var criterion = try likelihood.criterion(final).with(newtonDecrement: boundary.rank == final.columns ? decrement : nil)
+        criterion.precision = precision
         // The finite boundary condition, measured at the final point where the slope fails.
         if structure == .full, criterion.boundaryExcess > options.boundaryTolerance, final.columns < d, !timedOut {
             let growth = try bestGrowth(likelihood, from: final, along: try likelihood.boundaryDirection(final))

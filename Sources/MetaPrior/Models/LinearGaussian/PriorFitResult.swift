@@ -56,8 +56,10 @@ public struct PriorFitResult: Sendable {
 public struct PriorFitPhase: Sendable, Equatable {
     /// `moments` (the one-pass method-of-moments start, kept only when the Newton steps from it
     /// met the criterion: 0 iterations, ℓ at the estimate), `em`, `bfgs` (quasi-Newton at a
-    /// fixed rank), `newton` (Newton steps at that rank) or `newton-cg` (truncated Newton
-    /// steps, by conjugate gradients, past 100 parameters).
+    /// fixed rank), `newton` (Newton steps at that rank), `newton-cg` (truncated Newton
+    /// steps, by conjugate gradients, past 100 parameters) or `newton-precision` (Newton and
+    /// flat-direction steps that count only gains beyond ℓ's measured round-off, before the
+    /// check of ``FitCriterion/precision``).
     public let name: String
     /// Columns of the factor Λ (the largest rank of Σ) during the stage; d for EM.
     public let rank: Int
