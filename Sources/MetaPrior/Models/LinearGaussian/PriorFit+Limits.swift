@@ -48,8 +48,8 @@ extension PriorFit {
     /// Most steps of ``polishToPrecision`` (each a Hessian and, where −H is flat to its
     /// precision, a line search of up to 156 evaluations of ℓ), within the iteration limit. The
     /// noise-free sinusoid-line `rbf:20:1.01043` fit of 100 tasks × 40 points took 91 (ℓ
-    /// 15121.397 → 15127.388, 3 s in a release build); with at most 50 it stopped stalled
-    /// on the way.
+    /// 15121.397 → 15127.388, release build); with at most 50 it stopped stalled on the way
+    /// (ℓ 15126.376).
     static let precisionPolishSteps = 100
 
     /// Parameter count past which truncated steps hand over to dense ones at any stationarity:
