@@ -20,6 +20,17 @@ struct PrecisionCheckTests {
         #expect(!criterion.isStationary(tolerance: 1e-8, decrementTolerance: 1e-12))
     }
 
+    /// The guard on the precision steps' point: a step that halves the gradient may lose up to
+    /// the gain bound (4 × ℓ's round-off), and several may add up to more; then the start stands.
+    /// Within the bound the two are equal to ℓ's precision and the steps' point is kept.
+    @Test func precisionStepsNeverEndBelowTheirStartBeyondTheGainBound() {
+        let start = 15121.39721, bound = 4 * 3.5e-4   // the 100-task fit below: ℓ's round-off 3.5e-4 nats
+        #expect(PriorFit.polishedPointStands(startLogLikelihood: start, logLikelihood: start + 6, gainBound: bound))
+        #expect(PriorFit.polishedPointStands(startLogLikelihood: start, logLikelihood: start - 0.99 * bound, gainBound: bound))
+        #expect(!PriorFit.polishedPointStands(startLogLikelihood: start, logLikelihood: start - 1.01 * bound, gainBound: bound))
+        #expect(!PriorFit.polishedPointStands(startLogLikelihood: start, logLikelihood: -.infinity, gainBound: bound))
+    }
+
     /// The fit that needs it, at a size a test can afford: noise-free sinusoid-line tasks,
     /// 100 × 40 (`simulate sinusoid-line --tasks 100 --points 40 --seed 1 --noise 0`), basis
     /// rbf:20:1.01043 (the width `rbf:20:auto` learns on 1,000 such tasks), σ² at its floor,

@@ -25,12 +25,24 @@ extension PriorFit {
         // rbf:20 fit of 100,000 tasks: round-off 1e-14 per observation, the gradient stalled
         // at 3.9e-8; ten such steps gained 1 nat in 70 s).
         guard FitCriterion.roundOffMultiple * before.stationarity > options.gradientTolerance else { return (theta, 0, nil) }
+        let gainBound = FitCriterion.roundOffMultiple * before.logLikelihood
         let polished = try newtonPolish(likelihood, start: theta, scale: likelihood.parameterScales(), options: options,
-                                        maximumSteps: maximumSteps, precision: FitCriterion.roundOffMultiple * before.logLikelihood)
+                                        maximumSteps: maximumSteps, precision: gainBound)
+        // Each gradient-halving step may lose up to the bound, so several may add up to more:
+        // then the start stands, uncertified (its gradient is what the steps set out to reduce).
+        guard polishedPointStands(startLogLikelihood: polished.startLogLikelihood, logLikelihood: polished.logLikelihood,
+                                  gainBound: gainBound) else { return (theta, 0, nil) }
         guard polished.exhausted, !polished.timedOut else { return (polished.theta, polished.steps, nil) }
         let after = polished.steps > 0 ? try roundOff(likelihood, at: polished.theta) : before
         let met = polished.stationarity <= FitCriterion.roundOffMultiple * after.stationarity
         return (polished.theta, polished.steps, met ? after : nil)
+    }
+
+    /// Whether the precision steps' point may replace their start: it is not below the start's
+    /// ℓ by more than `gainBound` (4 × ℓ's round-off), the most one kept step may lose. Within
+    /// that the two cannot be told apart by ℓ, and the steps' point has the smaller gradient.
+    static func polishedPointStands(startLogLikelihood: Double, logLikelihood: Double, gainBound: Double) -> Bool {
+        logLikelihood >= startLogLikelihood - gainBound
     }
 
     /// The round-off of ℓ (nats) and of ``FitCriterion/stationarity`` at θ: the largest change
