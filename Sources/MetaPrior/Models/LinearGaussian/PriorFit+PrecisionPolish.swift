@@ -22,8 +22,9 @@ extension PriorFit {
         let before = try roundOff(likelihood, at: theta)
         // Where the gradient is computed well enough for the tolerance, precision is not what
         // stops the fit, and the check could not pass: the optimiser's point stands (the
-        // rbf:20 fit of 100,000 tasks: round-off 1e-14 per observation, the gradient stalled
-        // at 3.9e-8; ten such steps gained 1 nat in 70 s).
+        // rbf:20 fit of 100,000 tasks: round-off 1e-14 per observation; a development build
+        // that took these steps there gained 1 nat in ten of them, 70 s, and the fit, which
+        // stops stalled at a stationarity of 7.7e-5, needs a better optimiser, not them).
         guard FitCriterion.roundOffMultiple * before.stationarity > options.gradientTolerance else { return (theta, 0, nil) }
         let gainBound = FitCriterion.roundOffMultiple * before.logLikelihood
         let polished = try newtonPolish(likelihood, start: theta, scale: likelihood.parameterScales(), options: options,
